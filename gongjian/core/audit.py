@@ -1,0 +1,83 @@
+"""The one way to audit: ``record(actor=, verb=, target=, ...)``.
+
+Every service that writes calls it inside its transaction, so the event and the change commit
+together. Full reads of personal data call ``record_pii_read``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .middleware import current_request_context
+from .models import AuditEvent
+
+SENSITIVE_MASK = "***"
+
+
+def _target_parts(target: Any) -> tuple[str, str, str, str]:
+    if target is None:
+        return "", "", "", ""
+    if isinstance(target, models.Model):
+        meta = target._meta
+        path = getattr(target, "region_path", "") or getattr(target, "path", "") or ""
+        return f"{meta.app_label}.{meta.model_name}", str(target.pk or ""), str(target)[:255], path
+    if isinstance(target, tuple) and len(target) == 2:
+        return str(target[0]), str(target[1]), "", ""
+    return str(target), "", "", ""
+
+
+def record(
+    *,
+    actor: Any,
+    verb: str,
+    target: Any = None,
+    changes: dict[str, Any] | None = None,
+    region_path: str | None = None,
+    target_label: str | None = None,
+) -> AuditEvent:
+    target_type, target_id, label, path = _target_parts(target)
+    ctx = current_request_context()
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    return AuditEvent.objects.create(
+        actor=actor_obj,
+        actor_label=(getattr(actor, "username", "") or "system")[:150] if actor_obj else "system",
+        verb=verb,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=(target_label if target_label is not None else label)[:255],
+        region_path=(region_path if region_path is not None else path)[:255],
+        ip=ctx.ip if ctx else None,
+        user_agent=ctx.user_agent if ctx else "",
+        request_id=ctx.request_id if ctx else "",
+        changes=_jsonable(changes or {}),
+    )
+
+
+def record_pii_read(*, actor: Any, target: models.Model, fields: list[str]) -> AuditEvent:
+    return record(actor=actor, verb="pii.read", target=target, changes={"fields": fields})
+
+
+def diff(before: dict[str, Any], after: dict[str, Any], *, sensitive: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Before/after of the fields that changed; sensitive fields are recorded as changed, not shown."""
+    out: dict[str, Any] = {}
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            if key in sensitive:
+                out[key] = {"before": SENSITIVE_MASK, "after": SENSITIVE_MASK}
+            else:
+                out[key] = {"before": before.get(key), "after": after.get(key)}
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)

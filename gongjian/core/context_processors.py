@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from . import registry
+from .permissions import can
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_entries": []}
+    entries = []
+    for module, entry in registry.nav_entries():
+        if entry.permission and not can(user, entry.permission):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        entries.append({"module": module.key, "key": entry.key, "label": entry.label, "url": url, "icon": entry.icon,
+                        "active": request.path.startswith(url) and url != "/"})
+    return {"nav_entries": entries}

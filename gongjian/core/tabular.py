@@ -1,0 +1,349 @@
+"""Spreadsheets in and out: the one import/export mechanism every list uses.
+
+Reading: .xlsx and CSV (UTF-8 with or without BOM, GB18030/GBK), size-limited; anything else is
+refused with a clear message. Headers are matched to an importer's columns by their Chinese or
+English label (or key).
+
+Importing is two-step and all-or-nothing by default:
+1. ``Importer.check(file)`` validates every row and returns a ``CheckResult``: the rows that are
+   valid and an error report (row number, column, reason). Nothing is written.
+2. ``Importer.apply(result, actor=, mode=)`` writes inside one transaction: with ``mode="all"`` it
+   writes only when no row has an error; with ``mode="valid"`` it writes exactly the valid rows.
+   Rows are upserts on the natural key, so re-importing the same file changes nothing.
+
+Exporting: ``write_xlsx`` / ``write_csv`` neutralise formula injection (cells starting with
+``= + - @`` or control characters get a leading apostrophe).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from .errors import DomainError, ValidationError
+
+XLSX_MAGIC = b"PK\x03\x04"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+class FileRejected(DomainError):
+    code = "file_rejected"
+    default_message = _("This file cannot be read.")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any  # Chinese (translated) header shown in templates and error reports
+    required: bool = False
+    example: str = ""
+    help: Any = ""
+
+
+@dataclass
+class RowError:
+    row: int  # 1-based spreadsheet row number (the header is row 1)
+    column: str
+    reason: str
+
+
+@dataclass
+class CheckResult:
+    total: int = 0
+    valid: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def error_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ApplyResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # rows with errors not written
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged, "skipped": self.skipped}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise FileRejected(_("The CSV file is neither UTF-8 nor GB18030/GBK; save it as UTF-8 CSV or .xlsx."))
+
+
+def read_table(file: IO[bytes] | bytes, *, filename: str = "", max_bytes: int | None = None) -> tuple[list[str], Iterator[list[Any]]]:
+    """Header and data rows of an .xlsx or CSV file."""
+    limit = max_bytes or settings.GONGJIAN_IMPORT_MAX_BYTES
+    data = file if isinstance(file, bytes) else file.read(limit + 1)
+    if len(data) > limit:
+        raise FileRejected(_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024) or 1})
+    if not data.strip():
+        raise FileRejected(_("The file is empty."))
+    name = filename.lower()
+    if data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data)
+    if name.endswith((".xlsx", ".xlsm")):
+        raise FileRejected(_("The file is named .xlsx but is not a valid Excel workbook."))
+    if name.endswith((".xls", ".doc", ".docx", ".pdf", ".zip")) or b"\x00" in data[:4096]:
+        raise FileRejected(_("Only .xlsx and CSV files are accepted (old .xls files must be saved as .xlsx)."))
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileRejected(_("The file is empty.")) from None
+    return [h.strip() for h in header], (list(r) for r in reader)
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a bad file
+        raise FileRejected(_("The Excel workbook is damaged or protected and cannot be read.")) from None
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise FileRejected(_("The file is empty.")) from None
+    return [str(h).strip() if h is not None else "" for h in header], (list(r) for r in rows)
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_date(value: str, *, field: str) -> dt.date | None:
+    value = value.strip()
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError.for_field(field, _("Write the date as YYYY-MM-DD, e.g. 2024-07-01."))
+
+
+def parse_bool(value: str, *, field: str) -> bool:
+    v = value.strip().lower()
+    if v in {"是", "y", "yes", "true", "1", "√"}:
+        return True
+    if v in {"否", "n", "no", "false", "0", ""}:
+        return False
+    raise ValidationError.for_field(field, _("Write 是 or 否."))
+
+
+# --- importing -------------------------------------------------------------------------------
+
+
+class Importer:
+    """Subclass per list: declare ``columns``, ``key``, and implement ``clean_row`` and ``write_row``.
+
+    ``clean_row(values, context)`` returns cleaned data or raises ``ValidationError`` whose
+    ``details`` name the column keys. ``write_row(data, actor)`` upserts one row through the app's
+    services and returns "created", "updated" or "unchanged".
+    """
+
+    kind: str = ""
+    name: Any = ""
+    columns: Sequence[Column] = ()
+    key: str = ""  # column key of the natural key, used to refuse duplicates within one file
+    max_rows: int = 100_000
+
+    def header_map(self, header: list[str]) -> dict[str, int]:
+        wanted: dict[str, str] = {}
+        for col in self.columns:
+            for alias in {col.key, str(col.label), _strip_star(str(col.label))}:
+                wanted[alias.strip().lower()] = col.key
+        mapping: dict[str, int] = {}
+        for idx, h in enumerate(header):
+            key = wanted.get(_strip_star(h).strip().lower())
+            if key and key not in mapping:
+                mapping[key] = idx
+        missing = [str(c.label) for c in self.columns if c.required and c.key not in mapping]
+        if missing:
+            raise FileRejected(
+                _("Required columns are missing: %(cols)s. Download the template to see the expected headers.") % {"cols": "、".join(missing)}
+            )
+        return mapping
+
+    def prepare(self, actor: Any) -> dict[str, Any]:
+        """Look-ups shared by all rows (e.g. region codes in the actor's scope)."""
+        return {}
+
+    def clean_row(self, values: dict[str, str], context: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def write_row(self, data: dict[str, Any], *, actor: Any, context: dict[str, Any]) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def label(self, key: str) -> str:
+        for c in self.columns:
+            if c.key == key:
+                return str(c.label)
+        return key
+
+    def check(self, file: IO[bytes] | bytes, *, filename: str = "", actor: Any = None) -> CheckResult:
+        header, rows = read_table(file, filename=filename)
+        mapping = self.header_map(header)
+        context = self.prepare(actor)
+        result = CheckResult()
+        seen: dict[str, int] = {}
+        for offset, raw in enumerate(rows):
+            rownum = offset + 2
+            values = {k: cell_text(raw[i]) if i < len(raw) else "" for k, i in mapping.items()}
+            if not any(values.values()):
+                continue
+            result.total += 1
+            if result.total > self.max_rows:
+                raise FileRejected(_("The file has more than %(n)s rows; split it into smaller files.") % {"n": self.max_rows})
+            for col in self.columns:
+                if col.required and not values.get(col.key):
+                    result.errors.append(RowError(rownum, str(col.label), _g("This column is required.")))
+            if any(e.row == rownum for e in result.errors[-len(self.columns) :]):
+                continue
+            try:
+                data = self.clean_row(values, context)
+            except ValidationError as exc:
+                for fld, msgs in (exc.details or {"": [exc.message]}).items():
+                    for msg in msgs if isinstance(msgs, list | tuple) else [msgs]:
+                        result.errors.append(RowError(rownum, self.label(fld) if fld else "", str(msg)))
+                continue
+            except DomainError as exc:
+                result.errors.append(RowError(rownum, "", str(exc.message)))
+                continue
+            if self.key:
+                natural = str(data.get(self.key, ""))
+                if natural in seen:
+                    result.errors.append(
+                        RowError(rownum, self.label(self.key), _g("Duplicate of row %(row)s in the same file.") % {"row": seen[natural]})
+                    )
+                    continue
+                seen[natural] = rownum
+            result.valid.append((rownum, data))
+        return result
+
+    def apply(self, result: CheckResult, *, actor: Any, mode: str = "all") -> ApplyResult:
+        if mode not in {"all", "valid"}:
+            raise ValidationError.for_field("mode", _("Choose whether to import all rows or only the valid rows."))
+        if mode == "all" and result.errors:
+            raise ValidationError(
+                _("%(n)s rows have errors; nothing was imported. Fix them, or choose to import only the valid rows.") % {"n": result.error_rows}
+            )
+        out = ApplyResult(skipped=result.error_rows)
+        context = self.prepare(actor)
+        with transaction.atomic():
+            for _rownum, data in result.valid:
+                outcome = self.write_row(data, actor=actor, context=context)
+                setattr(out, outcome, getattr(out, outcome) + 1)
+        return out
+
+
+def _strip_star(label: str) -> str:
+    return label.replace("*", "").replace("（必填）", "").strip()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formula injection; keep numbers and dates as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float | Decimal | dt.date):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def write_xlsx(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=sheet[:31])
+    ws.append([str(h) for h in headers])
+    for row in rows:
+        ws.append([safe_cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_csv(headers: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([str(h) for h in headers])
+    for row in rows:
+        w.writerow([safe_cell(v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def file_response(content: bytes, filename: str, fmt: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    ctype = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    resp = HttpResponse(content, content_type=ctype)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return resp
+
+
+def export_response(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, basename: str, fmt: str) -> HttpResponse:
+    if fmt == "csv":
+        return file_response(write_csv(headers, rows), f"{basename}.csv", "csv")
+    return file_response(write_xlsx(headers, rows, sheet=basename), f"{basename}.xlsx", "xlsx")
+
+
+def template_response(importer: Importer, fmt: str = "xlsx") -> HttpResponse:
+    headers = [f"{c.label}*" if c.required else str(c.label) for c in importer.columns]
+    example = [c.example for c in importer.columns]
+    return export_response(headers, [example], basename=f"{importer.kind}-template", fmt=fmt)
+
+
+def error_report_response(importer: Importer, result: CheckResult, fmt: str = "xlsx") -> HttpResponse:
+    headers = [_g("Row"), _g("Column"), _g("Reason")]
+    return export_response(headers, ([e.row, e.column, e.reason] for e in result.errors), basename=f"{importer.kind}-errors", fmt=fmt)
+
+
+Cleaner = Callable[[dict[str, str], dict[str, Any]], dict[str, Any]]

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import registry, services
+from .errors import DomainError, NotFound, PermissionDenied
+from .models import AuditEvent
+from .pagination import paginate, querystring_without
+from .permissions import can, require
+from .scope import ScopeFields, scoped
+from .tabular import error_report_response, template_response
+
+AUDIT_FIELDS = ScopeFields(region=("region_path",))
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A home page per role: each module may contribute a panel for the roles it serves."""
+    from gongjian.accounts.selectors import home_panels
+
+    return render(request, "core/home.html", {"panels": home_panels(actor=request.user)})
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "core.audit_view")
+    qs = scoped(AuditEvent.objects.all(), request.user, "core.audit_view", AUDIT_FIELDS)
+    f = request.GET
+    if f.get("actor"):
+        qs = qs.filter(actor_label__icontains=f["actor"].strip())
+    if f.get("verb"):
+        qs = qs.filter(verb__startswith=f["verb"].strip())
+    if f.get("target_type"):
+        qs = qs.filter(target_type=f["target_type"].strip())
+    if f.get("target_id"):
+        qs = qs.filter(target_id=f["target_id"].strip())
+    start = parse_date(f.get("start", "") or "") if f.get("start") else None
+    end = parse_date(f.get("end", "") or "") if f.get("end") else None
+    tz = timezone.get_current_timezone()
+    if start:
+        qs = qs.filter(at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz))
+    if end:
+        qs = qs.filter(at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    page = paginate(request, qs.order_by("-at", "-id"), default_size=50)
+    return render(request, "core/audit_list.html", {"page": page, "filters": f, "qs": querystring_without(request, "page")})
+
+
+def _import_context(kind: str, request: HttpRequest) -> dict[str, Any]:
+    try:
+        definition = registry.importer(kind)
+    except KeyError:
+        raise NotFound() from None
+    if not can(request.user, definition.permission):
+        raise NotFound()
+    importer = definition.factory()
+    return {"definition": definition, "importer": importer, "kind": kind, "back_url": reverse(definition.back_url_name)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_start(request: HttpRequest, kind: str) -> HttpResponse:
+    ctx = _import_context(kind, request)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            ctx["error"] = _("Choose a file to upload.")
+        else:
+            try:
+                job, _result = services.import_check(actor=request.user, kind=kind, upload=upload, filename=upload.name or "")
+            except DomainError as exc:
+                ctx["error"] = str(exc.message)
+            else:
+                return redirect("core:import_review", kind=kind, token=job.token)
+    return render(request, "core/import_start.html", ctx, status=400 if ctx.get("error") else 200)
+
+
+@login_required
+def import_review(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+    ctx = _import_context(kind, request)
+    job = services.import_job_get(actor=request.user, token=token)
+    result = services.import_recheck(actor=request.user, job=job)
+    ctx.update({"job": job, "result": result, "errors": result.errors[:200]})
+    return render(request, "core/import_review.html", ctx)
+
+
+@login_required
+def import_errors(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+    ctx = _import_context(kind, request)
+    job = services.import_job_get(actor=request.user, token=token)
+    result = services.import_recheck(actor=request.user, job=job)
+    return error_report_response(ctx["importer"], result, request.GET.get("format", "xlsx"))
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, kind: str, token: str) -> HttpResponse:
+    ctx = _import_context(kind, request)
+    action = request.POST.get("action", "")
+    if action == "discard":
+        services.import_discard(actor=request.user, token=token)
+        return redirect(ctx["back_url"])
+    try:
+        outcome = services.import_apply(actor=request.user, token=token, mode=request.POST.get("mode", "all"))
+    except DomainError as exc:
+        job = services.import_job_get(actor=request.user, token=token)
+        result = services.import_recheck(actor=request.user, job=job)
+        ctx.update({"job": job, "result": result, "errors": result.errors[:200], "error": str(exc.message)})
+        return render(request, "core/import_review.html", ctx, status=400)
+    ctx["outcome"] = outcome
+    return render(request, "core/import_done.html", ctx)
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    ctx = _import_context(kind, request)
+    return template_response(ctx["importer"], request.GET.get("format", "xlsx"))
+
+
+def domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = exc.status
+    template = "404.html" if isinstance(exc, NotFound) else "403.html" if isinstance(exc, PermissionDenied) else "core/error.html"
+    return render(request, template, {"error": exc}, status=status)
