@@ -5,7 +5,7 @@ from gongjian.testing import factories
 
 
 def test_tree_paths_and_scoped_member(tree):
-    assert tree.comm_a1.path == "/410100/410103/410103002000/410103002001/"
+    assert tree.comm_a1.path == "/410100/410103/410103001000/410103001001/"
     assert tree.erqi.contains(tree.comm_a1) and not tree.jinshui.contains(tree.comm_a1)
     org = factories.party_org(tree.comm_a1)
     m = factories.member(org, gender="female")
