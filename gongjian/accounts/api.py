@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import HttpBearer
+from ninja.utils import check_csrf
 
 from gongjian.core.middleware import bind_request_context
 
@@ -20,6 +21,12 @@ class BearerAuth(HttpBearer):
         bind_request_context(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+            from .middleware import otp_required
+
+            if otp_required(user) and not user.is_verified():
+                return None  # a staff session that has not passed its one-time code yet
+            if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and check_csrf(request):
+                return None  # a browser session writing through the API must send the CSRF token
             return user
         return super().__call__(request)
 

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/", "/healthz")
+# Only what an unverified staff member needs to finish signing in; everything else waits for the code.
+# The API is checked in accounts.api.BearerAuth (a session there must be verified too).
+EXEMPT_PREFIXES = ("/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/static/", "/i18n/", "/api/", "/healthz")
 
 
 def otp_required(user: object) -> bool:
@@ -33,5 +35,9 @@ class OTPRequiredMiddleware:
             and otp_required(user)
             and not user.is_verified()  # type: ignore[union-attr]
         ):
-            return redirect("accounts:otp")
+            from urllib.parse import urlencode
+
+            from django.urls import reverse
+
+            return redirect(reverse("accounts:otp") + "?" + urlencode({"next": request.get_full_path()}))
         return self.get_response(request)

@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from gongjian.core import registry
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from gongjian.core import permissions, registry
+from gongjian.core.errors import NotFound
+
+from . import permissions as perms
+from .choices import ROLE_REGION_LEVEL, Role
+from .models import ApiToken, Scope, User
 
 
 def home_panels(*, actor: Any) -> list[dict[str, Any]]:
@@ -14,3 +24,146 @@ def home_panels(*, actor: Any) -> list[dict[str, Any]]:
             if panel:
                 panels.append(panel)
     return panels
+
+
+# --- accounts inside an administrator's area ------------------------------------------------------
+
+
+def _scope_place_q(paths: list[str], prefix: str = "") -> Q:
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= (
+            Q(**{f"{prefix}region__path__startswith": p})
+            | Q(**{f"{prefix}unit__region_path__startswith": p})
+            | Q(**{f"{prefix}department__region_path__startswith": p})
+        )
+    return q
+
+
+def account_queryset(*, actor: Any) -> QuerySet[User]:
+    """Accounts with at least one scope row (active or taken away) inside the actor's area.
+
+    Accounts without any scope row (and superusers) are reached only by superusers."""
+    if not permissions.can(actor, perms.ACCOUNT_VIEW):
+        return User.objects.none()
+    paths = perms.admin_paths(actor)
+    if paths is None:
+        return User.objects.all()
+    if not paths:
+        return User.objects.none()
+    inside = Scope.objects.filter(user_id=OuterRef("pk")).filter(_scope_place_q(paths))
+    return User.objects.filter(Exists(inside), is_superuser=False)
+
+
+def account_visible(*, actor: Any, user: User) -> bool:
+    return account_queryset(actor=actor).filter(pk=user.pk).exists()
+
+
+def locked_usernames(usernames: list[str] | None = None) -> set[str]:
+    """Usernames django-axes holds locked right now (failures at the limit within the cool-off)."""
+    from axes.models import AccessAttempt
+
+    qs = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    cooloff = settings.AXES_COOLOFF_TIME
+    if cooloff:
+        qs = qs.filter(attempt_time__gte=timezone.now() - dt.timedelta(hours=float(cooloff)))
+    if usernames is not None:
+        qs = qs.filter(username__in=usernames)
+    return set(qs.values_list("username", flat=True))
+
+
+def account_list(*, actor: Any, filters: dict[str, str] | None = None) -> QuerySet[User]:
+    """The account list: search (username, display name, e-mail), role, status (active/inactive/locked)."""
+    f = filters or {}
+    qs = account_queryset(actor=actor)
+    q = (f.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q) | Q(email__icontains=q))
+    role = (f.get("role") or "").strip()
+    if role:
+        if role not in Role.values:
+            return qs.none()
+        qs = qs.filter(Exists(Scope.objects.filter(user_id=OuterRef("pk"), role=role, is_active=True)))
+    status = (f.get("status") or "").strip()
+    if status == "active":
+        qs = qs.filter(is_active=True)
+    elif status == "inactive":
+        qs = qs.filter(is_active=False)
+    elif status == "locked":
+        qs = qs.filter(username__in=locked_usernames())
+    active_scopes = Scope.objects.filter(is_active=True).select_related("region", "unit", "department").order_by("role", "id")
+    return qs.prefetch_related(Prefetch("scopes", queryset=active_scopes, to_attr="active_scopes")).order_by("username")
+
+
+def account_get(*, actor: Any, id: Any) -> User:
+    """One account inside the actor's area; outside (or absent) is NotFound."""
+    try:
+        return account_queryset(actor=actor).get(pk=int(id))
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def account_scopes(*, user: User) -> list[Scope]:
+    return list(Scope.objects.filter(user=user).select_related("region", "unit", "department").order_by("-is_active", "role", "id"))
+
+
+def grantable_regions(*, actor: Any, role: str | None = None) -> QuerySet[Any]:
+    """Regions inside the actor's area where it may give ``role`` (for the picker)."""
+    from gongjian.regions.models import Region
+
+    paths = perms.admin_paths(actor, for_role=role) if role else perms.admin_paths(actor)
+    qs = Region.objects.filter(is_active=True)
+    if paths is not None:
+        q = Q(pk__in=[])
+        for p in paths:
+            q |= Q(path__startswith=p)
+        qs = qs.filter(q)
+    if role in ROLE_REGION_LEVEL:
+        qs = qs.filter(level=ROLE_REGION_LEVEL[role])
+    return qs.order_by("path")
+
+
+def grantable_units(*, actor: Any) -> QuerySet[Any]:
+    from gongjian.orgs.models import ResidentUnit
+
+    paths = perms.admin_paths(actor)
+    qs = ResidentUnit.objects.all()
+    if hasattr(ResidentUnit, "is_active"):
+        qs = qs.filter(is_active=True)
+    if paths is not None:
+        q = Q(pk__in=[])
+        for p in paths:
+            q |= Q(region_path__startswith=p)
+        qs = qs.filter(q)
+    return qs.order_by("region_path", "name")
+
+
+def grantable_departments(*, actor: Any) -> QuerySet[Any]:
+    from gongjian.regions.models import Department
+
+    paths = perms.admin_paths(actor)
+    qs = Department.objects.filter(is_active=True).select_related("region")
+    if paths is not None:
+        q = Q(pk__in=[])
+        for p in paths:
+            q |= Q(region_path__startswith=p)
+        qs = qs.filter(q)
+    return qs.order_by("region_path", "name")
+
+
+def own_tokens(*, actor: Any) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at")
+
+
+def scope_labels(*, actor: Any) -> list[dict[str, Any]]:
+    """The actor's active roles and places, for the top bar and the home page."""
+    if actor is None or not getattr(actor, "pk", None):
+        return []
+    rows = Scope.objects.filter(user_id=actor.pk, is_active=True).select_related("region", "unit", "department").order_by("role", "id")
+    order = list(Role.values)
+    out = [
+        {"role": s.role, "role_label": s.get_role_display(), "place": str(s.region or s.unit or s.department or ""),
+         "kind": s.kind, "region": s.region, "unit": s.unit, "department": s.department}
+        for s in rows
+    ]
+    return sorted(out, key=lambda r: order.index(r["role"]) if r["role"] in order else 99)

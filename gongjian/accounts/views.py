@@ -2,22 +2,34 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gongjian.core import audit
+from gongjian.core.errors import DomainError, NotFound, ValidationError
+from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.permissions import can, require
+from gongjian.core.tabular import export_response
 
+from . import permissions as perms
+from . import selectors, services
+from .choices import Role
+from .forms import AccountCreateForm, GrantForm, PasswordChangeForm, PasswordResetForm, ProfileForm, apply_errors
 from .middleware import otp_required
 
 
@@ -27,8 +39,19 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
-        audit.record(actor=form.get_user(), verb="account.login", target=form.get_user())
+        user = form.get_user()
+        audit.record(actor=user, verb="account.login", target=user)
+        if getattr(user, "preferred_language", ""):
+            _set_language_cookie(response, user.preferred_language)
         return response
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax", secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
 
 
 class LogoutView(auth_views.LogoutView):
@@ -40,6 +63,8 @@ class LogoutView(auth_views.LogoutView):
 def otp(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP device (first time) or verify a code (every sign-in)."""
     user = request.user
+    if not getattr(user, "is_staff_role", False):
+        raise NotFound()
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     pending = None
     if device is None:
@@ -58,7 +83,10 @@ def otp(request: HttpRequest) -> HttpResponse:
                     audit.record(actor=user, verb="otp.enrol", target=user)
                 otp_login(request, target)
             messages.success(request, _("One-time code accepted."))
-            return redirect(request.GET.get("next") or "core:home")
+            nxt = request.GET.get("next") or ""
+            if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+                return redirect(nxt)
+            return redirect("core:home")
         error = _("The code is wrong or expired; enter the 6 digits your authenticator shows now.")
     qr = ""
     if pending is not None:
@@ -69,9 +97,274 @@ def otp(request: HttpRequest) -> HttpResponse:
         buf = io.BytesIO()
         img.save(buf)
         qr = "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode()
+        secret = base64.b32encode(pending.bin_key).decode().rstrip("=")
+    else:
+        secret = ""
     return render(
         request,
         "accounts/otp.html",
-        {"enrolling": pending is not None, "qr": qr, "error": error, "required": otp_required(user), "mandatory": settings.GONGJIAN_REQUIRE_OTP},
+        {"enrolling": pending is not None, "qr": qr, "secret": secret, "error": error, "required": otp_required(user),
+         "mandatory": settings.GONGJIAN_REQUIRE_OTP, "may_enrol": getattr(user, "is_staff_role", False)},
         status=400 if error else 200,
     )
+
+
+# --- the account's own pages -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ProfileForm(request.POST or None, initial={"display_name": user.display_name, "preferred_language": user.preferred_language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            response = redirect("accounts:profile")
+            if form.cleaned_data["preferred_language"]:
+                _set_language_cookie(response, form.cleaned_data["preferred_language"])
+            return response
+    return _render_profile(request, form=form, password_form=PasswordChangeForm(), status=400 if form.errors else 200)
+
+
+def _render_profile(request: HttpRequest, *, form: Any, password_form: Any, status: int = 200) -> HttpResponse:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = request.user
+    return render(request, "accounts/profile.html", {
+        "form": form,
+        "password_form": password_form,
+        "scopes": selectors.scope_labels(actor=user),
+        "tokens": selectors.own_tokens(actor=user)[:50],
+        "otp_enrolled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "may_enrol": getattr(user, "is_staff_role", False),
+        "now": timezone.now(),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PasswordChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.password_change(actor=user, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("accounts:profile")
+    profile_form = ProfileForm(initial={"display_name": user.display_name, "preferred_language": user.preferred_language})
+    return _render_profile(request, form=profile_form, password_form=form, status=400)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    services.token_revoke(actor=request.user, token_id=token_id)
+    messages.success(request, _("The API token was revoked."))
+    return redirect("accounts:profile")
+
+
+# --- account management for administrators -----------------------------------------------------------
+
+
+ACCOUNT_FILTER_KEYS = ("q", "role", "status")
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip() for k in ACCOUNT_FILTER_KEYS}
+
+
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, perms.ACCOUNT_VIEW)
+    filters = _filters(request)
+    page = paginate(request, selectors.account_list(actor=request.user, filters=filters))
+    rows = list(page.object_list)
+    locked = selectors.locked_usernames([u.username for u in rows])
+    for u in rows:
+        u.is_locked = u.username in locked
+    return render(request, "accounts/account_list.html", {
+        "page": page, "rows": rows, "filters": filters, "qs": querystring_without(request, "page"),
+        "role_choices": Role.choices,
+        "status_choices": [("active", _("Active")), ("inactive", _("Deactivated")), ("locked", _("Locked"))],
+        "export_qs": querystring_without(request, "page", "size"),
+        "can_create": can(request.user, perms.ACCOUNT_CREATE),
+    })
+
+
+@login_required
+def account_export(request: HttpRequest) -> HttpResponse:
+    require(request.user, perms.ACCOUNT_EXPORT)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    qs = selectors.account_list(actor=request.user, filters=_filters(request))
+    users = list(qs[:50000])
+    locked = selectors.locked_usernames([u.username for u in users])
+    headers = [_("Username"), _("Display name"), _("E-mail"), _("Roles and places"), _("Status"), _("Last sign-in"), _("Created")]
+    tz = timezone.get_current_timezone()
+
+    def status(u: Any) -> str:
+        if not u.is_active:
+            return str(_("Deactivated"))
+        return str(_("Locked")) if u.username in locked else str(_("Active"))
+
+    rows = [
+        [u.username, u.display_name, u.email, "；".join(f"{s.get_role_display()}·{s.region or s.unit or s.department}" for s in u.active_scopes),
+         status(u), u.last_login.astimezone(tz).strftime("%Y-%m-%d %H:%M") if u.last_login else "",
+         u.date_joined.astimezone(tz).strftime("%Y-%m-%d %H:%M")]
+        for u in users
+    ]
+    audit.record(actor=request.user, verb="account.export", target=("accounts.user", ""), changes={"rows": len(rows), "format": fmt})
+    return export_response(headers, rows, basename="accounts", fmt=fmt)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_create(request: HttpRequest) -> HttpResponse:
+    require(request.user, perms.ACCOUNT_CREATE)
+    form = AccountCreateForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            user, generated = services.account_create(
+                actor=request.user, username=d["username"], display_name=d["display_name"], email=d["email"],
+                password=d["password"] or None, **form.scope_kwargs(),
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            return _show_password_once(request, user, generated, _("The account was created."))
+    return render(request, "accounts/account_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _show_password_once(request: HttpRequest, user: Any, generated: str | None, message: str) -> HttpResponse:
+    messages.success(request, message)
+    if not generated:
+        return redirect("accounts:account_detail", pk=user.pk)
+    response = render(request, "accounts/password_once.html", {"account": user, "password": generated})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _detail_context(request: HttpRequest, account: Any, **extra: Any) -> dict[str, Any]:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    scopes = selectors.account_scopes(user=account)
+    for s in scopes:
+        s.place_label = str(s.region or s.unit or s.department or "")
+    ctx = {
+        "account": account,
+        "scopes": scopes,
+        "is_locked": account.username in selectors.locked_usernames([account.username]),
+        "otp_enrolled": TOTPDevice.objects.filter(user=account, confirmed=True).exists(),
+        "grant_form": GrantForm(actor=request.user),
+        "reset_form": PasswordResetForm(),
+        "is_self": account.pk == request.user.pk,
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@login_required
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, perms.ACCOUNT_VIEW)
+    account = selectors.account_get(actor=request.user, id=pk)
+    return render(request, "accounts/account_detail.html", _detail_context(request, account))
+
+
+@login_required
+@require_POST
+def account_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, perms.ACCOUNT_MANAGE)
+    account = selectors.account_get(actor=request.user, id=pk)
+    form = GrantForm(request.POST, actor=request.user)
+    if form.is_valid():
+        try:
+            services.scope_grant(actor=request.user, user=account, **form.scope_kwargs())
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The role was given."))
+            return redirect("accounts:account_detail", pk=account.pk)
+    return render(request, "accounts/account_detail.html", _detail_context(request, account, grant_form=form), status=400)
+
+
+@login_required
+@require_POST
+def scope_revoke(request: HttpRequest, pk: int, scope_id: int) -> HttpResponse:
+    require(request.user, perms.ACCOUNT_MANAGE)
+    account = selectors.account_get(actor=request.user, id=pk)
+    scope = account.scopes.filter(pk=scope_id).first()
+    if scope is None:
+        raise NotFound()
+    try:
+        services.scope_revoke(actor=request.user, scope=scope)
+    except ValidationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The role was taken away."))
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def account_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, perms.ACCOUNT_MANAGE)
+    account = selectors.account_get(actor=request.user, id=pk)
+    form = PasswordResetForm(request.POST)
+    if form.is_valid():
+        try:
+            generated = services.password_reset(actor=request.user, user=account, password=form.cleaned_data["password"] or None)
+        except ValidationError as exc:
+            form.add_error("password", [str(m) for m in exc.details.get("password", [exc.message])])
+        else:
+            return _show_password_once(request, account, generated, _("The password was reset; the account's API tokens were revoked."))
+    return render(request, "accounts/account_detail.html", _detail_context(request, account, reset_form=form), status=400)
+
+
+def _account_action(request: HttpRequest, pk: int, do: Callable[[Any], Any], done: str) -> HttpResponse:
+    require(request.user, perms.ACCOUNT_MANAGE)
+    account = selectors.account_get(actor=request.user, id=pk)
+    try:
+        do(account)
+    except ValidationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, done)
+    return redirect("accounts:account_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def account_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(request, pk, lambda u: services.account_set_active(actor=request.user, user=u, active=False),
+                           _("The account was deactivated. It can no longer sign in; nothing was deleted."))
+
+
+@login_required
+@require_POST
+def account_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(request, pk, lambda u: services.account_set_active(actor=request.user, user=u, active=True),
+                           _("The account was reactivated."))
+
+
+@login_required
+@require_POST
+def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(request, pk, lambda u: services.account_unlock(actor=request.user, user=u), _("The account was unlocked."))
+
+
+@login_required
+@require_POST
+def account_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(request, pk, lambda u: services.otp_device_reset(actor=request.user, user=u),
+                           _("Two-step sign-in was reset; the account enrols again at its next sign-in."))

@@ -1,0 +1,117 @@
+"""Home-page panels of the accounts module (see core.registry.Module.panels).
+
+Each takes the actor and returns a panel dict (key, title, scope, stats, links) or None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from gongjian.core.permissions import can
+
+from . import permissions as perms
+from . import selectors
+from .choices import Role
+
+
+def _url(*names: str, **kwargs: Any) -> str | None:
+    """The first of ``names`` that resolves (other modules add their pages over time)."""
+    for name in names:
+        try:
+            return reverse(name, kwargs=kwargs or None)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _links(*pairs: tuple[str | None, Any]) -> list[dict[str, Any]]:
+    return [{"url": url, "label": label} for url, label in pairs if url]
+
+
+def my_scopes(actor: Any) -> dict[str, Any] | None:
+    scopes = selectors.scope_labels(actor=actor)
+    if not scopes:
+        return None
+    return {
+        "key": "my-scopes",
+        "title": _("My roles and places"),
+        "stats": [{"key": f"scope-{i}", "label": s["role_label"], "value": s["place"]} for i, s in enumerate(scopes)],
+        "links": _links((reverse("accounts:profile"), _("My account"))),
+    }
+
+
+def accounts_in_area(actor: Any) -> dict[str, Any] | None:
+    if not can(actor, perms.ACCOUNT_VIEW):
+        return None
+    qs = selectors.account_queryset(actor=actor)
+    active = qs.filter(is_active=True).count()
+    inactive = qs.filter(is_active=False).count()
+    locked = len(selectors.locked_usernames(list(qs.values_list("username", flat=True)[:5000])))
+    place = ", ".join(sorted({s["place"] for s in selectors.scope_labels(actor=actor) if s["role"] in perms.LEVEL_OF_ROLE}))
+    url = reverse("accounts:account_list")
+    return {
+        "key": "accounts-in-area",
+        "title": _("Accounts in my area"),
+        "scope": place,
+        "stats": [
+            {"key": "accounts-active", "label": _("Active accounts"), "value": active},
+            {"key": "accounts-locked", "label": _("Locked accounts"), "value": locked},
+            {"key": "accounts-inactive", "label": _("Deactivated accounts"), "value": inactive},
+        ],
+        "links": _links(
+            (url, _("Manage accounts")),
+            (reverse("accounts:account_create") if can(actor, perms.ACCOUNT_CREATE) else None, _("New account")),
+            (f"{url}?status=locked" if locked else None, _("Locked accounts")),
+        ),
+    }
+
+
+def my_membership(actor: Any) -> dict[str, Any] | None:
+    """For party members: their organisation and a link to the membership card (when orgs offers one)."""
+    if Role.MEMBER not in getattr(actor, "roles", set()):
+        return None
+    from gongjian.orgs.models import Member
+
+    member = Member.objects.select_related("org").filter(user_id=actor.pk, is_active=True).first()
+    stats = []
+    if member is not None:
+        stats = [{"key": "member-org", "label": _("Party organisation"), "value": member.org.name}]
+    return {
+        "key": "my-membership",
+        "title": _("My membership card"),
+        "stats": stats,
+        "links": _links(
+            (_url("orgs:member_card", "orgs:my_card", "orgs:member_me"), _("Open my membership card")),
+            (reverse("accounts:profile"), _("My account")),
+        ),
+    }
+
+
+def my_unit(actor: Any) -> dict[str, Any] | None:
+    units = [s for s in selectors.scope_labels(actor=actor) if s["role"] == Role.UNIT_LIAISON and s["unit"] is not None]
+    if not units:
+        return None
+    links: list[tuple[str | None, Any]] = []
+    for s in units[:3]:
+        links.append((_url("orgs:unit_detail", pk=s["unit"].pk), s["unit"].name))
+    return {
+        "key": "my-unit",
+        "title": _("My unit"),
+        "stats": [{"key": f"unit-{i}", "label": _("Resident unit"), "value": s["unit"].name} for i, s in enumerate(units)],
+        "links": _links(*links),
+    }
+
+
+def my_department(actor: Any) -> dict[str, Any] | None:
+    depts = [s for s in selectors.scope_labels(actor=actor) if s["role"] == Role.DEPARTMENT_HANDLER and s["department"] is not None]
+    if not depts:
+        return None
+    return {
+        "key": "my-department",
+        "title": _("My department"),
+        "stats": [{"key": f"dept-{i}", "label": _("Department"), "value": str(s["department"])} for i, s in enumerate(depts)],
+        "links": [],
+    }
