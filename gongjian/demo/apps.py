@@ -6,3 +6,8 @@ class DemoConfig(AppConfig):
     name = "gongjian.demo"
     label = "demo"
     verbose_name = _("Demo")
+
+    def ready(self) -> None:
+        from . import city
+
+        city.register()
