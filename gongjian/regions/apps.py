@@ -6,3 +6,10 @@ class RegionsConfig(AppConfig):
     name = "gongjian.regions"
     label = "regions"
     verbose_name = _("Regions")
+
+    def ready(self) -> None:
+        from .permissions import register_rules
+        from .registration import register
+
+        register_rules()
+        register()

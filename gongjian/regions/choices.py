@@ -32,12 +32,13 @@ class RegionKind(models.TextChoices):
     COMMUNITY = "community", _("Urban community")
     VILLAGE = "village", _("Village")
     GRID = "grid", _("Grid")
+    OTHER = "other", _("Other subdistrict-level unit")
 
 
 KINDS_BY_LEVEL = {
     Level.CITY: {RegionKind.CITY},
     Level.DISTRICT: {RegionKind.DISTRICT, RegionKind.COUNTY, RegionKind.ZONE},
-    Level.SUBDISTRICT: {RegionKind.SUBDISTRICT, RegionKind.TOWN, RegionKind.TOWNSHIP},
+    Level.SUBDISTRICT: {RegionKind.SUBDISTRICT, RegionKind.TOWN, RegionKind.TOWNSHIP, RegionKind.OTHER},
     Level.COMMUNITY: {RegionKind.COMMUNITY, RegionKind.VILLAGE},
     Level.GRID: {RegionKind.GRID},
 }

@@ -1,0 +1,630 @@
+"""Pages of the regions module: tree browser, region detail, departments, committee, subdistrict
+structure, and the forms for each. Views parse input, call services and selectors, and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.permissions import can, require
+from gongjian.core.tabular import export_response
+
+from . import permissions as P
+from . import selectors, services
+from .choices import DepartmentKind, Level
+from .forms import (
+    CommitteeForm,
+    DepartmentForm,
+    OfficeForm,
+    OfficeTemplateForm,
+    PowerForm,
+    QuotaForm,
+    RegionForm,
+    RegionMoveForm,
+    apply_errors,
+)
+from .models import Region
+
+
+def _region(request: HttpRequest, code: str) -> Region:
+    require(request.user, P.VIEW)
+    return selectors.region_get(actor=request.user, code=code)
+
+
+def _form_page(request: HttpRequest, *, form: Any, title: str, region: Region | None, cancel: str, status: int = 200, **extra: Any) -> HttpResponse:
+    crumbs = selectors.breadcrumbs(actor=request.user, region=region) if region is not None else []
+    ctx = {"form": form, "title": title, "region": region, "crumbs": crumbs, "cancel_url": cancel, **extra}
+    return render(request, "regions/form.html", ctx, status=400 if form.is_bound and form.errors else status)
+
+
+# --- tree ------------------------------------------------------------------------------------
+
+
+@login_required
+def tree(request: HttpRequest) -> HttpResponse:
+    require(request.user, P.VIEW)
+    q = request.GET.get("q", "").strip()
+    level = request.GET.get("level", "")
+    if q:
+        page = paginate(request, selectors.region_search(actor=request.user, q=q, level=level))
+        return render(
+            request,
+            "regions/search.html",
+            {"page": page, "q": q, "level": level, "levels": Level.choices, "qs": querystring_without(request, "page")},
+        )
+    roots = selectors.region_roots(actor=request.user)
+    if len(roots) == 1:
+        return redirect("regions:detail", code=roots[0].code)
+    return render(request, "regions/tree.html", {"roots": roots, "levels": Level.choices, "can_import": can(request.user, P.IMPORT)})
+
+
+@login_required
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region(request, code)
+    user = request.user
+    q = request.GET.get("q", "").strip()
+    show_inactive = request.GET.get("inactive") == "1"
+    page = paginate(request, selectors.region_children(actor=user, region=region, q=q, include_inactive=show_inactive))
+    rows = selectors.child_rows(region=region, children=list(page.object_list))
+    ctx: dict[str, Any] = {
+        "region": region,
+        "crumbs": selectors.breadcrumbs(actor=user, region=region),
+        "page": page,
+        "rows": rows,
+        "q": q,
+        "show_inactive": show_inactive,
+        "qs": querystring_without(request, "page"),
+        "child_level": selectors.LEVEL_ORDER[selectors.level_index(region.level) + 1] if region.level != Level.GRID else None,
+        "can_manage_children": region.is_active and selectors.may(user, P.MANAGE, region.path),
+        "can_manage_self": selectors.may(user, P.MANAGE, region.path, strictly_below=True),
+        "can_import": selectors.may(user, P.IMPORT, region.path),
+        "is_top": region.level in (Level.CITY, Level.DISTRICT),
+    }
+    if ctx["is_top"]:
+        ctx.update(
+            {
+                "departments": selectors.region_departments(actor=user, region=region),
+                "committee": selectors.committee_for(actor=user, region=region),
+                "powers": selectors.powers_granted(actor=user, region=region),
+                "can_departments": selectors.may(user, P.DEPARTMENTS_MANAGE, region.path),
+                "can_committee": selectors.may(user, P.COMMITTEE_MANAGE, region.path),
+                "can_powers": selectors.may(user, P.POWERS_MANAGE, region.path),
+            }
+        )
+    if region.level == Level.SUBDISTRICT:
+        ctx["structure"] = selectors.structure_get(actor=user, subdistrict=region)
+    ctx["quota_totals"] = selectors.quota_totals(actor=user, region=region)
+    return render(request, "regions/detail.html", ctx)
+
+
+@login_required
+def region_create(request: HttpRequest, code: str) -> HttpResponse:
+    parent = _region(request, code)
+    require(request.user, P.MANAGE)
+    if parent.level == Level.GRID:
+        raise NotFound()
+    child_level = selectors.LEVEL_ORDER[selectors.level_index(parent.level) + 1]
+    form = RegionForm(request.POST or None, fixed_level=child_level, initial={"code": services.significant_prefix(parent.code, parent.level)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            region = services.region_create(
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                level=child_level,
+                parent=parent,
+                kind=form.cleaned_data["kind"],
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": region.name})
+            return redirect("regions:detail", code=parent.code)
+    return _form_page(
+        request,
+        form=form,
+        region=parent,
+        cancel=reverse("regions:detail", args=[parent.code]),
+        title=_("Add a %(level)s under %(parent)s") % {"level": Level(child_level).label, "parent": parent.name},
+    )
+
+
+@login_required
+def region_edit(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region(request, code)
+    require(request.user, P.MANAGE)
+    initial = {"code": region.code, "name": region.name, "level": region.level, "kind": region.kind}
+    form = RegionForm(request.POST or None, initial=initial, editing=True)
+    move = RegionMoveForm(request.POST or None, prefix="move")
+    if request.method == "POST" and form.is_valid() and move.is_valid():
+        parent = None
+        parent_code = move.cleaned_data["parent_code"].strip()
+        try:
+            if parent_code and parent_code != getattr(region.parent, "code", None):
+                parent = selectors.region_get(actor=request.user, code=parent_code, action=P.MANAGE)
+            region = services.region_update(
+                actor=request.user,
+                region=region,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"] or None,
+                code=form.cleaned_data["code"],
+                parent=parent,
+            )
+        except NotFound:
+            move.add_error("parent_code", _("No region with this code in your scope."))
+        except DomainError as exc:
+            apply_errors(form, exc)
+            if "parent" in exc.details:
+                move.add_error("parent_code", str(exc.details["parent"][0]))
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": region.name})
+            return redirect("regions:detail", code=region.code)
+    return _form_page(
+        request,
+        form=form,
+        extra_form=move,
+        region=region,
+        cancel=reverse("regions:detail", args=[region.code]),
+        title=_("Edit %(name)s") % {"name": region.name},
+        status=400 if move.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def region_toggle(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region(request, code)
+    try:
+        if request.POST.get("active") == "1":
+            services.region_activate(actor=request.user, region=region)
+            messages.success(request, _("%(name)s was activated.") % {"name": region.name})
+        else:
+            services.region_deactivate(actor=request.user, region=region)
+            messages.success(request, _("%(name)s was deactivated.") % {"name": region.name})
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, str(exc.message))
+    return redirect("regions:detail", code=region.code)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    require(request.user, P.VIEW)
+    root = selectors.region_get(actor=request.user, code=request.GET["root"]) if request.GET.get("root") else None
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    headers = [_("Statistical code"), _("Name"), _("Level"), _("Parent code"), _("Kind"), _("Full name"), _("Active")]
+    rows = (
+        [r.code, r.name, r.level, r.parent.code if r.parent is not None else "", r.kind, r.full_name, r.is_active]
+        for r in selectors.export_rows(actor=request.user, root=root).iterator(chunk_size=2000)
+    )
+    return export_response(headers, rows, basename=f"regions-{root.code if root else 'all'}", fmt=fmt)
+
+
+# --- departments -------------------------------------------------------------------------------
+
+
+@login_required
+def department_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, P.VIEW)
+    f = request.GET
+    within = selectors.region_get(actor=request.user, code=f["region"]) if f.get("region") else None
+    qs = selectors.department_list(actor=request.user, region=within, q=f.get("q", ""), kind=f.get("kind", ""), active=f.get("active", "1"))
+    page = paginate(request, qs)
+    return render(
+        request,
+        "regions/department_list.html",
+        {
+            "page": page,
+            "filters": f,
+            "kinds": DepartmentKind.choices,
+            "within": within,
+            "qs": querystring_without(request, "page"),
+            "can_manage": can(request.user, P.DEPARTMENTS_MANAGE),
+        },
+    )
+
+
+def _department_regions(request: HttpRequest) -> list[Region]:
+    qs = selectors.regions_visible(actor=request.user, action=P.DEPARTMENTS_MANAGE).filter(level__in=[Level.CITY, Level.DISTRICT], is_active=True)
+    return list(qs.order_by("code"))
+
+
+@login_required
+def department_create(request: HttpRequest) -> HttpResponse:
+    require(request.user, P.DEPARTMENTS_MANAGE)
+    regions = _department_regions(request)
+    region = None
+    if request.GET.get("region"):
+        region = selectors.region_get(actor=request.user, code=request.GET["region"], action=P.DEPARTMENTS_MANAGE)
+    form = DepartmentForm(request.POST or None, regions=regions, initial={"region": region.pk if region else None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            dept = services.department_create(
+                actor=request.user,
+                region=int(form.cleaned_data["region"]),
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                phone=form.cleaned_data["phone"],
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                form.add_error("region", _("Choose a city or district in your scope."))
+            else:
+                apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": dept.name})
+            return redirect("regions:detail", code=dept.region.code)
+    return _form_page(request, form=form, region=region, cancel=reverse("regions:department_list"), title=_("Add a department"))
+
+
+@login_required
+def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.DEPARTMENTS_MANAGE)
+    dept = selectors.department_get(actor=request.user, pk=pk, action=P.DEPARTMENTS_MANAGE)
+    form = DepartmentForm(
+        request.POST or None,
+        regions=[dept.region],
+        editing=True,
+        initial={"region": dept.region_id, "name": dept.name, "kind": dept.kind, "phone": dept.phone},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            dept = services.department_update(
+                actor=request.user, department=dept, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"], phone=form.cleaned_data["phone"]
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": dept.name})
+            return redirect("regions:detail", code=dept.region.code)
+    return _form_page(
+        request,
+        form=form,
+        region=dept.region,
+        cancel=reverse("regions:detail", args=[dept.region.code]),
+        title=_("Edit %(name)s") % {"name": dept.name},
+    )
+
+
+@login_required
+@require_POST
+def department_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.DEPARTMENTS_MANAGE)
+    if request.POST.get("active") == "1":
+        dept = services.department_activate(actor=request.user, department=pk)
+    else:
+        dept = services.department_deactivate(actor=request.user, department=pk)
+    messages.success(request, _("%(name)s was saved.") % {"name": dept.name})
+    return redirect("regions:detail", code=dept.region.code)
+
+
+# --- governance committee -----------------------------------------------------------------------
+
+
+@login_required
+def committee_edit(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region(request, code)
+    require(request.user, P.COMMITTEE_MANAGE)
+    if region.level not in (Level.CITY, Level.DISTRICT):
+        raise NotFound()
+    committee = selectors.committee_for(actor=request.user, region=region)
+    departments = [d for d in selectors.region_departments(actor=request.user, region=region) if d.is_active]
+    initial: dict[str, Any] = {}
+    if committee:
+        initial = {
+            "name": committee.name,
+            "director": committee.director,
+            "established_on": committee.established_on,
+            "remit": committee.remit,
+            "department_ids": [str(d.pk) for d in committee.departments.all()],
+        }
+    form = CommitteeForm(request.POST or None, departments=departments, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            services.committee_save(
+                actor=request.user,
+                region=region,
+                name=cd["name"],
+                director=cd["director"],
+                established_on=cd["established_on"],
+                remit=cd["remit"],
+                department_ids=[int(i) for i in cd["department_ids"]],
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The governance committee was saved."))
+            return redirect("regions:detail", code=region.code)
+    return _form_page(
+        request,
+        form=form,
+        region=region,
+        cancel=reverse("regions:detail", args=[region.code]),
+        title=_("Governance committee of %(name)s") % {"name": region.name},
+    )
+
+
+# --- delegated powers ------------------------------------------------------------------------------
+
+
+@login_required
+def power_create(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region(request, code)
+    require(request.user, P.POWERS_MANAGE)
+    form = PowerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.power_create(actor=request.user, region=region, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": form.cleaned_data["name"]})
+            return redirect("regions:detail", code=region.code)
+    return _form_page(
+        request,
+        form=form,
+        region=region,
+        cancel=reverse("regions:detail", args=[region.code]),
+        title=_("Delegate a power to the subdistricts of %(name)s") % {"name": region.name},
+    )
+
+
+@login_required
+def power_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.POWERS_MANAGE)
+    power = selectors.power_get(actor=request.user, pk=pk, action=P.POWERS_MANAGE)
+    form = PowerForm(
+        request.POST or None,
+        initial={"name": power.name, "description": power.description, "legal_basis": power.legal_basis, "effective_on": power.effective_on},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.power_update(actor=request.user, power=power, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": form.cleaned_data["name"]})
+            return redirect("regions:detail", code=power.region.code)
+    return _form_page(
+        request,
+        form=form,
+        region=power.region,
+        cancel=reverse("regions:detail", args=[power.region.code]),
+        title=_("Edit %(name)s") % {"name": power.name},
+    )
+
+
+@login_required
+@require_POST
+def power_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.POWERS_MANAGE)
+    power = services.power_deactivate(actor=request.user, power=pk)
+    messages.success(request, _("%(name)s was deactivated.") % {"name": power.name})
+    return redirect("regions:detail", code=power.region.code)
+
+
+# --- subdistrict structure -------------------------------------------------------------------------
+
+
+@login_required
+def structure_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, P.VIEW)
+    q = request.GET.get("q", "")
+    page = paginate(request, selectors.subdistrict_list(actor=request.user, q=q))
+    return render(
+        request,
+        "regions/structure_list.html",
+        {"page": page, "q": q, "qs": querystring_without(request, "page"), "can_configure": can(request.user, P.STRUCTURE_CONFIGURE)},
+    )
+
+
+@login_required
+def structure(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region(request, code)
+    if region.level != Level.SUBDISTRICT:
+        raise NotFound()
+    if request.method == "POST":
+        try:
+            created = services.structure_instantiate(actor=request.user, subdistrict=region)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("%(n)s standard offices were created.") % {"n": len(created)})
+        return redirect("regions:structure", code=region.code)
+    data = selectors.structure_get(actor=request.user, subdistrict=region)
+    return render(
+        request,
+        "regions/structure.html",
+        {
+            "region": region,
+            "s": data,
+            "crumbs": selectors.breadcrumbs(actor=request.user, region=region),
+            "can_manage": selectors.may(request.user, P.STRUCTURE_MANAGE, region.path),
+        },
+    )
+
+
+@login_required
+def office_create(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region(request, code)
+    require(request.user, P.STRUCTURE_MANAGE)
+    form = OfficeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.office_create(actor=request.user, subdistrict=region, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": form.cleaned_data["name"]})
+            return redirect("regions:structure", code=region.code)
+    return _form_page(
+        request,
+        form=form,
+        region=region,
+        cancel=reverse("regions:structure", args=[region.code]),
+        title=_("Add an office to %(name)s") % {"name": region.name},
+    )
+
+
+@login_required
+def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.STRUCTURE_MANAGE)
+    office = selectors.office_get(actor=request.user, pk=pk, action=P.STRUCTURE_MANAGE)
+    form = OfficeForm(request.POST or None, initial={"name": office.name, "kind": office.kind, "head": office.head, "order": office.order})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.office_update(actor=request.user, office=office, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": form.cleaned_data["name"]})
+            return redirect("regions:structure", code=office.subdistrict.code)
+    return _form_page(
+        request,
+        form=form,
+        region=office.subdistrict,
+        cancel=reverse("regions:structure", args=[office.subdistrict.code]),
+        title=_("Edit %(name)s") % {"name": office.name},
+    )
+
+
+@login_required
+@require_POST
+def office_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.STRUCTURE_MANAGE)
+    office = services.office_set_active(actor=request.user, office=pk, active=request.POST.get("active") == "1")
+    messages.success(request, _("%(name)s was saved.") % {"name": office.name})
+    return redirect("regions:structure", code=office.subdistrict.code)
+
+
+@login_required
+def quota_create(request: HttpRequest, code: str) -> HttpResponse:
+    region = _region(request, code)
+    require(request.user, P.STRUCTURE_MANAGE)
+    offices = [o for o in selectors.structure_get(actor=request.user, subdistrict=region).offices if o.is_active]
+    from django.utils import timezone
+
+    form = QuotaForm(request.POST or None, offices=offices, initial={"year": timezone.localdate().year, "moved_down": True})
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            services.quota_create(
+                actor=request.user,
+                subdistrict=region,
+                count=cd["count"],
+                year=cd["year"],
+                office=cd["office"] or None,
+                moved_down=cd["moved_down"],
+                note=cd["note"],
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The staff quota was saved."))
+            return redirect("regions:structure", code=region.code)
+    return _form_page(
+        request,
+        form=form,
+        region=region,
+        cancel=reverse("regions:structure", args=[region.code]),
+        title=_("Add staff quota to %(name)s") % {"name": region.name},
+    )
+
+
+@login_required
+def quota_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.STRUCTURE_MANAGE)
+    quota = selectors.quota_get(actor=request.user, pk=pk, action=P.STRUCTURE_MANAGE)
+    region = quota.subdistrict
+    offices = [o for o in selectors.structure_get(actor=request.user, subdistrict=region).offices if o.is_active or o.pk == quota.office_id]
+    form = QuotaForm(
+        request.POST or None,
+        offices=offices,
+        initial={"count": quota.count, "year": quota.year, "office": quota.office_id or "", "moved_down": quota.moved_down, "note": quota.note},
+    )
+    if request.method == "POST" and form.is_valid():
+        cd = form.cleaned_data
+        try:
+            services.quota_update(
+                actor=request.user,
+                quota=quota,
+                count=cd["count"],
+                year=cd["year"],
+                office=cd["office"] or None,
+                moved_down=cd["moved_down"],
+                note=cd["note"],
+            )
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("The staff quota was saved."))
+            return redirect("regions:structure", code=region.code)
+    return _form_page(
+        request,
+        form=form,
+        region=region,
+        cancel=reverse("regions:structure", args=[region.code]),
+        title=_("Edit staff quota of %(name)s") % {"name": region.name},
+    )
+
+
+@login_required
+@require_POST
+def quota_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.STRUCTURE_MANAGE)
+    quota = selectors.quota_get(actor=request.user, pk=pk, action=P.STRUCTURE_MANAGE)
+    code = quota.subdistrict.code
+    services.quota_delete(actor=request.user, quota=quota)
+    messages.success(request, _("The staff quota was removed."))
+    return redirect("regions:structure", code=code)
+
+
+@login_required
+def office_templates(request: HttpRequest) -> HttpResponse:
+    require(request.user, P.STRUCTURE_CONFIGURE)
+    form = OfficeTemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.office_template_save(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": form.cleaned_data["name"]})
+            return redirect("regions:office_templates")
+    return render(
+        request,
+        "regions/office_templates.html",
+        {"templates": selectors.office_templates(), "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def office_template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, P.STRUCTURE_CONFIGURE)
+    tpl = next((t for t in selectors.office_templates() if t.pk == pk), None)
+    if tpl is None:
+        raise NotFound()
+    form = OfficeTemplateForm(request.POST or None, initial={"name": tpl.name, "kind": tpl.kind, "order": tpl.order, "is_active": tpl.is_active})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.office_template_save(actor=request.user, template=tpl, **form.cleaned_data)
+        except DomainError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": form.cleaned_data["name"]})
+            return redirect("regions:office_templates")
+    return _form_page(request, form=form, region=None, cancel=reverse("regions:office_templates"), title=_("Edit %(name)s") % {"name": tpl.name})
