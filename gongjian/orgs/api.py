@@ -1,3 +1,287 @@
-from ninja import Router
+"""API of the organisations module, mounted at /api/v1/orgs/. Same selectors and services as the pages.
+
+Members are masked in every answer; records outside the actor's scope answer 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from gongjian.core.errors import NotFound
+from gongjian.core.permissions import can, require
+
+from . import permissions as perms
+from . import selectors, services
+from .models import Member, PartyOrg, Policy, ResidentUnit
 
 router = Router(tags=["orgs"])
+MAX_SIZE = 100
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    gender: str
+    birth_date: dt.date | None
+    id_number_masked: str
+    phone_masked: str
+    org_id: int
+    org_name: str
+    employer_unit_id: int | None
+    home_community_id: int | None
+    in_service: bool
+    join_date: dt.date | None
+    status: str
+    is_active: bool
+
+
+class Page(Schema):
+    count: int
+    page: int
+    size: int
+    pages: int
+
+
+class MemberPage(Page):
+    items: list[MemberOut]
+
+
+class MemberIn(Schema):
+    name: str
+    id_number: str
+    gender: str = ""
+    birth_date: dt.date | None = None
+    phone: str = ""
+    org_id: int
+    employer_unit_id: int | None = None
+    home_community_id: int | None = None
+    in_service: bool = False
+    join_date: dt.date | None = None
+    status: str = "full"
+
+
+class OrgOut(Schema):
+    id: int
+    name: str
+    rank: str
+    parent_id: int | None
+    org_path: str
+    sector: str
+    formation: str
+    basis: str
+    region_id: int
+    region_name: str
+    unit_id: int | None
+    secretary_id: int | None
+    member_count: int
+    is_active: bool
+
+
+class OrgPage(Page):
+    items: list[OrgOut]
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    uscc: str
+    kind: str
+    address: str
+    region_id: int
+    region_name: str
+    liaison_name: str
+    lat: float | None
+    lng: float | None
+    member_count: int
+    is_active: bool
+
+
+class UnitPage(Page):
+    items: list[UnitOut]
+
+
+class PolicyOut(Schema):
+    id: int
+    title: str
+    doc_number: str
+    level: str
+    role: str
+    issuer: str
+    issued_on: dt.date
+    region_id: int | None
+    is_active: bool
+    score: float | None = None
+
+
+class PolicyPage(Page):
+    items: list[PolicyOut]
+
+
+class PolicyDetail(PolicyOut):
+    body: str
+    attachments: list[dict[str, Any]]
+
+
+def _page(qs: Any, page: int, size: int) -> tuple[Any, dict[str, int]]:
+    size = max(1, min(size, MAX_SIZE))
+    p = Paginator(qs, size).get_page(page)
+    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
+
+
+def member_out(m: Member) -> dict[str, Any]:
+    mp = selectors.masked(m)
+    return {
+        "id": m.pk, "name": m.name, "gender": m.gender, "birth_date": m.birth_date, "id_number_masked": mp.id_number, "phone_masked": mp.phone,
+        "org_id": m.org_id, "org_name": m.org.name, "employer_unit_id": m.employer_unit_id, "home_community_id": m.home_community_id,
+        "in_service": m.in_service, "join_date": m.join_date, "status": m.status, "is_active": m.is_active,
+    }
+
+
+def org_out(o: PartyOrg) -> dict[str, Any]:
+    return {
+        "id": o.pk, "name": o.name, "rank": o.rank, "parent_id": o.parent_id, "org_path": o.org_path, "sector": o.sector,
+        "formation": o.formation, "basis": o.basis, "region_id": o.region_id, "region_name": o.region.name, "unit_id": o.unit_id,
+        "secretary_id": o.secretary_id, "member_count": getattr(o, "member_count", 0), "is_active": o.is_active,
+    }
+
+
+def unit_out(u: ResidentUnit) -> dict[str, Any]:
+    return {
+        "id": u.pk, "name": u.name, "uscc": u.uscc, "kind": u.kind, "address": u.address, "region_id": u.region_id, "region_name": u.region.name,
+        "liaison_name": u.liaison_name, "lat": float(u.lat) if u.lat is not None else None, "lng": float(u.lng) if u.lng is not None else None,
+        "member_count": getattr(u, "member_count", 0), "is_active": u.is_active,
+    }
+
+
+def policy_out(p: Policy) -> dict[str, Any]:
+    return {
+        "id": p.pk, "title": p.title, "doc_number": p.doc_number, "level": p.level, "role": p.role, "issuer": p.issuer,
+        "issued_on": p.issued_on, "region_id": p.region_id, "is_active": p.is_active, "score": getattr(p, "score", None),
+    }
+
+
+class MemberFilters(Schema):
+    q: str = ""
+    org: int | None = None
+    status: str = ""
+    in_service: bool | None = None
+    home: int | None = None
+    employer: int | None = None
+    active: str = "1"
+    order: str = ""
+    page: int = 1
+    size: int = 20
+
+
+@router.get("/members", response=MemberPage, summary="Members in the caller's scope (ID and phone masked)")
+def members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
+    if not can(request.user, perms.MEMBER_LIST):
+        raise NotFound()
+    f = filters.dict()
+    if f["in_service"] is not None:
+        f["in_service"] = "1" if f["in_service"] else "0"
+    rows, meta = _page(selectors.member_list(actor=request.user, filters=f), filters.page, filters.size)
+    return {**meta, "items": [member_out(m) for m in rows]}
+
+
+@router.get("/members/{member_id}", response=MemberOut, summary="One member (masked); 404 outside the caller's scope")
+def member(request: HttpRequest, member_id: int) -> dict[str, Any]:
+    return member_out(selectors.member_get(actor=request.user, id=member_id))
+
+
+@router.post("/members", response={201: MemberOut}, summary="Register a member")
+def member_create(request: HttpRequest, payload: MemberIn) -> tuple[int, dict[str, Any]]:
+    require(request.user, perms.MEMBER_MANAGE)
+    data = payload.dict()
+    data["org"] = data.pop("org_id")
+    data["employer_unit"] = data.pop("employer_unit_id")
+    data["home_community"] = data.pop("home_community_id")
+    m = services.member_create(actor=request.user, **data)
+    m = selectors.member_get(actor=request.user, id=m.pk)
+    return 201, member_out(m)
+
+
+class OrgFilters(Schema):
+    q: str = ""
+    rank: str = ""
+    sector: str = ""
+    formation: str = ""
+    basis: str = ""
+    region: int | None = None
+    active: str = "1"
+    page: int = 1
+    size: int = 50
+
+
+@router.get("/orgs", response=OrgPage, summary="Party organisations in the caller's scope, in tree order")
+def orgs(request: HttpRequest, filters: Query[OrgFilters]) -> dict[str, Any]:
+    if not can(request.user, perms.ORG_VIEW):
+        raise NotFound()
+    rows, meta = _page(selectors.org_list(actor=request.user, filters=filters.dict()), filters.page, filters.size)
+    return {**meta, "items": [org_out(o) for o in rows]}
+
+
+@router.get("/orgs/{org_id}", response=OrgOut, summary="One party organisation; 404 outside the caller's scope")
+def org(request: HttpRequest, org_id: int) -> dict[str, Any]:
+    if not can(request.user, perms.ORG_VIEW):
+        raise NotFound()
+    o = selectors.org_list(actor=request.user, filters={"active": "all"}).filter(pk=org_id).first()
+    if o is None:
+        raise NotFound()
+    return org_out(o)
+
+
+class UnitFilters(Schema):
+    q: str = ""
+    kind: str = ""
+    region: int | None = None
+    active: str = "1"
+    page: int = 1
+    size: int = 20
+
+
+@router.get("/units", response=UnitPage, summary="Resident units in the caller's scope")
+def units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
+    if not can(request.user, perms.UNIT_VIEW):
+        raise NotFound()
+    rows, meta = _page(selectors.unit_list(actor=request.user, filters=filters.dict()), filters.page, filters.size)
+    return {**meta, "items": [unit_out(u) for u in rows]}
+
+
+@router.get("/units/{unit_id}", response=UnitOut, summary="One resident unit; 404 outside the caller's scope")
+def unit(request: HttpRequest, unit_id: int) -> dict[str, Any]:
+    if not can(request.user, perms.UNIT_VIEW):
+        raise NotFound()
+    u = selectors.unit_list(actor=request.user, filters={"active": "all"}).filter(pk=unit_id).first()
+    if u is None:
+        raise NotFound()
+    return unit_out(u)
+
+
+class PolicyFilters(Schema):
+    q: str = ""
+    level: str = ""
+    role: str = ""
+    year: int | None = None
+    active: str = "1"
+    page: int = 1
+    size: int = 20
+
+
+@router.get("/policies", response=PolicyPage, summary="Search the 1+N policy library (BM25 over jieba tokens; title matches count more)")
+def policies(request: HttpRequest, filters: Query[PolicyFilters]) -> dict[str, Any]:
+    if not can(request.user, perms.POLICY_VIEW):
+        raise NotFound()
+    rows, meta = _page(selectors.policy_search(actor=request.user, filters=filters.dict()), filters.page, filters.size)
+    return {**meta, "items": [policy_out(p) for p in rows]}
+
+
+@router.get("/policies/{policy_id}", response=PolicyDetail, summary="One policy with its text and attachments")
+def policy(request: HttpRequest, policy_id: int) -> dict[str, Any]:
+    p = selectors.policy_get(actor=request.user, id=policy_id)
+    return {**policy_out(p), "body": p.body, "attachments": [{"id": a.pk, "name": a.name, "size": a.size} for a in p.attachments.all()]}

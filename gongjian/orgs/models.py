@@ -126,6 +126,8 @@ class Member(BaseModel):
         indexes = [
             models.Index(fields=["region_path", "name"], name="orgs_member_path_like", opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
             models.Index(fields=["home_path"], name="orgs_member_home_like", opclasses=PATH_INDEX_OPCLASS),
+            models.Index(fields=["org", "is_active"], name="orgs_member_org_active"),
+            models.Index(fields=["employer_unit", "is_active"], name="orgs_member_employer_active"),
         ]
 
     def __str__(self) -> str:
@@ -144,10 +146,12 @@ class Policy(BaseModel):
     body = models.TextField(_("body"))
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="policies", verbose_name=_("region"))
     search_tokens = models.TextField(_("search tokens"), blank=True, editable=False)
+    token_count = models.PositiveIntegerField(_("number of search tokens"), default=0, editable=False)
     is_active = models.BooleanField(_("in force"), default=True)
 
     class Meta:
         ordering = ["-issued_on", "id"]
+        indexes = [models.Index(fields=["is_active", "level", "issued_on"], name="orgs_policy_filter")]
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
 

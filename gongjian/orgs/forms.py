@@ -1,0 +1,162 @@
+"""Page forms: they render fields and parse types; the services validate and decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.core.errors import ValidationError
+
+from .choices import Basis, Formation, Gender, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
+from .services import LEAVING_STATUSES
+
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+
+
+class _Styled(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            w = field.widget
+            if isinstance(w, forms.CheckboxInput):
+                w.attrs.setdefault("class", "form-check-input")
+            elif isinstance(w, forms.Select):
+                w.attrs.setdefault("class", "form-select")
+            else:
+                w.attrs.setdefault("class", "form-control")
+
+    def add_domain_error(self, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
+        """Put a service's field errors next to the fields (unknown fields go to the top)."""
+        field_map = field_map or {}
+        placed = False
+        for key, msgs in exc.details.items():
+            name = field_map.get(key, key)
+            for m in msgs if isinstance(msgs, list | tuple) else [msgs]:
+                if name in self.fields:
+                    self.add_error(name, str(m))
+                    placed = True
+                else:
+                    self.add_error(None, str(m))
+                    placed = True
+        if not placed:
+            self.add_error(None, str(exc.message))
+
+
+def _blank(choices: Any) -> list[tuple[str, Any]]:
+    return [("", "—"), *list(choices)]
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        depth = max(obj.org_path.count("/") - 2, 0)
+        return "\u3000" * depth + f"{obj.name}（{obj.region.name}）"
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.full_name or obj.name
+
+
+class MemberForm(_Styled):
+    name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    id_number = forms.CharField(label=_("ID number"), max_length=32, required=False,
+                                help_text=_("18 characters. Gender and birth date are read from it."))
+    gender = forms.ChoiceField(label=_("Gender"), choices=_blank(Gender.choices), required=False)
+    birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    org = OrgChoiceField(label=_("Party organisation"), queryset=None, required=False)  # type: ignore[arg-type]
+    employer_uscc = forms.CharField(label=_("Employer unit (USCC)"), max_length=32, required=False,
+                                    help_text=_("The unified social credit code of the unit where the member works."))
+    home_community = RegionChoiceField(label=_("Home community"), queryset=None, required=False)  # type: ignore[arg-type]
+    in_service = forms.BooleanField(label=_("In-service member"), required=False)
+    join_date = forms.DateField(label=_("Join date"), widget=DATE, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[c for c in MemberStatus.choices if c[0] not in LEAVING_STATUSES])
+
+    def __init__(self, *args: Any, org_qs: Any, community_qs: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = org_qs
+        self.fields["home_community"].queryset = community_qs
+        if editing:
+            del self.fields["org"]
+        for name in ("name", "id_number"):
+            self.fields[name].widget.attrs["required"] = "required"
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
+
+
+class TransferForm(_Styled):
+    to_org = OrgChoiceField(label=_("New party organisation"), queryset=None)  # type: ignore[arg-type]
+    note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, org_qs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_org"].queryset = org_qs
+
+
+class MemberDeactivateForm(_Styled):
+    status = forms.ChoiceField(label=_("Reason for leaving"), choices=[c for c in MemberStatus.choices if c[0] in LEAVING_STATUSES])
+    reason = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(_Styled):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OrgForm(_Styled):
+    name = forms.CharField(label=_("Name"), max_length=128, required=False)
+    rank = forms.ChoiceField(label=_("Rank"), choices=_blank(OrgRank.choices), required=False)
+    parent = OrgChoiceField(label=_("Parent organisation"), queryset=None, required=False)  # type: ignore[arg-type]
+    region = RegionChoiceField(label=_("Region"), queryset=None, required=False)  # type: ignore[arg-type]
+    sector = forms.ChoiceField(label=_("Sector"), choices=_blank(Sector.choices), required=False)
+    formation = forms.ChoiceField(label=_("Formation"), choices=Formation.choices)
+    basis = forms.ChoiceField(label=_("Basis"), choices=Basis.choices)
+    unit = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False)  # type: ignore[arg-type]
+    secretary = forms.ModelChoiceField(label=_("Secretary"), queryset=None, required=False)  # type: ignore[arg-type]
+    founded_on = forms.DateField(label=_("Founded on"), widget=DATE, required=False)
+
+    def __init__(self, *args: Any, parent_qs: Any, region_qs: Any, unit_qs: Any, secretary_qs: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parent_qs
+        self.fields["region"].queryset = region_qs
+        self.fields["unit"].queryset = unit_qs
+        if secretary_qs is None:
+            del self.fields["secretary"]
+        else:
+            self.fields["secretary"].queryset = secretary_qs
+
+
+class UnitForm(_Styled):
+    name = forms.CharField(label=_("Name"), max_length=128, required=False)
+    uscc = forms.CharField(label=_("Unified social credit code"), max_length=32, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=_blank(UnitKind.choices), required=False)
+    region = RegionChoiceField(label=_("Region"), queryset=None, required=False)  # type: ignore[arg-type]
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    liaison_name = forms.CharField(label=_("Liaison"), max_length=64, required=False)
+    liaison_phone = forms.CharField(label=_("Liaison phone"), max_length=32, required=False)
+    lat = forms.CharField(label=_("Latitude"), max_length=16, required=False)
+    lng = forms.CharField(label=_("Longitude"), max_length=16, required=False)
+
+    def __init__(self, *args: Any, region_qs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = region_qs
+
+
+class PolicyForm(_Styled):
+    title = forms.CharField(label=_("Title"), max_length=255, required=False)
+    doc_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
+    level = forms.ChoiceField(label=_("Level"), choices=_blank(PolicyLevel.choices), required=False)
+    role = forms.ChoiceField(label=_("Place in 1+N"), choices=PolicyRole.choices)
+    issuer = forms.CharField(label=_("Issuer"), max_length=128, required=False)
+    issued_on = forms.DateField(label=_("Issued on"), widget=DATE, required=False)
+    region = RegionChoiceField(label=_("Region"), queryset=None, required=False)  # type: ignore[arg-type]
+    body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 12}), required=False)
+
+    def __init__(self, *args: Any, region_qs: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = region_qs
+
+
+class AttachmentForm(_Styled):
+    file = forms.FileField(label=_("Attachment"))

@@ -1,0 +1,347 @@
+"""Reads of the organisations module. Every selector takes ``actor=`` and applies the scope first.
+
+List selectors return querysets (or a lazily paged ranked list for policy search) that pages
+and the API paginate with a fixed number of queries: the actor's scope rows (once per request),
+a count and one page of rows with its related records joined in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+
+from gongjian.core import pii
+from gongjian.core.errors import NotFound
+from gongjian.core.permissions import can
+from gongjian.core.scope import get_in_scope, region_paths, scoped
+from gongjian.regions.choices import Level
+from gongjian.regions.models import Region
+
+from . import permissions as perms
+from . import search
+from .models import Member, PartyOrg, Policy, ResidentUnit
+
+_ID_RE = re.compile(r"^\d{17}[\dXx]$")
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_USCC_RE = re.compile(r"^[0-9A-Za-z]{18}$")
+
+MEMBER_ORDERINGS = {
+    "name": ("name", "id"), "-name": ("-name", "-id"),
+    "join_date": ("join_date", "id"), "-join_date": ("-join_date", "-id"),
+    "created": ("created_at", "id"), "-created": ("-created_at", "-id"),
+    "": ("region_path", "name", "id"),
+}
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(value: Any) -> bool | None:
+    if value in (True, "1", "true", "yes", "on"):
+        return True
+    if value in (False, "0", "false", "no"):
+        return False
+    return None
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def member_base(actor: Any, action: str = perms.MEMBER_VIEW) -> QuerySet[Member]:
+    return scoped(Member.objects.select_related("org", "employer_unit", "home_community"), actor, action)
+
+
+def member_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.MEMBER_VIEW) -> QuerySet[Member]:
+    """Members the actor may see, searched, filtered and ordered.
+
+    ``q``: a full 18-character ID number or an 11-digit mobile number searches by keyed hash;
+    anything else searches names. Filters: ``org`` (and its sub-organisations with ``subtree``),
+    ``status``, ``in_service``, ``home`` (community id), ``employer`` (unit id), ``active``
+    ("1" default, "0" for deactivated, "all").
+    """
+    f = filters or {}
+    qs = member_base(actor, action)
+    q = str(f.get("q") or "").strip()
+    if q:
+        compact = re.sub(r"\s+", "", q)
+        if _ID_RE.match(compact):
+            qs = qs.filter(id_number_hash=pii.lookup_hash(compact.upper()))
+        elif _MOBILE_RE.match(compact):
+            qs = qs.filter(phone_hash=pii.lookup_hash(compact))
+        else:
+            qs = qs.filter(name__icontains=q[:64])
+    org_id = _int(f.get("org"))
+    if org_id:
+        if f.get("subtree"):
+            org = PartyOrg.objects.filter(pk=org_id).only("org_path").first()
+            qs = qs.filter(org__org_path__startswith=org.org_path) if org else qs.none()
+        else:
+            qs = qs.filter(org_id=org_id)
+    if f.get("status"):
+        qs = qs.filter(status=str(f["status"]))
+    in_service = _bool(f.get("in_service"))
+    if in_service is not None:
+        qs = qs.filter(in_service=in_service)
+    home = _int(f.get("home"))
+    if home:
+        qs = qs.filter(home_community_id=home)
+    employer = _int(f.get("employer"))
+    if employer:
+        qs = qs.filter(employer_unit_id=employer)
+    active = str(f.get("active", "1") or "1")
+    if active == "1":
+        qs = qs.filter(is_active=True)
+    elif active == "0":
+        qs = qs.filter(is_active=False)
+    return qs.order_by(*MEMBER_ORDERINGS.get(str(f.get("order") or ""), MEMBER_ORDERINGS[""]))
+
+
+def member_get(*, actor: Any, id: Any, action: str = perms.MEMBER_VIEW) -> Member:
+    return get_in_scope(Member.objects.select_related("org", "employer_unit", "home_community", "user"), actor, action, pk=id)
+
+
+def member_of_user(*, actor: Any) -> Member:
+    """The member record of the signed-in member (404 when the account has none)."""
+    if not can(actor, perms.MEMBER_SELF):
+        raise NotFound()
+    m = Member.objects.select_related("org", "employer_unit", "home_community").filter(user_id=actor.pk).first()
+    if m is None:
+        raise NotFound()
+    return m
+
+
+@dataclass(frozen=True)
+class MaskedPII:
+    id_number: str
+    phone: str
+
+
+def masked(m: Member) -> MaskedPII:
+    return MaskedPII(pii.mask_id_number(pii.decrypt(m.id_number_enc)), pii.mask_phone(pii.decrypt(m.phone_enc)))
+
+
+def with_masked(members: Sequence[Member]) -> Sequence[Member]:
+    for m in members:
+        mp = masked(m)
+        m.id_masked = mp.id_number  # type: ignore[attr-defined]
+        m.phone_masked = mp.phone  # type: ignore[attr-defined]
+    return members
+
+
+def may_reveal(actor: Any, member: Member) -> bool:
+    from gongjian.core.scope import in_scope
+
+    return can(actor, perms.MEMBER_PII) and in_scope(member, actor, perms.MEMBER_PII)
+
+
+# --- party organisations ---------------------------------------------------------------------
+
+
+def org_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.ORG_VIEW) -> QuerySet[PartyOrg]:
+    f = filters or {}
+    qs = scoped(PartyOrg.objects.select_related("region", "parent", "unit", "secretary"), actor, action)
+    q = str(f.get("q") or "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q[:128])
+    for key in ("rank", "sector", "formation", "basis"):
+        if f.get(key):
+            qs = qs.filter(**{key: str(f[key])})
+    region = _int(f.get("region"))
+    if region:
+        r = Region.objects.filter(pk=region).only("path").first()
+        qs = qs.filter(region_path__startswith=r.path) if r else qs.none()
+    active = str(f.get("active", "1") or "1")
+    if active == "1":
+        qs = qs.filter(is_active=True)
+    elif active == "0":
+        qs = qs.filter(is_active=False)
+    return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True))).order_by("org_path")
+
+
+def org_tree(*, actor: Any, filters: dict[str, Any] | None = None) -> list[PartyOrg]:
+    """Visible organisations in tree order with ``depth`` relative to the shallowest one shown."""
+    rows = list(org_list(actor=actor, filters=filters))
+    if not rows:
+        return rows
+    depths = [r.org_path.count("/") - 1 for r in rows]
+    top = min(depths)
+    for r, d in zip(rows, depths, strict=True):
+        r.depth = d - top  # type: ignore[attr-defined]
+        r.indent = (d - top) * 1.25  # type: ignore[attr-defined]
+    return rows
+
+
+def org_get(*, actor: Any, id: Any, action: str = perms.ORG_VIEW) -> PartyOrg:
+    return get_in_scope(PartyOrg.objects.select_related("region", "parent", "unit", "secretary"), actor, action, pk=id)
+
+
+def org_children(*, actor: Any, org: PartyOrg) -> QuerySet[PartyOrg]:
+    return scoped(org.children.select_related("region"), actor, perms.ORG_VIEW).annotate(
+        member_count=Count("members", filter=Q(members__is_active=True))
+    ).order_by("org_path")
+
+
+def org_choices(*, actor: Any, action: str = perms.MEMBER_MANAGE) -> QuerySet[PartyOrg]:
+    return scoped(PartyOrg.objects.filter(is_active=True).select_related("region"), actor, action).order_by("org_path")
+
+
+def parent_choices(*, actor: Any) -> QuerySet[PartyOrg]:
+    """Organisations a new one may sit under: visible ones, and those located above the actor's regions."""
+    paths = region_paths(actor, perms.ORG_MANAGE)
+    qs = PartyOrg.objects.filter(is_active=True).exclude(rank="branch").select_related("region")
+    if "" in paths:
+        return qs.order_by("org_path")
+    above = Q(pk__in=[])
+    for p in paths:
+        prefixes = ["/" + "/".join(p.strip("/").split("/")[: i + 1]) + "/" for i in range(p.strip("/").count("/") + 1)]
+        above |= Q(region_path__in=prefixes)
+    visible = scoped(PartyOrg.objects.all(), actor, perms.ORG_VIEW).values("pk")
+    return qs.filter(above | Q(pk__in=visible)).order_by("org_path")
+
+
+# --- regions in the actor's area (pickers) ----------------------------------------------------
+
+
+def region_choices(*, actor: Any, action: str, levels: Sequence[str] | None = None) -> QuerySet[Region]:
+    paths = region_paths(actor, action)
+    qs = Region.objects.filter(is_active=True)
+    if levels:
+        qs = qs.filter(level__in=list(levels))
+    if "" not in paths:
+        q = Q(pk__in=[])
+        for p in paths:
+            q |= Q(path__startswith=p)
+        qs = qs.filter(q)
+    return qs.order_by("path")
+
+
+def community_choices() -> QuerySet[Region]:
+    return Region.objects.filter(is_active=True, level=Level.COMMUNITY).order_by("path")
+
+
+# --- resident units --------------------------------------------------------------------------
+
+
+def unit_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.UNIT_VIEW) -> QuerySet[ResidentUnit]:
+    f = filters or {}
+    qs = scoped(ResidentUnit.objects.select_related("region"), actor, action)
+    q = str(f.get("q") or "").strip()
+    if q:
+        if _USCC_RE.match(q):
+            qs = qs.filter(uscc=q.upper())
+        else:
+            qs = qs.filter(Q(name__icontains=q[:128]) | Q(address__icontains=q[:128]))
+    if f.get("kind"):
+        qs = qs.filter(kind=str(f["kind"]))
+    region = _int(f.get("region"))
+    if region:
+        r = Region.objects.filter(pk=region).only("path").first()
+        qs = qs.filter(region_path__startswith=r.path) if r else qs.none()
+    active = str(f.get("active", "1") or "1")
+    if active == "1":
+        qs = qs.filter(is_active=True)
+    elif active == "0":
+        qs = qs.filter(is_active=False)
+    return qs.annotate(member_count=Count("employees", filter=Q(employees__is_active=True))).order_by("region_path", "name", "id")
+
+
+def unit_get(*, actor: Any, id: Any, action: str = perms.UNIT_VIEW) -> ResidentUnit:
+    return get_in_scope(ResidentUnit.objects.select_related("region", "liaison"), actor, action, pk=id)
+
+
+def unit_by_uscc(uscc: str) -> ResidentUnit | None:
+    """An active unit by its code (for choosing an employer: the code is the user's own knowledge)."""
+    return ResidentUnit.objects.filter(uscc=str(uscc or "").strip().upper(), is_active=True).first()
+
+
+# --- policies --------------------------------------------------------------------------------
+
+
+class RankedPolicies(Sequence[Policy]):
+    """Policy ids in rank order; the Paginator slices it and only the page's rows are loaded."""
+
+    def __init__(self, ranked: list[tuple[int, float]]):
+        self.ranked = ranked
+
+    def __len__(self) -> int:
+        return len(self.ranked)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            part = self.ranked[index]
+            objs = Policy.objects.select_related("region").in_bulk([pk for pk, _s in part])
+            out = []
+            for pk, score in part:
+                if pk in objs:
+                    objs[pk].score = score  # type: ignore[attr-defined]
+                    out.append(objs[pk])
+            return out
+        return self[index : index + 1][0]
+
+
+def policy_base(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Policy]:
+    if not can(actor, perms.POLICY_VIEW):
+        return Policy.objects.none()
+    f = filters or {}
+    qs = Policy.objects.select_related("region")
+    if str(f.get("active", "1") or "1") == "1":
+        qs = qs.filter(is_active=True)
+    if f.get("level"):
+        qs = qs.filter(level=str(f["level"]))
+    if f.get("role"):
+        qs = qs.filter(role=str(f["role"]))
+    year = _int(f.get("year"))
+    if year and 1900 < year < 2200:
+        qs = qs.filter(issued_on__gte=dt.date(year, 1, 1), issued_on__lte=dt.date(year, 12, 31))
+    return qs
+
+
+def policy_search(*, actor: Any, filters: dict[str, Any] | None = None) -> Sequence[Policy] | QuerySet[Policy]:
+    """Ranked by BM25 over jieba tokens (title matches count double) when ``q`` is given, else newest first."""
+    f = filters or {}
+    qs = policy_base(actor=actor, filters=f)
+    toks = search.query_tokens(str(f.get("q") or "").strip()[:200])
+    if not toks:
+        return qs.order_by("-issued_on", "-id")
+    match = Q(pk__in=[])
+    for t in toks:
+        match |= Q(search_tokens__contains=f" {t} ")
+    cands = {pk: (tokens, title) for pk, tokens, title in qs.filter(match).values_list("pk", "search_tokens", "title")}
+    stats = Policy.objects.filter(is_active=True).aggregate(n=Count("pk"), avg=Avg("token_count"))
+    scores = search.bm25_scores(toks, cands, total_docs=stats["n"] or 0, avg_len=float(stats["avg"] or 1.0))
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -kv[0]))
+    return RankedPolicies(ranked)
+
+
+def policy_get(*, actor: Any, id: Any) -> Policy:
+    if not can(actor, perms.POLICY_VIEW):
+        raise NotFound()
+    try:
+        return Policy.objects.select_related("region").prefetch_related("attachments").get(pk=id)
+    except (Policy.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def snippet(body: str, query: str, *, width: int = 80) -> tuple[str, str, str]:
+    """(before, match, after) around the first query token in the body, for escaped highlighting."""
+    toks = sorted(search.query_tokens(query or ""), key=len, reverse=True)
+    low = (body or "").lower()
+    for t in toks:
+        i = low.find(t)
+        if i >= 0:
+            start = max(0, i - width // 2)
+            return (("…" if start else "") + body[start:i], body[i : i + len(t)], body[i + len(t) : i + len(t) + width] + "…")
+    return (body[:width] + ("…" if len(body) > width else ""), "", "")
+
+
+def policy_years() -> list[int]:
+    return sorted({d.year for d in Policy.objects.dates("issued_on", "year")}, reverse=True)

@@ -1,0 +1,795 @@
+"""Writes of the organisations module: party organisations, members, resident units, policies.
+
+Every function takes ``actor=`` keyword-only, checks the permission matrix (``permissions.py``),
+checks that the records it touches lie in the actor's scope (a record outside it is "not found"),
+validates everything before writing (nothing is written on error), runs in one transaction and
+writes one audit event. ID numbers and phone numbers are stored encrypted with a keyed hash for
+exact lookup; the audit log records that they changed, never their values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.core import audit, pii, registry
+from gongjian.core.errors import NotFound, ValidationError
+from gongjian.core.permissions import require
+from gongjian.core.scope import in_scope, region_paths, scoped
+from gongjian.regions.choices import Level
+from gongjian.regions.models import Region
+
+from . import permissions as perms
+from . import search
+from .choices import Basis, Formation, Gender, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
+from .models import Member, PartyOrg, Policy, PolicyAttachment, ResidentUnit
+
+MODULE = "orgs"
+SENSITIVE = frozenset({"id_number", "phone", "liaison_phone"})
+
+# Which ranks may sit directly under which: a community party committee sits under a subdistrict
+# working committee; a branch has no child organisations.
+ALLOWED_CHILDREN: dict[str, set[str]] = {
+    OrgRank.COMMITTEE: {OrgRank.COMMITTEE, OrgRank.WORKING_COMMITTEE, OrgRank.GENERAL_BRANCH, OrgRank.BRANCH},
+    OrgRank.WORKING_COMMITTEE: {OrgRank.COMMITTEE, OrgRank.GENERAL_BRANCH, OrgRank.BRANCH},
+    OrgRank.GENERAL_BRANCH: {OrgRank.BRANCH},
+    OrgRank.BRANCH: set(),
+}
+ACTIVE_STATUSES = (MemberStatus.FULL, MemberStatus.PROBATIONARY)
+LEAVING_STATUSES = (MemberStatus.TRANSFERRED_OUT, MemberStatus.DECEASED)
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+# extension -> accepted leading bytes (None: plain text, checked for NUL bytes)
+ATTACHMENT_TYPES: dict[str, tuple[bytes, ...] | None] = {
+    ".pdf": (b"%PDF",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".pptx": (b"PK\x03\x04",),
+    ".ofd": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".wps": (b"\xd0\xcf\x11\xe0",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG",),
+    ".txt": None,
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+class _Errors:
+    """Collects field errors so a form shows all of them at once; raises if any."""
+
+    def __init__(self) -> None:
+        self.details: dict[str, list[Any]] = {}
+
+    def add(self, field: str, message: Any) -> None:
+        self.details.setdefault(field, []).append(message)
+
+    def catch(self, exc: ValidationError) -> None:
+        for field, msgs in exc.details.items():
+            for m in msgs if isinstance(msgs, list | tuple) else [msgs]:
+                self.add(field, m)
+
+    def raise_if_any(self) -> None:
+        if self.details:
+            first = next(iter(self.details.values()))[0]
+            raise ValidationError(first, details=self.details)
+
+
+def _text(value: Any, *, field: str, errors: _Errors, label_required: Any = None, max_length: int = 255) -> str:
+    text = " ".join(str(value or "").split())
+    if not text and label_required is not None:
+        errors.add(field, label_required)
+    elif len(text) > max_length:
+        errors.add(field, _("At most %(n)s characters.") % {"n": max_length})
+    return text
+
+
+def _choice(value: Any, choices: Any, *, field: str, errors: _Errors, default: str | None = None) -> str:
+    value = str(value or "").strip() or (default or "")
+    if value not in choices.values:
+        errors.add(field, _("Choose one of the listed options."))
+    return value
+
+
+def _resolve(model: type[Model], value: Any, qs: QuerySet[Any] | None = None) -> Any:
+    """A model instance from an instance or a primary key, looked up in ``qs`` (a scoped queryset)."""
+    if value in (None, ""):
+        return None
+    pk = value.pk if isinstance(value, model) else value
+    base = qs if qs is not None else model._default_manager.all()
+    try:
+        return base.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
+        return False
+
+
+def _region_allowed(actor: Any, action: str, region: Region) -> bool:
+    paths = region_paths(actor, action)
+    return "" in paths or any(region.path.startswith(p) for p in paths)
+
+
+def _get_scoped(model: type[Model], actor: Any, action: str, obj: Any) -> Any:
+    found = _resolve(model, obj, scoped(model._default_manager.all(), actor, action))
+    if not found:
+        raise NotFound()
+    return found
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _lock(obj: Model) -> Any:
+    return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+
+
+def _date(value: Any, *, field: str, errors: _Errors) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    from gongjian.core.tabular import parse_date
+
+    try:
+        return parse_date(str(value), field=field)
+    except ValidationError as exc:
+        errors.catch(exc)
+        return None
+
+
+# --- party organisations ---------------------------------------------------------------------
+
+
+def _org_snapshot(org: PartyOrg) -> dict[str, Any]:
+    return {
+        "name": org.name, "rank": org.rank, "parent": org.parent_id, "sector": org.sector, "formation": org.formation,
+        "basis": org.basis, "region": org.region_id, "unit": org.unit_id, "secretary": org.secretary_id,
+        "founded_on": org.founded_on, "is_active": org.is_active,
+    }
+
+
+def _clean_org(actor: Any, data: dict[str, Any], *, org: PartyOrg | None) -> dict[str, Any]:
+    errors = _Errors()
+    out: dict[str, Any] = {}
+    out["name"] = _text(data.get("name"), field="name", errors=errors, label_required=_("The name is required."), max_length=128)
+    out["rank"] = _choice(data.get("rank"), OrgRank, field="rank", errors=errors)
+    out["sector"] = _choice(data.get("sector"), Sector, field="sector", errors=errors)
+    out["formation"] = _choice(data.get("formation"), Formation, field="formation", errors=errors, default=Formation.STANDALONE)
+    out["basis"] = _choice(data.get("basis"), Basis, field="basis", errors=errors, default=Basis.LOCATION)
+    out["founded_on"] = _date(data.get("founded_on"), field="founded_on", errors=errors)
+    if out["founded_on"] and out["founded_on"] > _today():
+        errors.add("founded_on", _("The founding date cannot be in the future."))
+    region = _resolve(Region, data.get("region"), Region.objects.filter(is_active=True))
+    if region is None:
+        errors.add("region", _("Choose the region where the organisation sits."))
+    elif region is False or not _region_allowed(actor, perms.ORG_MANAGE, region):
+        errors.add("region", _("Choose a region within your area."))
+        region = None
+    out["region"] = region
+    parent = _resolve(PartyOrg, data.get("parent"), PartyOrg.objects.filter(is_active=True))
+    if parent is False:
+        errors.add("parent", _("The parent organisation was not found."))
+        parent = None
+    elif parent is not None:
+        visible = in_scope(parent, actor, perms.ORG_VIEW)
+        if not visible and not (region and region.path.startswith(parent.region_path)):
+            errors.add("parent", _("The parent organisation was not found."))
+            parent = None
+        elif org is not None and parent.org_path.startswith(org.org_path):
+            errors.add("parent", _("An organisation cannot sit under itself or under one of its own sub-organisations."))
+            parent = None
+        elif out["rank"] in OrgRank.values and out["rank"] not in ALLOWED_CHILDREN[parent.rank]:
+            errors.add(
+                "rank",
+                _("A %(rank)s cannot sit under a %(parent)s.") % {"rank": OrgRank(out["rank"]).label, "parent": OrgRank(parent.rank).label},
+            )
+        elif region and not region.path.startswith(parent.region_path):
+            errors.add("parent", _("The parent organisation must sit in the same region or in a region above it."))
+    out["parent"] = parent
+    unit = _resolve(ResidentUnit, data.get("unit"), scoped(ResidentUnit.objects.filter(is_active=True), actor, perms.UNIT_VIEW))
+    if unit is False:
+        errors.add("unit", _("Choose a resident unit within your area."))
+        unit = None
+    out["unit"] = unit
+    if org is not None:
+        secretary = _resolve(Member, data.get("secretary"), Member.objects.filter(org=org, is_active=True))
+        if secretary is False:
+            errors.add("secretary", _("The secretary must be an active member of this organisation."))
+            secretary = None
+        out["secretary"] = secretary
+        if out["rank"] in OrgRank.values:
+            child_ranks = set(org.children.filter(is_active=True).values_list("rank", flat=True))
+            bad = child_ranks - ALLOWED_CHILDREN[out["rank"]]
+            if bad:
+                errors.add("rank", _("This organisation has sub-organisations that cannot sit under that rank."))
+    if out["name"] and region:
+        dup = PartyOrg.objects.filter(region=region, name=out["name"], is_active=True)
+        if org is not None:
+            dup = dup.exclude(pk=org.pk)
+        if dup.exists():
+            errors.add("name", _("An organisation with this name already exists in this region."))
+    errors.raise_if_any()
+    return out
+
+
+@transaction.atomic
+def party_org_create(*, actor: Any, **data: Any) -> PartyOrg:
+    require(actor, perms.ORG_MANAGE)
+    clean = _clean_org(actor, data, org=None)
+    region = clean["region"]
+    org = PartyOrg(
+        name=clean["name"], rank=clean["rank"], parent=clean["parent"], sector=clean["sector"], formation=clean["formation"],
+        basis=clean["basis"], region=region, region_path=region.path, unit=clean["unit"], founded_on=clean["founded_on"],
+    )
+    org.save()
+    org.org_path = (clean["parent"].org_path if clean["parent"] else "/") + f"{org.pk}/"
+    org.save(update_fields=["org_path"])
+    audit.record(actor=actor, verb="orgs.party_org.create", target=org, changes=audit.diff({}, _org_snapshot(org)))
+    registry.bump(MODULE)
+    return org
+
+
+@transaction.atomic
+def party_org_update(*, actor: Any, org: PartyOrg | int, **data: Any) -> PartyOrg:
+    require(actor, perms.ORG_MANAGE)
+    org = _lock(_get_scoped(PartyOrg, actor, perms.ORG_MANAGE, org))
+    if not org.is_active:
+        raise ValidationError(_("This organisation has been deactivated and cannot be edited."))
+    before = _org_snapshot(org)
+    merged = {**before, **data}
+    clean = _clean_org(actor, merged, org=org)
+    old_path, old_region_path = org.org_path, org.region_path
+    for key, value in clean.items():
+        setattr(org, key, value)
+    org.region_path = clean["region"].path
+    org.org_path = (clean["parent"].org_path if clean["parent"] else "/") + f"{org.pk}/"
+    org.save()
+    if org.org_path != old_path:
+        subtree = list(PartyOrg.objects.filter(org_path__startswith=old_path).exclude(pk=org.pk))
+        for child in subtree:
+            child.org_path = org.org_path + child.org_path[len(old_path) :]
+        PartyOrg.objects.bulk_update(subtree, ["org_path"])
+    if org.region_path != old_region_path:
+        Member.objects.filter(org=org).update(region_path=org.region_path, updated_at=timezone.now())
+    changes = audit.diff(before, _org_snapshot(org))
+    if changes:
+        audit.record(actor=actor, verb="orgs.party_org.update", target=org, changes=changes)
+        registry.bump(MODULE)
+    return org
+
+
+@transaction.atomic
+def party_org_deactivate(*, actor: Any, org: PartyOrg | int, reason: str = "") -> PartyOrg:
+    require(actor, perms.ORG_MANAGE)
+    org = _lock(_get_scoped(PartyOrg, actor, perms.ORG_MANAGE, org))
+    if not org.is_active:
+        return org
+    children = org.children.filter(is_active=True).count()
+    if children:
+        raise ValidationError(_("This organisation still has %(n)s active sub-organisations; move or deactivate them first.") % {"n": children})
+    members = org.members.filter(is_active=True).count()
+    if members:
+        raise ValidationError(_("This organisation still has %(n)s active members; transfer them first.") % {"n": members})
+    org.is_active = False
+    org.save(update_fields=["is_active", "updated_at"])
+    audit.record(actor=actor, verb="orgs.party_org.deactivate", target=org,
+                 changes={"is_active": {"before": True, "after": False}, "reason": reason[:500]})
+    registry.bump(MODULE)
+    return org
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def _member_snapshot(m: Member) -> dict[str, Any]:
+    return {
+        "name": m.name, "gender": m.gender, "birth_date": m.birth_date, "id_number": m.id_number_hash, "phone": m.phone_hash,
+        "org": m.org_id, "employer_unit": m.employer_unit_id, "home_community": m.home_community_id, "in_service": m.in_service,
+        "join_date": m.join_date, "status": m.status, "is_active": m.is_active,
+    }
+
+
+def _already_registered(actor: Any, existing: Member) -> ValidationError:
+    if in_scope(existing, actor, perms.MEMBER_VIEW):
+        msg = _("This ID number is already registered (member %(name)s, %(org)s).") % {"name": existing.name, "org": existing.org.name}
+    else:
+        msg = _("This ID number is already registered.")
+    return ValidationError.for_field("id_number", msg)
+
+
+def _clean_member(actor: Any, data: dict[str, Any], *, member: Member | None) -> dict[str, Any]:
+    errors = _Errors()
+    out: dict[str, Any] = {}
+    out["name"] = _text(data.get("name"), field="name", errors=errors, label_required=_("The name is required."), max_length=64)
+    id_number = ""
+    try:
+        id_number = pii.normalize_id_number(data.get("id_number"))
+    except ValidationError as exc:
+        errors.catch(exc)
+    out["id_number"] = id_number
+    birth = _date(data.get("birth_date"), field="birth_date", errors=errors)
+    gender = str(data.get("gender") or "").strip()
+    if gender and gender not in Gender.values:
+        errors.add("gender", _("Choose one of the listed options."))
+    if id_number:
+        id_birth = pii.birth_date_from_id_number(id_number)
+        id_gender = pii.gender_from_id_number(id_number)
+        if id_birth > _today():
+            errors.add("id_number", _("The ID number contains an impossible birth date or region code."))
+        if birth and birth != id_birth:
+            errors.add("birth_date", _("The birth date does not match the ID number (%(date)s).") % {"date": id_birth.isoformat()})
+        if gender in Gender.values and gender != id_gender:
+            errors.add("gender", _("The gender does not match the ID number."))
+        out["birth_date"], out["gender"] = id_birth, id_gender
+    else:
+        out["birth_date"], out["gender"] = birth, gender
+    try:
+        out["phone"] = pii.normalize_phone(data.get("phone"))
+    except ValidationError as exc:
+        errors.catch(exc)
+        out["phone"] = ""
+    manage_orgs = scoped(PartyOrg.objects.filter(is_active=True), actor, perms.MEMBER_MANAGE)
+    if member is None:
+        org = _resolve(PartyOrg, data.get("org"), manage_orgs)
+        if org is None:
+            errors.add("org", _("Choose the member's party organisation."))
+        elif org is False:
+            errors.add("org", _("Choose a party organisation within your area."))
+            org = None
+        out["org"] = org
+    unit = _resolve(ResidentUnit, data.get("employer_unit"), ResidentUnit.objects.filter(is_active=True))
+    if unit is False:
+        errors.add("employer_unit", _("No active resident unit with this code is registered."))
+        unit = None
+    out["employer_unit"] = unit
+    home = _resolve(Region, data.get("home_community"), Region.objects.filter(is_active=True, level__in=[Level.COMMUNITY]))
+    if home is False:
+        errors.add("home_community", _("Choose a community."))
+        home = None
+    out["home_community"] = home
+    out["in_service"] = bool(data.get("in_service"))
+    if out["in_service"] and unit is None and "employer_unit" not in errors.details:
+        errors.add("employer_unit", _("An in-service member needs an employer unit."))
+    join = _date(data.get("join_date"), field="join_date", errors=errors)
+    if join:
+        if join > _today():
+            errors.add("join_date", _("The join date cannot be in the future."))
+        elif out.get("birth_date"):
+            b = out["birth_date"]
+            try:
+                adult = b.replace(year=b.year + 18)
+            except ValueError:  # 29 February
+                adult = b.replace(year=b.year + 18, day=28)
+            if join < adult:
+                errors.add("join_date", _("A member must be at least 18 years old when joining the Party."))
+    out["join_date"] = join
+    status = str(data.get("status") or MemberStatus.FULL)
+    if status not in ACTIVE_STATUSES:
+        errors.add("status", _("Choose full or probationary member; use deactivate for members who left."))
+    out["status"] = status
+    if id_number:
+        digest = pii.lookup_hash(id_number)
+        existing = Member.objects.select_related("org").filter(id_number_hash=digest)
+        if member is not None:
+            existing = existing.exclude(pk=member.pk)
+        found = existing.first()
+        if found is not None:
+            errors.catch(_already_registered(actor, found))
+    errors.raise_if_any()
+    return out
+
+
+def _apply_member(m: Member, clean: dict[str, Any]) -> None:
+    m.name = clean["name"]
+    m.gender = clean["gender"]
+    m.birth_date = clean["birth_date"]
+    if pii.lookup_hash(clean["id_number"]) != m.id_number_hash:
+        m.id_number_enc = pii.encrypt(clean["id_number"])
+        m.id_number_hash = pii.lookup_hash(clean["id_number"])
+    if pii.lookup_hash(clean["phone"]) != m.phone_hash:
+        m.phone_enc = pii.encrypt(clean["phone"])
+        m.phone_hash = pii.lookup_hash(clean["phone"])
+    m.employer_unit = clean["employer_unit"]
+    m.home_community = clean["home_community"]
+    m.home_path = clean["home_community"].path if clean["home_community"] else ""
+    m.in_service = clean["in_service"]
+    m.join_date = clean["join_date"]
+    m.status = clean["status"]
+
+
+@transaction.atomic
+def member_create(*, actor: Any, **data: Any) -> Member:
+    require(actor, perms.MEMBER_MANAGE)
+    clean = _clean_member(actor, data, member=None)
+    m = Member(org=clean["org"], region_path=clean["org"].region_path, id_number_hash="")
+    _apply_member(m, clean)
+    try:
+        with transaction.atomic():
+            m.save()
+    except IntegrityError:
+        raise ValidationError.for_field("id_number", _("This ID number is already registered.")) from None
+    audit.record(actor=actor, verb="orgs.member.create", target=m, changes=audit.diff({}, _member_snapshot(m), sensitive=SENSITIVE))
+    registry.bump(MODULE)
+    return m
+
+
+@transaction.atomic
+def member_update(*, actor: Any, member: Member | int, **data: Any) -> Member:
+    require(actor, perms.MEMBER_MANAGE)
+    m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
+    if not m.is_active:
+        raise ValidationError(_("This member has been deactivated and cannot be edited."))
+    before = _member_snapshot(m)
+    current = {
+        "name": m.name, "gender": m.gender, "birth_date": m.birth_date, "id_number": pii.decrypt(m.id_number_enc),
+        "phone": pii.decrypt(m.phone_enc), "employer_unit": m.employer_unit_id, "home_community": m.home_community_id,
+        "in_service": m.in_service, "join_date": m.join_date, "status": m.status,
+    }
+    data.pop("org", None)
+    if "id_number" in data and not data.get("gender") and "gender" not in data:
+        current["gender"] = ""
+    if "id_number" in data and "birth_date" not in data:
+        current["birth_date"] = None
+    clean = _clean_member(actor, {**current, **data}, member=m)
+    _apply_member(m, clean)
+    try:
+        with transaction.atomic():
+            m.save()
+    except IntegrityError:
+        raise ValidationError.for_field("id_number", _("This ID number is already registered.")) from None
+    changes = audit.diff(before, _member_snapshot(m), sensitive=SENSITIVE)
+    if changes:
+        audit.record(actor=actor, verb="orgs.member.update", target=m, changes=changes)
+        registry.bump(MODULE)
+    return m
+
+
+@transaction.atomic
+def member_transfer(*, actor: Any, member: Member | int, to_org: PartyOrg | int, note: str = "") -> Member:
+    """Move a member to another organisation in the actor's area (组织关系转接)."""
+    require(actor, perms.MEMBER_MANAGE)
+    m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
+    if not m.is_active:
+        raise ValidationError(_("This member has been deactivated and cannot be transferred."))
+    target = _resolve(PartyOrg, to_org, scoped(PartyOrg.objects.filter(is_active=True), actor, perms.MEMBER_MANAGE))
+    if not target:
+        raise ValidationError.for_field("to_org", _("Choose a party organisation within your area."))
+    if target.pk == m.org_id:
+        raise ValidationError.for_field("to_org", _("The member already belongs to this organisation."))
+    before = {"org": m.org_id, "region_path": m.region_path}
+    m.org = target
+    m.region_path = target.region_path
+    m.save(update_fields=["org", "region_path", "updated_at"])
+    audit.record(actor=actor, verb="orgs.member.transfer", target=m,
+                 changes={**audit.diff(before, {"org": target.pk, "region_path": target.region_path}), "note": str(note)[:500]})
+    registry.bump(MODULE)
+    return m
+
+
+@transaction.atomic
+def member_deactivate(*, actor: Any, member: Member | int, status: str = MemberStatus.TRANSFERRED_OUT, reason: str = "") -> Member:
+    """A member who left (transferred out of the system, deceased) stays on record, inactive."""
+    require(actor, perms.MEMBER_MANAGE)
+    m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
+    if status not in LEAVING_STATUSES:
+        raise ValidationError.for_field("status", _("Choose why the member leaves: transferred out or deceased."))
+    if not m.is_active:
+        raise ValidationError(_("This member has already been deactivated."))
+    before = {"status": m.status, "is_active": True}
+    m.status = status
+    m.is_active = False
+    m.save(update_fields=["status", "is_active", "updated_at"])
+    PartyOrg.objects.filter(secretary=m).update(secretary=None)
+    audit.record(actor=actor, verb="orgs.member.deactivate", target=m,
+                 changes={**audit.diff(before, {"status": status, "is_active": False}), "reason": str(reason)[:500]})
+    registry.bump(MODULE)
+    return m
+
+
+def member_reveal(*, actor: Any, member: Member | int) -> dict[str, str]:
+    """The full ID number and phone, for roles that need them; the read is audited."""
+    require(actor, perms.MEMBER_PII)
+    m = _get_scoped(Member, actor, perms.MEMBER_PII, member)
+    with transaction.atomic():
+        audit.record_pii_read(actor=actor, target=m, fields=["id_number", "phone"])
+    return {"id_number": pii.decrypt(m.id_number_enc), "phone": pii.decrypt(m.phone_enc)}
+
+
+# --- resident units --------------------------------------------------------------------------
+
+
+def _unit_snapshot(u: ResidentUnit) -> dict[str, Any]:
+    return {
+        "name": u.name, "uscc": u.uscc, "kind": u.kind, "address": u.address, "region": u.region_id, "lat": u.lat, "lng": u.lng,
+        "liaison_name": u.liaison_name, "liaison_phone": pii.lookup_hash(pii.decrypt(u.liaison_phone_enc)) if u.liaison_phone_enc else "",
+        "is_active": u.is_active,
+    }
+
+
+def _coord(value: Any, *, field: str, low: int, high: int, errors: _Errors) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        d = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        errors.add(field, _("Enter a number."))
+        return None
+    if not (low <= d <= high):
+        errors.add(field, _("Enter a value between %(low)s and %(high)s.") % {"low": low, "high": high})
+        return None
+    return d
+
+
+def _clean_unit(actor: Any, data: dict[str, Any], *, unit: ResidentUnit | None) -> dict[str, Any]:
+    errors = _Errors()
+    out: dict[str, Any] = {}
+    out["name"] = _text(data.get("name"), field="name", errors=errors, label_required=_("The name is required."), max_length=128)
+    try:
+        out["uscc"] = pii.normalize_uscc(data.get("uscc"))
+    except ValidationError as exc:
+        errors.catch(exc)
+        out["uscc"] = ""
+    out["kind"] = _choice(data.get("kind"), UnitKind, field="kind", errors=errors)
+    out["address"] = _text(data.get("address"), field="address", errors=errors)
+    region = _resolve(Region, data.get("region"), Region.objects.filter(is_active=True))
+    if region is None:
+        errors.add("region", _("Choose the region where the unit is located."))
+    elif region is False or not _region_allowed(actor, perms.UNIT_MANAGE, region):
+        errors.add("region", _("Choose a region within your area."))
+        region = None
+    out["region"] = region
+    out["lat"] = _coord(data.get("lat"), field="lat", low=-90, high=90, errors=errors)
+    out["lng"] = _coord(data.get("lng"), field="lng", low=-180, high=180, errors=errors)
+    out["liaison_name"] = _text(data.get("liaison_name"), field="liaison_name", errors=errors, max_length=64)
+    try:
+        out["liaison_phone"] = pii.normalize_phone(data.get("liaison_phone"), field="liaison_phone")
+    except ValidationError as exc:
+        errors.catch(exc)
+        out["liaison_phone"] = ""
+    if out["uscc"]:
+        dup = ResidentUnit.objects.filter(uscc=out["uscc"])
+        if unit is not None:
+            dup = dup.exclude(pk=unit.pk)
+        if dup.exists():
+            errors.add("uscc", _("A resident unit with this unified social credit code is already registered."))
+    errors.raise_if_any()
+    return out
+
+
+def _apply_unit(u: ResidentUnit, clean: dict[str, Any]) -> None:
+    for key in ("name", "uscc", "kind", "address", "region", "lat", "lng", "liaison_name"):
+        setattr(u, key, clean[key])
+    u.region_path = clean["region"].path
+    old_phone = pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else ""
+    if old_phone != clean["liaison_phone"]:
+        u.liaison_phone_enc = pii.encrypt(clean["liaison_phone"])
+
+
+@transaction.atomic
+def resident_unit_create(*, actor: Any, **data: Any) -> ResidentUnit:
+    require(actor, perms.UNIT_MANAGE)
+    clean = _clean_unit(actor, data, unit=None)
+    u = ResidentUnit()
+    _apply_unit(u, clean)
+    try:
+        with transaction.atomic():
+            u.save()
+    except IntegrityError:
+        raise ValidationError.for_field("uscc", _("A resident unit with this unified social credit code is already registered.")) from None
+    audit.record(actor=actor, verb="orgs.unit.create", target=u, changes=audit.diff({}, _unit_snapshot(u), sensitive=SENSITIVE))
+    registry.bump(MODULE)
+    return u
+
+
+@transaction.atomic
+def resident_unit_update(*, actor: Any, unit: ResidentUnit | int, **data: Any) -> ResidentUnit:
+    require(actor, perms.UNIT_MANAGE)
+    u = _lock(_get_scoped(ResidentUnit, actor, perms.UNIT_MANAGE, unit))
+    if not u.is_active:
+        raise ValidationError(_("This unit has been deactivated and cannot be edited."))
+    before = _unit_snapshot(u)
+    current = {
+        "name": u.name, "uscc": u.uscc, "kind": u.kind, "address": u.address, "region": u.region_id, "lat": u.lat, "lng": u.lng,
+        "liaison_name": u.liaison_name, "liaison_phone": pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else "",
+    }
+    clean = _clean_unit(actor, {**current, **data}, unit=u)
+    _apply_unit(u, clean)
+    u.save()
+    changes = audit.diff(before, _unit_snapshot(u), sensitive=SENSITIVE)
+    if changes:
+        audit.record(actor=actor, verb="orgs.unit.update", target=u, changes=changes)
+        registry.bump(MODULE)
+    return u
+
+
+@transaction.atomic
+def resident_unit_deactivate(*, actor: Any, unit: ResidentUnit | int, reason: str = "") -> ResidentUnit:
+    require(actor, perms.UNIT_MANAGE)
+    u = _lock(_get_scoped(ResidentUnit, actor, perms.UNIT_MANAGE, unit))
+    if not u.is_active:
+        return u
+    orgs = u.party_orgs.filter(is_active=True).count()
+    if orgs:
+        raise ValidationError(_("%(n)s active party organisations belong to this unit; deactivate or re-attach them first.") % {"n": orgs})
+    u.is_active = False
+    u.save(update_fields=["is_active", "updated_at"])
+    audit.record(actor=actor, verb="orgs.unit.deactivate", target=u,
+                 changes={"is_active": {"before": True, "after": False}, "reason": str(reason)[:500]})
+    registry.bump(MODULE)
+    return u
+
+
+def unit_liaison_phone(*, actor: Any, unit: ResidentUnit | int) -> str:
+    require(actor, perms.UNIT_LIAISON_PII)
+    u = _get_scoped(ResidentUnit, actor, perms.UNIT_LIAISON_PII, unit)
+    with transaction.atomic():
+        audit.record_pii_read(actor=actor, target=u, fields=["liaison_phone"])
+    return pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else ""
+
+
+# --- policies --------------------------------------------------------------------------------
+
+
+def _policy_snapshot(p: Policy) -> dict[str, Any]:
+    return {
+        "title": p.title, "doc_number": p.doc_number, "level": p.level, "role": p.role, "issuer": p.issuer,
+        "issued_on": p.issued_on, "region": p.region_id, "body_length": len(p.body or ""), "is_active": p.is_active,
+    }
+
+
+def policy_manageable(actor: Any, policy: Policy) -> bool:
+    from gongjian.core.permissions import can
+
+    if not can(actor, perms.POLICY_MANAGE):
+        return False
+    if getattr(actor, "is_superuser", False):
+        return True
+    return policy.region is not None and _region_allowed(actor, perms.POLICY_MANAGE, policy.region)
+
+
+def _clean_policy(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    errors = _Errors()
+    out: dict[str, Any] = {}
+    out["title"] = _text(data.get("title"), field="title", errors=errors, label_required=_("The title is required."))
+    out["doc_number"] = _text(data.get("doc_number"), field="doc_number", errors=errors, max_length=64)
+    out["level"] = _choice(data.get("level"), PolicyLevel, field="level", errors=errors)
+    out["role"] = _choice(data.get("role"), PolicyRole, field="role", errors=errors, default=PolicyRole.SUPPORTING)
+    out["issuer"] = _text(data.get("issuer"), field="issuer", errors=errors, label_required=_("The issuer is required."), max_length=128)
+    issued = _date(data.get("issued_on"), field="issued_on", errors=errors)
+    if issued is None and "issued_on" not in errors.details:
+        errors.add("issued_on", _("The date of issue is required."))
+    elif issued and issued > _today():
+        errors.add("issued_on", _("The date of issue cannot be in the future."))
+    out["issued_on"] = issued
+    body = str(data.get("body") or "").strip()
+    if not body:
+        errors.add("body", _("The body text is required."))
+    elif len(body) > 500_000:
+        errors.add("body", _("The body text is too long."))
+    out["body"] = body
+    region = _resolve(Region, data.get("region"), Region.objects.filter(is_active=True))
+    if region is False or (region is None and not getattr(actor, "is_superuser", False)):
+        errors.add("region", _("Choose the region the policy applies to."))
+        region = None
+    elif region is not None and not _region_allowed(actor, perms.POLICY_MANAGE, region):
+        errors.add("region", _("Choose a region within your area."))
+        region = None
+    out["region"] = region
+    errors.raise_if_any()
+    return out
+
+
+def _apply_policy(p: Policy, clean: dict[str, Any]) -> None:
+    for key, value in clean.items():
+        setattr(p, key, value)
+    p.search_tokens, p.token_count = search.token_field(p.title, p.doc_number, p.issuer, p.body)
+
+
+@transaction.atomic
+def policy_create(*, actor: Any, **data: Any) -> Policy:
+    require(actor, perms.POLICY_MANAGE)
+    clean = _clean_policy(actor, data)
+    p = Policy()
+    _apply_policy(p, clean)
+    p.save()
+    audit.record(actor=actor, verb="orgs.policy.create", target=p, changes=audit.diff({}, _policy_snapshot(p)),
+                 region_path=p.region.path if p.region else "")
+    registry.bump(MODULE)
+    return p
+
+
+def _policy_for_manage(actor: Any, policy: Policy | int) -> Policy:
+    require(actor, perms.POLICY_MANAGE)
+    p = _resolve(Policy, policy, Policy.objects.select_related("region"))
+    if not p or not policy_manageable(actor, p):
+        raise NotFound()
+    return _lock(p)  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def policy_update(*, actor: Any, policy: Policy | int, **data: Any) -> Policy:
+    p = _policy_for_manage(actor, policy)
+    before = _policy_snapshot(p)
+    current = {k: getattr(p, k) for k in ("title", "doc_number", "level", "role", "issuer", "issued_on", "body")}
+    current["region"] = p.region_id
+    clean = _clean_policy(actor, {**current, **data})
+    _apply_policy(p, clean)
+    p.save()
+    changes = audit.diff(before, _policy_snapshot(p))
+    if changes:
+        audit.record(actor=actor, verb="orgs.policy.update", target=p, changes=changes, region_path=p.region.path if p.region else "")
+        registry.bump(MODULE)
+    return p
+
+
+@transaction.atomic
+def policy_deactivate(*, actor: Any, policy: Policy | int, reason: str = "") -> Policy:
+    """Mark a policy as no longer in force (it stays in the library, marked repealed)."""
+    p = _policy_for_manage(actor, policy)
+    if p.is_active:
+        p.is_active = False
+        p.save(update_fields=["is_active", "updated_at"])
+        audit.record(actor=actor, verb="orgs.policy.deactivate", target=p, changes={"is_active": {"before": True, "after": False},
+                     "reason": str(reason)[:500]}, region_path=p.region.path if p.region else "")
+        registry.bump(MODULE)
+    return p
+
+
+def _check_attachment(name: str, head: bytes, size: int) -> str:
+    base = os.path.basename(name or "").strip()
+    ext = os.path.splitext(base)[1].lower()
+    if ext not in ATTACHMENT_TYPES:
+        raise ValidationError.for_field(
+            "file", _("This file type is not accepted. Accepted: %(types)s.") % {"types": ", ".join(sorted(ATTACHMENT_TYPES))}
+        )
+    if size <= 0:
+        raise ValidationError.for_field("file", _("The file is empty."))
+    if size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError.for_field("file", _("The file is larger than %(mb)s MB.") % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)})
+    magic = ATTACHMENT_TYPES[ext]
+    if magic is None:
+        if b"\x00" in head:
+            raise ValidationError.for_field("file", _("The file's content does not match its extension."))
+    elif not head.startswith(magic):
+        raise ValidationError.for_field("file", _("The file's content does not match its extension."))
+    safe = get_valid_filename(base) or f"attachment{ext}"
+    return safe[-200:]
+
+
+@transaction.atomic
+def policy_attachment_add(*, actor: Any, policy: Policy | int, upload: IO[bytes], filename: str) -> PolicyAttachment:
+    p = _policy_for_manage(actor, policy)
+    data = upload.read(ATTACHMENT_MAX_BYTES + 1)
+    safe = _check_attachment(filename, data[:16], len(data))
+    if p.attachments.count() >= 20:
+        raise ValidationError.for_field("file", _("A policy can have at most 20 attachments."))
+    att = PolicyAttachment(policy=p, name=os.path.basename(filename)[:255], size=len(data))
+    att.file.save(safe, ContentFile(data), save=False)
+    att.save()
+    audit.record(actor=actor, verb="orgs.policy.attachment_add", target=p, changes={"attachment": att.name, "size": att.size})
+    return att
+
+
+@transaction.atomic
+def policy_attachment_remove(*, actor: Any, attachment: PolicyAttachment | int) -> None:
+    att = _resolve(PolicyAttachment, attachment, PolicyAttachment.objects.select_related("policy__region"))
+    if not att:
+        raise NotFound()
+    p = _policy_for_manage(actor, att.policy)
+    name = att.name
+    att.file.delete(save=False)
+    att.delete()
+    audit.record(actor=actor, verb="orgs.policy.attachment_remove", target=p, changes={"attachment": name})

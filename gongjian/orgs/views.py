@@ -1,0 +1,619 @@
+"""Pages of the organisations module. Views parse input, call selectors and services, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gongjian.core import audit, pii
+from gongjian.core.errors import NotFound, ValidationError
+from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.permissions import can, require
+from gongjian.core.scope import in_scope
+from gongjian.core.tabular import export_response
+
+from . import forms, selectors, services
+from . import permissions as perms
+from .choices import Basis, Formation, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
+from .models import Member, PolicyAttachment
+
+EXPORT_LIMIT = 100_000
+
+
+def _need(request: HttpRequest, action: str) -> None:
+    """Pages the actor's role cannot use at all are "not found", like records outside the scope."""
+    if not can(request.user, action):
+        raise NotFound()
+
+
+def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip() for k in keys if request.GET.get(k, "").strip()}
+
+
+def _fmt(request: HttpRequest) -> str:
+    return "csv" if request.GET.get("format") == "csv" else "xlsx"
+
+
+# --- members ---------------------------------------------------------------------------------
+
+MEMBER_FILTERS = ("q", "org", "subtree", "status", "in_service", "home", "employer", "active", "order")
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.MEMBER_LIST)
+    f = _filters(request, MEMBER_FILTERS)
+    page = paginate(request, selectors.member_list(actor=request.user, filters=f))
+    selectors.with_masked(page.object_list)
+    return render(request, "orgs/member_list.html", {
+        "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
+        "orgs": selectors.org_choices(actor=request.user, action=perms.MEMBER_LIST), "statuses": MemberStatus.choices,
+        "can_manage": can(request.user, perms.MEMBER_MANAGE), "can_full_export": can(request.user, perms.MEMBER_PII),
+    })
+
+
+def _member_rows(members: Any, *, full: bool) -> Any:
+    for m in members:
+        idn, phone = pii.decrypt(m.id_number_enc), pii.decrypt(m.phone_enc)
+        yield [
+            m.name, m.get_gender_display(), m.birth_date, idn if full else pii.mask_id_number(idn), phone if full else pii.mask_phone(phone),
+            m.org.name, m.employer_unit.name if m.employer_unit else "", m.home_community.name if m.home_community else "",
+            _("Yes") if m.in_service else _("No"), m.join_date, m.get_status_display(), _("Yes") if m.is_active else _("No"),
+        ]
+
+
+@login_required
+def member_export(request: HttpRequest) -> HttpResponse:
+    """Masked by default; ``full=1`` for roles that need full values, only over members in that scope, audited."""
+    _need(request, perms.MEMBER_LIST)
+    f = _filters(request, MEMBER_FILTERS)
+    full = request.GET.get("full") == "1"
+    if full:
+        require(request.user, perms.MEMBER_PII)
+        qs = selectors.member_list(actor=request.user, filters=f, action=perms.MEMBER_PII)
+    else:
+        qs = selectors.member_list(actor=request.user, filters=f)
+    members = list(qs[:EXPORT_LIMIT])
+    if full:
+        audit.record(actor=request.user, verb="pii.export", target=("orgs.member", ""),
+                     changes={"fields": ["id_number", "phone"], "count": len(members), "filters": f})
+    headers = [_("Name"), _("Gender"), _("Birth date"), _("ID number"), _("Phone"), _("Party organisation"), _("Employer unit"),
+               _("Home community"), _("In-service member"), _("Join date"), _("Status"), _("Active")]
+    return export_response(headers, _member_rows(members, full=full), basename=_("members"), fmt=_fmt(request))
+
+
+def _member_detail_context(request: HttpRequest, m: Member) -> dict[str, Any]:
+    mp = selectors.masked(m)
+    return {
+        "m": m, "id_masked": mp.id_number, "phone_masked": mp.phone,
+        "can_reveal": selectors.may_reveal(request.user, m),
+        "can_manage": can(request.user, perms.MEMBER_MANAGE) and in_scope(m, request.user, perms.MEMBER_MANAGE),
+    }
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    m = selectors.member_get(actor=request.user, id=pk)
+    return render(request, "orgs/member_detail.html", _member_detail_context(request, m))
+
+
+@login_required
+@require_POST
+def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    m = selectors.member_get(actor=request.user, id=pk)
+    if not selectors.may_reveal(request.user, m):
+        raise NotFound()
+    ctx = _member_detail_context(request, m)
+    ctx["revealed"] = services.member_reveal(actor=request.user, member=m)
+    resp = render(request, "orgs/member_detail.html", ctx)
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+def _member_form(request: HttpRequest, *, data: Any = None, initial: Any = None, editing: bool = False) -> forms.MemberForm:
+    return forms.MemberForm(
+        data, initial=initial, editing=editing,
+        org_qs=selectors.org_choices(actor=request.user), community_qs=selectors.community_choices(),
+    )
+
+
+def _member_payload(request: HttpRequest, form: forms.MemberForm) -> dict[str, Any] | None:
+    cd = form.cleaned_data
+    payload = {k: cd.get(k) for k in ("name", "id_number", "gender", "birth_date", "phone", "home_community", "in_service", "join_date", "status")}
+    if "org" in form.fields:
+        payload["org"] = cd.get("org")
+    uscc = (cd.get("employer_uscc") or "").strip()
+    payload["employer_unit"] = None
+    if uscc:
+        unit = selectors.unit_by_uscc(uscc)
+        if unit is None:
+            form.add_error("employer_uscc", _("No active resident unit with this code is registered."))
+            return None
+        payload["employer_unit"] = unit
+    return payload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.MEMBER_MANAGE)
+    form = _member_form(request, data=request.POST or None, initial={"org": request.GET.get("org")})
+    if request.method == "POST" and form.is_valid():
+        payload = _member_payload(request, form)
+        if payload is not None:
+            try:
+                m = services.member_create(actor=request.user, **payload)
+            except ValidationError as exc:
+                form.add_domain_error(exc, {"employer_unit": "employer_uscc"})
+            else:
+                messages.success(request, _("Member %(name)s was added.") % {"name": m.name})
+                return redirect("orgs:member_detail", pk=m.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("Add a member"), "cancel_url": reverse("orgs:member_list"),
+                                              "form_id": "member-form"}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.MEMBER_MANAGE)
+    m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
+    show_full = selectors.may_reveal(request.user, m)
+    mp = selectors.masked(m)
+    initial = {
+        "name": m.name, "id_number": pii.decrypt(m.id_number_enc) if show_full else "", "gender": m.gender, "birth_date": m.birth_date,
+        "phone": pii.decrypt(m.phone_enc) if show_full else "", "employer_uscc": m.employer_unit.uscc if m.employer_unit else "",
+        "home_community": m.home_community_id, "in_service": m.in_service, "join_date": m.join_date, "status": m.status,
+    }
+    form = _member_form(request, data=request.POST or None, initial=initial, editing=True)
+    if not show_full:
+        # roles without access to full values keep them unless they type new ones
+        keep = _("Leave blank to keep the current value (%(masked)s).")
+        form.fields["id_number"].help_text = keep % {"masked": mp.id_number}
+        form.fields["id_number"].widget.attrs.pop("required", None)
+        form.fields["phone"].help_text = keep % {"masked": mp.phone or "—"}
+    elif request.method == "GET":
+        audit.record_pii_read(actor=request.user, target=m, fields=["id_number", "phone"])
+    if request.method == "POST" and form.is_valid():
+        payload = _member_payload(request, form)
+        if payload is not None:
+            if not show_full:
+                for key in ("id_number", "phone"):
+                    if not payload.get(key):
+                        payload.pop(key)
+            try:
+                services.member_update(actor=request.user, member=m, **payload)
+            except ValidationError as exc:
+                form.add_domain_error(exc, {"employer_unit": "employer_uscc"})
+            else:
+                messages.success(request, _("The member's information was saved."))
+                return redirect("orgs:member_detail", pk=m.pk)
+    resp = render(request, "orgs/form.html", {"form": form, "title": _("Edit member %(name)s") % {"name": m.name},
+                                              "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "form_id": "member-form"},
+                  status=400 if form.errors else 200)
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.MEMBER_MANAGE)
+    m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
+    form = forms.TransferForm(request.POST or None, org_qs=selectors.org_choices(actor=request.user).exclude(pk=m.org_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_transfer(actor=request.user, member=m, to_org=form.cleaned_data["to_org"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The member was transferred."))
+            return redirect("orgs:member_detail", pk=m.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("Transfer %(name)s to another organisation") % {"name": m.name},
+                                              "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "form_id": "transfer-form",
+                                              "intro": _("Current organisation: %(org)s") % {"org": m.org.name}})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.MEMBER_MANAGE)
+    m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
+    form = forms.MemberDeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_deactivate(actor=request.user, member=m, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The member was deactivated; the record is kept."))
+            return redirect("orgs:member_detail", pk=m.pk)
+    return render(request, "orgs/confirm.html", {
+        "form": form, "title": _("Deactivate member %(name)s") % {"name": m.name},
+        "message": _("The member will no longer count in lists and figures. The record is kept and stays in the audit log."),
+        "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "button": _("Deactivate"),
+    })
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """我的党员信息: the signed-in member's own record, for a phone screen."""
+    m = selectors.member_of_user(actor=request.user)
+    mp = selectors.masked(m)
+    return render(request, "orgs/me.html", {"m": m, "id_masked": mp.id_number, "phone_masked": mp.phone})
+
+
+# --- party organisations ---------------------------------------------------------------------
+
+ORG_FILTERS = ("q", "rank", "sector", "formation", "basis", "region", "active")
+
+
+@login_required
+def org_list(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.ORG_VIEW)
+    f = _filters(request, ORG_FILTERS)
+    page = paginate(request, selectors.org_list(actor=request.user, filters=f), default_size=50)
+    rows = list(page.object_list)
+    if rows:
+        top = min(r.org_path.count("/") for r in rows)
+        for r in rows:
+            r.indent = 0 if f.get("q") else (r.org_path.count("/") - top) * 1.25
+    return render(request, "orgs/org_list.html", {
+        "page": page, "rows": rows, "filters": f, "qs": querystring_without(request, "page"),
+        "export_qs": querystring_without(request, "page", "size"),
+        "ranks": OrgRank.choices, "sectors": Sector.choices, "formations": Formation.choices, "bases": Basis.choices,
+        "can_manage": can(request.user, perms.ORG_MANAGE),
+    })
+
+
+@login_required
+def org_export(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.ORG_VIEW)
+    qs = selectors.org_list(actor=request.user, filters=_filters(request, ORG_FILTERS))[:EXPORT_LIMIT]
+    headers = [_("Name"), _("Rank"), _("Parent organisation"), _("Region code"), _("Region"), _("Sector"), _("Formation"), _("Basis"),
+               _("Resident unit"), _("Secretary"), _("Founded on"), _("Members"), _("Active")]
+    rows = ([o.name, o.get_rank_display(), o.parent.name if o.parent else "", o.region.code, o.region.name, o.get_sector_display(),
+             o.get_formation_display(), o.get_basis_display(), o.unit.name if o.unit else "", o.secretary.name if o.secretary else "",
+             o.founded_on, o.member_count, _("Yes") if o.is_active else _("No")] for o in qs)
+    return export_response(headers, rows, basename=_("party-organisations"), fmt=_fmt(request))
+
+
+@login_required
+def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.ORG_VIEW)
+    org = selectors.org_get(actor=request.user, id=pk)
+    return render(request, "orgs/org_detail.html", {
+        "org": org, "children": selectors.org_children(actor=request.user, org=org),
+        "member_count": org.members.filter(is_active=True).count(),
+        "can_manage": can(request.user, perms.ORG_MANAGE) and in_scope(org, request.user, perms.ORG_MANAGE),
+        "can_members": can(request.user, perms.MEMBER_LIST),
+    })
+
+
+def _org_form(request: HttpRequest, *, data: Any = None, initial: Any = None, org: Any = None) -> forms.OrgForm:
+    return forms.OrgForm(
+        data, initial=initial,
+        parent_qs=selectors.parent_choices(actor=request.user).exclude(pk=getattr(org, "pk", None)),
+        region_qs=selectors.region_choices(actor=request.user, action=perms.ORG_MANAGE),
+        unit_qs=selectors.unit_list(actor=request.user, filters={}),
+        secretary_qs=org.members.filter(is_active=True).order_by("name") if org is not None else None,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_create(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.ORG_MANAGE)
+    form = _org_form(request, data=request.POST or None, initial={"parent": request.GET.get("parent")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.party_org_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("Organisation %(name)s was created.") % {"name": org.name})
+            return redirect("orgs:org_detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("Add a party organisation"), "cancel_url": reverse("orgs:org_list"),
+                                              "form_id": "org-form"}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.ORG_MANAGE)
+    org = selectors.org_get(actor=request.user, id=pk, action=perms.ORG_MANAGE)
+    initial = {k: getattr(org, k) for k in ("name", "rank", "sector", "formation", "basis", "founded_on")}
+    initial.update({"parent": org.parent_id, "region": org.region_id, "unit": org.unit_id, "secretary": org.secretary_id})
+    form = _org_form(request, data=request.POST or None, initial=initial, org=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_org_update(actor=request.user, org=org, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The organisation was saved."))
+            return redirect("orgs:org_detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": org.name},
+                                              "cancel_url": reverse("orgs:org_detail", args=[org.pk]), "form_id": "org-form"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.ORG_MANAGE)
+    org = selectors.org_get(actor=request.user, id=pk, action=perms.ORG_MANAGE)
+    form = forms.ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.party_org_deactivate(actor=request.user, org=org, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The organisation was deactivated; the record is kept."))
+            return redirect("orgs:org_detail", pk=org.pk)
+    return render(request, "orgs/confirm.html", {
+        "form": form, "title": _("Deactivate %(name)s") % {"name": org.name},
+        "message": _("An organisation can be deactivated only when it has no active sub-organisations and no active members."),
+        "cancel_url": reverse("orgs:org_detail", args=[org.pk]), "button": _("Deactivate"),
+    })
+
+
+# --- resident units --------------------------------------------------------------------------
+
+UNIT_FILTERS = ("q", "kind", "region", "active")
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.UNIT_VIEW)
+    f = _filters(request, UNIT_FILTERS)
+    page = paginate(request, selectors.unit_list(actor=request.user, filters=f))
+    return render(request, "orgs/unit_list.html", {
+        "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
+        "kinds": UnitKind.choices, "can_manage": can(request.user, perms.UNIT_MANAGE),
+    })
+
+
+@login_required
+def unit_export(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.UNIT_VIEW)
+    qs = selectors.unit_list(actor=request.user, filters=_filters(request, UNIT_FILTERS))[:EXPORT_LIMIT]
+    headers = [_("Name"), _("Unified social credit code"), _("Kind"), _("Region code"), _("Region"), _("Address"), _("Liaison"),
+               _("Liaison phone"), _("Latitude"), _("Longitude"), _("Members employed"), _("Active")]
+    rows = ([u.name, u.uscc, u.get_kind_display(), u.region.code, u.region.name, u.address, u.liaison_name,
+             pii.mask_phone(pii.decrypt(u.liaison_phone_enc)) if u.liaison_phone_enc else "", u.lat, u.lng, u.member_count,
+             _("Yes") if u.is_active else _("No")] for u in qs)
+    return export_response(headers, rows, basename=_("resident-units"), fmt=_fmt(request))
+
+
+def _unit_context(request: HttpRequest, u: Any) -> dict[str, Any]:
+    phone = pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else ""
+    return {
+        "u": u, "phone_masked": pii.mask_phone(phone),
+        "can_manage": can(request.user, perms.UNIT_MANAGE) and in_scope(u, request.user, perms.UNIT_MANAGE),
+        "can_reveal": bool(phone) and can(request.user, perms.UNIT_LIAISON_PII) and in_scope(u, request.user, perms.UNIT_LIAISON_PII),
+        "orgs": u.party_orgs.filter(is_active=True).order_by("org_path"),
+        "employee_count": u.employees.filter(is_active=True).count(),
+        "can_members": can(request.user, perms.MEMBER_LIST),
+    }
+
+
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.UNIT_VIEW)
+    u = selectors.unit_get(actor=request.user, id=pk)
+    return render(request, "orgs/unit_detail.html", _unit_context(request, u))
+
+
+@login_required
+@require_POST
+def unit_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.UNIT_LIAISON_PII)
+    u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_LIAISON_PII)
+    ctx = _unit_context(request, u)
+    ctx["revealed_phone"] = services.unit_liaison_phone(actor=request.user, unit=u)
+    resp = render(request, "orgs/unit_detail.html", ctx)
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+def _unit_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -> forms.UnitForm:
+    return forms.UnitForm(data, initial=initial, region_qs=selectors.region_choices(actor=request.user, action=perms.UNIT_MANAGE))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_create(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.UNIT_MANAGE)
+    form = _unit_form(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            u = services.resident_unit_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("Unit %(name)s was added.") % {"name": u.name})
+            return redirect("orgs:unit_detail", pk=u.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("Add a resident unit"), "cancel_url": reverse("orgs:unit_list"),
+                                              "form_id": "unit-form"}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.UNIT_MANAGE)
+    u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_MANAGE)
+    initial = {k: getattr(u, k) for k in ("name", "uscc", "kind", "address", "liaison_name", "lat", "lng")}
+    initial["region"] = u.region_id
+    initial["liaison_phone"] = pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else ""
+    form = _unit_form(request, data=request.POST or None, initial=initial)
+    if request.method == "GET" and u.liaison_phone_enc:
+        audit.record_pii_read(actor=request.user, target=u, fields=["liaison_phone"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_unit_update(actor=request.user, unit=u, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The unit was saved."))
+            return redirect("orgs:unit_detail", pk=u.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": u.name},
+                                              "cancel_url": reverse("orgs:unit_detail", args=[u.pk]), "form_id": "unit-form"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, perms.UNIT_MANAGE)
+    u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_MANAGE)
+    form = forms.ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_unit_deactivate(actor=request.user, unit=u, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The unit was deactivated; the record is kept."))
+            return redirect("orgs:unit_detail", pk=u.pk)
+    return render(request, "orgs/confirm.html", {
+        "form": form, "title": _("Deactivate %(name)s") % {"name": u.name},
+        "message": _("The unit will no longer appear in lists and figures. The record is kept."),
+        "cancel_url": reverse("orgs:unit_detail", args=[u.pk]), "button": _("Deactivate"),
+    })
+
+
+# --- policies --------------------------------------------------------------------------------
+
+POLICY_FILTERS = ("q", "level", "role", "year", "active")
+
+
+@login_required
+def policy_list(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.POLICY_VIEW)
+    f = _filters(request, POLICY_FILTERS)
+    page = paginate(request, selectors.policy_search(actor=request.user, filters=f))
+    for p in page.object_list:
+        p.snip = selectors.snippet(p.body, f.get("q", ""))
+    return render(request, "orgs/policy_list.html", {
+        "page": page, "filters": f, "qs": querystring_without(request, "page"), "levels": PolicyLevel.choices, "roles": PolicyRole.choices,
+        "years": selectors.policy_years(), "can_manage": can(request.user, perms.POLICY_MANAGE),
+    })
+
+
+@login_required
+def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    p = selectors.policy_get(actor=request.user, id=pk)
+    manage = services.policy_manageable(request.user, p)
+    return render(request, "orgs/policy_detail.html", {"p": p, "can_manage": manage, "attach_form": forms.AttachmentForm() if manage else None})
+
+
+def _policy_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -> forms.PolicyForm:
+    return forms.PolicyForm(data, initial=initial, region_qs=selectors.region_choices(actor=request.user, action=perms.POLICY_MANAGE))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_create(request: HttpRequest) -> HttpResponse:
+    _need(request, perms.POLICY_MANAGE)
+    form = _policy_form(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            p = services.policy_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The policy was added."))
+            return redirect("orgs:policy_detail", pk=p.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("Add a policy"), "cancel_url": reverse("orgs:policy_list"),
+                                              "form_id": "policy-form"}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    p = selectors.policy_get(actor=request.user, id=pk)
+    if not services.policy_manageable(request.user, p):
+        raise NotFound()
+    initial = {k: getattr(p, k) for k in ("title", "doc_number", "level", "role", "issuer", "issued_on", "body")}
+    initial["region"] = p.region_id
+    form = _policy_form(request, data=request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_update(actor=request.user, policy=p, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The policy was saved."))
+            return redirect("orgs:policy_detail", pk=p.pk)
+    return render(request, "orgs/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": p.title},
+                                              "cancel_url": reverse("orgs:policy_detail", args=[p.pk]), "form_id": "policy-form"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    p = selectors.policy_get(actor=request.user, id=pk)
+    if not services.policy_manageable(request.user, p):
+        raise NotFound()
+    form = forms.ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.policy_deactivate(actor=request.user, policy=p, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The policy is marked as no longer in force."))
+        return redirect("orgs:policy_detail", pk=p.pk)
+    return render(request, "orgs/confirm.html", {
+        "form": form, "title": _("Mark %(name)s as no longer in force") % {"name": p.title},
+        "message": _("The policy stays in the library, marked as no longer in force, and is left out of searches by default."),
+        "cancel_url": reverse("orgs:policy_detail", args=[p.pk]), "button": _("Confirm"),
+    })
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    p = selectors.policy_get(actor=request.user, id=pk)
+    if not services.policy_manageable(request.user, p):
+        raise NotFound()
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+    else:
+        try:
+            services.policy_attachment_add(actor=request.user, policy=p, upload=upload, filename=upload.name or "")
+        except ValidationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The attachment was added."))
+    return redirect("orgs:policy_detail", pk=p.pk)
+
+
+@login_required
+@require_POST
+def attachment_remove(request: HttpRequest, pk: int, att: int) -> HttpResponse:
+    p = selectors.policy_get(actor=request.user, id=pk)
+    if not services.policy_manageable(request.user, p) or not p.attachments.filter(pk=att).exists():
+        raise NotFound()
+    services.policy_attachment_remove(actor=request.user, attachment=att)
+    messages.success(request, _("The attachment was removed."))
+    return redirect("orgs:policy_detail", pk=p.pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, att: int) -> FileResponse:
+    p = selectors.policy_get(actor=request.user, id=pk)
+    a = PolicyAttachment.objects.filter(policy=p, pk=att).first()
+    if a is None:
+        raise NotFound()
+    try:
+        fh = a.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound() from None
+    return FileResponse(fh, as_attachment=True, filename=a.name)
