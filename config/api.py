@@ -1,21 +1,28 @@
 """The API: django-ninja under /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
 
-Each app contributes a Router from its ``api.py``. Errors answer ``{"code", "message", "details"}``.
+Each app contributes a Router from its ``api.py``. Every error answers one shape,
+``{"code", "message", "details"}``, with messages from the core catalog (Chinese by default):
+401 unauthenticated, 403 forbidden, 404 not found (also outside the actor's scope), 409 conflict,
+422 invalid request, 500 server error.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from gongjian.accounts.api import BearerAuth
 from gongjian.accounts.api import router as auth_router
-from gongjian.core.errors import DomainError
+from gongjian.core.errors import DomainError, NotFound, PermissionDenied, RequestInvalid, ServerError, Unauthenticated
 from gongjian.orgs.api import router as orgs_router
 from gongjian.regions.api import router as regions_router
+
+logger = logging.getLogger("gongjian.api")
 
 api = NinjaAPI(
     title="Gongjian 共建 API",
@@ -26,9 +33,13 @@ api = NinjaAPI(
 )
 
 
+def error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    return error_response(request, exc)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -37,12 +48,35 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
         details.setdefault(".".join(loc) or "request", []).append(str(err.get("msg", "")))
-    return api.create_response(request, {"code": "invalid", "message": _("The request parameters are not valid."), "details": details}, status=422)
+    return error_response(request, RequestInvalid(details=details))
 
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"code": "unauthenticated", "message": _("Sign in or send a valid token."), "details": {}}, status=401)
+    return error_response(request, Unauthenticated())
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, NotFound())
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    return error_response(request, PermissionDenied())
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    err = DomainError(str(exc), code="http_error")
+    err.status = exc.status_code
+    return error_response(request, err)
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unhandled error in %s %s", request.method, request.path)
+    return error_response(request, ServerError())
 
 
 api.add_router("/auth", auth_router)

@@ -114,7 +114,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "gongjian.sqlite3",
+            "NAME": str(VAR_DIR / "gongjian.sqlite3"),
             "OPTIONS": {
                 "timeout": 30,
                 "transaction_mode": "IMMEDIATE",
@@ -136,6 +136,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not bool(REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Periodic tasks are registered by modules (core.registry.PeriodicTask) and installed into the
+# beat schedule by config/celery.py; this dict only holds entries set here.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -168,15 +173,23 @@ AXES_VERBOSE = False
 GONGJIAN_REQUIRE_OTP = env_bool("GONGJIAN_REQUIRE_OTP")
 OTP_TOTP_ISSUER = "Gongjian 共建"
 
-# Session and cookie security.
+# Session and cookie security (both modes). A session lasts a working day at most and ends with
+# the browser; cookies are out of reach of scripts and of other sites' POSTs. Pages send the CSRF
+# token from the form field (htmx reads it from the page), so the CSRF cookie is HttpOnly too.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = int(os.environ.get("GONGJIAN_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_USE_SESSIONS = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Number of reverse proxies in front of Gongjian whose X-Forwarded-For entries are trusted
+# (production only; the embedded server is reached directly).
+GONGJIAN_PROXY_COUNT = int(os.environ.get("GONGJIAN_PROXY_COUNT", "1" if PRODUCTION else "0"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -198,6 +211,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Embedded mode serves static files straight from the apps and node_modules (no collectstatic);
+# production serves the collected, compressed, hashed files (see production.py).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 

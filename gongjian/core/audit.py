@@ -14,6 +14,31 @@ from .middleware import current_request_context
 from .models import AuditEvent
 
 SENSITIVE_MASK = "***"
+# Field names whose values never appear in an audit event, whoever passes them in ``changes``.
+SENSITIVE_FIELDS = frozenset({"id_number", "phone", "password", "token", "secret", "totp_key"})
+_SENSITIVE_SUFFIXES = ("_enc", "_hash", "_password", "_token", "_secret")
+
+
+def is_sensitive(key: str) -> bool:
+    key = key.lower()
+    return key in SENSITIVE_FIELDS or key.endswith(_SENSITIVE_SUFFIXES)
+
+
+def _mask_sensitive(value: Any, extra: frozenset[str] | set[str] = frozenset()) -> Any:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if is_sensitive(str(k)) or str(k) in extra:
+                if isinstance(v, dict) and set(v) <= {"before", "after"}:
+                    out[str(k)] = {part: SENSITIVE_MASK for part in v}
+                else:
+                    out[str(k)] = SENSITIVE_MASK
+            else:
+                out[str(k)] = _mask_sensitive(v, extra)
+        return out
+    if isinstance(value, list):
+        return [_mask_sensitive(v, extra) for v in value]
+    return value
 
 
 def _target_parts(target: Any) -> tuple[str, str, str, str]:
@@ -36,7 +61,13 @@ def record(
     changes: dict[str, Any] | None = None,
     region_path: str | None = None,
     target_label: str | None = None,
+    sensitive: frozenset[str] | set[str] = frozenset(),
 ) -> AuditEvent:
+    """Write one audit event in the caller's transaction.
+
+    Values under sensitive keys (``id_number``, ``phone``, ``*_enc``, ``*_hash``, ``password`` …
+    and any name in ``sensitive``) are replaced by ``***`` at any depth of ``changes``.
+    """
     target_type, target_id, label, path = _target_parts(target)
     ctx = current_request_context()
     actor_obj = actor if getattr(actor, "pk", None) else None
@@ -51,7 +82,7 @@ def record(
         ip=ctx.ip if ctx else None,
         user_agent=ctx.user_agent if ctx else "",
         request_id=ctx.request_id if ctx else "",
-        changes=_jsonable(changes or {}),
+        changes=_mask_sensitive(_jsonable(changes or {}), sensitive),
     )
 
 

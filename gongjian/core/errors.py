@@ -70,3 +70,30 @@ class TransitionError(DomainError):
     code = "invalid_transition"
     status = 409
     default_message = _("This action is not allowed in the current state.")
+
+
+class Unauthenticated(DomainError):
+    """No session and no valid bearer token (the API answers 401)."""
+
+    code = "unauthenticated"
+    status = 401
+    default_message = _("Sign in or send a valid token.")
+
+
+class RequestInvalid(ValidationError):
+    """The API request's parameters or body do not match the schema (the API answers 422)."""
+
+    status = 422
+    default_message = _("The request parameters are not valid.")
+
+
+class ServerError(DomainError):
+    code = "server_error"
+    status = 500
+    default_message = _("Something went wrong on the server; the error has been logged. Please try again later.")
+
+
+class MethodNotAllowed(DomainError):
+    code = "method_not_allowed"
+    status = 405
+    default_message = _("This method is not allowed here.")

@@ -36,10 +36,12 @@ def birth_date(rng: random.Random, *, min_age: int = 20, max_age: int = 85, toda
 def id_number(rng: random.Random, *, area_code: str, birth: dt.date, gender: str) -> str:
     """An 18-character resident ID number: area (6) + birth (8) + sequence (3, odd = male) + check."""
     seq = rng.randint(0, 499) * 2 + (1 if gender == "male" else 0)
-    for area in (area_code[:6], "410103"):  # a county code must exist in the birth year, else fall back
+    from .pii import known_area_code
+
+    for area in (area_code[:6], "410103"):  # an unknown county code falls back to 二七区
         body = f"{area}{birth:%Y%m%d}{seq:03d}"
         number = body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
-        if ric.is_valid(number):
+        if known_area_code(area) and number[-1] == ric.calc_check_digit(number):
             return number
     raise ValueError(f"cannot make an ID number for {area_code} born {birth}")
 

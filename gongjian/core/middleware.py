@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import ipaddress
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,13 +26,38 @@ def current_request_context() -> RequestContext | None:
     return _current.get()
 
 
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,36}$")
+
+
 def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. Behind ``GONGJIAN_PROXY_COUNT`` trusted proxies (production), the
+    address the outermost trusted proxy saw; entries a client wrote itself are ignored."""
     from django.conf import settings
 
+    proxies = int(getattr(settings, "GONGJIAN_PROXY_COUNT", 0) or 0) if getattr(settings, "PRODUCTION", False) else 0
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded and getattr(settings, "PRODUCTION", False):
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    if forwarded and proxies > 0:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= proxies:
+            candidate = hops[-proxies]
+            if _valid_ip(candidate):
+                return candidate
+    remote = request.META.get("REMOTE_ADDR") or None
+    return remote if remote and _valid_ip(remote) else None
+
+
+def _valid_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def request_id_for(request: HttpRequest) -> str:
+    """A well-formed ``X-Request-ID`` from the proxy is kept (to follow a request across logs); else a new one."""
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
 
 
 class RequestContextMiddleware:
@@ -41,17 +68,20 @@ class RequestContextMiddleware:
         ctx = RequestContext(
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
-            request_id=str(uuid.uuid4()),
+            request_id=request_id_for(request),
         )
+        request.request_id = ctx.request_id  # type: ignore[attr-defined]
         token = _current.set(ctx)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             _current.reset(token)
+        response["X-Request-ID"] = ctx.request_id
+        return response
 
 
 def bind_request_context(request: HttpRequest) -> contextvars.Token[RequestContext | None]:
     """For entry points outside the middleware stack (the API's auth)."""
-    return _current.set(
-        RequestContext(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:255], request_id=str(uuid.uuid4()))
-    )
+    existing = _current.get()
+    request_id = existing.request_id if existing else getattr(request, "request_id", None) or request_id_for(request)
+    return _current.set(RequestContext(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:255], request_id=request_id))

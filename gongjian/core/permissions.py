@@ -9,6 +9,7 @@ with ``core.scope.scoped(...)`` and services check with ``require(...)``.
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +20,8 @@ class Reach(StrEnum):
     SCOPE = "scope"
     SELF = "self"
 
+
+logger = logging.getLogger(__name__)
 
 _MATRIX: dict[str, dict[str, Reach]] = {}
 
@@ -35,6 +38,10 @@ def rules_for(action: str) -> dict[str, Reach]:
         raise KeyError(f"unknown action {action!r}; register it in the app's permissions.py") from None
 
 
+def is_registered(action: str) -> bool:
+    return action in _MATRIX
+
+
 def actions() -> list[str]:
     return sorted(_MATRIX)
 
@@ -46,12 +53,19 @@ def actor_roles(actor: Any) -> set[str]:
 
 
 def can(actor: Any, action: str) -> bool:
-    """May the actor do this action at all (somewhere in its scope)?"""
+    """May the actor do this action at all (somewhere in its scope)?
+
+    Deny by default: anonymous and inactive accounts, roles not listed for the action, and
+    actions nobody registered (a typo must not open a door, not even for a superuser).
+    """
     if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", False):
+        return False
+    allowed = _MATRIX.get(action)
+    if allowed is None:
+        logger.warning("permission check for unregistered action %r denied", action)
         return False
     if getattr(actor, "is_superuser", False):
         return True
-    allowed = rules_for(action)
     return any(role in allowed for role in actor_roles(actor))
 
 

@@ -12,14 +12,18 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import datetime as dt
 import hashlib
 import hmac
 import os
 import re
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
@@ -28,6 +32,11 @@ from stdnum.exceptions import ValidationError as StdnumError
 from .errors import ValidationError
 
 _PREFIX = "v1:"
+
+# GB/T 2260 province-level codes (the first two digits of every resident ID number).
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83 91".split()
+)
 
 
 @lru_cache(maxsize=4)
@@ -46,14 +55,26 @@ def encrypt(plain: str | None) -> str:
     return _PREFIX + base64.b64encode(nonce + ct).decode("ascii")
 
 
+class DecryptionError(ValueError):
+    """The stored value is not ours, was altered, or was encrypted with another key."""
+
+
 def decrypt(token: str | None) -> str:
     if not token:
         return ""
     if not token.startswith(_PREFIX):
-        raise ValueError("unknown ciphertext format")
-    raw = base64.b64decode(token[len(_PREFIX) :])
+        raise DecryptionError("unknown ciphertext format")
+    try:
+        raw = base64.b64decode(token[len(_PREFIX) :], validate=True)
+    except (binascii.Error, ValueError):
+        raise DecryptionError("ciphertext is not valid base64") from None
+    if len(raw) < 12 + 16:
+        raise DecryptionError("ciphertext is too short")
     enc_key, _mac = _keys(settings.PII_KEY)
-    return AESGCM(enc_key).decrypt(raw[:12], raw[12:], b"gongjian").decode("utf-8")
+    try:
+        return AESGCM(enc_key).decrypt(raw[:12], raw[12:], b"gongjian").decode("utf-8")
+    except InvalidTag:
+        raise DecryptionError("ciphertext was altered or the key is wrong") from None
 
 
 def lookup_hash(normalized: str | None) -> str:
@@ -63,19 +84,27 @@ def lookup_hash(normalized: str | None) -> str:
     return hmac.new(mac_key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def _mask_short(value: str) -> str:
+    """A value too short for the standard mask: never show more than a quarter of it."""
+    shown = len(value) // 4
+    return value[:shown] + "*" * (len(value) - shown)
+
+
 def mask_id_number(value: str | None) -> str:
+    """First 6 + last 4 characters; the middle (birth date and sequence) hidden."""
     if not value:
         return ""
-    if len(value) <= 10:
-        return value[:2] + "*" * max(len(value) - 2, 0)
+    if len(value) <= 12:
+        return _mask_short(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 def mask_phone(value: str | None) -> str:
+    """First 3 + last 4 characters."""
     if not value:
         return ""
-    if len(value) <= 7:
-        return value[:1] + "*" * max(len(value) - 1, 0)
+    if len(value) <= 8:
+        return _mask_short(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
@@ -84,19 +113,42 @@ def normalize_id_number(value: str | None, *, field: str = "id_number") -> str:
     raw = re.sub(r"\s+", "", str(value or "")).upper().replace("Ｘ", "X")
     if not raw:
         raise ValidationError.for_field(field, _("The ID number is required."))
+    if len(raw) != 18:
+        raise ValidationError.for_field(field, _("The ID number must have 18 characters."))
+    if not raw[:17].isascii() or not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
+        raise ValidationError.for_field(field, _("The ID number may only contain digits and a final X."))
+    if raw[:2] not in PROVINCE_CODES:
+        raise ValidationError.for_field(field, _("The ID number's first six digits are not a valid region code."))
     try:
-        return ric.validate(raw)
-    except InvalidLength:
-        raise ValidationError.for_field(field, _("The ID number must have 18 characters.")) from None
-    except InvalidChecksum:
-        raise ValidationError.for_field(field, _("The ID number's check character is wrong; please check it.")) from None
-    except InvalidComponent:
-        raise ValidationError.for_field(field, _("The ID number contains an impossible birth date or region code.")) from None
-    except (InvalidFormat, StdnumError):
-        raise ValidationError.for_field(field, _("The ID number may only contain digits and a final X.")) from None
+        birth = ric.get_birth_date(raw)
+    except (InvalidComponent, ValueError):
+        raise ValidationError.for_field(field, _("The ID number contains an impossible birth date.")) from None
+    if birth.year < 1900 or birth > timezone.localdate():
+        raise ValidationError.for_field(field, _("The ID number contains an impossible birth date."))
+    if raw[17] != ric.calc_check_digit(raw):
+        raise ValidationError.for_field(field, _("The ID number's check character is wrong; please check it."))
+    if not known_area_code(raw[:6]):
+        raise ValidationError.for_field(field, _("The ID number's first six digits are not a valid region code."))
+    return raw
 
 
-def birth_date_from_id_number(value: str):  # type: ignore[no-untyped-def]
+@lru_cache(maxsize=4096)
+def known_area_code(code: str) -> bool:
+    """Is this a county-level code of GB/T 2260, in any year?
+
+    Unlike ``stdnum.cn.ric.validate`` this does not ask whether the county existed in the birth
+    year: ID numbers were issued from 1984 on with the codes of that time, so a resident of 二七区
+    (410103, since 1983) born in 1959 rightly has 410103 in the number.
+    """
+    from stdnum import numdb
+
+    if len(code) != 6 or not code.isdigit() or code[:2] not in PROVINCE_CODES:
+        return False
+    info = {k: v for _part, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    return bool(info.get("county"))
+
+
+def birth_date_from_id_number(value: str) -> dt.date:
     return ric.get_birth_date(value)
 
 

@@ -71,6 +71,21 @@ class ExportDef:
     permission: str | None = None
 
 
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A Celery task run on a schedule by celery beat (production mode).
+
+    ``task`` is the task's registered name (e.g. ``"gongjian.matters.tasks.escalate_overdue"``);
+    ``schedule`` is seconds (float) or a ``celery.schedules.crontab``.
+    """
+
+    key: str
+    task: str
+    schedule: Any
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class Module:
     key: str
@@ -81,6 +96,8 @@ class Module:
     exports: list[ExportDef] = field(default_factory=list)
     # Home-page panels: each callable takes the actor and returns a panel dict or None.
     panels: list[Callable[[Any], dict[str, Any] | None]] = field(default_factory=list)
+    # Periodic work of the module, installed into celery beat's schedule by config/celery.py.
+    periodic: list[PeriodicTask] = field(default_factory=list)
 
 
 _modules: dict[str, Module] = {}
@@ -103,6 +120,19 @@ def figure(key: str) -> Figure:
         if f.key == key:
             return f
     raise KeyError(key)
+
+
+def periodic_tasks() -> list[PeriodicTask]:
+    return [p for m in modules() for p in m.periodic]
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """The registered periodic tasks in celery's ``beat_schedule`` format, keyed ``<module>.<key>``."""
+    out: dict[str, dict[str, Any]] = {}
+    for m in modules():
+        for p in m.periodic:
+            out[f"{m.key}.{p.key}"] = {"task": p.task, "schedule": p.schedule, "args": p.args, "kwargs": dict(p.kwargs)}
+    return out
 
 
 def nav_entries() -> list[tuple[Module, NavEntry]]:

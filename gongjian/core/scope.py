@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, Q, QuerySet
 
 from .errors import NotFound
-from .permissions import Reach, rules_for
+from .permissions import Reach, is_registered, rules_for
 
 M = TypeVar("M", bound=Model)
 
@@ -45,7 +46,13 @@ def actor_scopes(actor: Any) -> list[ActorScope]:
     from gongjian.accounts.models import Scope
 
     rows = [
-        ActorScope(role=s.role, kind=s.kind, region_path=s.region.path if s.region_id else "", unit_id=s.unit_id, department_id=s.department_id)
+        ActorScope(
+            role=s.role,
+            kind=s.kind,
+            region_path=s.region.path if s.region is not None else "",
+            unit_id=s.unit_id,
+            department_id=s.department_id,
+        )
         for s in Scope.objects.filter(user_id=actor.pk, is_active=True).select_related("region")
     ]
     actor._gongjian_scopes = rows
@@ -58,11 +65,16 @@ def forget_scopes(actor: Any) -> None:
 
 
 def scope_q(actor: Any, action: str, fields: ScopeFields) -> Q | None:
-    """The filter for records the actor may reach for ``action``; None means everything."""
-    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
-        return None
-    if actor is None or not getattr(actor, "is_active", False):
+    """The filter for records the actor may reach for ``action``; None means everything.
+
+    Anonymous or inactive actors and unregistered actions reach nothing.
+    """
+    if actor is None or not getattr(actor, "is_active", False) or not getattr(actor, "is_authenticated", True):
         return Q(pk__in=[])
+    if not is_registered(action):
+        return Q(pk__in=[])
+    if getattr(actor, "is_superuser", False):
+        return None
     allowed = rules_for(action)
     q = Q(pk__in=[])
     for scope in actor_scopes(actor):
@@ -95,7 +107,7 @@ def get_in_scope(qs: QuerySet[M], actor: Any, action: str, fields: ScopeFields |
     """One record by lookup inside the scope; outside it (or absent) is NotFound, never a hint."""
     try:
         return scoped(qs, actor, action, fields).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound() from None
 
 
@@ -105,6 +117,8 @@ def in_scope(obj: Model, actor: Any, action: str) -> bool:
 
 def region_paths(actor: Any, action: str) -> list[str]:
     """The region paths the actor reaches for ``action`` (for pickers and trees); [""] = all."""
+    if not is_registered(action) or actor is None or not getattr(actor, "is_active", False):
+        return []
     if getattr(actor, "is_superuser", False):
         return [""]
     allowed = rules_for(action)

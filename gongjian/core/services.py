@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -13,14 +14,21 @@ from . import audit, registry
 from .errors import NotFound, TransitionError
 from .models import ImportJob
 from .permissions import require
-from .tabular import ApplyResult, CheckResult
+from .tabular import ApplyResult, CheckResult, too_large
 
 
 def import_check(*, actor: Any, kind: str, upload: IO[bytes], filename: str) -> tuple[ImportJob, CheckResult]:
     """Validate an uploaded file and keep it for the decision; nothing of the list is written."""
-    definition = registry.importer(kind)
+    try:
+        definition = registry.importer(kind)
+    except KeyError:
+        raise NotFound() from None
     require(actor, definition.permission)
-    data = upload.read()
+    limit = settings.GONGJIAN_IMPORT_MAX_BYTES
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise too_large(limit)
+    data = upload.read(limit + 1)
     importer = definition.factory()
     result = importer.check(data, filename=filename, actor=actor)
     with transaction.atomic():

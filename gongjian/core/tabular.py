@@ -28,7 +28,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError, ValidationError
@@ -87,39 +87,104 @@ class ApplyResult:
 # --- reading ---------------------------------------------------------------------------------
 
 
+# Signatures of file types people upload by mistake instead of a spreadsheet.
+_BINARY_SIGNATURES: tuple[tuple[bytes, Any], ...] = (
+    (b"%PDF", _("This is a PDF file. Only .xlsx and CSV files are accepted.")),
+    (b"\xd0\xcf\x11\xe0", _("This is an old Office file (.xls or .doc). Save it as .xlsx and upload it again.")),
+    (b"\x1f\x8b", _("This is a compressed archive. Only .xlsx and CSV files are accepted.")),
+    (b"Rar!", _("This is a compressed archive. Only .xlsx and CSV files are accepted.")),
+    (b"7z\xbc\xaf", _("This is a compressed archive. Only .xlsx and CSV files are accepted.")),
+    (b"\x89PNG", _("This is an image. Only .xlsx and CSV files are accepted.")),
+    (b"\xff\xd8\xff", _("This is an image. Only .xlsx and CSV files are accepted.")),
+    (b"GIF8", _("This is an image. Only .xlsx and CSV files are accepted.")),
+)
+_CONTROL_OK = {"\t", "\n", "\r", "\f"}
+
+
+def _looks_chinese(text: str) -> bool:
+    """Text decoded as GB18030 is plausible when most of its Chinese characters are common ones.
+
+    Japanese, Big5 or other files also decode as GB18030 but into rare characters (mojibake);
+    real Chinese lists consist mostly of the 3,755 level-1 characters of GB 2312.
+    """
+    total = common = 0
+    for ch in text:
+        if ord(ch) < 128 or ch.isspace():
+            continue
+        total += 1
+        try:
+            b = ch.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        if 0xB0 <= b[0] <= 0xD7 or b[0] <= 0xA9:  # level-1 hanzi, or punctuation/full-width forms
+            common += 1
+    return total < 4 or common >= 0.7 * total
+
+
 def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    for enc in ("utf-8", "gb18030"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         try:
-            return data.decode(enc)
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
-            continue
-    raise FileRejected(_("The CSV file is neither UTF-8 nor GB18030/GBK; save it as UTF-8 CSV or .xlsx."))
+            text = ""
+        if not text or not _looks_chinese(text):
+            raise FileRejected(_("The CSV file is neither UTF-8 nor GB18030/GBK; save it as UTF-8 CSV or .xlsx.")) from None
+    if any(ord(ch) < 32 and ch not in _CONTROL_OK for ch in text[:65536]):
+        raise FileRejected(_("This is not a text file. Only .xlsx and CSV files are accepted."))
+    return text
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[Any]]:
+    try:
+        yield from reader
+    except csv.Error:
+        raise FileRejected(_("The CSV file is malformed (for example a quote is not closed).")) from None
 
 
 def read_table(file: IO[bytes] | bytes, *, filename: str = "", max_bytes: int | None = None) -> tuple[list[str], Iterator[list[Any]]]:
-    """Header and data rows of an .xlsx or CSV file."""
+    """Header and data rows of an .xlsx or CSV file; anything else raises ``FileRejected``."""
     limit = max_bytes or settings.GONGJIAN_IMPORT_MAX_BYTES
     data = file if isinstance(file, bytes) else file.read(limit + 1)
     if len(data) > limit:
-        raise FileRejected(_("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024) or 1})
+        raise too_large(limit)
     if not data.strip():
         raise FileRejected(_("The file is empty."))
     name = filename.lower()
     if data.startswith(XLSX_MAGIC):
         return _read_xlsx(data)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected(_("The CSV file is saved as UTF-16 (Unicode text); save it as UTF-8 CSV or .xlsx."))
+    for magic, message in _BINARY_SIGNATURES:
+        if data.startswith(magic):
+            raise FileRejected(message)
     if name.endswith((".xlsx", ".xlsm")):
         raise FileRejected(_("The file is named .xlsx but is not a valid Excel workbook."))
     if name.endswith((".xls", ".doc", ".docx", ".pdf", ".zip")) or b"\x00" in data[:4096]:
         raise FileRejected(_("Only .xlsx and CSV files are accepted (old .xls files must be saved as .xlsx)."))
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
+    rows = _csv_rows(reader)
     try:
-        header = next(reader)
+        header = next(rows)
     except StopIteration:
         raise FileRejected(_("The file is empty.")) from None
-    return [h.strip() for h in header], (list(r) for r in reader)
+    return [h.strip() for h in header], rows
+
+
+def size_text(limit: int) -> str:
+    """A byte count as people write it: 20 MB, 1.5 MB, 512 KB."""
+    mb = limit / (1024 * 1024)
+    if mb >= 1:
+        return f"{mb:.0f} MB" if mb.is_integer() else f"{mb:.1f} MB"
+    return f"{max(limit // 1024, 1)} KB"
+
+
+def too_large(limit: int) -> FileRejected:
+    return FileRejected(_("The file is larger than %(size)s.") % {"size": size_text(limit)})
 
 
 def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[Any]]]:
@@ -139,6 +204,7 @@ def _read_xlsx(data: bytes) -> tuple[list[str], Iterator[list[Any]]]:
 
 
 def cell_text(value: Any) -> str:
+    """A cell as clean text; undoes the apostrophe our own exports put before formula-like text."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -147,7 +213,10 @@ def cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    text = str(value)
+    if text.startswith("'") and text[1:].lstrip(" ").startswith(FORMULA_PREFIXES):
+        text = text[1:]
+    return text.strip()
 
 
 def parse_date(value: str, *, field: str) -> dt.date | None:
@@ -237,7 +306,7 @@ class Importer:
                 raise FileRejected(_("The file has more than %(n)s rows; split it into smaller files.") % {"n": self.max_rows})
             for col in self.columns:
                 if col.required and not values.get(col.key):
-                    result.errors.append(RowError(rownum, str(col.label), _g("This column is required.")))
+                    result.errors.append(RowError(rownum, str(col.label), gettext("This column is required.")))
             if any(e.row == rownum for e in result.errors[-len(self.columns) :]):
                 continue
             try:
@@ -254,7 +323,7 @@ class Importer:
                 natural = str(data.get(self.key, ""))
                 if natural in seen:
                     result.errors.append(
-                        RowError(rownum, self.label(self.key), _g("Duplicate of row %(row)s in the same file.") % {"row": seen[natural]})
+                        RowError(rownum, self.label(self.key), gettext("Duplicate of row %(row)s in the same file.") % {"row": seen[natural]})
                     )
                     continue
                 seen[natural] = rownum
@@ -293,7 +362,7 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, int | float | Decimal | dt.date):
         return value
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if text.startswith(FORMULA_PREFIXES) or text.lstrip(" ").startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
 
@@ -342,7 +411,7 @@ def template_response(importer: Importer, fmt: str = "xlsx") -> HttpResponse:
 
 
 def error_report_response(importer: Importer, result: CheckResult, fmt: str = "xlsx") -> HttpResponse:
-    headers = [_g("Row"), _g("Column"), _g("Reason")]
+    headers = [gettext("Row"), gettext("Column"), gettext("Reason")]
     return export_response(headers, ([e.row, e.column, e.reason] for e in result.errors), basename=f"{importer.kind}-errors", fmt=fmt)
 
 
