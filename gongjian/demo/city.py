@@ -464,14 +464,15 @@ def build_members(ctx: DemoContext) -> None:
     ctx.bulk(Member, community_members())
 
     # In-service members: employed by organs, enterprises, schools …; home community set (ready to report in).
-    units = [x for x in ctx.data["units"] if x.kind != "social_org"]
+    units = list(ctx.data["units"])
     unit_orgs: dict[int, PartyOrg] = ctx.data["unit_orgs"]
     weights = [rng.uniform(0.3, 3.0) * (2.0 if x.kind in ("organ", "provincial", "soe") else 1.0) for x in units]
     cum = list(itertools.accumulate(weights))
 
     def in_service_members() -> Any:
-        for _i in range(IN_SERVICE_MEMBERS[ctx.scale]):
-            unit = units[bisect.bisect(cum, rng.random() * cum[-1])]
+        for i in range(IN_SERVICE_MEMBERS[ctx.scale]):
+            # every unit's branch gets at least one member (its secretary), the rest by weight
+            unit = units[i] if i < len(units) else units[bisect.bisect(cum, rng.random() * cum[-1])]
             district = unit.region_path.strip("/").split("/")[1] if unit.region_path.count("/") > 2 else ""
             pool = by_district.get(district) if rng.random() < 0.6 else None
             home = rng.choice(pool or communities)

@@ -1,0 +1,150 @@
+"""Benchmark of ``gongjian demo``: both scales on SQLite and on PostgreSQL.
+
+Each run is a subprocess on a fresh database (SQLite: a new temporary GONGJIAN_VAR_DIR;
+PostgreSQL: the database dropped, created and migrated first), so the timed run is the build
+itself ("migrate-less"). Wall time is measured around the subprocess; peak RSS is the child's
+maximum resident set size (``resource.getrusage(RUSAGE_CHILDREN)`` of a fresh helper process per
+run). Prints the figures with the machine's facts.
+
+    .venv/bin/python bench/bench_demo.py [--scales small city] [--databases sqlite postgres]
+        [--pg-url postgres://postgres@127.0.0.1:5432/gj_demo_bench] [--seed 2026]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+LIMITS = {"small": 15.0, "city": 180.0}
+RSS_LIMIT_MB = 2048
+
+# Runs one command and prints {"seconds", "maxrss_kb", "rc"} as JSON: the child's peak RSS is
+# measured in a process of its own so earlier runs do not count.
+_RUNNER = r"""
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+seconds = time.perf_counter() - t
+sys.stderr.write(p.stdout[-4000:])
+print(json.dumps({"seconds": seconds, "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "rc": p.returncode}))
+"""
+
+
+def machine_facts(pg_url: str | None) -> dict[str, str]:
+    facts = {"python": platform.python_version(), "platform": platform.platform(), "cores": str(os.cpu_count())}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                facts["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                facts["ram"] = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    import sqlite3
+
+    facts["sqlite"] = sqlite3.sqlite_version
+    if pg_url:
+        try:
+            import psycopg
+
+            with psycopg.connect(_admin_url(pg_url), connect_timeout=5) as conn:
+                facts["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+        except Exception as exc:  # noqa: BLE001 - a fact we could not read is reported as such
+            facts["postgresql"] = f"unavailable ({exc.__class__.__name__})"
+    return facts
+
+
+def _admin_url(pg_url: str) -> str:
+    return pg_url.rsplit("/", 1)[0] + "/postgres"
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "GONGJIAN_VAR_DIR")}
+    env.update(extra)
+    return env
+
+
+def _gongjian(*args: str) -> list[str]:
+    return [PYTHON, "-c", "from gongjian.cli import main; main()", *args]
+
+
+def fresh_database(db: str, pg_url: str, var_dir: Path) -> dict[str, str]:
+    env = _env({"GONGJIAN_VAR_DIR": str(var_dir)})
+    if db == "postgres":
+        import psycopg
+
+        name = pg_url.rsplit("/", 1)[1]
+        with psycopg.connect(_admin_url(pg_url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = pg_url
+    subprocess.run(_gongjian("migrate", "-v", "0"), env=env, cwd=ROOT, check=True)
+    return env
+
+
+def run_one(db: str, scale: str, seed: int, pg_url: str) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="gj-bench-") as tmp:
+        env = fresh_database(db, pg_url, Path(tmp))
+        cmd = [PYTHON, "-c", _RUNNER, *_gongjian("demo", "--scale", scale, "--seed", str(seed))]
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if proc.returncode != 0 or not proc.stdout.strip():
+            sys.stderr.write(proc.stderr)
+            return {"db": db, "scale": scale, "ok": False, "seconds": wall, "peak_rss_mb": 0.0}
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        log = proc.stderr
+        rows = [line.strip() for line in log.splitlines() if line.strip().endswith(tuple("0123456789")) and " s  " in line]
+        return {
+            "db": db, "scale": scale, "ok": result["rc"] == 0, "seconds": result["seconds"], "peak_rss_mb": result["maxrss_kb"] / 1024,
+            "steps": rows,
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", nargs="+", default=["small", "city"], choices=["small", "city"])
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gj_demo_bench"))
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+
+    facts = machine_facts(args.pg_url if "postgres" in args.databases else None)
+    print("gongjian demo benchmark")
+    for key, value in facts.items():
+        print(f"  {key:<10} {value}")
+    results = []
+    for db in args.databases:
+        for scale in args.scales:
+            print(f"\n{db} / {scale} …", flush=True)
+            r = run_one(db, scale, args.seed, args.pg_url)
+            results.append(r)
+            for line in r.get("steps", []):  # type: ignore[union-attr]
+                print(f"    {line}")
+            print(f"  {'ok' if r['ok'] else 'FAILED'}: {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+
+    print("\n| database | scale | wall time (s) | limit (s) | peak RSS (MB) | within limits |")
+    print("|---|---|---:|---:|---:|---|")
+    failed = False
+    for r in results:
+        within = bool(r["ok"]) and float(r["seconds"]) <= LIMITS[str(r["scale"])] and float(r["peak_rss_mb"]) <= RSS_LIMIT_MB  # type: ignore[arg-type]
+        failed |= not within
+        limit = LIMITS[str(r["scale"])]
+        print(f"| {r['db']} | {r['scale']} | {r['seconds']:.1f} | {limit:.0f} | {r['peak_rss_mb']:.0f} | {'yes' if within else 'NO'} |")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
