@@ -65,7 +65,12 @@ class MeOut(Schema):
 @router.post("/token", auth=None, response=TokenOut, summary="Exchange username and password for a bearer token")
 def token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
     bind_request_context(request)
-    row, raw = services.token_issue(request=request, username=payload.username, password=payload.password)
+    try:
+        row, raw = services.token_issue(request=request, username=payload.username, password=payload.password)
+    except services.LockedOut:
+        # Answer in the API's own error shape; otherwise AxesMiddleware swaps in its HTML lock-out page.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
+        raise
     return {"token": raw, "token_type": "bearer", "expires_at": row.expires_at.isoformat()}
 
 

@@ -333,9 +333,10 @@ def otp_device_reset(*, actor: Any, user: User) -> int:
     return count
 
 
-@transaction.atomic
 def token_issue(*, request: HttpRequest | None, username: str, password: str) -> tuple[ApiToken, str]:
-    """Exchange a username and password for a bearer token; failures count towards lock-out."""
+    """Exchange a username and password for a bearer token; failures count towards lock-out.
+
+    Not one transaction: the failed attempt django-axes records must survive the refusal."""
     from axes.handlers.proxy import AxesProxyHandler
 
     credentials = {"username": username}
@@ -352,8 +353,9 @@ def token_issue(*, request: HttpRequest | None, username: str, password: str) ->
 
     if settings.GONGJIAN_REQUIRE_OTP and otp_required(user):
         raise PermissionDenied(_("Staff accounts must use the web sign-in with a one-time code; API tokens are issued there."))
-    token, raw = ApiToken.issue(user)  # type: ignore[arg-type]
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
-    audit.record(actor=user, verb="token.issue", target=token)
+    with transaction.atomic():
+        token, raw = ApiToken.issue(user)  # type: ignore[arg-type]
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        audit.record(actor=user, verb="token.issue", target=token)
     return token, raw

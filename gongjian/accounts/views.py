@@ -153,11 +153,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
         try:
-            services.password_change(actor=user, **form.cleaned_data)
+            changed = services.password_change(actor=user, **form.cleaned_data)
         except DomainError as exc:
             apply_errors(form, exc)
         else:
-            update_session_auth_hash(request, user)
+            update_session_auth_hash(request, changed)
             messages.success(request, _("Your password was changed."))
             return redirect("accounts:profile")
     profile_form = ProfileForm(initial={"display_name": user.display_name, "preferred_language": user.preferred_language})
