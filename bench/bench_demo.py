@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -60,7 +61,8 @@ def machine_facts(pg_url: str | None) -> dict[str, str]:
             import psycopg
 
             with psycopg.connect(_admin_url(pg_url), connect_timeout=5) as conn:
-                facts["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+                row = conn.execute("SHOW server_version").fetchone()
+                facts["postgresql"] = str(row[0]) if row else "?"
         except Exception as exc:  # noqa: BLE001 - a fact we could not read is reported as such
             facts["postgresql"] = f"unavailable ({exc.__class__.__name__})"
     return facts
@@ -94,7 +96,7 @@ def fresh_database(db: str, pg_url: str, var_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_one(db: str, scale: str, seed: int, pg_url: str) -> dict[str, object]:
+def run_one(db: str, scale: str, seed: int, pg_url: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gj-bench-") as tmp:
         env = fresh_database(db, pg_url, Path(tmp))
         cmd = [PYTHON, "-c", _RUNNER, *_gongjian("demo", "--scale", scale, "--seed", str(seed))]
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{db} / {scale} …", flush=True)
             r = run_one(db, scale, args.seed, args.pg_url)
             results.append(r)
-            for line in r.get("steps", []):  # type: ignore[union-attr]
+            for line in r.get("steps", []):
                 print(f"    {line}")
             print(f"  {'ok' if r['ok'] else 'FAILED'}: {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
 
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---:|---:|---:|---|")
     failed = False
     for r in results:
-        within = bool(r["ok"]) and float(r["seconds"]) <= LIMITS[str(r["scale"])] and float(r["peak_rss_mb"]) <= RSS_LIMIT_MB  # type: ignore[arg-type]
+        within = bool(r["ok"]) and float(r["seconds"]) <= LIMITS[str(r["scale"])] and float(r["peak_rss_mb"]) <= RSS_LIMIT_MB
         failed |= not within
         limit = LIMITS[str(r["scale"])]
         print(f"| {r['db']} | {r['scale']} | {r['seconds']:.1f} | {limit:.0f} | {r['peak_rss_mb']:.0f} | {'yes' if within else 'NO'} |")
