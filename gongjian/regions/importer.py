@@ -27,6 +27,9 @@ from .models import Region
 from .services import MODULE, clean_kind, clean_level, clean_name, code_shape_error, parent_error, refresh_full_names
 
 
+OUTSIDE = RowError(0, "", "outside the scope")
+
+
 @dataclass
 class Existing:
     pk: int
@@ -64,8 +67,23 @@ class RegionImporter(Importer):
         Column("kind", _("Kind"), example="community", help=_("district / county / zone; subdistrict / town / township; community / village")),
     )
 
+    # Headers offices use, matched whatever the interface language is.
+    HEADER_ALIASES = {
+        "code": ("统计代码", "区划代码", "统计用区划代码", "代码", "编码"),
+        "name": ("名称", "区域名称", "名字"),
+        "level": ("层级", "级别", "级次"),
+        "parent_code": ("上级代码", "上级区划代码", "上级统计代码", "上级编码", "parent"),
+        "kind": ("类型", "类别", "城乡分类"),
+    }
+
     def __init__(self, scope_code: str | None = None) -> None:
         self.scope_code = scope_code
+        self.outside: list[int] = []  # rows skipped because they lie outside --scope (command only)
+
+    def header_map(self, header: list[str]) -> dict[str, int]:
+        lookup = {alias: key for key, aliases in self.HEADER_ALIASES.items() for alias in aliases}
+        normalised = [lookup.get(h.replace("*", "").replace("（必填）", "").strip(), h) for h in header]
+        return super().header_map(normalised)
 
     # -- look-ups shared by all rows ------------------------------------------------------------
 
@@ -132,6 +150,10 @@ class RegionImporter(Importer):
         keep: list[tuple[int, dict[str, Any]]] = []
         for rownum, data in by_level:
             err = self._resolve(rownum, data, existing, accepted, rejected, paths)
+            if err is OUTSIDE:
+                self.outside.append(rownum)
+                rejected[data["code"]] = rownum
+                continue
             if err:
                 result.errors.append(err)
                 rejected[data["code"]] = rownum
@@ -195,6 +217,8 @@ class RegionImporter(Importer):
         if "" not in paths:
             inside = any(path.startswith(p) and (path != p or unchanged) for p in paths)
             if not inside:
+                if self.scope_code:
+                    return OUTSIDE
                 return RowError(rownum, col("code"), _g("%(code)s lies outside the regions you may import into.") % {"code": code})
         return None
 
@@ -275,7 +299,7 @@ class RegionImporter(Importer):
 
 def import_file(
     path: str, *, actor: Any = None, scope_code: str | None = None, mode: str = "all"
-) -> tuple[CheckResult, ApplyResult | None, dict[str, float]]:
+) -> tuple[CheckResult, ApplyResult | None, dict[str, float], list[int]]:
     """Check and import a whole file (the management command). Returns timings in seconds."""
     importer = RegionImporter(scope_code=scope_code)
     t0 = time.perf_counter()
@@ -287,4 +311,4 @@ def import_file(
     if result.ok or mode == "valid":
         outcome = importer.apply(result, actor=actor, mode=mode)
     t2 = time.perf_counter()
-    return result, outcome, {"check": t1 - t0, "write": t2 - t1, "total": t2 - t0}
+    return result, outcome, {"check": t1 - t0, "write": t2 - t1, "total": t2 - t0}, importer.outside

@@ -19,8 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--valid-rows", action="store_true", help="import the valid rows even when some rows have errors")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        from gongjian.regions.models import Region
+
+        if opts.get("scope") and not Region.objects.filter(code=opts["scope"]).exists():
+            raise CommandError(f"--scope {opts['scope']}: no such region; import its parent levels first.")
         try:
-            result, outcome, timing = import_file(opts["file"], scope_code=opts.get("scope"), mode="valid" if opts["valid_rows"] else "all")
+            result, outcome, timing, outside = import_file(opts["file"], scope_code=opts.get("scope"), mode="valid" if opts["valid_rows"] else "all")
         except (DomainError, OSError) as exc:
             raise CommandError(str(getattr(exc, "message", exc))) from None
         for err in result.errors[:50]:
@@ -31,5 +35,5 @@ class Command(BaseCommand):
             raise CommandError(f"{result.error_rows} rows have errors; nothing was imported (use --valid-rows to import the others).")
         self.stdout.write(
             f"rows: {result.total} · created: {outcome.created} · updated: {outcome.updated} · unchanged: {outcome.unchanged} · "
-            f"skipped: {outcome.skipped} · check {timing['check']:.2f}s · write {timing['write']:.2f}s · total {timing['total']:.2f}s"
+            f"skipped: {outcome.skipped} · outside scope: {len(outside)} · check {timing['check']:.2f}s · write {timing['write']:.2f}s · total {timing['total']:.2f}s"
         )
