@@ -24,15 +24,18 @@ class ScopeFieldsMixin(forms.Form):
     role = forms.ChoiceField(label=_("Role"))
     region = RegionChoiceField(label=_("Region"), queryset=None, required=False,
                                help_text=_("Administrators need a region of their level: city, district, subdistrict or community."))
-    unit = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False, help_text=_("For unit liaisons."))
-    department = forms.ModelChoiceField(label=_("Department"), queryset=None, required=False, help_text=_("For department handlers."))
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False, help_text=_("For unit liaisons."))
+    department: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Department"), queryset=None, required=False, help_text=_("For department handlers.")
+    )
 
     def setup_scope_fields(self, actor: Any) -> None:
         allowed = set(grantable_roles(actor))
-        self.fields["role"].choices = [("", "---------")] + [(v, lbl) for v, lbl in Role.choices if v in allowed]
-        self.fields["region"].queryset = selectors.grantable_regions(actor=actor)
-        self.fields["unit"].queryset = selectors.grantable_units(actor=actor)
-        self.fields["department"].queryset = selectors.grantable_departments(actor=actor)
+        fields: Any = self.fields
+        fields["role"].choices = [("", "---------")] + [(v, lbl) for v, lbl in Role.choices if v in allowed]
+        fields["region"].queryset = selectors.grantable_regions(actor=actor)
+        fields["unit"].queryset = selectors.grantable_units(actor=actor)
+        fields["department"].queryset = selectors.grantable_departments(actor=actor)
         for name in ("role", "region", "unit", "department"):
             self.fields[name].widget.attrs.setdefault("class", "form-select")
 
@@ -80,7 +83,8 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["preferred_language"].choices = [("", _("Follow the browser")), *list(settings.LANGUAGES)]
+        fields: Any = self.fields
+        fields["preferred_language"].choices = [("", _("Follow the browser")), *list(settings.LANGUAGES)]
 
 
 class PasswordChangeForm(forms.Form):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -101,7 +102,7 @@ class ApiToken(BaseModel):
     @classmethod
     def issue(cls, user: User, *, hours: int = 12) -> tuple[ApiToken, str]:
         raw = "gj_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, key_hash=cls.hash(raw), expires_at=timezone.now() + timezone.timedelta(hours=hours))
+        token = cls.objects.create(user=user, key_hash=cls.hash(raw), expires_at=timezone.now() + dt.timedelta(hours=hours))
         return token, raw
 
     @property

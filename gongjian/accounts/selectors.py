@@ -119,7 +119,7 @@ def grantable_regions(*, actor: Any, role: str | None = None) -> QuerySet[Any]:
             q |= Q(path__startswith=p)
         qs = qs.filter(q)
     if role in ROLE_REGION_LEVEL:
-        qs = qs.filter(level=ROLE_REGION_LEVEL[role])
+        qs = qs.filter(level=ROLE_REGION_LEVEL[Role(role)])
     return qs.order_by("path")
 
 

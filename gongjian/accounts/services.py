@@ -66,11 +66,11 @@ def user_create(*, actor: Any, username: str, password: str, display_name: str =
 
 def scope_place_path(scope: Scope) -> str:
     """The region path a scope row sits in (its region, its unit's region, its department's region)."""
-    if scope.region_id:
+    if scope.region is not None:
         return scope.region.path
-    if scope.unit_id:
+    if scope.unit is not None:
         return scope.unit.region_path
-    if scope.department_id:
+    if scope.department is not None:
         return scope.department.region_path
     return ""
 
@@ -111,7 +111,7 @@ def scope_grant(*, actor: Any, user: User, role: str, region: Any = None, unit: 
     if role not in Role.values:
         raise ValidationError.for_field("role", _("Unknown role."))
     if role in ROLE_REGION_LEVEL:
-        if region is None or region.level != ROLE_REGION_LEVEL[role]:
+        if region is None or region.level != ROLE_REGION_LEVEL[Role(role)]:
             raise ValidationError.for_field("region", _("This role needs a region of the matching level."))
         kind = ScopeKind.REGION
     elif role == Role.UNIT_LIAISON:
@@ -127,7 +127,7 @@ def scope_grant(*, actor: Any, user: User, role: str, region: Any = None, unit: 
             raise ValidationError.for_field("region", _("This role needs a region."))
         kind = ScopeKind.REGION
     place = region if kind == ScopeKind.REGION else unit if kind == ScopeKind.UNIT else department
-    place_path = getattr(place, "path", None) or getattr(place, "region_path", "")
+    place_path = str(getattr(place, "path", None) or getattr(place, "region_path", ""))
     if not getattr(place, "is_active", True):
         raise ValidationError.for_field(kind, _("This place is no longer active."))
     _require_grant(actor, role, place_path)
@@ -156,7 +156,7 @@ def scope_grant(*, actor: Any, user: User, role: str, region: Any = None, unit: 
 
 @transaction.atomic
 def scope_revoke(*, actor: Any, scope: Scope) -> None:
-    scope = Scope.objects.select_for_update().select_related("region", "unit", "department", "user").get(pk=scope.pk)
+    scope = Scope.objects.select_for_update(of=("self",)).select_related("region", "unit", "department", "user").get(pk=scope.pk)
     path = scope_place_path(scope)
     _require_grant(actor, scope.role, path)
     if actor is not None and getattr(actor, "pk", None) == scope.user_id:
@@ -183,7 +183,7 @@ def _place_for(role: str, region: Any, unit: Any, department: Any) -> tuple[str,
         return ScopeKind.DEPARTMENT, department.region_path
     if region is None:
         raise ValidationError.for_field("region", _("This role needs a region."))
-    if role in ROLE_REGION_LEVEL and region.level != ROLE_REGION_LEVEL[role]:
+    if role in ROLE_REGION_LEVEL and region.level != ROLE_REGION_LEVEL[Role(role)]:
         raise ValidationError.for_field("region", _("This role needs a region of the matching level."))
     return ScopeKind.REGION, region.path
 

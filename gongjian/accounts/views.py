@@ -115,7 +115,7 @@ def otp(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     form = ProfileForm(request.POST or None, initial={"display_name": user.display_name, "preferred_language": user.preferred_language})
     if request.method == "POST" and form.is_valid():
         try:
@@ -149,7 +149,7 @@ def _render_profile(request: HttpRequest, *, form: Any, password_form: Any, stat
 @login_required
 @require_POST
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user: Any = request.user
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -167,7 +167,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    services.token_revoke(actor=request.user, token_id=token_id)
+    services.token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
     messages.success(request, _("The API token was revoked."))
     return redirect("accounts:profile")
 
@@ -187,7 +187,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     require(request.user, perms.ACCOUNT_VIEW)
     filters = _filters(request)
     page = paginate(request, selectors.account_list(actor=request.user, filters=filters))
-    rows = list(page.object_list)
+    rows: list[Any] = list(page.object_list)
     locked = selectors.locked_usernames([u.username for u in rows])
     for u in rows:
         u.is_locked = u.username in locked
@@ -205,7 +205,7 @@ def account_export(request: HttpRequest) -> HttpResponse:
     require(request.user, perms.ACCOUNT_EXPORT)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
     qs = selectors.account_list(actor=request.user, filters=_filters(request))
-    users = list(qs[:50000])
+    users: list[Any] = list(qs[:50000])
     locked = selectors.locked_usernames([u.username for u in users])
     headers = [_("Username"), _("Display name"), _("E-mail"), _("Roles and places"), _("Status"), _("Last sign-in"), _("Created")]
     tz = timezone.get_current_timezone()
@@ -256,7 +256,7 @@ def _show_password_once(request: HttpRequest, user: Any, generated: str | None, 
 def _detail_context(request: HttpRequest, account: Any, **extra: Any) -> dict[str, Any]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    scopes = selectors.account_scopes(user=account)
+    scopes: list[Any] = selectors.account_scopes(user=account)
     for s in scopes:
         s.place_label = str(s.region or s.unit or s.department or "")
     ctx = {
