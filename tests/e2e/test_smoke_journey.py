@@ -29,10 +29,10 @@ def test_sign_in_and_switch_language(desktop, live_server):
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     shot("home-zh")
 
-    page.select_option("#language-select", "en")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.select_option("#language-select", "en")
     assert page.locator("html").get_attribute("lang") == "en"
     shot("home-en")
-    page.select_option("#language-select", "zh-hans")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.select_option("#language-select", "zh-hans")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
