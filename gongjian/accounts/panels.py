@@ -70,23 +70,24 @@ def accounts_in_area(actor: Any) -> dict[str, Any] | None:
 
 
 def my_membership(actor: Any) -> dict[str, Any] | None:
-    """For party members: their organisation and a link to the membership card (when orgs offers one)."""
+    """For party members: the link to their membership card, or why there is none yet.
+
+    When the account is linked to a member record and orgs offers its own page, the orgs module's
+    panel shows it; this one then stays away to avoid saying the same twice."""
     if Role.MEMBER not in getattr(actor, "roles", set()):
         return None
     from gongjian.orgs.models import Member
 
-    member = Member.objects.select_related("org").filter(user_id=actor.pk, is_active=True).first()
-    stats = []
-    if member is not None:
-        stats = [{"key": "member-org", "label": _("Party organisation"), "value": member.org.name}]
+    card_url = _url("orgs:me", "orgs:member_card")
+    linked = Member.objects.filter(user_id=actor.pk, is_active=True).exists()
+    if linked and card_url:
+        return None
     return {
         "key": "my-membership",
         "title": _("My membership card"),
-        "stats": stats,
-        "links": _links(
-            (_url("orgs:member_card", "orgs:my_card", "orgs:member_me"), _("Open my membership card")),
-            (reverse("accounts:profile"), _("My account")),
-        ),
+        "stats": [] if linked else [{"key": "member-link", "label": _("Member record"), "value": _("Not linked yet")}],
+        "hint": "" if linked else _("Your account is not linked to a member record yet. Ask your community to link it."),
+        "links": _links((card_url if linked else None, _("Open my membership card"))),
     }
 
 
