@@ -202,7 +202,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
-    ("vendor/tabler", NODE_MODULES / "@tabler" / "core" / "dist"),
+    # Tabler's own CSS, JS and images; its dist/libs (34 MB of optional editors and maps) are not used.
+    ("vendor/tabler/css", NODE_MODULES / "@tabler" / "core" / "dist" / "css"),
+    ("vendor/tabler/js", NODE_MODULES / "@tabler" / "core" / "dist" / "js"),
+    ("vendor/tabler/img", NODE_MODULES / "@tabler" / "core" / "dist" / "img"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]

@@ -28,11 +28,12 @@ from .base import *  # noqa: E402, F403
 from .base import REDIS_URL, VAR_DIR, env_bool  # noqa: E402
 
 DEBUG = False
-TEMPLATES[0]["OPTIONS"]["debug"] = False  # noqa: F405
+TEMPLATES[0]["OPTIONS"]["debug"] = False  # type: ignore[index]  # noqa: F405
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # whitenoise's CompressedManifestStaticFilesStorage, tolerant of vendor source maps that npm omits
+    "staticfiles": {"BACKEND": "gongjian.core.storage.StaticStorage"},
 }
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False

@@ -73,7 +73,7 @@ def test_production_settings_are_secure_by_default(var_dir):
     assert s["SESSION_COOKIE_SECURE"] and s["CSRF_COOKIE_SECURE"] and s["SECURE_SSL_REDIRECT"]
     assert s["SECURE_HSTS_SECONDS"] >= 31536000
     assert s["SESSION_COOKIE_HTTPONLY"] and s["CSRF_COOKIE_HTTPONLY"] and s["SESSION_COOKIE_SAMESITE"] == "Lax"
-    assert s["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert s["STORAGES"]["staticfiles"]["BACKEND"] == "gongjian.core.storage.StaticStorage"
     assert s["WHITENOISE_USE_FINDERS"] is False
     assert s["CELERY_TASK_ALWAYS_EAGER"] is False
     assert "Redis" in s["CACHES"]["default"]["BACKEND"]

@@ -42,7 +42,7 @@ def _csv(rows: list[list[str]], encoding: str = "utf-8", bom: bool = False) -> b
 
 def _xlsx(rows: list[list[Any]]) -> bytes:
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]
     for r in rows:
         ws.append(r)
     buf = io.BytesIO()

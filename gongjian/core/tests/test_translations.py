@@ -81,9 +81,9 @@ def parse_po(path: Path) -> list[Entry]:
             continue
         if line.startswith('"') and current is not None and target is not None:
             value = _unquote(line)
-            name, n = target
+            name, index = target
             if name == "msgstr":
-                current.msgstr[n or 0] += value
+                current.msgstr[index or 0] += value
             else:
                 setattr(current, name, (getattr(current, name) or "") + value)
             continue
