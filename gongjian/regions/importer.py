@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
@@ -25,7 +25,6 @@ from . import permissions as P
 from .choices import LEVEL_ORDER, Level
 from .models import Region
 from .services import MODULE, clean_kind, clean_level, clean_name, code_shape_error, parent_error, refresh_full_names
-
 
 OUTSIDE = RowError(0, "", "outside the scope")
 
@@ -131,7 +130,7 @@ class RegionImporter(Importer):
                 errors.update(exc.details)
         parent_code = values.get("parent_code", "").strip()
         if parent_code and (not parent_code.isdigit() or len(parent_code) not in (6, 12, 15)):
-            errors.setdefault("parent_code", []).append(_g("The parent code must be 6, 12 or 15 digits."))
+            errors.setdefault("parent_code", []).append(gettext("The parent code must be 6, 12 or 15 digits."))
         if errors:
             raise ValidationError(next(iter(errors.values()))[0], details=errors)
         return {"code": code, "name": name, "level": str(level), "kind": str(kind), "parent_code": parent_code}
@@ -185,11 +184,11 @@ class RegionImporter(Importer):
                 return RowError(
                     rownum,
                     col("parent_code"),
-                    _g("The parent %(code)s (row %(row)s) has errors.") % {"code": parent_code, "row": rejected[parent_code]},
+                    gettext("The parent %(code)s (row %(row)s) has errors.") % {"code": parent_code, "row": rejected[parent_code]},
                 )
             else:
                 return RowError(
-                    rownum, col("parent_code"), _g("Unknown parent code %(code)s: not in the system nor in this file.") % {"code": parent_code}
+                    rownum, col("parent_code"), gettext("Unknown parent code %(code)s: not in the system nor in this file.") % {"code": parent_code}
                 )
         pe = parent_error(code, level, parent_code or None, parent_level)
         if pe:
@@ -201,14 +200,14 @@ class RegionImporter(Importer):
                 return RowError(
                     rownum,
                     col("level"),
-                    _g("%(code)s is already a %(level)s in the system; the level cannot change by import.")
+                    gettext("%(code)s is already a %(level)s in the system; the level cannot change by import.")
                     % {"code": code, "level": Level(old.level).label},
                 )
             if old.parent_code != parent_code:
                 return RowError(
                     rownum,
                     col("parent_code"),
-                    _g("%(code)s already sits under %(parent)s; move it on its edit page, not by import.")
+                    gettext("%(code)s already sits under %(parent)s; move it on its edit page, not by import.")
                     % {"code": code, "parent": old.parent_code or "—"},
                 )
         path = parent_path + code + "/"
@@ -219,7 +218,7 @@ class RegionImporter(Importer):
             if not inside:
                 if self.scope_code:
                     return OUTSIDE
-                return RowError(rownum, col("code"), _g("%(code)s lies outside the regions you may import into.") % {"code": code})
+                return RowError(rownum, col("code"), gettext("%(code)s lies outside the regions you may import into.") % {"code": code})
         return None
 
     # -- writing ----------------------------------------------------------------------------------
@@ -290,7 +289,7 @@ class RegionImporter(Importer):
                     actor=actor,
                     verb="region.import",
                     target=("regions.region", ""),
-                    target_label=_g("region tree"),
+                    target_label=gettext("region tree"),
                     changes={"created": created_codes, "updated": [r.code for r in updated], "unchanged": out.unchanged, "skipped": out.skipped},
                 )
                 registry.bump(MODULE)

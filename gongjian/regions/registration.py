@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjian.core import registry
 from gongjian.core.registry import ExportDef, Figure, ImporterDef, Module, NavEntry, Period
@@ -79,7 +80,7 @@ def register() -> None:
                     "regions.subdistricts",
                     _("Subdistricts"),
                     _("Active subdistrict-level regions (subdistricts, towns, townships)."),
-                    _("subdistricts"),
+                    pgettext_lazy("figure unit", "subdistricts"),
                     "regions",
                     _count(subdistricts),
                     subdistricts,
@@ -88,17 +89,25 @@ def register() -> None:
                     "regions.communities",
                     _("Urban communities"),
                     _("Active urban community committees."),
-                    _("communities"),
+                    pgettext_lazy("figure unit", "communities"),
                     "regions",
                     _count(communities),
                     communities,
                 ),
-                Figure("regions.villages", _("Villages"), _("Active village committees."), _("villages"), "regions", _count(villages), villages),
+                Figure(
+                    "regions.villages",
+                    _("Villages"),
+                    _("Active village committees."),
+                    pgettext_lazy("figure unit", "villages"),
+                    "regions",
+                    _count(villages),
+                    villages,
+                ),
                 Figure(
                     "regions.staff_quotas",
                     _("Staff quotas"),
                     _("Staff positions (编制) allocated to subdistricts, summed."),
-                    _("positions"),
+                    pgettext_lazy("figure unit", "positions"),
                     "regions",
                     quota_sum,
                     quotas,
@@ -107,7 +116,7 @@ def register() -> None:
                     "regions.delegated_powers",
                     _("Delegated powers"),
                     _("Active powers delegated to subdistricts that apply here."),
-                    _("powers"),
+                    pgettext_lazy("figure unit", "powers"),
                     "regions",
                     _count(powers),
                     powers,
@@ -116,7 +125,7 @@ def register() -> None:
                     "regions.departments",
                     _("Departments"),
                     _("Active functional departments."),
-                    _("departments"),
+                    pgettext_lazy("figure unit", "departments"),
                     "regions",
                     _count(departments),
                     departments,

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
@@ -255,7 +255,7 @@ def region_update(
     and every record that carries a region path follows."""
     require(actor, P.MANAGE)
     obj = _region_in_scope(actor, P.MANAGE, region)
-    obj = Region.objects.select_for_update().select_related("parent").get(pk=obj.pk)
+    obj = Region.objects.select_for_update(of=("self",)).select_related("parent").get(pk=obj.pk)
     _ensure_below_top(actor, P.MANAGE, obj)
     before = _snapshot(obj, REGION_FIELDS)
     lvl = Level(obj.level)
@@ -516,7 +516,9 @@ def committee_save(
     if reg.level not in (Level.CITY, Level.DISTRICT):
         raise ValidationError.for_field("region", _("A governance committee belongs to a city or a district."))
     errors: dict[str, list[Any]] = {}
-    name = " ".join(str(name or "").split()) or _g("%(region)s Urban and Rural Community Development and Governance Committee") % {"region": reg.name}
+    name = " ".join(str(name or "").split()) or gettext("%(region)s Urban and Rural Community Development and Governance Committee") % {
+        "region": reg.name
+    }
     if len(name) > 128:
         errors.setdefault("name", []).append(_("The name is longer than %(n)s characters.") % {"n": 128})
     director = " ".join(str(director or "").split())

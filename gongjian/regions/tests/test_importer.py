@@ -83,12 +83,12 @@ def test_broken_file_reports_row_column_reason_and_valid_rows_mode(admin):
     result = imp.check(_csv(rows), filename="bad.csv", actor=admin)
     by_row = {e.row: e for e in result.errors}
     assert set(by_row) == {3, 4, 5, 6, 7, 10, 11, 12, 13}
-    assert by_row[3].column == "Statistical code" and "6" in by_row[3].reason
-    assert by_row[4].column == "Kind"
-    assert by_row[5].column == "Parent code" and "410199" in by_row[5].reason
-    assert by_row[7].column == "Level"
+    assert by_row[3].column == "统计代码" and "6" in by_row[3].reason
+    assert by_row[4].column == "类型"
+    assert by_row[5].column == "上级代码" and "410199" in by_row[5].reason
+    assert by_row[7].column == "层级"
     assert "8" in by_row[10].reason
-    assert by_row[12].column == "Parent code" and "5" in by_row[12].reason
+    assert by_row[12].column == "上级代码" and "5" in by_row[12].reason
     before = Region.objects.count()
     with pytest.raises(ValidationError):
         imp.apply(result, actor=admin, mode="all")
@@ -110,7 +110,7 @@ def test_rows_outside_the_importers_scope_are_refused(tree):
     result = imp.check(_csv(rows), filename="s.csv", actor=erqi_admin)
     bad = {e.row for e in result.errors}
     assert 3 in bad and 4 in bad and 2 not in bad
-    assert any("outside" in e.reason for e in result.errors if e.row == 3)
+    assert any("不在" in e.reason for e in result.errors if e.row == 3)
 
 
 def test_rename_by_import_updates_descendant_full_names(tree):

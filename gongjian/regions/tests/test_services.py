@@ -34,12 +34,12 @@ def test_functional_zone_district_code_is_valid(tree):
     ("code", "level", "field", "fragment"),
     [
         ("41010300100", "community", "code", "12"),  # too short
-        ("4101030010a1", "community", "code", "digits"),
+        ("4101030010a1", "community", "code", "数字"),
         ("410103001000", "community", "code", "000"),  # looks like a subdistrict
         ("410105002099", "community", "code", "410103001"),  # wrong prefix
-        ("410103001001", "community", "code", "already used"),  # duplicate of 淮河社区
-        ("410103001099", "subdistrict", "level", "one below"),  # wrong level under a subdistrict
-        ("410103001099", "nonsense", "level", "Unknown level"),
+        ("410103001001", "community", "code", "已被"),  # duplicate of 淮河社区
+        ("410103001099", "subdistrict", "level", "低一级"),  # wrong level under a subdistrict
+        ("410103001099", "nonsense", "level", "无法识别"),
     ],
 )
 def test_create_rejects_bad_codes_and_levels_and_writes_nothing(tree, actors, code, level, field, fragment):

@@ -35,5 +35,6 @@ class Command(BaseCommand):
             raise CommandError(f"{result.error_rows} rows have errors; nothing was imported (use --valid-rows to import the others).")
         self.stdout.write(
             f"rows: {result.total} · created: {outcome.created} · updated: {outcome.updated} · unchanged: {outcome.unchanged} · "
-            f"skipped: {outcome.skipped} · outside scope: {len(outside)} · check {timing['check']:.2f}s · write {timing['write']:.2f}s · total {timing['total']:.2f}s"
+            f"skipped: {outcome.skipped} · outside scope: {len(outside)} · "
+            f"check {timing['check']:.2f}s · write {timing['write']:.2f}s · total {timing['total']:.2f}s"
         )
