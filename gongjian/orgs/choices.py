@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrgRank(models.TextChoices):
@@ -13,7 +14,7 @@ RANK_ORDER = [OrgRank.COMMITTEE, OrgRank.WORKING_COMMITTEE, OrgRank.GENERAL_BRAN
 
 
 class Sector(models.TextChoices):
-    COMMUNITY = "community", _("Community")
+    COMMUNITY = "community", pgettext_lazy("sector", "Community")
     ORGAN = "organ", _("Organ")
     SOE = "soe", _("State-owned enterprise")
     NON_PUBLIC = "non_public", _("Non-public enterprise")
@@ -65,11 +66,11 @@ class UnitKind(models.TextChoices):
 
 
 class PolicyLevel(models.TextChoices):
-    NATIONAL = "national", _("National")
-    PROVINCIAL = "provincial", _("Provincial")
-    CITY = "city", _("City")
-    DISTRICT = "district", _("District")
-    SUBDISTRICT = "subdistrict", _("Subdistrict")
+    NATIONAL = "national", pgettext_lazy("policy level", "National")
+    PROVINCIAL = "provincial", pgettext_lazy("policy level", "Provincial")
+    CITY = "city", pgettext_lazy("policy level", "City")
+    DISTRICT = "district", pgettext_lazy("policy level", "District")
+    SUBDISTRICT = "subdistrict", pgettext_lazy("policy level", "Subdistrict")
 
 
 class PolicyRole(models.TextChoices):

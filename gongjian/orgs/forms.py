@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjian.core.errors import ValidationError
 
@@ -60,7 +61,7 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 
 class MemberForm(_Styled):
-    name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    name = forms.CharField(label=pgettext_lazy("person", "Full name"), max_length=64, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=32, required=False,
                                 help_text=_("18 characters. Gender and birth date are read from it."))
     gender = forms.ChoiceField(label=_("Gender"), choices=_blank(Gender.choices), required=False)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Model
 from django.utils import translation
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import pii
@@ -45,7 +45,7 @@ def parse_choice(value: str, choices: Any, *, field: str, default: str | None = 
     labels = []
     with translation.override("zh-hans"):
         labels = [str(label) for _k, label in choices.choices]
-    raise ValidationError.for_field(field, _g("Unknown value “%(v)s”; use one of: %(options)s.") % {"v": v, "options": "、".join(labels)})
+    raise ValidationError.for_field(field, gettext("Unknown value “%(v)s”; use one of: %(options)s.") % {"v": v, "options": "、".join(labels)})
 
 
 def _region_by_code(code: str, field: str, context: dict[str, Any]) -> Region:
@@ -73,7 +73,7 @@ class MemberImporter(Importer):
     name = _("Party members")
     key = "id_number"
     columns = (
-        Column("name", _("Name"), required=True, example="张伟"),
+        Column("name", pgettext_lazy("person", "Full name"), required=True, example="张伟"),
         Column("id_number", _("ID number"), required=True, example="410103198507150031",
                help=_("18 characters; gender and birth date are taken from it")),
         Column("phone", _("Phone"), example="13812345678"),

@@ -275,6 +275,9 @@ class RankedPolicies(Sequence[Policy]):
     def __len__(self) -> int:
         return len(self.ranked)
 
+    def __iter__(self) -> Any:
+        return iter(self[0 : len(self)])
+
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             part = self.ranked[index]

@@ -10,6 +10,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.core import audit, pii
@@ -84,7 +85,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
     if full:
         audit.record(actor=request.user, verb="pii.export", target=("orgs.member", ""),
                      changes={"fields": ["id_number", "phone"], "count": len(members), "filters": f})
-    headers = [_("Name"), _("Gender"), _("Birth date"), _("ID number"), _("Phone"), _("Party organisation"), _("Employer unit"),
+    headers = [pgettext("person", "Full name"), _("Gender"), _("Birth date"), _("ID number"), _("Phone"), _("Party organisation"), _("Employer unit"),
                _("Home community"), _("In-service member"), _("Join date"), _("Status"), _("Active")]
     return export_response(headers, _member_rows(members, full=full), basename=_("members"), fmt=_fmt(request))
 
@@ -133,10 +134,8 @@ def _member_payload(request: HttpRequest, form: forms.MemberForm) -> dict[str, A
     payload["employer_unit"] = None
     if uscc:
         unit = selectors.unit_by_uscc(uscc)
-        if unit is None:
-            form.add_error("employer_uscc", _("No active resident unit with this code is registered."))
-            return None
-        payload["employer_unit"] = unit
+        # an unknown code goes to the service as an id that cannot exist, so every error shows at once
+        payload["employer_unit"] = unit if unit is not None else -1
     return payload
 
 
@@ -237,7 +236,7 @@ def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/confirm.html", {
         "form": form, "title": _("Deactivate member %(name)s") % {"name": m.name},
         "message": _("The member will no longer count in lists and figures. The record is kept and stays in the audit log."),
-        "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "button": _("Deactivate"),
+        "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "button": _("Mark as left"),
     })
 
 
@@ -484,9 +483,9 @@ def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The unit was deactivated; the record is kept."))
             return redirect("orgs:unit_detail", pk=u.pk)
     return render(request, "orgs/confirm.html", {
-        "form": form, "title": _("Deactivate %(name)s") % {"name": u.name},
+        "form": form, "title": _("Deregister %(name)s") % {"name": u.name},
         "message": _("The unit will no longer appear in lists and figures. The record is kept."),
-        "cancel_url": reverse("orgs:unit_detail", args=[u.pk]), "button": _("Deactivate"),
+        "cancel_url": reverse("orgs:unit_detail", args=[u.pk]), "button": _("Deregister"),
     })
 
 

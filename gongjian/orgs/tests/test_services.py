@@ -42,23 +42,24 @@ def test_member_create_encrypts_derives_and_audits(world, admin):
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
-        ("41010319900304", "18 characters"),  # wrong length
-        ("410103199003040010", "check character"),  # wrong check character (computed below)
-        ("410103199002300000", "impossible birth date"),  # 30 February
-        ("41010319900304001A", "digits"),
+        ("41010319900304", "18 位"),  # wrong length
+        ("410103199003040010", "校验码"),  # wrong check character (computed below)
+        ("410103199002300000", "出生日期"),  # 30 February
+        ("41010319900304001A", "数字"),
     ],
 )
 def test_member_create_rejects_bad_id_numbers_in_chinese_and_writes_nothing(world, admin, value, fragment):
     from django.utils import translation
 
-    if fragment == "check character":
+    if fragment == "校验码":
         good = f.new_id_number("410103", "male", dt.date(1990, 3, 4))
         value = good[:-1] + ("0" if good[-1] != "0" else "1")
     before = Member.objects.count()
-    with translation.override("en"), pytest.raises(ValidationError) as exc:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as exc:
         services.member_create(actor=admin, name="测试", id_number=value, org=world.org_a1)
-    msg = _errors(exc)["id_number"][0]
-    assert fragment in msg
+    with translation.override("zh-hans"):
+        msg = _errors(exc)["id_number"][0]
+    assert "身份证号" in msg and fragment in msg
     assert Member.objects.count() == before
     assert not AuditEvent.objects.filter(verb="orgs.member.create").exists()
 
