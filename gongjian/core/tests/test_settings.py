@@ -155,3 +155,13 @@ def test_default_workers():
     from gongjian.core.management.commands.serve import default_workers
 
     assert default_workers(1) == 3 and default_workers(2) == 5 and default_workers(64) == 8
+
+
+def test_serve_embedded_runs_the_development_server(var_dir):
+    proc = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).parent / "gongjian"), "serve", "--dry-run", "127.0.0.1:8105"],
+        env={"PATH": os.environ.get("PATH", ""), "GONGJIAN_VAR_DIR": var_dir},
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "runserver 127.0.0.1:8105"

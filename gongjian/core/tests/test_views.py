@@ -162,3 +162,10 @@ def test_forwarded_for_is_ignored_in_embedded_mode(client, tree, settings):
     assert client_ip(spoofed) == "1.2.3.4"  # the client's own entry is not trusted
     garbage = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="not-an-ip")
     assert client_ip(garbage) == "10.0.0.1"
+
+
+def test_embedded_mode_serves_static_files_without_collectstatic(client, settings, tmp_path):
+    """whitenoise reads the apps' and node_modules' files directly (WHITENOISE_USE_FINDERS)."""
+    settings.STATIC_ROOT = tmp_path / "never-collected"
+    resp = client.get("/static/gongjian/app.css")
+    assert resp.status_code == 200 and b"table-responsive-stack" in b"".join(resp.streaming_content)
