@@ -185,8 +185,8 @@ def members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, An
     f = filters.dict()
     if f["in_service"] is not None:
         f["in_service"] = "1" if f["in_service"] else "0"
-    rows, meta = _page(selectors.member_list(actor=request.user, filters=f), filters.page, filters.size)
-    return {**meta, "items": [member_out(m) for m in rows]}
+    ids, meta = _page(selectors.member_ids(selectors.member_list(actor=request.user, filters=f)), filters.page, filters.size)
+    return {**meta, "items": [member_out(m) for m in selectors.member_rows(ids)]}
 
 
 @router.get("/members/{member_id}", response=MemberOut, summary="One member (masked); 404 outside the caller's scope")

@@ -51,8 +51,8 @@ MEMBER_FILTERS = ("q", "org", "subtree", "status", "in_service", "home", "employ
 def member_list(request: HttpRequest) -> HttpResponse:
     _need(request, perms.MEMBER_LIST)
     f = _filters(request, MEMBER_FILTERS)
-    page = paginate(request, selectors.member_list(actor=request.user, filters=f))
-    selectors.with_masked(page.object_list)
+    page = paginate(request, selectors.member_ids(selectors.member_list(actor=request.user, filters=f)))
+    page.object_list = selectors.member_rows(page.object_list)
     return render(request, "orgs/member_list.html", {
         "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
         "orgs": selectors.org_choices(actor=request.user, action=perms.MEMBER_LIST), "statuses": MemberStatus.choices,
