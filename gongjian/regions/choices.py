@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -22,11 +23,11 @@ CODE_LENGTH = {Level.CITY: 6, Level.DISTRICT: 6, Level.SUBDISTRICT: 12, Level.CO
 
 
 class RegionKind(models.TextChoices):
-    CITY = "city", _("City")
-    DISTRICT = "district", _("District")
+    CITY = "city", pgettext_lazy("region kind", "City")
+    DISTRICT = "district", pgettext_lazy("region kind", "District")
     COUNTY = "county", _("County")
     ZONE = "zone", _("Functional zone")
-    SUBDISTRICT = "subdistrict", _("Subdistrict")
+    SUBDISTRICT = "subdistrict", pgettext_lazy("region kind", "Subdistrict")
     TOWN = "town", _("Town")
     TOWNSHIP = "township", _("Township")
     COMMUNITY = "community", _("Urban community")

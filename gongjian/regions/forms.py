@@ -102,7 +102,10 @@ class QuotaForm(forms.Form):
     count = forms.IntegerField(label=_("Positions"), min_value=1, max_value=10000, widget=forms.NumberInput(attrs=INPUT))
     year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2100, widget=forms.NumberInput(attrs=INPUT))
     office = forms.ChoiceField(
-        label=_("Office"), required=False, widget=forms.Select(attrs=SELECT), help_text=_("Leave empty for positions of the subdistrict as a whole.")
+        label=_("Assigned to"),
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+        help_text=_("Leave empty for positions of the subdistrict as a whole."),
     )
     moved_down = forms.BooleanField(
         label=_("Moved down from higher levels"), required=False, initial=True, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
