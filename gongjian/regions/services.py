@@ -243,6 +243,11 @@ def region_create(*, actor: Any, code: str, name: str, level: str, parent: Regio
     except IntegrityError:
         raise ValidationError.for_field("code", _("The statistical code %(code)s is already used.") % {"code": code}) from None
     audit.record(actor=actor, verb="region.create", target=region, changes=_snapshot(region, REGION_FIELDS))
+    if lvl == Level.SUBDISTRICT:
+        # A new subdistrict starts from the configurable standard structure (6 offices, 3 centres, 1 station).
+        offices = _instantiate(region)
+        if offices:
+            audit.record(actor=actor, verb="office.instantiate", target=region, changes={"offices": [o.name for o in offices]})
     registry.bump(MODULE)
     return region
 
@@ -346,6 +351,8 @@ def _recode_subtree(obj: Region, old_path: str, old_code: str, lvl: Level) -> No
         if model is Region or fields is None:
             continue
         for f in fields.region:
+            if "__" in f:  # a path read through a relation follows by itself
+                continue
             for old, new in path_map.items():
                 model._default_manager.filter(**{f: old}).update(**{f: new})
 
@@ -561,11 +568,7 @@ def _subdistrict(actor: Any, subdistrict: Region | int) -> Region:
     return reg
 
 
-@transaction.atomic
-def structure_instantiate(*, actor: Any, subdistrict: Region | int) -> list[Office]:
-    """Create the standard offices (from the configurable templates) a subdistrict does not have yet."""
-    require(actor, P.STRUCTURE_MANAGE)
-    reg = _subdistrict(actor, subdistrict)
+def _instantiate(reg: Region) -> list[Office]:
     existing = set(Office.objects.filter(subdistrict=reg).values_list("name", flat=True))
     new = [
         Office(subdistrict=reg, region_path=reg.path, name=t.name, kind=t.kind, order=t.order)
@@ -573,6 +576,15 @@ def structure_instantiate(*, actor: Any, subdistrict: Region | int) -> list[Offi
         if t.name not in existing
     ]
     Office.objects.bulk_create(new)
+    return new
+
+
+@transaction.atomic
+def structure_instantiate(*, actor: Any, subdistrict: Region | int) -> list[Office]:
+    """Create the standard offices (from the configurable templates) a subdistrict does not have yet."""
+    require(actor, P.STRUCTURE_MANAGE)
+    reg = _subdistrict(actor, subdistrict)
+    new = _instantiate(reg)
     if new:
         audit.record(actor=actor, verb="office.instantiate", target=reg, changes={"offices": [o.name for o in new]})
         registry.bump(MODULE)

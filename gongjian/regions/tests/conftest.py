@@ -38,3 +38,12 @@ def actors(tree) -> Actors:
         resident=u(Role.RESIDENT, region=tree.comm_a1),
         nobody=u(None),
     )
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    """Chinese is the default UI language; a request in another test must not leak its language here."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield

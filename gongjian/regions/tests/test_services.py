@@ -239,3 +239,17 @@ def test_delegated_powers(tree, actors):
     p.refresh_from_db()
     assert p.name == "综合执法指挥调度权" and not p.is_active
     assert DelegatedPower.objects.count() == 1
+
+
+def test_new_subdistrict_starts_from_the_standard_structure(tree, actors):
+    sub = services.region_create(actor=actors.erqi, code="410103002000", name="新街道", level="subdistrict", parent=tree.erqi)
+    kinds = list(Office.objects.filter(subdistrict=sub).values_list("kind", flat=True))
+    assert (kinds.count("office"), kinds.count("centre"), kinds.count("station")) == (6, 3, 1)
+    assert AuditEvent.objects.filter(verb="office.instantiate", target_id=str(sub.pk)).exists()
+
+
+def test_grid_below_a_community(tree, actors):
+    grid = services.region_create(actor=actors.erqi, code="410103001001001", name="第一网格", level="grid", parent=tree.comm_a1)
+    assert grid.depth == 4 and grid.kind == "grid"
+    with pytest.raises(ValidationError):
+        services.region_create(actor=actors.erqi, code="410103001002001", name="错网格", level="grid", parent=tree.comm_a1)
