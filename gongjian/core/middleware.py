@@ -85,3 +85,35 @@ def bind_request_context(request: HttpRequest) -> contextvars.Token[RequestConte
     existing = _current.get()
     request_id = existing.request_id if existing else getattr(request, "request_id", None) or request_id_for(request)
     return _current.set(RequestContext(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:255], request_id=request_id))
+
+
+class DefaultLanguageMiddleware:
+    """Chinese unless the user chose otherwise.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, so an English-language browser
+    would land on the English UI. Gongjian's default is Simplified Chinese: the language is the one the
+    user picked with the language switch (the language cookie, also set from the account's saved
+    preference at sign-in), else ``settings.LANGUAGE_CODE``. The API still honours Accept-Language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        if request.path.startswith("/api/"):
+            # API clients choose with the cookie or Accept-Language, as HTTP intends.
+            chosen = translation.get_language_from_request(request)
+        else:
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or ""
+        try:
+            language = translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
