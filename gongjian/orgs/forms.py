@@ -45,6 +45,25 @@ class _Styled(forms.Form):
             self.add_error(None, str(exc.message))
 
 
+class ServiceChecked:
+    """A field shown as required whose emptiness the service reports (with every other error at once)."""
+
+    def validate(self, value: Any) -> None:
+        return None
+
+
+class MandatoryText(ServiceChecked, forms.CharField):
+    pass
+
+
+class MandatoryChoice(ServiceChecked, forms.ChoiceField):
+    pass
+
+
+class MandatoryDate(ServiceChecked, forms.DateField):
+    pass
+
+
 def _blank(choices: Any) -> list[tuple[str, Any]]:
     return [("", "—"), *list(choices)]
 
@@ -55,19 +74,27 @@ class OrgChoiceField(forms.ModelChoiceField):
         return "\u3000" * depth + f"{obj.name}（{obj.region.name}）"
 
 
+class MandatoryOrgChoice(ServiceChecked, OrgChoiceField):
+    pass
+
+
 class RegionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.full_name or obj.name
 
 
+class MandatoryRegionChoice(ServiceChecked, RegionChoiceField):
+    pass
+
+
 class MemberForm(_Styled):
-    name = forms.CharField(label=pgettext_lazy("person", "Full name"), max_length=64, required=False)
-    id_number = forms.CharField(label=_("ID number"), max_length=32, required=False,
+    name = MandatoryText(label=pgettext_lazy("person", "Full name"), max_length=64)
+    id_number = MandatoryText(label=_("ID number"), max_length=32,
                                 help_text=_("18 characters. Gender and birth date are read from it."))
     gender = forms.ChoiceField(label=_("Gender"), choices=_blank(Gender.choices), required=False)
     birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
-    org = OrgChoiceField(label=_("Party organisation"), queryset=None, required=False)  # type: ignore[arg-type]
+    org = MandatoryOrgChoice(label=_("Party organisation"), queryset=None)  # type: ignore[arg-type]
     employer_uscc = forms.CharField(label=_("Employer unit (USCC)"), max_length=32, required=False,
                                     help_text=_("The unified social credit code of the unit where the member works."))
     home_community = RegionChoiceField(label=_("Home community"), queryset=None, required=False)  # type: ignore[arg-type]
@@ -81,8 +108,6 @@ class MemberForm(_Styled):
         self.fields["home_community"].queryset = community_qs
         if editing:
             del self.fields["org"]
-        for name in ("name", "id_number"):
-            self.fields[name].widget.attrs["required"] = "required"
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
 
@@ -106,11 +131,11 @@ class ReasonForm(_Styled):
 
 
 class OrgForm(_Styled):
-    name = forms.CharField(label=_("Name"), max_length=128, required=False)
-    rank = forms.ChoiceField(label=_("Rank"), choices=_blank(OrgRank.choices), required=False)
+    name = MandatoryText(label=_("Name"), max_length=128)
+    rank = MandatoryChoice(label=_("Rank"), choices=_blank(OrgRank.choices))
     parent = OrgChoiceField(label=_("Parent organisation"), queryset=None, required=False)  # type: ignore[arg-type]
-    region = RegionChoiceField(label=_("Region"), queryset=None, required=False)  # type: ignore[arg-type]
-    sector = forms.ChoiceField(label=_("Sector"), choices=_blank(Sector.choices), required=False)
+    region = MandatoryRegionChoice(label=_("Region"), queryset=None)  # type: ignore[arg-type]
+    sector = MandatoryChoice(label=_("Sector"), choices=_blank(Sector.choices))
     formation = forms.ChoiceField(label=_("Formation"), choices=Formation.choices)
     basis = forms.ChoiceField(label=_("Basis"), choices=Basis.choices)
     unit = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False)  # type: ignore[arg-type]
@@ -129,10 +154,10 @@ class OrgForm(_Styled):
 
 
 class UnitForm(_Styled):
-    name = forms.CharField(label=_("Name"), max_length=128, required=False)
-    uscc = forms.CharField(label=_("Unified social credit code"), max_length=32, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=_blank(UnitKind.choices), required=False)
-    region = RegionChoiceField(label=_("Region"), queryset=None, required=False)  # type: ignore[arg-type]
+    name = MandatoryText(label=_("Name"), max_length=128)
+    uscc = MandatoryText(label=_("Unified social credit code"), max_length=32)
+    kind = MandatoryChoice(label=_("Kind"), choices=_blank(UnitKind.choices))
+    region = MandatoryRegionChoice(label=_("Region"), queryset=None)  # type: ignore[arg-type]
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     liaison_name = forms.CharField(label=_("Liaison"), max_length=64, required=False)
     liaison_phone = forms.CharField(label=_("Liaison phone"), max_length=32, required=False)
@@ -145,14 +170,14 @@ class UnitForm(_Styled):
 
 
 class PolicyForm(_Styled):
-    title = forms.CharField(label=_("Title"), max_length=255, required=False)
+    title = MandatoryText(label=_("Title"), max_length=255)
     doc_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
-    level = forms.ChoiceField(label=_("Level"), choices=_blank(PolicyLevel.choices), required=False)
+    level = MandatoryChoice(label=_("Level"), choices=_blank(PolicyLevel.choices))
     role = forms.ChoiceField(label=_("Place in 1+N"), choices=PolicyRole.choices)
-    issuer = forms.CharField(label=_("Issuer"), max_length=128, required=False)
-    issued_on = forms.DateField(label=_("Issued on"), widget=DATE, required=False)
+    issuer = MandatoryText(label=_("Issuer"), max_length=128)
+    issued_on = MandatoryDate(label=_("Issued on"), widget=DATE)
     region = RegionChoiceField(label=_("Region"), queryset=None, required=False)  # type: ignore[arg-type]
-    body = forms.CharField(label=_("Body"), widget=forms.Textarea(attrs={"rows": 12}), required=False)
+    body = MandatoryText(label=_("Body"), widget=forms.Textarea(attrs={"rows": 12}))
 
     def __init__(self, *args: Any, region_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

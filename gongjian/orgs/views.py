@@ -175,7 +175,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         # roles without access to full values keep them unless they type new ones
         keep = _("Leave blank to keep the current value (%(masked)s).")
         form.fields["id_number"].help_text = keep % {"masked": mp.id_number}
-        form.fields["id_number"].widget.attrs.pop("required", None)
+        form.fields["id_number"].required = False
         form.fields["phone"].help_text = keep % {"masked": mp.phone or "—"}
     elif request.method == "GET":
         audit.record_pii_read(actor=request.user, target=m, fields=["id_number", "phone"])
