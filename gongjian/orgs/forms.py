@@ -28,6 +28,11 @@ class _Styled(forms.Form):
             else:
                 w.attrs.setdefault("class", "form-control")
 
+    def _set_qs(self, name: str, qs: Any) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = qs
+
     def add_domain_error(self, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
         """Put a service's field errors next to the fields (unknown fields go to the top)."""
         field_map = field_map or {}
@@ -104,8 +109,8 @@ class MemberForm(_Styled):
 
     def __init__(self, *args: Any, org_qs: Any, community_qs: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = org_qs
-        self.fields["home_community"].queryset = community_qs
+        self._set_qs("org", org_qs)
+        self._set_qs("home_community", community_qs)
         if editing:
             del self.fields["org"]
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
@@ -118,7 +123,7 @@ class TransferForm(_Styled):
 
     def __init__(self, *args: Any, org_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_org"].queryset = org_qs
+        self._set_qs("to_org", org_qs)
 
 
 class MemberDeactivateForm(_Styled):
@@ -138,19 +143,19 @@ class OrgForm(_Styled):
     sector = MandatoryChoice(label=_("Sector"), choices=_blank(Sector.choices))
     formation = forms.ChoiceField(label=_("Formation"), choices=Formation.choices)
     basis = forms.ChoiceField(label=_("Basis"), choices=Basis.choices)
-    unit = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False)  # type: ignore[arg-type]
-    secretary = forms.ModelChoiceField(label=_("Secretary"), queryset=None, required=False)  # type: ignore[arg-type]
+    unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False)  # type: ignore[arg-type]
+    secretary: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Secretary"), queryset=None, required=False)  # type: ignore[arg-type]
     founded_on = forms.DateField(label=_("Founded on"), widget=DATE, required=False)
 
     def __init__(self, *args: Any, parent_qs: Any, region_qs: Any, unit_qs: Any, secretary_qs: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = parent_qs
-        self.fields["region"].queryset = region_qs
-        self.fields["unit"].queryset = unit_qs
+        self._set_qs("parent", parent_qs)
+        self._set_qs("region", region_qs)
+        self._set_qs("unit", unit_qs)
         if secretary_qs is None:
             del self.fields["secretary"]
         else:
-            self.fields["secretary"].queryset = secretary_qs
+            self._set_qs("secretary", secretary_qs)
 
 
 class UnitForm(_Styled):
@@ -166,7 +171,7 @@ class UnitForm(_Styled):
 
     def __init__(self, *args: Any, region_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = region_qs
+        self._set_qs("region", region_qs)
 
 
 class PolicyForm(_Styled):
@@ -181,7 +186,7 @@ class PolicyForm(_Styled):
 
     def __init__(self, *args: Any, region_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = region_qs
+        self._set_qs("region", region_qs)
 
 
 class AttachmentForm(_Styled):

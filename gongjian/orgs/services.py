@@ -132,7 +132,7 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _lock(obj: Model) -> Any:
+def _lock(obj: Any) -> Any:
     return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
 
 
@@ -243,7 +243,7 @@ def party_org_create(*, actor: Any, **data: Any) -> PartyOrg:
 
 
 @transaction.atomic
-def party_org_update(*, actor: Any, org: PartyOrg | int, **data: Any) -> PartyOrg:
+def party_org_update(*, actor: Any, org: Any, **data: Any) -> PartyOrg:
     require(actor, perms.ORG_MANAGE)
     org = _lock(_get_scoped(PartyOrg, actor, perms.ORG_MANAGE, org))
     if not org.is_active:
@@ -272,7 +272,7 @@ def party_org_update(*, actor: Any, org: PartyOrg | int, **data: Any) -> PartyOr
 
 
 @transaction.atomic
-def party_org_deactivate(*, actor: Any, org: PartyOrg | int, reason: str = "") -> PartyOrg:
+def party_org_deactivate(*, actor: Any, org: Any, reason: str = "") -> PartyOrg:
     require(actor, perms.ORG_MANAGE)
     org = _lock(_get_scoped(PartyOrg, actor, perms.ORG_MANAGE, org))
     if not org.is_active:
@@ -303,6 +303,7 @@ def _member_snapshot(m: Member) -> dict[str, Any]:
 
 
 def _already_registered(actor: Any, existing: Member) -> ValidationError:
+    msg: Any
     if in_scope(existing, actor, perms.MEMBER_VIEW):
         msg = _("This ID number is already registered (member %(name)s, %(org)s).") % {"name": existing.name, "org": existing.org.name}
     else:

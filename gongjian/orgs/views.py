@@ -279,7 +279,7 @@ def org_export(request: HttpRequest) -> HttpResponse:
                _("Resident unit"), _("Secretary"), _("Founded on"), _("Members"), _("Active")]
     rows = ([o.name, o.get_rank_display(), o.parent.name if o.parent else "", o.region.code, o.region.name, o.get_sector_display(),
              o.get_formation_display(), o.get_basis_display(), o.unit.name if o.unit else "", o.secretary.name if o.secretary else "",
-             o.founded_on, o.member_count, _("Yes") if o.is_active else _("No")] for o in qs)
+             o.founded_on, getattr(o, "member_count", 0), _("Yes") if o.is_active else _("No")] for o in qs)
     return export_response(headers, rows, basename=_("party-organisations"), fmt=_fmt(request))
 
 
@@ -298,7 +298,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _org_form(request: HttpRequest, *, data: Any = None, initial: Any = None, org: Any = None) -> forms.OrgForm:
     return forms.OrgForm(
         data, initial=initial,
-        parent_qs=selectors.parent_choices(actor=request.user).exclude(pk=getattr(org, "pk", None)),
+        parent_qs=selectors.parent_choices(actor=request.user).exclude(pk=getattr(org, "pk", 0)),
         region_qs=selectors.region_choices(actor=request.user, action=perms.ORG_MANAGE),
         unit_qs=selectors.unit_list(actor=request.user, filters={}),
         secretary_qs=org.members.filter(is_active=True).order_by("name") if org is not None else None,
@@ -387,7 +387,7 @@ def unit_export(request: HttpRequest) -> HttpResponse:
     headers = [_("Name"), _("Unified social credit code"), _("Kind"), _("Region code"), _("Region"), _("Address"), _("Liaison"),
                _("Liaison phone"), _("Latitude"), _("Longitude"), _("Members employed"), _("Active")]
     rows = ([u.name, u.uscc, u.get_kind_display(), u.region.code, u.region.name, u.address, u.liaison_name,
-             pii.mask_phone(pii.decrypt(u.liaison_phone_enc)) if u.liaison_phone_enc else "", u.lat, u.lng, u.member_count,
+             pii.mask_phone(pii.decrypt(u.liaison_phone_enc)) if u.liaison_phone_enc else "", u.lat, u.lng, getattr(u, "member_count", 0),
              _("Yes") if u.is_active else _("No")] for u in qs)
     return export_response(headers, rows, basename=_("resident-units"), fmt=_fmt(request))
 
