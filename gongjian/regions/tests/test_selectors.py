@@ -148,3 +148,13 @@ def test_figures_move_with_records(tree, actors, django_capture_on_commit_callba
     assert figure_value("regions.departments", tree.erqi) == 1
     assert Region.objects.count() == 12
     assert StaffQuota.objects.count() == 2
+
+
+def test_roots_with_several_and_nested_scopes(tree):
+    from gongjian.accounts.choices import Role
+    from gongjian.accounts.models import Scope
+
+    u = factories.user(Role.DISTRICT_ADMIN, region=tree.erqi)
+    Scope.objects.create(user=u, role=Role.DISTRICT_ADMIN, kind="region", region=tree.jinshui)
+    Scope.objects.create(user=u, role=Role.SUBDISTRICT_ADMIN, kind="region", region=tree.sub_a)  # inside 二七区
+    assert [r.code for r in selectors.region_roots(actor=u)] == ["410103", "410105"]

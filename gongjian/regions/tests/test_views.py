@@ -259,3 +259,24 @@ def test_import_pages_through_core_flow(tree, actors, login):
     resp = c.post(resp["Location"] + "apply/", {"mode": "all"})
     assert resp.status_code == 200 and Region.objects.filter(code="410103001061").exists()
     assert login(actors.sub_a).get(reverse("core:import_start", args=["regions"])).status_code == 404
+
+
+def test_tree_lists_several_roots(client, tree):
+    from gongjian.accounts.choices import Role
+    from gongjian.accounts.models import Scope
+    from gongjian.testing import factories
+
+    u = factories.user(Role.DISTRICT_ADMIN, region=tree.erqi)
+    Scope.objects.create(user=u, role=Role.DISTRICT_ADMIN, kind="region", region=tree.jinshui)
+    client.force_login(u)
+    resp = client.get(reverse("regions:tree"))
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "二七区" in html and "金水区" in html
+
+
+def test_tree_empty_state_for_a_department_handler(client, tree, actors):
+    client.force_login(actors.handler)
+    resp = client.get(reverse("regions:tree"))
+    assert resp.status_code == 200 and 'class="empty"' in resp.content.decode()
+    html = client.get(reverse("regions:department_list")).content.decode()
+    assert "二七区民政局" in html and "金水区民政局" not in html
