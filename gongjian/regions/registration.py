@@ -62,6 +62,33 @@ def _count(fn: Any) -> Any:
     return lambda region, period: fn(region, period).count()
 
 
+def home_panel(actor: Any) -> dict[str, Any] | None:
+    """The region(s) an administrator works in, with the figures of this module."""
+    from django.urls import reverse
+
+    from gongjian.core.permissions import can
+
+    from .selectors import region_roots
+
+    if not can(actor, P.VIEW):
+        return None
+    roots = region_roots(actor=actor)
+    if not roots:
+        return None
+    keys = [
+        ("regions.subdistricts", _("Subdistricts")),
+        ("regions.communities", _("Urban communities")),
+        ("regions.staff_quotas", _("Staff quotas")),
+        ("regions.delegated_powers", _("Delegated powers")),
+    ]
+    stats = [{"key": key, "label": label, "value": sum(registry.figure_value(key, r) for r in roots)} for key, label in keys]
+    links = [
+        {"url": reverse("regions:tree"), "label": _("Region tree")},
+        {"url": reverse("regions:structure_list"), "label": _("Subdistrict structure")},
+    ]
+    return {"key": "regions", "title": _("My regions"), "scope": "、".join(r.name for r in roots[:3]), "stats": stats, "links": links}
+
+
 def register() -> None:
     from .importer import RegionImporter
 
@@ -131,6 +158,7 @@ def register() -> None:
                     departments,
                 ),
             ],
+            panels=[home_panel],
             exports=[ExportDef("regions.tree", _("Region tree"), "regions", "regions:export", permission=P.VIEW)],
         )
     )

@@ -280,3 +280,15 @@ def test_tree_empty_state_for_a_department_handler(client, tree, actors):
     assert resp.status_code == 200 and 'class="empty"' in resp.content.decode()
     html = client.get(reverse("regions:department_list")).content.decode()
     assert "二七区民政局" in html and "金水区民政局" not in html
+
+
+def test_home_panel_shows_the_figures_of_my_region(client, tree, actors):
+    from gongjian.regions.registration import home_panel
+
+    panel = home_panel(actors.erqi)
+    stats = {s["key"]: s["value"] for s in panel["stats"]}
+    assert stats == {"regions.subdistricts": 1, "regions.communities": 2, "regions.staff_quotas": 0, "regions.delegated_powers": 0}
+    assert home_panel(actors.member) is None and home_panel(actors.handler) is None
+    client.force_login(actors.erqi)
+    html = client.get("/").content.decode()
+    assert 'data-panel="regions"' in html
