@@ -206,6 +206,103 @@ def member_create(request: HttpRequest, payload: MemberIn) -> tuple[int, dict[st
     return 201, member_out(m)
 
 
+class MemberPatch(Schema):
+    name: str | None = None
+    id_number: str | None = None
+    gender: str | None = None
+    birth_date: dt.date | None = None
+    phone: str | None = None
+    employer_unit_id: int | None = None
+    home_community_id: int | None = None
+    in_service: bool | None = None
+    join_date: dt.date | None = None
+    status: str | None = None
+
+
+class PiiOut(Schema):
+    id_number: str
+    phone: str
+
+
+@router.patch("/members/{member_id}", response=MemberOut, summary="Change a member's fields (only those sent)")
+def member_update(request: HttpRequest, member_id: int, payload: MemberPatch) -> dict[str, Any]:
+    require(request.user, perms.MEMBER_MANAGE)
+    data = payload.dict(exclude_unset=True)
+    for key in ("employer_unit", "home_community"):
+        if f"{key}_id" in data:
+            data[key] = data.pop(f"{key}_id")
+    services.member_update(actor=request.user, member=member_id, **data)
+    return member_out(selectors.member_get(actor=request.user, id=member_id))
+
+
+@router.post("/members/{member_id}/pii", response=PiiOut, summary="Full ID and phone numbers, for roles that need them; audited")
+def member_pii(request: HttpRequest, member_id: int) -> dict[str, str]:
+    m = selectors.member_get(actor=request.user, id=member_id)
+    if not selectors.may_reveal(request.user, m):
+        raise NotFound()
+    return services.member_reveal(actor=request.user, member=m)
+
+
+class OrgIn(Schema):
+    name: str
+    rank: str
+    region_id: int
+    sector: str
+    parent_id: int | None = None
+    formation: str = "standalone"
+    basis: str = "location"
+    unit_id: int | None = None
+    founded_on: dt.date | None = None
+
+
+class UnitIn(Schema):
+    name: str
+    uscc: str
+    kind: str
+    region_id: int
+    address: str = ""
+    liaison_name: str = ""
+    liaison_phone: str = ""
+    lat: float | None = None
+    lng: float | None = None
+
+
+class PolicyIn(Schema):
+    title: str
+    level: str
+    issuer: str
+    issued_on: dt.date
+    body: str
+    region_id: int | None = None
+    doc_number: str = ""
+    role: str = "supporting"
+
+
+def _ids_to_fields(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        if f"{key}_id" in data:
+            data[key] = data.pop(f"{key}_id")
+    return data
+
+
+@router.post("/orgs", response={201: OrgOut}, summary="Create a party organisation")
+def org_create(request: HttpRequest, payload: OrgIn) -> tuple[int, dict[str, Any]]:
+    o = services.party_org_create(actor=request.user, **_ids_to_fields(payload.dict(), "region", "parent", "unit"))
+    return 201, org_out(selectors.org_list(actor=request.user, filters={"active": "all"}).get(pk=o.pk))
+
+
+@router.post("/units", response={201: UnitOut}, summary="Register a resident unit")
+def unit_create(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, Any]]:
+    u = services.resident_unit_create(actor=request.user, **_ids_to_fields(payload.dict(), "region"))
+    return 201, unit_out(selectors.unit_list(actor=request.user, filters={"active": "all"}).get(pk=u.pk))
+
+
+@router.post("/policies", response={201: PolicyOut}, summary="Add a policy to the library")
+def policy_create(request: HttpRequest, payload: PolicyIn) -> tuple[int, dict[str, Any]]:
+    p = services.policy_create(actor=request.user, **_ids_to_fields(payload.dict(), "region"))
+    return 201, policy_out(p)
+
+
 class OrgFilters(Schema):
     q: str = ""
     rank: str = ""

@@ -24,6 +24,9 @@ def api(client):
             def post(self, path, body):
                 return client.post(f"/api/v1/orgs{path}", body, content_type="application/json", **headers)
 
+            def patch(self, path, body):
+                return client.patch(f"/api/v1/orgs{path}", body, content_type="application/json", **headers)
+
         return C()
 
     return _for
@@ -88,3 +91,40 @@ def test_orgs_units_policies(world, api):
     assert [x["id"] for x in res["items"]] == [p.pk] and res["items"][0]["score"] > 0
     assert api(world.users["resident"]).get(f"/policies/{p.pk}").json()["body"] == "规则正文"
     assert c.get("/members", size=1000).json()["size"] == 100
+
+
+def test_member_patch_and_audited_pii(world, api):
+    from gongjian.core.models import AuditEvent
+
+    c = api(world.users["community_admin"])
+    resp = c.patch(f"/members/{world.m_a1.pk}", {"phone": "13700007777"})
+    assert resp.status_code == 200 and resp.json()["phone_masked"] == "137****7777"
+    assert c.patch(f"/members/{world.m_a1.pk}", {"id_number": "123"}).json()["code"] == "invalid"
+    assert c.patch(f"/members/{world.m_b1.pk}", {"name": "x"}).status_code == 404
+    full = c.post(f"/members/{world.m_a1.pk}/pii", {})
+    assert full.status_code == 200 and full.json()["phone"] == "13700007777"
+    assert AuditEvent.objects.filter(verb="pii.read", target_id=str(world.m_a1.pk)).count() == 1
+    assert api(world.users["district_admin"]).post(f"/members/{world.m_a1.pk}/pii", {}).status_code == 404
+    assert api(world.users["member"]).patch(f"/members/{world.m_a1.pk}", {"name": "我"}).status_code == 403
+
+
+def test_create_orgs_units_policies(world, api):
+    c = api(world.users["district_admin"])
+    resp = c.post("/orgs", {"name": "新党支部", "rank": "branch", "region_id": world.tree.comm_a2.pk, "sector": "community",
+                            "parent_id": world.committee_a.pk})
+    assert resp.status_code == 201 and resp.json()["parent_id"] == world.committee_a.pk
+    bad = c.post("/orgs", {"name": "外区", "rank": "branch", "region_id": world.tree.comm_b1.pk, "sector": "community"})
+    assert bad.status_code == 400 and "region" in bad.json()["details"]
+    import random
+
+    from gongjian.core import fakes
+
+    code = fakes.uscc_code(random.Random(3), area_code="410103")
+    resp = c.post("/units", {"name": "新单位", "uscc": code, "kind": "enterprise", "region_id": world.tree.comm_a1.pk, "lat": 34.7})
+    assert resp.status_code == 201 and resp.json()["uscc"] == code
+    assert c.post("/units", {"name": "重复", "uscc": code, "kind": "enterprise", "region_id": world.tree.comm_a1.pk}).status_code == 400
+    resp = c.post("/policies", {"title": "办法", "level": "district", "issuer": "区委", "issued_on": "2024-01-01", "body": "正文",
+                                "region_id": world.tree.erqi.pk})
+    assert resp.status_code == 201
+    assert api(world.users["community_admin"]).post("/policies", {"title": "办法", "level": "district", "issuer": "区委",
+                                                                  "issued_on": "2024-01-01", "body": "正文"}).status_code == 403
