@@ -38,3 +38,13 @@ def _audit_triggers_vs_flush(request: pytest.FixtureRequest) -> Iterator[None]:
         with connection.cursor() as cur:
             for name in _SQLITE_AUDIT_TRIGGERS:
                 cur.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test() -> Iterator[None]:
+    """A request in English leaves English active in this thread; the next test starts in the default."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

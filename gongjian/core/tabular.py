@@ -258,10 +258,16 @@ class Importer:
     max_rows: int = 100_000
 
     def header_map(self, header: list[str]) -> dict[str, int]:
+        from django.utils import translation
+
         wanted: dict[str, str] = {}
-        for col in self.columns:
-            for alias in {col.key, str(col.label), _strip_star(str(col.label))}:
-                wanted[alias.strip().lower()] = col.key
+        # A header in any configured language matches: a Chinese template filled in by one user
+        # is imported by another who works in English, and the other way round.
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                for col in self.columns:
+                    for alias in {col.key, str(col.label), _strip_star(str(col.label))}:
+                        wanted.setdefault(alias.strip().lower(), col.key)
         mapping: dict[str, int] = {}
         for idx, h in enumerate(header):
             key = wanted.get(_strip_star(h).strip().lower())

@@ -305,3 +305,21 @@ def test_error_report_lists_row_column_reason():
         resp = error_report_response(_Communities(), result, "csv")
     lines = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert lines == [["行号", "列", "原因"], ["2", "统计代码", "统计代码应为12位数字"]]
+
+
+def test_headers_match_in_every_configured_language_whatever_the_active_one():
+    from gongjian.orgs.importers import UnitImporter
+
+    imp = UnitImporter()
+    with translation.override("en"):
+        zh_headers = []
+        with translation.override("zh-hans"):
+            zh_headers = [str(c.label) for c in imp.columns]
+        en_map = imp.header_map(zh_headers)  # a Chinese template imported by an English-speaking user
+    with translation.override("zh-hans"):
+        en_headers = []
+        with translation.override("en"):
+            en_headers = [str(c.label) for c in imp.columns]
+        zh_map = imp.header_map(en_headers)
+    assert zh_headers != en_headers
+    assert en_map == zh_map == {c.key: i for i, c in enumerate(imp.columns)}
