@@ -100,12 +100,15 @@ def admin_panel(actor: Any) -> dict[str, Any] | None:
     """Counts of the admin's area: organisations, members, in-service members, units."""
     if not can(actor, perms.MEMBER_LIST) or not can(actor, perms.ORG_VIEW):
         return None
-    from gongjian.core.scope import scoped
+    from gongjian.core.scope import region_paths, scoped
+    from gongjian.regions.models import Region
 
     members = scoped(Member.objects.filter(is_active=True), actor, perms.MEMBER_VIEW)
+    paths = [p for p in region_paths(actor, perms.MEMBER_LIST) if p]
     return {
         "key": "orgs.area",
         "title": _("Organisations and members in my area"),
+        "scope": "、".join(Region.objects.filter(path__in=paths).order_by("path").values_list("name", flat=True)),
         "stats": [
             {"key": "orgs", "label": _("Party organisations"),
              "value": scoped(PartyOrg.objects.filter(is_active=True), actor, perms.ORG_VIEW).count()},

@@ -211,7 +211,8 @@ def test_org_unit_policy_pages(world, login, settings, tmp_path):
 def test_nav_and_home_panels(world, login):
     c = login(world.users["community_admin"])
     html = c.get("/").content.decode()
-    assert 'data-nav="orgs.members"' in html and 'data-panel="orgs.area"' in html
+    assert 'data-nav="orgs.members"' in html and 'data-panel="orgs.area"' in html and "淮河社区" in html
+    assert '<div class="h2 m-0" data-stat="members">1</div>' in html
     assert 'data-nav="orgs.me"' not in html
     c = login(world.users["member"])
     html = c.get("/").content.decode()
