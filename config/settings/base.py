@@ -201,7 +201,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [
+STATICFILES_DIRS: list[tuple[str, Path] | Path] = [
     BASE_DIR / "gongjian" / "static",  # the project's own stylesheet and images (gongjian/...)
     # Tabler's own CSS, JS and images; its dist/libs (34 MB of optional editors and maps) are not used.
     ("vendor/tabler/css", NODE_MODULES / "@tabler" / "core" / "dist" / "css"),

@@ -22,5 +22,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:
             continue
         entries.append({"module": module.key, "key": entry.key, "label": entry.label, "url": url, "icon": entry.icon,
-                        "active": request.path.startswith(url) and url != "/"})
+                        "active": False})
+    # One active entry: the longest URL the current path lies under (/orgs/members/ beats /orgs/).
+    matching = [e for e in entries if e["url"] != "/" and request.path.startswith(e["url"])]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
     return {"nav_entries": entries}

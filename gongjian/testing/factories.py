@@ -26,8 +26,9 @@ PASSWORD = "Test-pass-123456"
 
 def region(code: str, name: str, level: str, parent: Region | None = None, kind: str | None = None) -> Region:
     path = (parent.path if parent else "/") + code + "/"
-    default_kind = {Level.CITY: RegionKind.CITY, Level.DISTRICT: RegionKind.DISTRICT,
-                    Level.SUBDISTRICT: RegionKind.SUBDISTRICT, Level.COMMUNITY: RegionKind.COMMUNITY}.get(level, RegionKind.GRID)
+    kinds: dict[str, str] = {Level.CITY: RegionKind.CITY, Level.DISTRICT: RegionKind.DISTRICT,
+                             Level.SUBDISTRICT: RegionKind.SUBDISTRICT, Level.COMMUNITY: RegionKind.COMMUNITY}
+    default_kind = kinds.get(level, RegionKind.GRID)
     return Region.objects.create(
         code=code, name=name, level=level, kind=kind or default_kind, parent=parent, path=path,
         depth=path.count("/") - 2, full_name=((parent.full_name if parent else "") + name),

@@ -35,3 +35,4 @@ def test_api_honours_accept_language(client):
     assert zh != en
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh)
     assert en.isascii()
+

@@ -217,3 +217,16 @@ def test_nav_and_home_panels(world, login):
     c = login(world.users["member"])
     html = c.get("/").content.decode()
     assert 'data-nav="orgs.me"' in html and 'data-nav="orgs.members"' not in html and 'data-panel="orgs.me"' in html
+
+
+@pytest.mark.django_db
+def test_member_without_home_community_or_employer_renders(client, tree):
+    from gongjian.accounts.choices import Role
+    from gongjian.testing import factories
+
+    admin = factories.user(Role.COMMUNITY_ADMIN, region=tree.comm_a1)
+    m = factories.member(factories.party_org(tree.comm_a1))  # no home community, no employer
+    client.force_login(admin)
+    resp = client.get(f"/orgs/members/{m.pk}/")
+    assert resp.status_code == 200
+    assert m.name in resp.content.decode()
