@@ -15,7 +15,7 @@ from gongjian.regions.models import Region
 from gongjian.testing import factories
 
 pytestmark = pytest.mark.django_db
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "zhengzhou-divisions.csv"
+DATA = Path(__file__).resolve().parents[2] / "demo" / "data" / "zhengzhou-divisions.csv"  # the shipped copy of ../shared/data
 HEADER = "code,name,level,parent_code,kind\n"
 
 
