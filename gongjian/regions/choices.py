@@ -1,3 +1,6 @@
+import unicodedata
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -64,3 +67,10 @@ class OfficeKind(models.TextChoices):
     OFFICE = "office", _("Office")
     CENTRE = "centre", _("Centre")
     STATION = "station", _("Station")
+
+
+def clean_code(value: Any) -> str:
+    """A statistical code as typed or pasted: full-width digits become ASCII (NFKC) and every
+    space (also U+3000 and spaces that group the digits, "410103 001 001") is dropped. Anything
+    else stays, so ``code_shape_error`` can say what is wrong with it."""
+    return "".join(unicodedata.normalize("NFKC", str(value or "")).split())

@@ -24,7 +24,7 @@ from gongjian.core.tabular import ApplyResult, CheckResult, Column, Importer, Ro
 from . import permissions as P
 from .choices import LEVEL_ORDER, Level
 from .models import Region
-from .services import MODULE, clean_kind, clean_level, clean_name, code_shape_error, parent_error, refresh_full_names
+from .services import MODULE, clean_code, clean_kind, clean_level, clean_name, code_shape_error, parent_error, refresh_full_names
 
 OUTSIDE = RowError(0, "", "outside the scope")
 
@@ -108,7 +108,7 @@ class RegionImporter(Importer):
 
     def clean_row(self, values: dict[str, str], context: dict[str, Any]) -> dict[str, Any]:
         errors: dict[str, list[Any]] = {}
-        code = values.get("code", "").strip()
+        code = clean_code(values.get("code"))
         level = None
         try:
             level = clean_level(values.get("level"))
@@ -128,7 +128,7 @@ class RegionImporter(Importer):
                 kind = clean_kind(values.get("kind"), level)
             except ValidationError as exc:
                 errors.update(exc.details)
-        parent_code = values.get("parent_code", "").strip()
+        parent_code = clean_code(values.get("parent_code"))
         if parent_code and (not parent_code.isdigit() or len(parent_code) not in (6, 12, 15)):
             errors.setdefault("parent_code", []).append(gettext("The parent code must be 6, 12 or 15 digits."))
         if errors:

@@ -71,7 +71,10 @@ class Department(BaseModel):
         indexes = [models.Index(fields=["region_path"], name="regions_dept_path_like", opclasses=PATH_INDEX_OPCLASS)]
 
     def __str__(self) -> str:
-        return f"{self.region.name}{self.name}" if self.region_id else self.name
+        # Departments are usually named with their region already ("二七区民政局"): no "二七区二七区民政局".
+        if not self.region_id or self.name.startswith(self.region.name):
+            return self.name
+        return f"{self.region.name}{self.name}"
 
 
 class GovernanceCommittee(BaseModel):

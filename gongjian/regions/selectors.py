@@ -13,7 +13,7 @@ from gongjian.core.errors import NotFound
 from gongjian.core.scope import ScopeFields, get_in_scope, region_paths, scoped
 
 from . import permissions as P
-from .choices import CODE_LENGTH, LEVEL_ORDER, Level
+from .choices import CODE_LENGTH, LEVEL_ORDER, Level, clean_code
 from .models import DelegatedPower, Department, GovernanceCommittee, Office, OfficeTemplate, Region, StaffQuota
 
 DEPT_VIEW_FIELDS = ScopeFields(region=("region_path",), department=("id",))
@@ -24,7 +24,7 @@ def regions_visible(*, actor: Any, action: str = P.VIEW) -> QuerySet[Region]:
 
 
 def region_get(*, actor: Any, pk: int | None = None, code: str | None = None, action: str = P.VIEW) -> Region:
-    lookup: dict[str, Any] = {"pk": pk} if pk is not None else {"code": str(code or "").strip()}
+    lookup: dict[str, Any] = {"pk": pk} if pk is not None else {"code": clean_code(code)}
     if not any(lookup.values()):
         raise NotFound()
     return get_in_scope(Region.objects.select_related("parent"), actor, action, **lookup)

@@ -21,7 +21,7 @@ from gongjian.core.permissions import require
 from gongjian.core.scope import ScopeFields, get_in_scope, region_paths
 
 from . import permissions as P
-from .choices import CODE_LENGTH, KINDS_BY_LEVEL, LEVEL_ORDER, PARENT_LEVEL, DepartmentKind, Level, OfficeKind, RegionKind
+from .choices import CODE_LENGTH, KINDS_BY_LEVEL, LEVEL_ORDER, PARENT_LEVEL, DepartmentKind, Level, OfficeKind, RegionKind, clean_code
 from .models import DelegatedPower, Department, GovernanceCommittee, Office, OfficeTemplate, Region, StaffQuota
 
 MODULE = "regions"
@@ -193,7 +193,7 @@ REGION_FIELDS = ["code", "name", "level", "kind", "parent_id", "path", "full_nam
 def region_create(*, actor: Any, code: str, name: str, level: str, parent: Region | int | None = None, kind: str = "") -> Region:
     require(actor, P.MANAGE)
     errors: dict[str, list[Any]] = {}
-    code = str(code or "").strip()
+    code = clean_code(code)
     lvl = clean_level(level)
     parent_obj = _parent_for(actor, P.MANAGE, parent) if lvl != Level.CITY or parent is not None else None
     if lvl == Level.CITY:
@@ -284,7 +284,7 @@ def region_update(
             errors.setdefault("parent", []).append(_("A region cannot be moved under itself or one of its sub-regions."))
         elif not new_parent.is_active:
             errors.setdefault("parent", []).append(_("The parent region is deactivated."))
-    new_code = obj.code if code is None else str(code).strip()
+    new_code = obj.code if code is None else clean_code(code)
     shape = code_shape_error(new_code, lvl)
     if shape:
         errors.setdefault("code", []).append(shape)
