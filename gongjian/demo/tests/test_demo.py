@@ -248,3 +248,16 @@ def test_registered_steps_run_in_order_and_report_rows(db):
         unregister_step("test.late")
         unregister_step("test.early")
     assert "test.late" not in [s.key for s in registered_steps()]
+
+
+def test_build_leaves_planner_statistics(small):
+    """The first list pages after a build must not plan with empty statistics (see build.analyze)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'orgs_member'")
+            assert cursor.fetchone()[0] >= Member.objects.count() * 0.9
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'orgs_member'")
+            assert cursor.fetchone()[0] > 0
