@@ -206,8 +206,15 @@ def org_children(*, actor: Any, org: PartyOrg) -> QuerySet[PartyOrg]:
     ).order_by("org_path")
 
 
+# What pickers, their labels and the member services read of a chosen organisation: a district
+# has ~1,400 organisations, and loading every column of each (and of its region) cost the member
+# list page ~35 ms of its 100 ms budget.
+ORG_CHOICE_FIELDS = ("id", "name", "rank", "org_path", "region_id", "region_path", "unit_id", "is_active", "region__id", "region__name")
+
+
 def org_choices(*, actor: Any, action: str = perms.MEMBER_MANAGE) -> QuerySet[PartyOrg]:
-    return scoped(PartyOrg.objects.filter(is_active=True).select_related("region"), actor, action).order_by("org_path")
+    qs = PartyOrg.objects.filter(is_active=True).select_related("region").only(*ORG_CHOICE_FIELDS)
+    return scoped(qs, actor, action).order_by("org_path")
 
 
 def parent_choices(*, actor: Any) -> QuerySet[PartyOrg]:
