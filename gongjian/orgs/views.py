@@ -360,7 +360,7 @@ def org_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/confirm.html", {
         "form": form, "title": _("Deactivate %(name)s") % {"name": org.name},
         "message": _("An organisation can be deactivated only when it has no active sub-organisations and no active members."),
-        "cancel_url": reverse("orgs:org_detail", args=[org.pk]), "button": _("Deactivate"),
+        "cancel_url": reverse("orgs:org_detail", args=[org.pk]), "button": pgettext("party organisation", "Deactivate"),
     })
 
 

@@ -133,7 +133,7 @@ def register() -> None:
                 Figure(
                     "regions.staff_quotas",
                     _("Staff quotas"),
-                    _("Staff positions (编制) allocated to subdistricts, summed."),
+                    _("Staff positions allocated to subdistricts, summed."),
                     pgettext_lazy("figure unit", "positions"),
                     "regions",
                     quota_sum,
