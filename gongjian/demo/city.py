@@ -457,7 +457,8 @@ def build_members(ctx: DemoContext) -> None:
     def community_members() -> Any:
         for c in ctx.communities(urban_only=False):
             branches = community_branches[c.code]
-            n = ctx.pick(3, rng.randint(22, 38)) if c.kind == "community" else rng.randint(3, 9)
+            # at least three members a branch (the rule for founding one), also in the small city
+            n = ctx.pick(6, rng.randint(22, 38)) if c.kind == "community" else rng.randint(3, 9)
             for i in range(n):
                 yield maker.make(branches[i % len(branches)], c, in_service=False, employer_id=None)
 

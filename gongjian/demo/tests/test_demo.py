@@ -261,3 +261,11 @@ def test_build_leaves_planner_statistics(small):
         else:
             cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'orgs_member'")
             assert cursor.fetchone()[0] > 0
+
+
+def test_community_branches_have_at_least_three_members(small):
+    from django.db.models import Count
+
+    branches = PartyOrg.objects.filter(rank="branch", sector="community").annotate(n=Count("members"))
+    assert branches.exists()
+    assert min(b.n for b in branches) >= 3
