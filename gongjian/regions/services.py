@@ -8,6 +8,7 @@ before writing anything, and records an audit event.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django.apps import apps
@@ -98,7 +99,10 @@ def clean_kind(value: Any, level: Level, field: str = "kind") -> RegionKind:
 
 
 def clean_name(value: Any, field: str = "name", max_length: int = NAME_MAX) -> str:
-    name = " ".join(str(value or "").split())
+    # Control and invisible format characters (NUL, zero-width space, BOM …) pasted from web pages
+    # would make two names that look alike differ, and PostgreSQL refuses NUL.
+    text = "".join(ch for ch in str(value or "") if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\t\n\r")
+    name = " ".join(text.split())
     if not name:
         raise ValidationError.for_field(field, _("The name is required."))
     if len(name) > max_length:

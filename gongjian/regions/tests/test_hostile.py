@@ -303,3 +303,27 @@ def test_markup_in_names_is_escaped_on_every_page(tree, client):
         body = client.get(url).content.decode()
         assert "<script>alert(1)" not in body and "<img src=x" not in body and '<b onmouseover' not in body, url
         assert "<i>淮河路</i>" not in body, url
+
+
+def test_control_characters_in_names_are_refused_or_dropped_not_a_crash(tree, admin):
+    from gongjian.core.tabular import FileRejected
+
+    with pytest.raises(FileRejected):  # a NUL byte: not a text table
+        _check("410103001093,坏\x00名社区,community,410103001000,community\n", admin)
+    with pytest.raises(FileRejected):  # other control characters too
+        _check("410103001093,坏\x1b名社区,community,410103001000,community\n", admin)
+    imp, result = _check("410103001093,坏名\u200b\ufeff社区,community,410103001000,community\n", admin)
+    assert result.errors == []
+    imp.apply(result, actor=admin)
+    assert Region.objects.get(code="410103001093").name == "坏名社区"
+    with pytest.raises(ValidationError):
+        services.region_create(actor=admin, code="410103001094", name="\x00\x07", level="community", parent=tree.sub_a)
+    r = services.region_create(actor=admin, code="410103001095", name="零\u200b宽\x00\x07社区", level="community", parent=tree.sub_a)
+    assert r.name == "零宽社区"
+
+
+def test_formula_names_are_neutralised_in_the_export(tree, admin, client):
+    services.region_create(actor=admin, code="410103001096", name="=HYPERLINK(\"http://x\")社区", level="community", parent=tree.sub_a)
+    client.force_login(admin)
+    body = client.get(reverse("regions:export") + "?format=csv").content.decode("utf-8-sig")
+    assert "\n410103001096,=HYPERLINK" not in body and "'=HYPERLINK" in body
