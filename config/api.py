@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -68,9 +70,18 @@ def forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code in (400, 422):  # e.g. "Cannot parse request body": the caller's error, in our words
+        return error_response(request, RequestInvalid(details={"request": [str(RequestInvalid.default_message)]}))
     err = DomainError(str(exc), code="http_error")
     err.status = exc.status_code
     return error_response(request, err)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousOperation)
+def malformed_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body that cannot be parsed (bad multipart boundary, too many fields, too large) is the caller's error."""
+    return error_response(request, RequestInvalid(details={"request": [str(RequestInvalid.default_message)]}))
 
 
 @api.exception_handler(Exception)

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -108,11 +109,33 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+# Separators people type or paste between groups of digits: spaces of every kind, hyphens and dashes.
+_SEPARATORS = re.compile(r"[\s\u00a0\u3000\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
+# What Excel shows for an 18-digit number stored as a number: 4.10103E+17 (the last digits are lost).
+_EXCEL_FLOAT = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+
+def _plain(value: object) -> str:
+    """Full-width digits and letters to ASCII (NFKC), surrounding space removed."""
+    return unicodedata.normalize("NFKC", str(value or "")).strip()
+
+
 def normalize_id_number(value: str | None, *, field: str = "id_number") -> str:
-    """Validate a resident ID number (GB 11643: 18 characters, check character right)."""
-    raw = re.sub(r"\s+", "", str(value or "")).upper().replace("Ｘ", "X")
+    """Validate a resident ID number (GB 11643: 18 characters, check character right).
+
+    Accepts what people type or paste: full-width digits, a lower-case x, spaces and dashes between
+    groups. Refuses old 15-digit numbers and numbers Excel turned into floating point, each with its
+    own reason.
+    """
+    raw = _SEPARATORS.sub("", _plain(value)).upper()
     if not raw:
         raise ValidationError.for_field(field, _("The ID number is required."))
+    if _EXCEL_FLOAT.match(raw):
+        raise ValidationError.for_field(
+            field, _("The ID number was stored as a number by Excel and its last digits are lost; format the column as text and type it again.")
+        )
+    if len(raw) == 15 and raw.isascii() and raw.isdigit():
+        raise ValidationError.for_field(field, _("This is an old 15-digit ID number; enter the 18-digit number of the current ID card."))
     if len(raw) != 18:
         raise ValidationError.for_field(field, _("The ID number must have 18 characters."))
     if not raw[:17].isascii() or not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
@@ -162,21 +185,32 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def normalize_phone(value: str | None, *, field: str = "phone", required: bool = False) -> str:
-    raw = re.sub(r"[\s()（）]", "", str(value or ""))
-    if raw.startswith("+86"):
-        raw = raw[3:]
+    """A mobile number as its 11 digits (``+86``/``0086``/``86``, spaces and dashes removed) or a landline."""
+    raw = re.sub(r"[\s()]", "", _plain(value))
+    raw = re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63]", "-", raw)
     if not raw:
         if required:
             raise ValidationError.for_field(field, _("The phone number is required."))
         return ""
-    if _PHONE.match(raw) or _LANDLINE.match(raw):
+    digits = raw.replace("-", "")
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and _PHONE.match(digits[len(prefix) :]):
+            digits = digits[len(prefix) :]
+            break
+    if _PHONE.match(digits):
+        return digits
+    if raw.startswith("+86"):
+        raw = "0" + raw[3:].lstrip("-") if not raw[3:].lstrip("-").startswith("0") else raw[3:].lstrip("-")
+    if _LANDLINE.match(raw):
         return raw
+    if _LANDLINE.match(digits):
+        return digits
     raise ValidationError.for_field(field, _("The phone number must be an 11-digit mobile number or a landline such as 0371-12345678."))
 
 
 def normalize_uscc(value: str | None, *, field: str = "uscc", required: bool = True) -> str:
     """Validate a unified social credit code (GB 32100: 18 characters, check character right)."""
-    raw = re.sub(r"\s+", "", str(value or "")).upper()
+    raw = _SEPARATORS.sub("", _plain(value)).upper()
     if not raw:
         if required:
             raise ValidationError.for_field(field, _("The unified social credit code is required."))

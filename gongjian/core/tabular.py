@@ -166,13 +166,21 @@ def read_table(file: IO[bytes] | bytes, *, filename: str = "", max_bytes: int | 
     if name.endswith((".xls", ".doc", ".docx", ".pdf", ".zip")) or b"\x00" in data[:4096]:
         raise FileRejected(_("Only .xlsx and CSV files are accepted (old .xls files must be saved as .xlsx)."))
     text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     rows = _csv_rows(reader)
     try:
         header = next(rows)
     except StopIteration:
         raise FileRejected(_("The file is empty.")) from None
     return [h.strip() for h in header], rows
+
+
+def _delimiter(text: str) -> str:
+    """Comma, semicolon (Excel in some locales) or tab (copied from a sheet), from the header line."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
 
 
 def size_text(limit: int) -> str:
@@ -208,6 +216,10 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
+        if abs(value) >= 2**53:
+            # Beyond what a floating-point number holds exactly (an 18-digit ID number typed into a
+            # number cell): show it as Excel does, so the validator explains instead of guessing digits.
+            return f"{value:.15G}"
         return str(int(value))
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
@@ -219,10 +231,21 @@ def cell_text(value: Any) -> str:
     return text.strip()
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
 def parse_date(value: str, *, field: str) -> dt.date | None:
-    value = value.strip()
+    """A date as people write it (2020-01-05, 2020/1/5, 2020.1.5, 2020年1月5日, 20200105, full-width
+    digits) or as Excel stores it in a cell formatted as a number (a serial day count such as 43835)."""
+    import unicodedata
+
+    value = unicodedata.normalize("NFKC", value).strip()
     if not value:
         return None
+    if len(value) == 5 and value.isdigit():
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    if len(value) > 10 and value[10] in " T" and value[11:].replace(":", "").replace(".", "").strip("0") == "":
+        value = value[:10]  # a datetime at midnight written as text
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"):
         try:
             return dt.datetime.strptime(value, fmt).date()
@@ -296,14 +319,36 @@ class Importer:
                 return str(c.label)
         return key
 
+    HEADER_SEARCH_ROWS = 10
+
+    def locate_header(self, header: list[str], rows: Iterator[list[Any]]) -> tuple[dict[str, int], int, Iterator[list[Any]]]:
+        """The column mapping, the header's row number and the rows after it.
+
+        Real lists often start with a title row (merged across the columns) or a row of merged group
+        headings above the real headers: the first of the top rows that has every required column
+        is the header."""
+        try:
+            return self.header_map(header), 1, rows
+        except FileRejected as first_error:
+            for offset in range(self.HEADER_SEARCH_ROWS - 1):
+                try:
+                    candidate = next(rows)
+                except StopIteration:
+                    break
+                try:
+                    return self.header_map([cell_text(c) for c in candidate]), offset + 2, rows
+                except FileRejected:
+                    continue
+            raise first_error from None
+
     def check(self, file: IO[bytes] | bytes, *, filename: str = "", actor: Any = None) -> CheckResult:
         header, rows = read_table(file, filename=filename)
-        mapping = self.header_map(header)
+        mapping, header_row, rows = self.locate_header(header, rows)
         context = self.prepare(actor)
         result = CheckResult()
         seen: dict[str, int] = {}
         for offset, raw in enumerate(rows):
-            rownum = offset + 2
+            rownum = offset + header_row + 1
             values = {k: cell_text(raw[i]) if i < len(raw) else "" for k, i in mapping.items()}
             if not any(values.values()):
                 continue
@@ -346,8 +391,15 @@ class Importer:
         out = ApplyResult(skipped=result.error_rows)
         context = self.prepare(actor)
         with transaction.atomic():
-            for _rownum, data in result.valid:
-                outcome = self.write_row(data, actor=actor, context=context)
+            for rownum, data in result.valid:
+                try:
+                    outcome = self.write_row(data, actor=actor, context=context)
+                except ValidationError as exc:
+                    # nothing is written (the transaction rolls back); say which row stopped the import
+                    raise ValidationError(
+                        _("Row %(row)s: %(reason)s Nothing was imported.") % {"row": rownum, "reason": exc.message},
+                        details={f"row {rownum}": [exc.message]},
+                    ) from None
                 setattr(out, outcome, getattr(out, outcome) + 1)
         return out
 

@@ -131,12 +131,15 @@ class MemberImporter(Importer):
             if not in_scope(existing, actor, perms.MEMBER_MANAGE):
                 raise ValidationError.for_field("id_number", _("This ID number is already registered."))
             data["_existing"] = existing
-            return data
-        # dry-run the service's validation without writing
-        try:
-            services._clean_member(actor, {**data, "org": data["org"].pk}, member=None)
-        except ValidationError as exc:
-            raise ValidationError(exc.message, details={_MEMBER_FIELD_TO_COLUMN.get(k, k): v for k, v in exc.details.items()}) from None
+        # dry-run the service's validation without writing: a row that updates an existing member is
+        # checked like one that creates a member, so the report lists it instead of the import failing
+        if existing is None or existing.is_active:
+            try:
+                clean = services._clean_member(actor, {**data, "org": data["org"].pk}, member=existing)
+            except ValidationError as exc:
+                raise ValidationError(exc.message, details={_MEMBER_FIELD_TO_COLUMN.get(k, k): v for k, v in exc.details.items()}) from None
+            # compare and write the values as the service stores them ("刘　洋 " is "刘 洋", "+86 135-…" is "135…")
+            data["name"], data["phone"] = clean["name"], clean["phone"]
         return data
 
     def write_row(self, data: dict[str, Any], *, actor: Any, context: dict[str, Any]) -> str:
@@ -152,10 +155,11 @@ class MemberImporter(Importer):
         phone_same = pii.lookup_hash(pii.normalize_phone(data["phone"])) == existing.phone_hash if data["phone"] else existing.phone_hash == ""
         if not _changed(existing, {k: v for k, v in fields.items() if k != "phone"}) and phone_same and existing.org_id == org.pk:
             return "unchanged"
-        services.member_update(actor=actor, member=existing, **fields)
-        if existing.org_id != org.pk:
-            services.member_transfer(actor=actor, member=existing, to_org=org, note="import")
-        return "updated"
+        before = (services._member_snapshot(existing), existing.org_id)
+        updated = services.member_update(actor=actor, member=existing, **fields)
+        if updated.org_id != org.pk:
+            updated = services.member_transfer(actor=actor, member=updated, to_org=org, note="import")
+        return "updated" if (services._member_snapshot(updated), updated.org_id) != before else "unchanged"
 
 
 _MEMBER_FIELD_TO_COLUMN = {"employer_unit": "employer_uscc", "home_community": "home_code"}
