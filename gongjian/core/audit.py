@@ -6,6 +6,7 @@ together. Full reads of personal data call ``record_pii_read``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import models
@@ -24,6 +25,18 @@ def is_sensitive(key: str) -> bool:
     return key in SENSITIVE_FIELDS or key.endswith(_SENSITIVE_SUFFIXES)
 
 
+# ID numbers and mobile numbers inside free text (a search typed into a filter, a note, a reason).
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+
+
+def _scrub_text(text: str) -> str:
+    from .pii import mask_id_number, mask_phone
+
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
 def _mask_sensitive(value: Any, extra: frozenset[str] | set[str] = frozenset()) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] = {}
@@ -38,6 +51,8 @@ def _mask_sensitive(value: Any, extra: frozenset[str] | set[str] = frozenset()) 
         return out
     if isinstance(value, list):
         return [_mask_sensitive(v, extra) for v in value]
+    if isinstance(value, str):
+        return _scrub_text(value)
     return value
 
 
@@ -66,7 +81,8 @@ def record(
     """Write one audit event in the caller's transaction.
 
     Values under sensitive keys (``id_number``, ``phone``, ``*_enc``, ``*_hash``, ``password`` …
-    and any name in ``sensitive``) are replaced by ``***`` at any depth of ``changes``.
+    and any name in ``sensitive``) are replaced by ``***`` at any depth of ``changes``; ID numbers
+    and mobile numbers written inside any other text (a search, a reason) are masked.
     """
     target_type, target_id, label, path = _target_parts(target)
     ctx = current_request_context()

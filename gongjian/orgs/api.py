@@ -10,10 +10,13 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
-from gongjian.core.errors import NotFound
+from gongjian.core import pii
+from gongjian.core.errors import NotFound, ValidationError
 from gongjian.core.permissions import can, require
+from gongjian.core.scope import scoped
 
 from . import permissions as perms
 from . import selectors, services
@@ -59,6 +62,7 @@ class MemberIn(Schema):
     phone: str = ""
     org_id: int
     employer_unit_id: int | None = None
+    employer_uscc: str = ""
     home_community_id: int | None = None
     in_service: bool = False
     join_date: dt.date | None = None
@@ -194,12 +198,38 @@ def member(request: HttpRequest, member_id: int) -> dict[str, Any]:
     return member_out(selectors.member_get(actor=request.user, id=member_id))
 
 
+def _employer(actor: Any, data: dict[str, Any], *, current: int | None = None) -> None:
+    """Turn ``employer_unit_id`` / ``employer_uscc`` into the service's ``employer_unit``.
+
+    By id, only a unit the caller can see (or the member's current employer): ids are guessable and
+    the answer (and the member page) would show another area's unit. By its credit code, any active
+    unit: the caller knows the code, as on the member form.
+    """
+    uscc = (data.pop("employer_uscc", None) or "").strip()
+    if uscc:
+        unit = selectors.unit_by_uscc(pii.normalize_uscc(uscc, field="employer_uscc"))
+        if unit is None:
+            raise ValidationError.for_field("employer_uscc", _("No active resident unit with this code is registered."))
+        data.pop("employer_unit_id", None)
+        data["employer_unit"] = unit
+        return
+    if "employer_unit_id" not in data:
+        return
+    unit_id = data.pop("employer_unit_id")
+    if unit_id is not None and unit_id != current:
+        visible = scoped(ResidentUnit.objects.filter(is_active=True), actor, perms.UNIT_VIEW)
+        if not visible.filter(pk=unit_id).exists():
+            raise ValidationError.for_field("employer_unit_id", _("Choose a resident unit within your area."))
+    data["employer_unit"] = unit_id
+
+
 @router.post("/members", response={201: MemberOut}, summary="Register a member")
 def member_create(request: HttpRequest, payload: MemberIn) -> tuple[int, dict[str, Any]]:
+    """The employer is given by ``employer_unit_id`` (a unit in the caller's area) or ``employer_uscc`` (any registered unit)."""
     require(request.user, perms.MEMBER_MANAGE)
     data = payload.dict()
     data["org"] = data.pop("org_id")
-    data["employer_unit"] = data.pop("employer_unit_id")
+    _employer(request.user, data)
     data["home_community"] = data.pop("home_community_id")
     m = services.member_create(actor=request.user, **data)
     m = selectors.member_get(actor=request.user, id=m.pk)
@@ -213,6 +243,7 @@ class MemberPatch(Schema):
     birth_date: dt.date | None = None
     phone: str | None = None
     employer_unit_id: int | None = None
+    employer_uscc: str | None = None
     home_community_id: int | None = None
     in_service: bool | None = None
     join_date: dt.date | None = None
@@ -227,10 +258,11 @@ class PiiOut(Schema):
 @router.patch("/members/{member_id}", response=MemberOut, summary="Change a member's fields (only those sent)")
 def member_update(request: HttpRequest, member_id: int, payload: MemberPatch) -> dict[str, Any]:
     require(request.user, perms.MEMBER_MANAGE)
+    current = selectors.member_get(actor=request.user, id=member_id, action=perms.MEMBER_MANAGE)
     data = payload.dict(exclude_unset=True)
-    for key in ("employer_unit", "home_community"):
-        if f"{key}_id" in data:
-            data[key] = data.pop(f"{key}_id")
+    _employer(request.user, data, current=current.employer_unit_id)
+    if "home_community_id" in data:
+        data["home_community"] = data.pop("home_community_id")
     services.member_update(actor=request.user, member=member_id, **data)
     return member_out(selectors.member_get(actor=request.user, id=member_id))
 
