@@ -389,11 +389,41 @@ def region_deactivate(*, actor: Any, region: Region | int) -> Region:
         raise ValidationError.for_field(
             "region", _("%(name)s still has %(n)s active sub-regions; deactivate them first.") % {"name": obj.name, "n": active_children}
         )
+    holding = _active_records_in(obj)
+    if holding:
+        raise ValidationError.for_field(
+            "region",
+            _("%(name)s still has active records located in it: %(records)s. Move or deactivate them first.")
+            % {"name": obj.name, "records": gettext("; ").join(f"{label} {n}" for label, n in holding)},
+        )
     obj.is_active = False
     obj.save(update_fields=["is_active", "updated_at"])
     audit.record(actor=actor, verb="region.deactivate", target=obj, changes={"is_active": {"before": True, "after": False}})
     registry.bump(MODULE)
     return obj
+
+
+def _active_records_in(region: Region) -> list[tuple[str, int]]:
+    """Active records of other modules located in the region's subtree (party organisations,
+    units, members by their organisation or home …): a deactivated region would strand them,
+    since pickers offer active regions only. Any model declaring region ``scope_fields`` and an
+    ``is_active`` field counts, so later modules are covered too."""
+    from django.db.models import Q
+
+    found: list[tuple[str, int]] = []
+    for model in apps.get_models():
+        fields: ScopeFields | None = getattr(model, "scope_fields", None)
+        if model._meta.app_label == "regions" or fields is None or not fields.region:
+            continue
+        if "is_active" not in {f.name for f in model._meta.concrete_fields}:
+            continue
+        where = Q()
+        for f in fields.region:
+            where |= Q(**{f"{f}__startswith": region.path})
+        n = model._default_manager.filter(where, is_active=True).count()
+        if n:
+            found.append((str(model._meta.verbose_name_plural), n))
+    return found
 
 
 @transaction.atomic

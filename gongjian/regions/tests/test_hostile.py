@@ -327,3 +327,20 @@ def test_formula_names_are_neutralised_in_the_export(tree, admin, client):
     client.force_login(admin)
     body = client.get(reverse("regions:export") + "?format=csv").content.decode("utf-8-sig")
     assert "\n410103001096,=HYPERLINK" not in body and "'=HYPERLINK" in body
+
+
+def test_deactivating_a_region_that_still_holds_active_records_is_refused(tree, admin):
+    org = factories.party_org(tree.comm_a2)
+    resident = factories.member(org=factories.party_org(tree.comm_a1), home=tree.comm_a2)
+    with pytest.raises(ValidationError) as exc:
+        services.region_deactivate(actor=admin, region=tree.comm_a2)
+    assert "region" in exc.value.details
+    assert Region.objects.get(pk=tree.comm_a2.pk).is_active
+    org.is_active = False
+    org.save()
+    with pytest.raises(ValidationError):  # a member still lives there
+        services.region_deactivate(actor=admin, region=tree.comm_a2)
+    resident.is_active = False
+    resident.save()
+    services.region_deactivate(actor=admin, region=tree.comm_a2)
+    assert not Region.objects.get(pk=tree.comm_a2.pk).is_active
