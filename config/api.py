@@ -9,6 +9,7 @@ Each app contributes a Router from its ``api.py``. Every error answers one shape
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
@@ -17,6 +18,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from gongjian.accounts.api import BearerAuth
 from gongjian.accounts.api import router as auth_router
@@ -26,7 +28,28 @@ from gongjian.regions.api import router as regions_router
 
 logger = logging.getLogger("gongjian.api")
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class StrictParser(Parser):
+    """JSON bodies with a NUL character are refused: PostgreSQL cannot store or compare them."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if _has_nul(data):
+            raise RequestInvalid(details={"request": [str(RequestInvalid.default_message)]})
+        return data
+
+
 api = NinjaAPI(
+    parser=StrictParser(),
     title="Gongjian 共建 API",
     version="1",
     description="党建引领城市基层治理平台 API. Authenticate with POST /api/v1/auth/token, then send `Authorization: Bearer <token>`.",

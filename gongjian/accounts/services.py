@@ -51,6 +51,11 @@ def user_create(*, actor: Any, username: str, password: str, display_name: str =
     username = (username or "").strip()
     if not username:
         raise ValidationError.for_field("username", _("The username is required."))
+    try:  # the model's own rules (letters, digits, @ . + - _; at most 150), which the form alone did not apply
+        for validator in User._meta.get_field("username").validators:
+            validator(username)
+    except DjangoValidationError as exc:
+        raise ValidationError.for_field("username", exc.messages[0]) from None
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError.for_field("username", _("This username is already taken."))
     if validate:

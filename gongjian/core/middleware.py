@@ -73,7 +73,7 @@ class RequestContextMiddleware:
         request.request_id = ctx.request_id  # type: ignore[attr-defined]
         token = _current.set(ctx)
         try:
-            response = self.get_response(request)
+            response = _refuse_nul(request) or self.get_response(request)
         finally:
             _current.reset(token)
         response["X-Request-ID"] = ctx.request_id
@@ -117,3 +117,19 @@ class DefaultLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+def _refuse_nul(request: HttpRequest) -> HttpResponse | None:
+    """A NUL character in the query string cannot reach the database (PostgreSQL refuses it with a
+    server error): answer as for any malformed request, in the API's error shape under /api/."""
+    if "%00" not in request.META.get("QUERY_STRING", ""):
+        return None
+    if not any("\x00" in v for values in request.GET.lists() for v in values[1]) and not any("\x00" in k for k in request.GET):
+        return None
+    from django.http import HttpResponseBadRequest, JsonResponse
+
+    from .errors import RequestInvalid
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(RequestInvalid().as_dict(), status=RequestInvalid.status)
+    return HttpResponseBadRequest(str(RequestInvalid.default_message), content_type="text/plain; charset=utf-8")
