@@ -344,3 +344,15 @@ def test_deactivating_a_region_that_still_holds_active_records_is_refused(tree, 
     resident.save()
     services.region_deactivate(actor=admin, region=tree.comm_a2)
     assert not Region.objects.get(pk=tree.comm_a2.pk).is_active
+
+
+def test_moving_a_subdistrict_carries_members_paths_of_its_communities(tree):
+    city_admin = factories.user(Role.CITY_ADMIN, region=tree.city)
+    jinshui_admin = factories.user(Role.DISTRICT_ADMIN, region=tree.jinshui)
+    m = factories.member(org=factories.party_org(tree.comm_a1), home=tree.comm_a2)
+    services.region_update(actor=city_admin, region=tree.sub_a, parent=tree.jinshui, code="410105009000")
+    m.refresh_from_db()
+    assert m.region_path == "/410100/410105/410105009000/410105009001/"
+    assert m.home_path == "/410100/410105/410105009000/410105009014/"
+    jinshui_admin = type(jinshui_admin).objects.get(pk=jinshui_admin.pk)
+    assert org_selectors.member_list(actor=jinshui_admin).filter(pk=m.pk).exists()
