@@ -49,7 +49,9 @@ STAFF_QUOTA_TOTAL = {"city": 2157}
 KIND_MAP = {"other": "subdistrict"}  # zone offices act as subdistricts
 
 LIAISON_UNIT = "河南省供销合作总社"
-UNIT_HOMES = {"河南省供销合作总社": "410105002003", "河南省通信管理局": "410105002012", "河南省水利厅": "410105002004"}
+# Units placed in the seed's communities (elsewhere units land in a random community of their district).
+UNIT_HOMES = {"河南省供销合作总社": "410105002003", "河南省通信管理局": "410105002012", "河南省水利厅": "410105002004",
+              "淮河路小学": "410103001001", "淮河路社区卫生服务中心": "410103001014"}
 
 
 def short_name(name: str, kind: str) -> str:
@@ -238,6 +240,7 @@ class _Units:
         if name in self.names:
             return None
         self.names.add(name)
+        where = self.ctx.regions.get(UNIT_HOMES.get(name, "")) or where
         while True:
             code = fakes.uscc_code(self.rng, area_code=area or where.code[:6], kind=USCC_KIND.get(kind, "enterprise"))
             if code not in self.usccs:

@@ -269,3 +269,10 @@ def test_community_branches_have_at_least_three_members(small):
     branches = PartyOrg.objects.filter(rank="branch", sector="community").annotate(n=Count("members"))
     assert branches.exists()
     assert min(b.n for b in branches) >= 3
+
+
+def test_seed_communities_host_resident_units(small):
+    from gongjian.demo.city import SEED_COMMUNITIES
+
+    for code in SEED_COMMUNITIES.values():
+        assert ResidentUnit.objects.filter(region__code=code).exists(), code
