@@ -39,10 +39,12 @@ MEMBER_ORDERINGS = {
 
 
 def _int(value: Any) -> int | None:
+    """An id from a filter; None when absent, malformed or beyond a 64-bit key (SQLite raised OverflowError: a 500)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None
 
 
 def _bool(value: Any) -> bool | None:
