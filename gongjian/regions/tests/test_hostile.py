@@ -246,6 +246,12 @@ def test_every_regions_page_answers_404_out_of_scope(tree, jinshui_things, clien
         assert client.get(url).status_code == (405 if post_only else 404), url
         assert client.post(url, {"name": "x", "count": "9", "year": "2025", "code": "410105002099"}).status_code == 404, url
     assert client.get(reverse("regions:detail", args=["999999"])).status_code == 404
+    # out-of-scope regions passed as parameters of in-scope pages
+    assert client.get(reverse("regions:export") + f"?root={tree.jinshui.code}&format=csv").status_code == 404
+    assert client.get(reverse("regions:department_list") + f"?region={tree.jinshui.code}").status_code == 404
+    assert client.get(reverse("regions:department_create") + f"?region={tree.jinshui.code}").status_code == 404
+    r = client.post(reverse("regions:department_create"), {"region": tree.jinshui.pk, "name": "越界局", "kind": "other"})
+    assert r.status_code in (400, 404) and not Department.objects.filter(name="越界局").exists()
     # nothing changed
     jinshui_things["quota"].refresh_from_db()
     assert jinshui_things["quota"].count == 3 and StaffQuota.objects.filter(pk=jinshui_things["quota"].pk).exists()
