@@ -120,6 +120,11 @@ def _plain(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value or "")).strip()
 
 
+def compact(value: object) -> str:
+    """A typed identifier without separators, full-width forms or case: for exact look-ups in searches."""
+    return _SEPARATORS.sub("", _plain(value)).upper()
+
+
 def normalize_id_number(value: str | None, *, field: str = "id_number") -> str:
     """Validate a resident ID number (GB 11643: 18 characters, check character right).
 

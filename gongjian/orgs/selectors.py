@@ -74,11 +74,12 @@ def member_list(*, actor: Any, filters: dict[str, Any] | None = None, action: st
     qs = member_base(actor, action)
     q = str(f.get("q") or "").strip()
     if q:
-        compact = re.sub(r"\s+", "", q)
+        compact = pii.compact(q)  # "410103-1985…x", full-width digits, "+86 138 …" find the member too
+        mobile = compact[3:] if compact.startswith("+86") else compact
         if _ID_RE.match(compact):
             qs = qs.filter(id_number_hash=pii.lookup_hash(compact.upper()))
-        elif _MOBILE_RE.match(compact):
-            qs = qs.filter(phone_hash=pii.lookup_hash(compact))
+        elif _MOBILE_RE.match(mobile):
+            qs = qs.filter(phone_hash=pii.lookup_hash(mobile))
         else:
             qs = qs.filter(name__icontains=q[:64])
     org_id = _int(f.get("org"))

@@ -209,3 +209,11 @@ def test_ids_beyond_64_bits_in_paths_and_filters_are_not_found_not_a_server_erro
                  f"/orgs/policies/?year={big}", f"/orgs/members/export/?org={big}&home={big}", f"/orgs/units/export/?region={big}",
                  f"/accounts/manage/{big}/", f"/imports/orgs-members/{big}/"):
         assert c.get(path).status_code in (200, 404), path
+
+
+def test_search_by_an_id_number_or_phone_as_people_type_it(world):
+    c = _api(world.users["community_admin"])
+    idn = pii.decrypt(world.m_a1.id_number_enc)
+    full_width = idn.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    for q in (idn, idn.lower(), f"{idn[:6]}-{idn[6:14]}-{idn[14:]}", f" {idn[:6]} {idn[6:]} ", full_width, "138 0000 1111", "+86 138-0000-1111"):
+        assert c.get("/api/v1/orgs/members", {"q": q}).json()["count"] == 1, q
