@@ -74,7 +74,10 @@ def _bench_user() -> Any:
     if user is None:
         user = services.user_create(actor=None, username=BENCH_USER, password=services.generate_password(),
                                     display_name="金水区管理员（基准测试）", validate=False)
-        services.scope_grant(actor=None, user=user, role="district_admin", region=Region.objects.get(code=DISTRICT))
+    district = Region.objects.get(code=DISTRICT)
+    # `gongjian demo --reset` deletes every scope: grant it again when it is gone
+    if not user.scopes.filter(role="district_admin", region=district, is_active=True).exists():
+        services.scope_grant(actor=None, user=user, role="district_admin", region=district)
     return user
 
 
@@ -123,6 +126,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     user = _bench_user()
     variants, facts = _variants()
     facts["visible"] = member_list(actor=user, filters={}).count()
+    if not facts["visible"]:
+        raise SystemExit(f"{BENCH_USER} sees no members: its scope is missing or the demo is empty")
     load_before = os.getloadavg()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)

@@ -276,3 +276,16 @@ def test_seed_communities_host_resident_units(small):
 
     for code in SEED_COMMUNITIES.values():
         assert ResidentUnit.objects.filter(region__code=code).exists(), code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statistics_refresh_vacuums_on_postgresql_outside_a_transaction():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongjian.demo.build import analyze
+
+    with CaptureQueriesContext(connection) as ctx:
+        analyze()
+    expected = "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
+    assert [q["sql"] for q in ctx.captured_queries] == [expected]
