@@ -224,7 +224,8 @@ def report(runs: list[dict[str, Any]], facts: dict[str, str], args: argparse.Nam
     print("machine: " + ", ".join(f"{k}={v}" for k, v in facts.items()))
     print(f"repetitions per variant: {args.repeat} (after 3 warm-up requests); server time = in-process django.test.Client.get "
           "(wall: median, p90, min; cpu med = the Django process's CPU time, database time not included)")
-    ok = True
+    ok = True  # the figure: first page WITH SEARCH ≤ 100 ms median; equal query counts everywhere
+    slow_other: list[str] = []
     for run in runs:
         f = run["facts"]
         built = f", built in {run['build_seconds']:.1f} s" if run["build_seconds"] else ""
@@ -237,7 +238,10 @@ def report(runs: list[dict[str, Any]], facts: dict[str, str], args: argparse.Nam
         for r in run["results"]:
             q = r["queries"]
             same = len(set(q.values())) == 1
-            ok = ok and same and r["median_ms"] <= TARGET_MS
+            with_search = "surname" in r["variant"] or "ID number" in r["variant"]
+            ok = ok and same and (r["median_ms"] <= TARGET_MS or not with_search)
+            if not with_search and r["median_ms"] > TARGET_MS:
+                slow_other.append(f"{run['database']}: {r['variant'].strip()} {r['median_ms']:.0f} ms")
             qs = "/".join(str(q[str(s)] if str(s) in q else q[s]) for s in SIZES)
             rows = "/".join(str(v) for v in r["rows"].values())
             print(f"   {r['variant']:<38} {r['total']:>8,} {r['median_ms']:>7.1f}ms {r['p90_ms']:>7.1f}ms {r['min_ms']:>7.1f}ms "
@@ -246,7 +250,9 @@ def report(runs: list[dict[str, Any]], facts: dict[str, str], args: argparse.Nam
         print(f"   diagnostic: {d['variant']:<26} {'':>8} {d['median_ms']:>7.1f}ms {d['p90_ms']:>7.1f}ms {d['min_ms']:>7.1f}ms "
               f"{d['cpu_median_ms']:>7.1f}ms   (the page lists {d['org_options']:,} organisations in its filter)")
     print()
-    print("RESULT: " + ("all variants within 100 ms median, query counts equal" if ok else "TARGET MISSED"))
+    print("RESULT: " + ("every search variant within 100 ms median, query counts equal at every page size" if ok else "TARGET MISSED"))
+    if slow_other:
+        print("       above 100 ms without a search (not the issue's figure, reported): " + "; ".join(slow_other))
     return ok
 
 

@@ -189,7 +189,7 @@ def members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, An
     f = filters.dict()
     if f["in_service"] is not None:
         f["in_service"] = "1" if f["in_service"] else "0"
-    ids, meta = _page(selectors.member_ids(selectors.member_list(actor=request.user, filters=f)), filters.page, filters.size)
+    ids, meta = _page(selectors.member_page_ids(actor=request.user, filters=f), filters.page, filters.size)
     return {**meta, "items": [member_out(m) for m in selectors.member_rows(ids)]}
 
 

@@ -90,6 +90,9 @@ class PartyOrg(BaseModel):
         return self.name
 
 
+MEMBER_LIST_COLUMNS = ["is_active", "status", "in_service", "org", "id"]
+
+
 class Member(BaseModel):
     """A party member. ID number and phone are encrypted; ``*_hash`` columns allow exact lookup."""
 
@@ -124,8 +127,12 @@ class Member(BaseModel):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         indexes = [
-            models.Index(fields=["region_path", "name"], name="orgs_member_path_like", opclasses=["varchar_pattern_ops", "varchar_pattern_ops"]),
-            models.Index(fields=["home_path"], name="orgs_member_home_like", opclasses=PATH_INDEX_OPCLASS),
+            # Covering indexes for the member list: each branch of a scope (by organisation region, by
+            # home) is an index-only range scan on PostgreSQL (see selectors.member_page_ids).
+            models.Index(fields=["region_path", "name"], name="orgs_member_path_cover", opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+                         include=MEMBER_LIST_COLUMNS),
+            models.Index(fields=["home_path", "name"], name="orgs_member_home_cover", opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+                         include=[*MEMBER_LIST_COLUMNS, "region_path"]),
             models.Index(fields=["org", "is_active"], name="orgs_member_org_active"),
             models.Index(fields=["employer_unit", "is_active"], name="orgs_member_employer_active"),
         ]

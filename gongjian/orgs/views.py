@@ -44,18 +44,26 @@ def _fmt(request: HttpRequest) -> str:
 
 # --- members ---------------------------------------------------------------------------------
 
-MEMBER_FILTERS = ("q", "org", "subtree", "status", "in_service", "home", "employer", "active", "order")
+MEMBER_FILTERS = ("q", "org", "org_name", "subtree", "status", "in_service", "home", "employer", "active", "order")
+# Above this many organisations in the actor's area the member list filters by organisation name
+# instead of a drop-down (a district lists ~1,400: rendering them cost more than the whole query).
+ORG_SELECT_LIMIT = 200
 
 
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     _need(request, perms.MEMBER_LIST)
     f = _filters(request, MEMBER_FILTERS)
-    page = paginate(request, selectors.member_ids(selectors.member_list(actor=request.user, filters=f)))
+    page = paginate(request, selectors.member_page_ids(actor=request.user, filters=f))
     page.object_list = selectors.member_rows(page.object_list)
+    orgs = list(selectors.org_choices(actor=request.user, action=perms.MEMBER_LIST)[: ORG_SELECT_LIMIT + 1])
+    many_orgs = len(orgs) > ORG_SELECT_LIMIT
+    chosen_org = None
+    if many_orgs and f.get("org"):
+        chosen_org = selectors.org_choice(actor=request.user, id=f["org"], action=perms.MEMBER_LIST)
     return render(request, "orgs/member_list.html", {
         "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
-        "orgs": selectors.org_choices(actor=request.user, action=perms.MEMBER_LIST), "statuses": MemberStatus.choices,
+        "orgs": [] if many_orgs else orgs, "many_orgs": many_orgs, "chosen_org": chosen_org, "statuses": MemberStatus.choices,
         "can_manage": can(request.user, perms.MEMBER_MANAGE), "can_full_export": can(request.user, perms.MEMBER_PII),
     })
 

@@ -27,6 +27,7 @@ HEADER = ["姓名", "身份证号", "手机号", "所在党组织", "党组织�
 def _xlsx(title: str | None, rows: list[list[object]], trailing_empty: int = 0) -> bytes:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     if title:
         ws.append([title] + [None] * (len(HEADER) - 1))
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
