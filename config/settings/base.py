@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "gongjian.accounts",
     "gongjian.regions",
     "gongjian.orgs",
+    "gongjian.cobuild",
     "gongjian.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""The matching engine: ranks resident units' resources for communities' needs. Pure Python, no database."""
