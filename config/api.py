@@ -22,6 +22,7 @@ from ninja.parser import Parser
 
 from gongjian.accounts.api import BearerAuth
 from gongjian.accounts.api import router as auth_router
+from gongjian.cobuild.api import router as cobuild_router
 from gongjian.core.errors import DomainError, NotFound, PermissionDenied, RequestInvalid, ServerError, Unauthenticated
 from gongjian.orgs.api import router as orgs_router
 from gongjian.regions.api import router as regions_router
@@ -116,3 +117,4 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/auth", auth_router)
 api.add_router("/regions", regions_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("/cobuild", cobuild_router)

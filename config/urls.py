@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("gongjian.accounts.urls")),
     path("regions/", include("gongjian.regions.urls")),
     path("orgs/", include("gongjian.orgs.urls")),
+    path("cobuild/", include("gongjian.cobuild.urls")),
     path("", include("gongjian.core.urls")),
 ]

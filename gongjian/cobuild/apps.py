@@ -6,3 +6,11 @@ class CobuildConfig(AppConfig):
     name = "gongjian.cobuild"
     label = "cobuild"
     verbose_name = _("Co-building")
+
+    def ready(self) -> None:
+        from gongjian.core import registry
+
+        from . import importers, permissions  # noqa: F401 - registers the permission matrix and importers
+        from .registration import MODULE
+
+        registry.register_module(MODULE)

@@ -1,0 +1,290 @@
+"""API of the co-building module, mounted at /api/v1/cobuild/. Same selectors and services as the pages.
+
+Records outside the caller's scope answer 404; forbidden status changes 409 (``invalid_transition``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from gongjian.core.errors import NotFound
+from gongjian.core.permissions import can
+
+from . import permissions as perms
+from . import selectors, services
+from .models import Need, Resource
+
+router = Router(tags=["cobuild"])
+MAX_SIZE = 100
+
+
+class Page(Schema):
+    count: int
+    page: int
+    size: int
+    pages: int
+
+
+class NeedOut(Schema):
+    id: int
+    title: str
+    description: str
+    category_id: int | None
+    category_name: str
+    community_id: int
+    community_name: str
+    grid_id: int | None
+    address: str
+    lat: float | None
+    lng: float | None
+    quantity: float | None
+    quantity_unit: str
+    wanted_from: dt.date | None
+    wanted_to: dt.date | None
+    urgency: str
+    source: str
+    status: str
+    review_note: str
+
+
+class NeedPage(Page):
+    items: list[NeedOut]
+
+
+class NeedIn(Schema):
+    title: str
+    community_id: int
+    description: str = ""
+    category_id: int | None = None
+    grid_id: int | None = None
+    address: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    quantity: float | None = None
+    quantity_unit: str = ""
+    wanted_from: dt.date | None = None
+    wanted_to: dt.date | None = None
+    urgency: str = "normal"
+    source: str = "staff"
+
+
+class NeedPatch(Schema):
+    title: str | None = None
+    description: str | None = None
+    category_id: int | None = None
+    grid_id: int | None = None
+    address: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    quantity: float | None = None
+    quantity_unit: str | None = None
+    wanted_from: dt.date | None = None
+    wanted_to: dt.date | None = None
+    urgency: str | None = None
+
+
+class ResourceOut(Schema):
+    id: int
+    unit_id: int
+    unit_name: str
+    title: str
+    description: str
+    category_id: int | None
+    category_name: str
+    kind: str
+    capacity: float | None
+    capacity_unit: str
+    remaining: float | None
+    radius_km: float | None
+    service_region_ids: list[int]
+    available_from: dt.date | None
+    available_to: dt.date | None
+    status: str
+
+
+class ResourcePage(Page):
+    items: list[ResourceOut]
+
+
+class ResourceIn(Schema):
+    unit_id: int
+    title: str
+    kind: str
+    description: str = ""
+    category_id: int | None = None
+    capacity: float | None = None
+    capacity_unit: str = ""
+    radius_km: float | None = None
+    service_region_ids: list[int] = []
+    available_from: dt.date | None = None
+    available_to: dt.date | None = None
+
+
+class ResourcePatch(Schema):
+    title: str | None = None
+    kind: str | None = None
+    description: str | None = None
+    category_id: int | None = None
+    capacity: float | None = None
+    capacity_unit: str | None = None
+    radius_km: float | None = None
+    service_region_ids: list[int] | None = None
+    available_from: dt.date | None = None
+    available_to: dt.date | None = None
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+def _f(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _page(qs: Any, page: int, size: int) -> tuple[Any, dict[str, int]]:
+    size = max(1, min(size, MAX_SIZE))
+    p = Paginator(qs, size).get_page(page)
+    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
+
+
+def need_out(n: Need) -> dict[str, Any]:
+    return {
+        "id": n.pk, "title": n.title, "description": n.description, "category_id": n.category_id,
+        "category_name": n.category.name if n.category else "", "community_id": n.community_id, "community_name": n.community.name,
+        "grid_id": n.grid_id, "address": n.address, "lat": _f(n.lat), "lng": _f(n.lng), "quantity": _f(n.quantity),
+        "quantity_unit": n.quantity_unit, "wanted_from": n.wanted_from, "wanted_to": n.wanted_to, "urgency": n.urgency,
+        "source": n.source, "status": n.status, "review_note": n.review_note,
+    }
+
+
+def resource_out(r: Resource) -> dict[str, Any]:
+    return {
+        "id": r.pk, "unit_id": r.unit_id, "unit_name": r.unit.name, "title": r.title, "description": r.description,
+        "category_id": r.category_id, "category_name": r.category.name if r.category else "", "kind": r.kind,
+        "capacity": _f(r.capacity), "capacity_unit": r.capacity_unit, "remaining": _f(r.remaining), "radius_km": _f(r.radius_km),
+        "service_region_ids": sorted(x.pk for x in r.service_regions.all()), "available_from": r.available_from,
+        "available_to": r.available_to, "status": r.status,
+    }
+
+
+def _fields(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    for key in keys:
+        if f"{key}_id" in data:
+            data[key] = data.pop(f"{key}_id")
+    if "service_region_ids" in data:
+        data["service_regions"] = data.pop("service_region_ids")
+    return data
+
+
+# --- needs -----------------------------------------------------------------------------------
+
+
+class NeedFilters(Schema):
+    q: str = ""
+    status: str = ""
+    category: str = ""
+    community: int | None = None
+    urgency: str = ""
+    source: str = ""
+    page: int = 1
+    size: int = 20
+
+
+@router.get("/needs", response=NeedPage, summary="Needs in the caller's scope")
+def needs(request: HttpRequest, filters: Query[NeedFilters]) -> dict[str, Any]:
+    if not can(request.user, perms.NEED_VIEW):
+        raise NotFound()
+    f = {k: v for k, v in filters.dict().items() if v not in (None, "")}
+    rows, meta = _page(selectors.need_list(actor=request.user, filters=f), filters.page, filters.size)
+    return {**meta, "items": [need_out(n) for n in rows]}
+
+
+@router.get("/needs/{need_id}", response=NeedOut, summary="One need; 404 outside the caller's scope")
+def need(request: HttpRequest, need_id: int) -> dict[str, Any]:
+    return need_out(selectors.need_get(actor=request.user, id=need_id))
+
+
+@router.post("/needs", response={201: NeedOut}, summary="Create a need (a draft)")
+def need_create(request: HttpRequest, payload: NeedIn) -> tuple[int, dict[str, Any]]:
+    n = services.need_create(actor=request.user, **_fields(payload.dict(), "community", "category", "grid"))
+    return 201, need_out(selectors.need_get(actor=request.user, id=n.pk))
+
+
+@router.patch("/needs/{need_id}", response=NeedOut, summary="Change a need (draft or published)")
+def need_update(request: HttpRequest, need_id: int, payload: NeedPatch) -> dict[str, Any]:
+    n = selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE)
+    services.need_update(actor=request.user, need=n, **_fields(payload.dict(exclude_unset=True), "category", "grid"))
+    return need_out(selectors.need_get(actor=request.user, id=n.pk))
+
+
+@router.post("/needs/{need_id}/publish", response=NeedOut, summary="Publish a draft need or a reviewed micro-wish")
+def need_publish(request: HttpRequest, need_id: int) -> dict[str, Any]:
+    n = selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE)
+    services.need_publish(actor=request.user, need=n)
+    return need_out(selectors.need_get(actor=request.user, id=n.pk))
+
+
+@router.post("/needs/{need_id}/withdraw", response=NeedOut, summary="Withdraw a need")
+def need_withdraw(request: HttpRequest, need_id: int, payload: ReasonIn) -> dict[str, Any]:
+    n = selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE)
+    services.need_withdraw(actor=request.user, need=n, reason=payload.reason)
+    return need_out(selectors.need_get(actor=request.user, id=n.pk))
+
+
+# --- resources -------------------------------------------------------------------------------
+
+
+class ResourceFilters(Schema):
+    q: str = ""
+    status: str = ""
+    category: str = ""
+    kind: str = ""
+    unit: int | None = None
+    page: int = 1
+    size: int = 20
+
+
+@router.get("/resources", response=ResourcePage, summary="Resources in the caller's scope")
+def resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dict[str, Any]:
+    if not can(request.user, perms.RESOURCE_VIEW):
+        raise NotFound()
+    f = {k: v for k, v in filters.dict().items() if v not in (None, "")}
+    rows, meta = _page(selectors.resource_list(actor=request.user, filters=f).prefetch_related("service_regions"), filters.page, filters.size)
+    return {**meta, "items": [resource_out(r) for r in rows]}
+
+
+@router.get("/resources/{resource_id}", response=ResourceOut, summary="One resource; 404 outside the caller's scope")
+def resource(request: HttpRequest, resource_id: int) -> dict[str, Any]:
+    return resource_out(selectors.resource_get(actor=request.user, id=resource_id))
+
+
+@router.post("/resources", response={201: ResourceOut}, summary="Create a resource (a draft)")
+def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, dict[str, Any]]:
+    r = services.resource_create(actor=request.user, **_fields(payload.dict(), "unit", "category"))
+    return 201, resource_out(selectors.resource_get(actor=request.user, id=r.pk))
+
+
+@router.patch("/resources/{resource_id}", response=ResourceOut, summary="Change a resource")
+def resource_update(request: HttpRequest, resource_id: int, payload: ResourcePatch) -> dict[str, Any]:
+    r = selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE)
+    services.resource_update(actor=request.user, resource=r, **_fields(payload.dict(exclude_unset=True), "category"))
+    return resource_out(selectors.resource_get(actor=request.user, id=r.pk))
+
+
+@router.post("/resources/{resource_id}/publish", response=ResourceOut, summary="Offer a resource (publish it)")
+def resource_publish(request: HttpRequest, resource_id: int) -> dict[str, Any]:
+    r = selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE)
+    services.resource_offer(actor=request.user, resource=r)
+    return resource_out(selectors.resource_get(actor=request.user, id=r.pk))
+
+
+@router.post("/resources/{resource_id}/withdraw", response=ResourceOut, summary="Withdraw a resource")
+def resource_withdraw(request: HttpRequest, resource_id: int, payload: ReasonIn) -> dict[str, Any]:
+    r = selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE)
+    services.resource_withdraw(actor=request.user, resource=r, reason=payload.reason)
+    return resource_out(selectors.resource_get(actor=request.user, id=r.pk))

@@ -1,0 +1,94 @@
+"""Choices and state machines of the co-building module.
+
+The two transition tables below are the only place that says which status may follow which;
+services refuse anything else with ``TransitionError``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class CategoryUse(models.TextChoices):
+    BOTH = "both", _("Needs and resources")
+    NEEDS = "needs", _("Needs only")
+    RESOURCES = "resources", _("Resources only")
+
+
+class Urgency(models.TextChoices):
+    LOW = "low", pgettext_lazy("urgency", "Low")
+    NORMAL = "normal", pgettext_lazy("urgency", "Normal")
+    HIGH = "high", pgettext_lazy("urgency", "High")
+    URGENT = "urgent", pgettext_lazy("urgency", "Urgent")
+
+
+class NeedSource(models.TextChoices):
+    STAFF = "staff", _("Community staff")
+    WISH = "wish", _("Resident micro-wish")
+    MEETING = "meeting", _("Meeting decision")
+
+
+class NeedStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("cobuild status", "Draft")
+    PUBLISHED = "published", pgettext_lazy("cobuild status", "Published")
+    MATCHED = "matched", pgettext_lazy("cobuild status", "Matched")
+    IN_PROJECT = "in_project", pgettext_lazy("cobuild status", "In a project")
+    MET = "met", pgettext_lazy("cobuild status", "Met")
+    WITHDRAWN = "withdrawn", pgettext_lazy("cobuild status", "Withdrawn")
+
+
+NEED_TRANSITIONS: dict[str, frozenset[str]] = {
+    NeedStatus.DRAFT: frozenset({NeedStatus.PUBLISHED, NeedStatus.WITHDRAWN}),
+    NeedStatus.PUBLISHED: frozenset({NeedStatus.MATCHED, NeedStatus.WITHDRAWN}),
+    NeedStatus.MATCHED: frozenset({NeedStatus.IN_PROJECT, NeedStatus.PUBLISHED, NeedStatus.WITHDRAWN}),
+    NeedStatus.IN_PROJECT: frozenset({NeedStatus.MET}),
+    NeedStatus.MET: frozenset(),
+    NeedStatus.WITHDRAWN: frozenset(),
+}
+# Statuses in which a need may still be edited.
+NEED_EDITABLE = frozenset({NeedStatus.DRAFT, NeedStatus.PUBLISHED})
+# A need counts as published once it has left draft for the public list (and not been withdrawn).
+NEED_PUBLISHED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.MATCHED, NeedStatus.IN_PROJECT, NeedStatus.MET)
+
+
+class ResourceKind(models.TextChoices):
+    VENUE = "venue", _("Venue")
+    FUNDS = "funds", _("Funds")
+    VOLUNTEERS = "volunteers", _("Volunteers")
+    EXPERTISE = "expertise", _("Expertise")
+    EQUIPMENT = "equipment", _("Equipment")
+    GOODS = "goods", _("Goods")
+    SERVICE = "service", pgettext_lazy("resource kind", "Service")
+    OTHER = "other", pgettext_lazy("resource kind", "Other")
+
+
+class CapacityUnit(models.TextChoices):
+    SQUARE_METRES = "m2", _("m²")
+    YUAN = "yuan", _("yuan")
+    PEOPLE = "people", pgettext_lazy("capacity unit", "people")
+    HOURS = "hours", pgettext_lazy("capacity unit", "hours")
+    ITEMS = "items", pgettext_lazy("capacity unit", "items")
+
+
+class ResourceStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("cobuild status", "Draft")
+    OFFERED = "offered", pgettext_lazy("cobuild status", "Offered")
+    PAUSED = "paused", pgettext_lazy("cobuild status", "Paused")
+    WITHDRAWN = "withdrawn", pgettext_lazy("cobuild status", "Withdrawn")
+
+
+RESOURCE_TRANSITIONS: dict[str, frozenset[str]] = {
+    ResourceStatus.DRAFT: frozenset({ResourceStatus.OFFERED, ResourceStatus.WITHDRAWN}),
+    ResourceStatus.OFFERED: frozenset({ResourceStatus.PAUSED, ResourceStatus.WITHDRAWN}),
+    ResourceStatus.PAUSED: frozenset({ResourceStatus.OFFERED, ResourceStatus.WITHDRAWN}),
+    ResourceStatus.WITHDRAWN: frozenset(),
+}
+RESOURCE_EDITABLE = frozenset({ResourceStatus.DRAFT, ResourceStatus.OFFERED, ResourceStatus.PAUSED})
+
+# The seeded taxonomy (data migration 0002); admins add more and deactivate.
+DEFAULT_CATEGORIES = (
+    "助老", "助残", "青少年", "医疗健康", "法律服务", "就业创业", "文体活动", "环境卫生",
+    "设施改造", "场地", "资金", "物资", "技术支持", "安全", "心理关爱", "其他",
+)

@@ -1,0 +1,133 @@
+"""Co-building records: the category taxonomy, community needs (incl. residents' micro-wishes) and
+resources offered by resident units.
+
+Needs carry the community's region path, resources the path of the unit that owns them, so every
+scope and figure is one indexed prefix comparison (see ``core.scope``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.core.models import BaseModel
+from gongjian.core.scope import ScopeFields
+from gongjian.orgs.models import ResidentUnit
+from gongjian.regions.models import PATH_INDEX_OPCLASS, Region
+
+from .choices import CapacityUnit, CategoryUse, NeedSource, NeedStatus, ResourceKind, ResourceStatus, Urgency
+
+
+class Category(BaseModel):
+    """One taxonomy for needs and resources (助老, 场地, 资金 …); deactivated, never deleted."""
+
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=100)
+    applies_to = models.CharField(_("used for"), max_length=16, choices=CategoryUse.choices, default=CategoryUse.BOTH)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Need(BaseModel):
+    """需求: what a community needs, entered by staff, decided at a meeting, or wished by a resident (微心愿)."""
+
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="needs", verbose_name=_("category"))
+    community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cobuild_needs", verbose_name=_("community"))
+    region_path = models.CharField(_("region path"), max_length=255)
+    grid = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="cobuild_grid_needs", verbose_name=_("grid"))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, null=True, blank=True)
+    quantity_unit = models.CharField(_("unit of measure"), max_length=16, blank=True)
+    wanted_from = models.DateField(_("wanted from"), null=True, blank=True)
+    wanted_to = models.DateField(_("wanted until"), null=True, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    source = models.CharField(_("source"), max_length=16, choices=NeedSource.choices, default=NeedSource.STAFF)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="cobuild_wishes", verbose_name=_("submitted by")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.DRAFT)
+    review_note = models.CharField(_("reason"), max_length=500, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    scope_fields = ScopeFields(region=("region_path",), user=("submitted_by_id",))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        indexes = [
+            models.Index(fields=["region_path"], name="cobuild_need_path_like", opclasses=PATH_INDEX_OPCLASS),
+            models.Index(fields=["status", "region_path"], name="cobuild_need_status_path"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="cobuild_need_period_order",
+                condition=models.Q(wanted_from__isnull=True) | models.Q(wanted_to__isnull=True) | models.Q(wanted_to__gte=models.F("wanted_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Resource(BaseModel):
+    """资源: what a resident unit can give (a venue, funds, volunteers, expertise …)."""
+
+    unit = models.ForeignKey(ResidentUnit, on_delete=models.PROTECT, related_name="cobuild_resources", verbose_name=_("unit"))
+    region_path = models.CharField(_("region path"), max_length=255)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="resources", verbose_name=_("category")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ResourceKind.choices)
+    capacity = models.DecimalField(_("capacity"), max_digits=14, decimal_places=2, null=True, blank=True)
+    capacity_unit = models.CharField(_("capacity unit"), max_length=16, choices=CapacityUnit.choices, blank=True)
+    remaining = models.DecimalField(_("remaining capacity"), max_digits=14, decimal_places=2, null=True, blank=True)
+    radius_km = models.DecimalField(_("service radius (km)"), max_digits=7, decimal_places=2, null=True, blank=True)
+    service_regions = models.ManyToManyField(Region, blank=True, related_name="cobuild_served_resources", verbose_name=_("service regions"))
+    available_from = models.DateField(_("available from"), null=True, blank=True)
+    available_to = models.DateField(_("available until"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ResourceStatus.choices, default=ResourceStatus.DRAFT)
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    status_note = models.CharField(_("reason"), max_length=500, blank=True)
+
+    scope_fields = ScopeFields(region=("region_path",), unit=("unit_id",))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        indexes = [
+            models.Index(fields=["region_path"], name="cobuild_res_path_like", opclasses=PATH_INDEX_OPCLASS),
+            models.Index(fields=["status", "kind"], name="cobuild_res_status_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="cobuild_res_period_order",
+                condition=models.Q(available_from__isnull=True) | models.Q(available_to__isnull=True)
+                | models.Q(available_to__gte=models.F("available_from")),
+            ),
+            models.CheckConstraint(
+                name="cobuild_res_capacity_nonneg",
+                condition=(models.Q(capacity__isnull=True) | models.Q(capacity__gte=0))
+                & (models.Q(remaining__isnull=True) | models.Q(remaining__gte=0)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

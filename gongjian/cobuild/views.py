@@ -1,0 +1,379 @@
+"""Pages of the co-building module. Views parse input, call selectors and services, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gongjian.core.errors import DomainError, NotFound, ValidationError
+from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.permissions import can
+from gongjian.core.scope import in_scope
+from gongjian.core.tabular import export_response
+
+from . import forms, selectors, services
+from . import permissions as perms
+from .choices import (
+    NEED_EDITABLE,
+    NEED_TRANSITIONS,
+    RESOURCE_EDITABLE,
+    RESOURCE_TRANSITIONS,
+    CategoryUse,
+    NeedSource,
+    NeedStatus,
+    ResourceKind,
+    ResourceStatus,
+    Urgency,
+)
+from .models import Need, Resource
+
+EXPORT_LIMIT = 100_000
+
+
+def _need_perm(request: HttpRequest, action: str) -> None:
+    """Pages the actor's role cannot use at all are "not found", like records outside the scope."""
+    if not can(request.user, action):
+        raise NotFound()
+
+
+def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip() for k in keys if request.GET.get(k, "").strip()}
+
+
+def _fmt(request: HttpRequest) -> str:
+    return "csv" if request.GET.get("format") == "csv" else "xlsx"
+
+
+def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
+    return {"page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size")}
+
+
+# --- needs -----------------------------------------------------------------------------------
+
+NEED_FILTERS = ("q", "status", "category", "community", "urgency", "source", "review")
+
+
+@login_required
+def need_list(request: HttpRequest) -> HttpResponse:
+    _need_perm(request, perms.NEED_LIST)
+    f = _filters(request, NEED_FILTERS)
+    page = paginate(request, selectors.need_list(actor=request.user, filters=f))
+    return render(request, "cobuild/need_list.html", {
+        **_list_ctx(request, page, f), "statuses": NeedStatus.choices, "urgencies": Urgency.choices, "sources": NeedSource.choices,
+        "categories": selectors.category_choices(use=CategoryUse.NEEDS),
+        "communities": selectors.community_choices(actor=request.user, action=perms.NEED_LIST),
+        "can_manage": can(request.user, perms.NEED_MANAGE),
+    })
+
+
+@login_required
+def need_export(request: HttpRequest) -> HttpResponse:
+    _need_perm(request, perms.NEED_LIST)
+    qs = selectors.need_list(actor=request.user, filters=_filters(request, NEED_FILTERS))[:EXPORT_LIMIT]
+    headers = [_("Title"), _("Description"), _("Category"), _("Community code"), _("Community"), _("Address"), _("Latitude"), _("Longitude"),
+               _("Quantity"), _("Unit of measure"), _("Wanted from"), _("Wanted until"), _("Urgency"), _("Source"), _("Status")]
+    rows = ([n.title, n.description, n.category.name if n.category else "", n.community.code, n.community.name, n.address, n.lat, n.lng,
+             n.quantity, n.quantity_unit, n.wanted_from, n.wanted_to, n.get_urgency_display(), n.get_source_display(), n.get_status_display()]
+            for n in qs)
+    return export_response(headers, rows, basename=_("needs"), fmt=_fmt(request))
+
+
+def _need_actions(request: HttpRequest, n: Need) -> list[dict[str, Any]]:
+    """The status buttons this actor may press on this need (only transitions the table allows)."""
+    if not (can(request.user, perms.NEED_MANAGE) and in_scope(n, request.user, perms.NEED_MANAGE)):
+        return []
+    allowed = NEED_TRANSITIONS[n.status]
+    out = []
+    if NeedStatus.PUBLISHED in allowed and n.status == NeedStatus.DRAFT:
+        out.append({"key": "publish", "label": _("Publish"), "style": "btn-primary", "reason": False})
+    if n.status == NeedStatus.DRAFT and n.source == NeedSource.WISH:
+        out.append({"key": "reject", "label": _("Reject the wish"), "style": "btn-outline-danger", "reason": True})
+    if NeedStatus.MATCHED in allowed:
+        out.append({"key": "match", "label": _("Mark as matched"), "style": "btn-outline-primary", "reason": False})
+    if NeedStatus.PUBLISHED in allowed and n.status == NeedStatus.MATCHED:
+        out.append({"key": "unmatch", "label": _("Back to published"), "style": "btn-outline-secondary", "reason": True})
+    if NeedStatus.IN_PROJECT in allowed:
+        out.append({"key": "start_project", "label": _("Start a project"), "style": "btn-outline-primary", "reason": False})
+    if NeedStatus.MET in allowed:
+        out.append({"key": "met", "label": _("Mark as met"), "style": "btn-success", "reason": False})
+    if NeedStatus.WITHDRAWN in allowed and not (n.status == NeedStatus.DRAFT and n.source == NeedSource.WISH):
+        out.append({"key": "withdraw", "label": _("Withdraw"), "style": "btn-outline-danger", "reason": True})
+    return out
+
+
+@login_required
+def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need_perm(request, perms.NEED_VIEW)
+    n = selectors.need_get(actor=request.user, id=pk)
+    staff = can(request.user, perms.NEED_MANAGE) and in_scope(n, request.user, perms.NEED_MANAGE)
+    return render(request, "cobuild/need_detail.html", {
+        "n": n, "actions": _need_actions(request, n), "can_edit": staff and n.status in NEED_EDITABLE,
+        "reason_form": forms.ReasonForm(), "staff": staff,
+    })
+
+
+@login_required
+@require_POST
+def need_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _need_perm(request, perms.NEED_MANAGE)
+    fn: Any = services.NEED_ACTIONS.get(action)
+    if fn is None:
+        raise NotFound()
+    n = selectors.need_get(actor=request.user, id=pk, action=perms.NEED_MANAGE)
+    kwargs: dict[str, Any] = {}
+    if action in ("withdraw", "reject", "unmatch"):
+        kwargs["reason"] = request.POST.get("reason", "")
+    try:
+        fn(actor=request.user, need=n, **kwargs)
+    except DomainError as exc:
+        messages.error(request, str(exc.details.get("reason", [exc.message])[0]) if exc.details else str(exc.message))
+    else:
+        messages.success(request, _("The need is now “%(status)s”.") % {"status": Need.objects.get(pk=n.pk).get_status_display()})
+    return redirect("cobuild:need_detail", pk=n.pk)
+
+
+def _need_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -> forms.NeedForm:
+    return forms.NeedForm(data, initial=initial, category_qs=selectors.category_choices(use=CategoryUse.NEEDS),
+                          community_qs=selectors.community_choices(actor=request.user), grid_qs=selectors.grid_choices(actor=request.user))
+
+
+def _form_page(request: HttpRequest, form: Any, title: str, cancel_url: str, form_id: str) -> HttpResponse:
+    return render(request, "cobuild/form.html", {"form": form, "title": title, "cancel_url": cancel_url, "form_id": form_id},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_create(request: HttpRequest) -> HttpResponse:
+    _need_perm(request, perms.NEED_MANAGE)
+    form = _need_form(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = services.need_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The need was saved as a draft."))
+            return redirect("cobuild:need_detail", pk=n.pk)
+    return _form_page(request, form, _("Add a need"), reverse("cobuild:need_list"), "need-form")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need_perm(request, perms.NEED_MANAGE)
+    n = selectors.need_get(actor=request.user, id=pk, action=perms.NEED_MANAGE)
+    if n.status not in NEED_EDITABLE:
+        messages.error(request, _("A need in status “%(status)s” can no longer be edited.") % {"status": n.get_status_display()})
+        return redirect("cobuild:need_detail", pk=n.pk)
+    initial = {k: getattr(n, k) for k in ("title", "description", "address", "lat", "lng", "quantity", "quantity_unit", "wanted_from",
+                                          "wanted_to", "urgency", "source")}
+    initial.update(category=n.category_id, community=n.community_id, grid=n.grid_id)
+    form = _need_form(request, data=request.POST or None, initial=initial)
+    if n.source == NeedSource.WISH:
+        del form.fields["source"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_update(actor=request.user, need=n, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The need was saved."))
+            return redirect("cobuild:need_detail", pk=n.pk)
+    return _form_page(request, form, _("Edit %(title)s") % {"title": n.title}, reverse("cobuild:need_detail", args=[n.pk]), "need-form")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wish_create(request: HttpRequest) -> HttpResponse:
+    """A resident's micro-wish from a phone; below the form, his earlier wishes and what became of them."""
+    _need_perm(request, perms.WISH_SUBMIT)
+    form = forms.WishForm(request.POST or None, category_qs=selectors.category_choices(use=CategoryUse.NEEDS))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_submit_wish(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("Thank you. Your wish was sent to the community, which will review it."))
+            return redirect("cobuild:wish_create")
+    return render(request, "cobuild/wish.html", {"form": form, "wishes": selectors.my_wishes(actor=request.user)[:50]},
+                  status=400 if form.errors else 200)
+
+
+# --- resources -------------------------------------------------------------------------------
+
+RESOURCE_FILTERS = ("q", "status", "category", "kind", "unit", "community")
+
+
+@login_required
+def resource_list(request: HttpRequest) -> HttpResponse:
+    _need_perm(request, perms.RESOURCE_VIEW)
+    f = _filters(request, RESOURCE_FILTERS)
+    page = paginate(request, selectors.resource_list(actor=request.user, filters=f))
+    return render(request, "cobuild/resource_list.html", {
+        **_list_ctx(request, page, f), "statuses": ResourceStatus.choices, "kinds": ResourceKind.choices,
+        "categories": selectors.category_choices(use=CategoryUse.RESOURCES), "can_manage": can(request.user, perms.RESOURCE_MANAGE),
+    })
+
+
+@login_required
+def resource_export(request: HttpRequest) -> HttpResponse:
+    _need_perm(request, perms.RESOURCE_VIEW)
+    qs = selectors.resource_list(actor=request.user, filters=_filters(request, RESOURCE_FILTERS)).prefetch_related("service_regions")
+    headers = [_("Unit's unified social credit code"), _("Unit"), _("Title"), _("Kind"), _("Description"), _("Category"), _("Capacity"),
+               _("Capacity unit"), _("Remaining capacity"), _("Service radius (km)"), _("Service region codes"), _("Available from"),
+               _("Available until"), _("Status")]
+    rows = ([r.unit.uscc, r.unit.name, r.title, r.get_kind_display(), r.description, r.category.name if r.category else "", r.capacity,
+             r.get_capacity_unit_display() if r.capacity_unit else "", r.remaining, r.radius_km,
+             ";".join(x.code for x in r.service_regions.all()), r.available_from, r.available_to, r.get_status_display()]
+            for r in qs[:EXPORT_LIMIT])
+    return export_response(headers, rows, basename=_("resources"), fmt=_fmt(request))
+
+
+def _resource_actions(request: HttpRequest, r: Resource) -> list[dict[str, Any]]:
+    if not (can(request.user, perms.RESOURCE_MANAGE) and selectors.resource_base(request.user, perms.RESOURCE_MANAGE).filter(pk=r.pk).exists()):
+        return []
+    allowed = RESOURCE_TRANSITIONS[r.status]
+    labels = {ResourceStatus.OFFERED: ("offer", _("Offer"), "btn-primary", False),
+              ResourceStatus.PAUSED: ("pause", _("Pause"), "btn-outline-secondary", True),
+              ResourceStatus.WITHDRAWN: ("withdraw", _("Withdraw"), "btn-outline-danger", True)}
+    return [{"key": k, "label": label, "style": style, "reason": reason}
+            for status, (k, label, style, reason) in labels.items() if status in allowed]
+
+
+@login_required
+def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need_perm(request, perms.RESOURCE_VIEW)
+    r = selectors.resource_get(actor=request.user, id=pk)
+    actions = _resource_actions(request, r)
+    return render(request, "cobuild/resource_detail.html", {
+        "r": r, "actions": actions, "can_edit": bool(actions) and r.status in RESOURCE_EDITABLE,
+        "regions": r.service_regions.order_by("path"), "reason_form": forms.ReasonForm(),
+    })
+
+
+@login_required
+@require_POST
+def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _need_perm(request, perms.RESOURCE_MANAGE)
+    fn: Any = services.RESOURCE_ACTIONS.get(action)
+    if fn is None:
+        raise NotFound()
+    r = selectors.resource_get(actor=request.user, id=pk, action=perms.RESOURCE_MANAGE)
+    kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("pause", "withdraw") else {}
+    try:
+        fn(actor=request.user, resource=r, **kwargs)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The resource is now “%(status)s”.") % {"status": Resource.objects.get(pk=r.pk).get_status_display()})
+    return redirect("cobuild:resource_detail", pk=r.pk)
+
+
+def _resource_form(request: HttpRequest, *, data: Any = None, initial: Any = None, editing: bool = False) -> forms.ResourceForm:
+    return forms.ResourceForm(data, initial=initial, unit_qs=selectors.unit_choices(actor=request.user),
+                              category_qs=selectors.category_choices(use=CategoryUse.RESOURCES),
+                              region_qs=selectors.service_region_choices(), editing=editing)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resource_create(request: HttpRequest) -> HttpResponse:
+    _need_perm(request, perms.RESOURCE_MANAGE)
+    units = selectors.unit_choices(actor=request.user)
+    initial = {"unit": units[0].pk} if units.count() == 1 else None
+    form = _resource_form(request, data=request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            r = services.resource_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The resource was saved as a draft."))
+            return redirect("cobuild:resource_detail", pk=r.pk)
+    return _form_page(request, form, _("Add a resource"), reverse("cobuild:resource_list"), "resource-form")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need_perm(request, perms.RESOURCE_MANAGE)
+    r = selectors.resource_get(actor=request.user, id=pk, action=perms.RESOURCE_MANAGE)
+    if r.status not in RESOURCE_EDITABLE:
+        messages.error(request, _("A resource in status “%(status)s” can no longer be edited.") % {"status": r.get_status_display()})
+        return redirect("cobuild:resource_detail", pk=r.pk)
+    initial = {k: getattr(r, k) for k in ("title", "description", "kind", "capacity", "capacity_unit", "radius_km", "available_from",
+                                          "available_to")}
+    initial.update(category=r.category_id, service_regions=list(r.service_regions.values_list("pk", flat=True)))
+    form = _resource_form(request, data=request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resource_update(actor=request.user, resource=r, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The resource was saved."))
+            return redirect("cobuild:resource_detail", pk=r.pk)
+    return _form_page(request, form, _("Edit %(title)s") % {"title": r.title}, reverse("cobuild:resource_detail", args=[r.pk]), "resource-form")
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+@login_required
+def category_list(request: HttpRequest) -> HttpResponse:
+    _need_perm(request, perms.CATEGORY_MANAGE)
+    f = _filters(request, ("q", "active"))
+    return render(request, "cobuild/category_list.html", {"categories": selectors.category_list(actor=request.user, filters=f),
+                                                          "filters": f})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_create(request: HttpRequest) -> HttpResponse:
+    _need_perm(request, perms.CATEGORY_MANAGE)
+    form = forms.CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The category was added."))
+            return redirect("cobuild:category_list")
+    return _form_page(request, form, _("Add a category"), reverse("cobuild:category_list"), "category-form")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need_perm(request, perms.CATEGORY_MANAGE)
+    c = selectors.category_get(actor=request.user, id=pk)
+    form = forms.CategoryForm(request.POST or None, initial={"name": c.name, "sort_order": c.sort_order, "applies_to": c.applies_to})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_update(actor=request.user, category=c, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The category was saved."))
+            return redirect("cobuild:category_list")
+    return _form_page(request, form, _("Edit %(title)s") % {"title": c.name}, reverse("cobuild:category_list"), "category-form")
+
+
+@login_required
+@require_POST
+def category_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    _need_perm(request, perms.CATEGORY_MANAGE)
+    c = selectors.category_get(actor=request.user, id=pk)
+    services.category_set_active(actor=request.user, category=c, active=not c.is_active)
+    messages.success(request, _("The category was deactivated.") if c.is_active else _("The category was activated again."))
+    return redirect("cobuild:category_list")
