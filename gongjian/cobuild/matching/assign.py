@@ -2,7 +2,7 @@
 
 A maximum-weight flow over the suggestion edges, solved as a linear programme with HiGHS (scipy). The constraint
 matrix is a network matrix, so with whole-number demands and capacities the optimum is whole (no need is split
-unless a fractional demand or capacity invites it)::
+unless a fractional demand invites it; with whole demands, capacities are rounded down)::
 
     maximise    Σ score(n, r) · x(n, r) / demand(n)
     subject to  Σ_r x(n, r) ≤ demand(n)             every need n          (default demand 1: one resource)
@@ -46,6 +46,9 @@ def assign(
             demands[n_index[nid]] = float(amount)
     caps = np.array([(res_by_id[rid].capacity if res_by_id[rid].capacity is not None else 1.0) for rid in r_ids], dtype=np.float64)
     caps = np.maximum(caps, 0.0)
+    if np.all(demands == np.floor(demands)):
+        # whole demands: a resource holds only whole needs, and the optimum of the network LP is then whole too
+        caps = np.floor(caps + 1e-9)
 
     edges: list[tuple[int, int, float]] = []
     for nid in need_ids:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -43,6 +43,8 @@ MIN_TEXT = 0.08
 FAR_FACTOR = 0.3
 EARTH_KM = 6371.0088
 CHUNK = 512
+CANDIDATES = 64
+BUCKETS = 1024
 NEG = -1.0
 
 
@@ -127,6 +129,12 @@ class Matcher:
         self.res_has_decl = self.res_decl.sum(axis=1) > 0
         self.res_has_cats = self.res_cats.sum(axis=1) > 0
         self.dead = (self.capacity <= 0) | (self.avail_to < self.today.toordinal())
+        # category score before any shared category, by the need's kind: 0 no category, 1 only inferred, 2 declared
+        neutral = np.where(self.res_has_cats, 0.2, 0.5)
+        self.cat_base = np.stack([np.full(len(self.resources), 0.5), neutral, np.where(self.res_has_decl, 0.0, neutral)]).astype(np.float32)
+        small = len(self.cat_index) <= 64
+        self.res_cat_bits = self._bits(self.side.cats) if small else None
+        self.res_decl_bits = self._bits(self.side.declared) if small else None
 
     def _cat_matrix(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
         m = np.zeros((len(sets), max(len(self.cat_index), 1)), dtype=np.float32)
@@ -138,96 +146,120 @@ class Matcher:
         return m
 
     # ------------------------------------------------------------------ scoring
-    def _score_chunk(self, needs: Sequence[Need], side: _Side, lo: int, hi: int) -> dict[str, np.ndarray]:
-        """Every component for needs[lo:hi] × all resources, as dense arrays (rows = needs)."""
-        chunk = needs[lo:hi]
-        n, m = len(chunk), len(self.resources)
+    def _bits(self, sets: Sequence[frozenset[str]]) -> np.ndarray:
+        out = np.zeros(len(sets), dtype=np.uint64)
+        for i, cats in enumerate(sets):
+            v = 0
+            for c in cats:
+                j = self.cat_index.get(c)
+                if j is not None:
+                    v |= 1 << j
+            out[i] = v
+        return out
+
+    def _shared(self, need_sets: Sequence[frozenset[str]], res_matrix: np.ndarray, res_bits: np.ndarray | None) -> np.ndarray:
+        """(needs × resources) bool: the two share a category."""
+        if res_bits is not None:
+            shared = self._bits(need_sets)[:, None] & res_bits[None, :]
+            return shared != 0
+        return (self._cat_matrix(need_sets) @ res_matrix.T) > 0
+
+    def _coarse(self, needs: Sequence[Need], side: _Side, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Dense (needs[lo:hi] × resources) text score, category score, shared-category flags and the ranking key.
+
+        The key is ``W_TEXT·text + W_CATEGORY·category`` (−1 where excluded whatever the rest): a pair's full score is at
+        most ``key + W_PLACE + W_TIME``, which lets :meth:`suggest_all` compute the rest only for the best keys.
+        """
         q, selfs = self.bm25.queries(side.tokens[lo:hi])
-        raw = self.bm25.scores(q)
-        rowmax = raw.max(axis=1) if m else np.zeros(n)
-        denom = np.maximum(np.maximum(rowmax, TEXT_FLOOR * selfs), 1e-12)
-        text_s = np.minimum(raw / denom[:, None], 1.0)
+        text_s = self.bm25.scores(q)
+        rowmax = text_s.max(axis=1)
+        denom = np.maximum(np.maximum(rowmax, TEXT_FLOOR * selfs), 1e-12).astype(np.float32)
+        text_s /= denom[:, None]  # ≤ 1 since denom ≥ rowmax
+        shared_any = self._shared(side.cats[lo:hi], self.res_cats, self.res_cat_bits)
+        shared_decl = self._shared(side.declared[lo:hi], self.res_decl, self.res_decl_bits)
+        kinds = np.array([0 if not c else (2 if d else 1) for c, d in zip(side.cats[lo:hi], side.declared[lo:hi], strict=True)], dtype=np.int64)
+        category = self.cat_base[kinds]
+        category[shared_any] = 0.8
+        category[shared_decl] = 1.0
+        key = text_s * np.float32(W_TEXT)
+        key += category * np.float32(W_CATEGORY)
+        bad = text_s < MIN_TEXT
+        bad &= ~shared_any
+        bad |= self.dead[None, :]
+        key[bad] = NEG
+        return text_s, category, shared_any, shared_decl, key
 
-        need_decl = self._cat_matrix(side.declared[lo:hi])
-        need_cats = self._cat_matrix(side.cats[lo:hi])
-        shared_decl = (need_decl @ self.res_decl.T) > 0
-        shared_any = (need_cats @ self.res_cats.T) > 0
-        n_has_decl = np.array([bool(s) for s in side.declared[lo:hi]])
-        n_has_cats = np.array([bool(s) for s in side.cats[lo:hi]])
-        category = np.where(n_has_decl[:, None] & self.res_has_decl[None, :], 0.0, 0.2)
-        category = np.where(~n_has_cats[:, None] | ~self.res_has_cats[None, :], 0.5, category)
-        category = np.where(shared_any, 0.8, category)
-        category = np.where(shared_decl, 1.0, category)
-
+    def _exact(self, needs: Sequence[Need], lo: int, rows: np.ndarray, cols: np.ndarray, coarse: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
+        """Every component for the pairs (needs[lo + rows[p]], resources[cols[p]]), as flat arrays."""
+        text_s, category, _, _, key = coarse
+        chunk = needs[lo:]
+        nan = math.nan
+        t = text_s[rows, cols]
+        c = category[rows, cols]
         # place
-        nlat = np.radians(np.array([x.lat if x.lat is not None else math.nan for x in chunk], dtype=np.float64))
-        nlng = np.radians(np.array([x.lng if x.lng is not None else math.nan for x in chunk], dtype=np.float64))
-        dlat = self.lat[None, :] - nlat[:, None]
-        dlng = self.lng[None, :] - nlng[:, None]
-        a = np.sin(dlat / 2) ** 2 + np.cos(nlat)[:, None] * np.cos(self.lat)[None, :] * np.sin(dlng / 2) ** 2
+        nlat = np.radians(np.array([chunk[i].lat if chunk[i].lat is not None else nan for i in range(int(rows.max(initial=-1)) + 1)]))
+        nlng = np.radians(np.array([chunk[i].lng if chunk[i].lng is not None else nan for i in range(int(rows.max(initial=-1)) + 1)]))
+        la1, lo1, la2, lo2 = nlat[rows], nlng[rows], self.lat[cols], self.lng[cols]
+        a = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
         dist = 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))  # NaN where either side lacks coordinates
+        radius = self.radius[cols]
         known = ~np.isnan(dist)
-        has_r = ~np.isnan(self.radius)[None, :]
-        within_r = known & has_r & (dist <= self.radius[None, :])
-        region_in = np.zeros((n, m), dtype=bool)
-        region_below = np.zeros((n, m), dtype=bool)
-        region_known = np.zeros(n, dtype=bool)
-        for i, need in enumerate(chunk):
-            code = need.region_code.strip()
-            if not code:
-                continue
-            region_known[i] = True
-            for k in range(1, len(code) + 1):
-                hits = self.code_exact.get(code[:k])
-                if hits:
-                    region_in[i, hits] = True
-            below = self.code_below.get(code)
-            if below:
-                region_below[i, below] = True
-        place = np.full((n, m), 0.5)
+        has_r = ~np.isnan(radius)
+        with np.errstate(invalid="ignore"):
+            within_r = known & has_r & (dist <= radius)
+        region_in = np.zeros(len(rows), dtype=bool)
+        region_below = np.zeros(len(rows), dtype=bool)
+        region_checked = np.zeros(len(rows), dtype=bool)
+        if self.code_exact:
+            for i in np.unique(rows):
+                code = chunk[i].region_code.strip()
+                if not code:
+                    continue
+                sel = np.flatnonzero(rows == i)
+                region_checked[sel] = self.has_codes[cols[sel]]
+                inside = [j for k in range(1, len(code) + 1) for j in self.code_exact.get(code[:k], ())]
+                if inside:
+                    region_in[sel] = np.isin(cols[sel], inside)
+                below = self.code_below.get(code)
+                if below:
+                    region_below[sel] = np.isin(cols[sel], below)
+        region_out = region_checked & ~region_in & ~region_below
+        place = np.full(len(rows), 0.5)
         with np.errstate(invalid="ignore"):
             place = np.where(known & ~has_r, 1.0 / (1.0 + dist / 3.0), place)
-            excess = dist - self.radius[None, :]
-            place = np.where(known & has_r & ~within_r, 0.4 * np.exp(-excess / (self.radius[None, :] + 2.0)), place)
-            region_checked = region_known[:, None] & self.has_codes[None, :]
-            region_out = region_checked & ~region_in & ~region_below
+            place = np.where(known & has_r & ~within_r, 0.4 * np.exp(-(dist - radius) / (radius + 2.0)), place)
             place = np.where(region_out & ~within_r, np.minimum(place, 0.1), place)
             place = np.where(region_below & ~region_in, np.maximum(place, 0.7), place)
             place = np.where(within_r | region_in, 1.0, place)
-            far_r = known & has_r & (dist > 2 * self.radius[None, :] + 5.0)
-            far = (far_r | region_out) & ~within_r & ~region_in & ~region_below
+            far = ((known & has_r & (dist > 2 * radius + 5.0)) | region_out) & ~within_r & ~region_in & ~region_below
         place_factor = np.where(far, FAR_FACTOR, 1.0)
-
         # time
-        wf = np.array([_ord(x.wanted_from, -math.inf) for x in chunk])
-        wt = np.array([_ord(x.wanted_to, math.inf) for x in chunk])
-        start = np.maximum(wf[:, None], self.avail_from[None, :])
-        end = np.minimum(wt[:, None], self.avail_to[None, :])
+        wf = np.array([_ord(x.wanted_from, -math.inf) for x in chunk[: len(nlat)]])[rows]
+        wt = np.array([_ord(x.wanted_to, math.inf) for x in chunk[: len(nlat)]])[rows]
+        af, at = self.avail_from[cols], self.avail_to[cols]
+        start, end = np.maximum(wf, af), np.minimum(wt, at)
         no_overlap = start > end
-        res_dated = np.isfinite(self.avail_from) | np.isfinite(self.avail_to)
-        need_dated = np.isfinite(wf) | np.isfinite(wt)
-        covered = (self.avail_from[None, :] <= wf[:, None]) & (self.avail_to[None, :] >= wt[:, None])
-        need_len = (wt - wf + 1.0)[:, None]
+        both_dated = (np.isfinite(wf) | np.isfinite(wt)) & (np.isfinite(af) | np.isfinite(at))
+        covered = (af <= wf) & (at >= wt)
         with np.errstate(invalid="ignore", over="ignore"):
+            need_len = wt - wf + 1.0
             share = np.where(np.isfinite(need_len), np.clip((end - start + 1.0) / need_len, 0, 1), 0.5)
-        both_dated = need_dated[:, None] & res_dated[None, :]
         time_s = np.where(both_dated, np.where(covered, 1.0, 0.5 + 0.5 * share), 0.5)
-
         # capacity
-        qty = np.array([x.quantity if x.quantity is not None else math.nan for x in chunk])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            short = (qty[:, None] > self.capacity[None, :]) & (self.capacity[None, :] > 0)
-            cap_factor = np.where(short, 0.5 + 0.5 * self.capacity[None, :] / qty[:, None], 1.0)
-
-        base = W_TEXT * text_s + W_CATEGORY * category + W_PLACE * place + W_TIME * time_s
-        score = base * place_factor * cap_factor
-        relevant = (text_s >= MIN_TEXT) | shared_any
-        excluded = self.dead[None, :] | no_overlap | ~relevant
-        score = np.where(excluded, NEG, np.round(score, 6))
+        qty = np.array([x.quantity if x.quantity is not None else nan for x in chunk[: len(nlat)]])[rows]
+        cap = self.capacity[cols]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            short = (qty > cap) & (cap > 0)
+            cap_factor = np.where(short, 0.5 + 0.5 * cap / qty, 1.0)
+        base = W_TEXT * t + W_CATEGORY * c + W_PLACE * place + W_TIME * time_s
+        score = np.round(base * place_factor * cap_factor, 6)
+        score = np.where((key[rows, cols] == NEG) | no_overlap, NEG, score)
         return {
+            "row": rows,
+            "col": cols,
             "score": score,
-            "text": text_s,
-            "category": category,
+            "text": t,
+            "category": c,
             "place": place,
             "time": time_s,
             "place_factor": place_factor,
@@ -239,26 +271,67 @@ class Matcher:
             "region_out": region_out,
             "no_overlap": no_overlap,
             "covered": covered,
-            "need_dated": np.broadcast_to(need_dated[:, None], (n, m)),
-            "shared_decl": shared_decl,
-            "shared_any": shared_any,
+            "both_dated": both_dated,
         }
 
-    def _top(self, scores: np.ndarray, k: int) -> list[int]:
-        """Indices of the best k non-excluded resources, by score then id."""
-        ok = scores > NEG
-        count = int(ok.sum())
-        if count == 0 or k <= 0:
-            return []
-        if count > k:
-            kth = np.partition(scores, -k)[-k]
-            cand = np.flatnonzero(scores >= kth)
-        else:
-            cand = np.flatnonzero(ok)
-        order = np.lexsort((self.id_rank[cand], -scores[cand]))
-        return [int(i) for i in cand[order[:k]]]
+    def _best(self, exact: dict[str, np.ndarray], k: int) -> np.ndarray:
+        """Positions in ``exact`` of each row's best k valid pairs, grouped by row, best first (ties by resource id)."""
+        ok = np.flatnonzero(exact["score"] > NEG)
+        rows, score, cols = exact["row"][ok], exact["score"][ok], exact["col"][ok]
+        order = np.lexsort((self.id_rank[cols], -score, rows))
+        ok, rows = ok[order], rows[order]
+        if len(rows) == 0:
+            return ok
+        first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+        pos_in_row = np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
+        return ok[pos_in_row < k]
 
-    def _suggestion(self, need: Need, nside: _Side, ni: int, comp: dict[str, np.ndarray], row: int, j: int, rank: int) -> Suggestion:
+    def _rank_chunk(
+        self, needs: Sequence[Need], side: _Side, lo: int, hi: int, k: int, skip: dict[int, list[int]]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Exact components of each need's best k pairs: candidates by key first, whole rows only where they might not suffice."""
+        coarse = self._coarse(needs, side, lo, hi)
+        key = coarse[4]
+        for row, cols in skip.items():
+            key[row, cols] = NEG
+        n = key.shape[0]
+        # keys in BUCKETS buckets (0 = excluded), counted per row: the threshold bucket that keeps about `width` pairs
+        scale = np.float32((BUCKETS - 2) / (W_TEXT + W_CATEGORY))
+        qkey = (key * scale).astype(np.int32)
+        qkey += 1
+        np.clip(qkey, 0, BUCKETS - 1, out=qkey)  # NEG → 0
+        flat = qkey + (np.arange(n, dtype=np.int32) * BUCKETS)[:, None]
+        counts = np.bincount(flat.ravel(), minlength=n * BUCKETS).reshape(n, BUCKETS)
+        counts[:, 0] = 0
+        above = counts[:, ::-1].cumsum(axis=1)[:, ::-1]  # above[r, t] = pairs of row r in buckets ≥ t
+        todo = np.arange(n)
+        parts: list[dict[str, np.ndarray]] = []
+        width = max(CANDIDATES, 4 * k)
+        while len(todo):
+            thr = np.maximum((above[todo] >= width).sum(axis=1) - 1, 1)
+            sel, cand = np.nonzero(qkey[todo] >= thr[:, None])
+            rows = todo[sel]
+            exact = self._exact(needs, lo, rows, cand, coarse)
+            # best possible score of any pair left out: its key (below the threshold bucket) plus the most place and time can add
+            left = above[todo, 1] > above[todo, thr]
+            bound = np.where(left, (thr - 1) / scale + W_PLACE + W_TIME, NEG)
+            picked = self._best(exact, k)
+            prow = exact["row"][picked]
+            counts_k = np.bincount(prow, minlength=n)[todo]
+            kth = np.full(n, math.inf)
+            if len(picked):
+                last = np.r_[np.flatnonzero(np.diff(prow)), len(picked) - 1]
+                kth[prow[last]] = exact["score"][picked][last]
+            sure = ~left | ((counts_k >= k) & (kth[todo] > bound + 1e-6))
+            keep = np.isin(exact["row"], todo[sure])
+            parts.append({name: v[keep] for name, v in exact.items()})
+            todo = todo[~sure]
+            width *= 8
+        exact = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+        return exact, self._best(exact, k)
+
+    def _suggestion(self, need: Need, nside: _Side, ni: int, comp: dict[str, np.ndarray], p: int, rank: int) -> Suggestion:
+        j = int(comp["col"][p])
         res = self.resources[j]
         reasons: list[str] = []
         shared = sorted(nside.cats[ni] & self.side.cats[j], key=lambda c: (c not in nside.declared[ni], c))
@@ -267,35 +340,35 @@ class Matcher:
         words = self._shared_words(nside.tokens[ni], self.side.tokens[j])
         if words:
             reasons.append("文字相近：" + "、".join(words))
-        d = float(comp["distance"][row, j])
-        if comp["region_in"][row, j]:
+        d = float(comp["distance"][p])
+        if comp["region_in"][p]:
             reasons.append("在服务区域内")
-        elif comp["region_below"][row, j]:
+        elif comp["region_below"][p]:
             reasons.append("服务本区域的一部分")
         if not math.isnan(d):
-            if comp["within_radius"][row, j]:
+            if comp["within_radius"][p]:
                 reasons.append(f"距离 {_fmt_km(d)}（服务半径 {_fmt_num(float(self.radius[j]))} km 内）")
             elif not math.isnan(self.radius[j]):
                 reasons.append(f"距离 {_fmt_km(d)}，超出服务半径 {_fmt_num(float(self.radius[j]))} km")
             else:
                 reasons.append(f"距离 {_fmt_km(d)}")
-        if comp["region_out"][row, j] and not comp["within_radius"][row, j]:
+        if comp["region_out"][p] and not comp["within_radius"][p]:
             reasons.append("不在服务区域内")
-        if comp["place_factor"][row, j] < 1:
+        if comp["place_factor"][p] < 1:
             reasons.append("远在服务范围外")
-        if comp["need_dated"][row, j] and (math.isfinite(self.avail_from[j]) or math.isfinite(self.avail_to[j])):
-            reasons.append("时间重叠" if comp["covered"][row, j] else "时间部分重叠")
+        if comp["both_dated"][p]:
+            reasons.append("时间重叠" if comp["covered"][p] else "时间部分重叠")
         if need.quantity is not None and not math.isnan(self.capacity[j]):
             unit = res.unit
-            if comp["capacity_factor"][row, j] < 1:
+            if comp["capacity_factor"][p] < 1:
                 reasons.append(f"容量不足：需 {_fmt_num(need.quantity)}{unit}，剩余 {_fmt_num(float(self.capacity[j]))}{unit}")
             else:
                 reasons.append(f"容量足够：剩余 {_fmt_num(float(self.capacity[j]))}{unit}")
-        components = {key: float(comp[key][row, j]) for key in ("text", "category", "place", "time", "place_factor", "capacity_factor")}
+        components = {key: float(comp[key][p]) for key in ("text", "category", "place", "time", "place_factor", "capacity_factor")}
         if not math.isnan(d):
             components["distance_km"] = round(d, 3)
         return Suggestion(
-            need_id=need.id, resource_id=res.id, rank=rank, score=float(comp["score"][row, j]), reasons=tuple(reasons), components=components
+            need_id=need.id, resource_id=res.id, rank=rank, score=float(comp["score"][p]), reasons=tuple(reasons), components=components
         )
 
     def _shared_words(self, q: Counter[str], doc: Counter[str], limit: int = 4) -> list[str]:
@@ -323,31 +396,32 @@ class Matcher:
         return seen
 
     # ------------------------------------------------------------------ public
-    def suggest_all(self, needs: Sequence[Need], *, top_k: int = 5, exclude: dict[str, Collection[str]] | None = None) -> dict[str, list[Suggestion]]:
+    def suggest_all(
+        self, needs: Sequence[Need], *, top_k: int = 5, exclude: Mapping[str, Collection[str]] | None = None
+    ) -> dict[str, list[Suggestion]]:
         """The best ``top_k`` resources for each need, best first (``exclude`` maps a need id to resource ids to leave out)."""
         needs = list(needs)
-        out: dict[str, list[Suggestion]] = {}
-        if not needs:
-            return out
         if not self.resources or top_k <= 0:
             return {n.id: [] for n in needs}
+        out: dict[str, list[Suggestion]] = {n.id: [] for n in needs}
         nside = _Side(needs)
         for lo in range(0, len(needs), CHUNK):
             hi = min(lo + CHUNK, len(needs))
-            comp = self._score_chunk(needs, nside, lo, hi)
-            scores = comp["score"]
-            for row in range(hi - lo):
+            skip: dict[int, list[int]] = {}
+            if exclude:
+                for row in range(hi - lo):
+                    cols = [self.index_of[r] for r in exclude.get(needs[lo + row].id, ()) if r in self.index_of]
+                    if cols:
+                        skip[row] = cols
+            exact, picked = self._rank_chunk(needs, nside, lo, hi, top_k, skip)
+            rank = 0
+            previous = -1
+            for p in picked:
+                row = int(exact["row"][p])
+                rank = rank + 1 if row == previous else 1
+                previous = row
                 need = needs[lo + row]
-                row_scores = scores[row]
-                skip = exclude.get(need.id) if exclude else None
-                if skip:
-                    row_scores = row_scores.copy()
-                    for rid in skip:
-                        j = self.index_of.get(rid)
-                        if j is not None:
-                            row_scores[j] = NEG
-                picks = self._top(row_scores, top_k)
-                out[need.id] = [self._suggestion(need, nside, lo + row, comp, row, j, rank) for rank, j in enumerate(picks, start=1)]
+                out[need.id].append(self._suggestion(need, nside, lo + row, exact, int(p), rank))
         return out
 
     def suggest(self, need: Need, *, top_k: int = 5, exclude: Collection[str] = ()) -> list[Suggestion]:
@@ -355,20 +429,21 @@ class Matcher:
         return self.suggest_all([need], top_k=top_k, exclude={need.id: exclude} if exclude else None).get(need.id, [])
 
     def explain(self, need: Need, resource_id: str) -> Suggestion | None:
-        """Score and reasons of one pair, even when it is excluded (then score is -1 and the first reason says why)."""
+        """Score and reasons of one pair, even when it is excluded (then score is -1 and the first reasons say why)."""
         j = self.index_of.get(resource_id)
         if j is None:
             return None
         nside = _Side([need])
-        comp = self._score_chunk([need], nside, 0, 1)
-        s = self._suggestion(need, nside, 0, comp, 0, j, 0)
+        coarse = self._coarse([need], nside, 0, 1)
+        exact = self._exact([need], 0, np.array([0]), np.array([j]), coarse)
+        s = self._suggestion(need, nside, 0, exact, 0, 0)
         why: list[str] = []
         if self.capacity[j] <= 0:
             why.append("已无剩余容量")
         if self.avail_to[j] < self.today.toordinal():
             why.append("资源已过期")
-        elif comp["no_overlap"][0, j]:
+        elif exact["no_overlap"][0]:
             why.append("时间不重叠")
-        if comp["score"][0, j] == NEG and not why:
+        if exact["score"][0] == NEG and not why:
             why.append("内容与类别都不相关")
         return Suggestion(s.need_id, s.resource_id, 0, s.score, (*why, *s.reasons), s.components) if why else s

@@ -7,7 +7,8 @@ A text becomes four kinds of tokens, each with a query weight:
 * character bigrams inside runs of Chinese characters (``b:``), weight 0.5 — they catch words jieba cut differently;
 * single Chinese characters (``c:``), weight 0.25 — 老人 and 老年人 still share 老 and 人.
 
-Resources are the documents. Their BM25 weights (k1=1.2, b=0.75) form one sparse matrix W (resources × terms); a batch
+Resources are the documents. Their BM25 weights (k1=1.2, b=0.75, smoothed idf ln((N+1)/(df+0.5)) + 1) form one
+sparse matrix W (resources × terms); a batch
 of needs becomes a sparse matrix Q (needs × terms) of query weights, and Q·Wᵀ is every need's score against every
 resource in one product.
 """
@@ -125,12 +126,13 @@ class Bm25Index:
         df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=v).astype(np.float64)
         self.n_docs = n
         self.avgdl = float(lengths.mean()) if n and lengths.sum() else 1.0
-        self.idf = np.log1p((n - df + 0.5) / (df + 0.5))
-        self.idf_unknown = math.log1p((n + 0.5) / 0.5)
+        # smoothed idf, ≥ 1: a word every resource shares still says something (BM25's own idf would make it 0)
+        self.idf = np.log((n + 1) / (df + 0.5)) + 1.0
+        self.idf_unknown = math.log((n + 1) / 0.5) + 1.0
         norm = K1 * (1 - B + B * lengths / self.avgdl)
         tf = tf.tocoo()
         data = self.idf[tf.col] * tf.data * (K1 + 1) / (tf.data + norm[tf.row])
-        self.weights_t = sp.csr_matrix((data, (tf.col, tf.row)), shape=(v, n))  # terms × docs, for Q @ Wᵀ
+        self.weights_t = sp.csr_matrix((data.astype(np.float32), (tf.col, tf.row)), shape=(v, n))  # terms × docs, for Q @ Wᵀ
 
     def queries(self, queries: Sequence[Counter[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Q (queries × terms, query weights; terms unknown to the documents left out) and each query's self score."""
@@ -152,9 +154,9 @@ class Bm25Index:
                     cols.append(j)
                     vals.append(w)
             selfs[i] = total
-        q_matrix = sp.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(len(queries), self.weights_t.shape[0]))
+        q_matrix = sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(queries), self.weights_t.shape[0]))
         return q_matrix, selfs
 
     def scores(self, q_matrix: sp.csr_matrix) -> np.ndarray:
-        """Dense (queries × docs) BM25 scores."""
-        return np.asarray((q_matrix @ self.weights_t).toarray(), dtype=np.float64)
+        """Dense (queries × docs) BM25 scores, float32."""
+        return np.asarray((q_matrix @ self.weights_t).toarray(), dtype=np.float32)
