@@ -28,6 +28,7 @@ Ranking is by score rounded to 6 decimals, then resource id, so the result is de
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
@@ -44,6 +45,7 @@ FAR_FACTOR = 0.3
 EARTH_KM = 6371.0088
 CHUNK = 512
 CANDIDATES = 64
+PARALLEL_MIN = 2000
 BUCKETS = 1024
 NEG = -1.0
 
@@ -65,13 +67,26 @@ def _fmt_num(x: float) -> str:
     return f"{x:g}"
 
 
+def _tokens_of(bodies: list[str]) -> list[Counter[str]]:
+    return [text.tokens(b) for b in bodies]
+
+
 class _Side:
     """Tokens, concepts and categories of a list of items (needs or resources), deduplicated by text."""
 
-    def __init__(self, items: Sequence[Need] | Sequence[Resource]) -> None:
-        cache: dict[str, tuple[Counter[str], set[str]]] = {}
+    def __init__(self, items: Sequence[Need] | Sequence[Resource], workers: int = 1) -> None:
+        cache: dict[str, tuple[Counter[str], set[str], frozenset[str]]] = {}
+        if workers > 1 and len(items) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+            bodies = sorted({f"{item.title} {item.description}" for item in items})
+            text.tokenizer()  # loaded once, before the fork
+            step = -(-len(bodies) // workers)
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_tokens_of, [bodies[i : i + step] for i in range(0, len(bodies), step)])
+            for body, toks in zip(bodies, (t for part in parts for t in part), strict=True):
+                cache[body] = (toks, {t[1:-1] for t in toks if t.startswith("<")}, frozenset(t for t in toks if not t.startswith(("c:", "b:"))))
         self.tokens: list[Counter[str]] = []
         self.concepts: list[set[str]] = []
+        self.words: list[frozenset[str]] = []  # words and concepts, no characters or bigrams (for the reasons)
         self.declared: list[frozenset[str]] = []
         self.cats: list[frozenset[str]] = []
         for item in items:
@@ -79,10 +94,11 @@ class _Side:
             hit = cache.get(body)
             if hit is None:
                 toks = text.tokens(body)
-                hit = (toks, {t[1:-1] for t in toks if t.startswith("<")})
+                hit = (toks, {t[1:-1] for t in toks if t.startswith("<")}, frozenset(t for t in toks if not t.startswith(("c:", "b:"))))
                 cache[body] = hit
             self.tokens.append(hit[0])
             self.concepts.append(hit[1])
+            self.words.append(hit[2])
             decl, cats = _categories(item.category, hit[1])
             self.declared.append(decl)
             self.cats.append(cats)
@@ -91,17 +107,20 @@ class _Side:
 class Matcher:
     """Ranks ``resources`` for needs. Build it once per set of resources; it is read-only afterwards."""
 
-    def __init__(self, resources: Sequence[Resource], *, today: date | None = None) -> None:
+    def __init__(self, resources: Sequence[Resource], *, today: date | None = None, workers: int = 1) -> None:
+        """``workers`` > 1 reads the texts of a large list (≥ 2,000 resources) in that many forked processes."""
         self.resources = list(resources)
         self.today = today or date.today()
         ids = [r.id for r in self.resources]
+        if len(ids) >= 1 << 24:
+            raise ValueError("at most 16,777,215 resources")
         if len(set(ids)) != len(ids):
             raise ValueError("resource ids must be unique")
         self.index_of = {rid: i for i, rid in enumerate(ids)}
         order = sorted(range(len(ids)), key=lambda i: ids[i])
         self.id_rank = np.empty(len(ids), dtype=np.int64)
         self.id_rank[order] = np.arange(len(ids))
-        self.side = _Side(self.resources)
+        self.side = _Side(self.resources, workers)
         self.bm25 = text.Bm25Index(self.side.tokens)
         r = self.resources
         nan = math.nan
@@ -111,6 +130,11 @@ class Matcher:
         self.capacity = np.array([x.capacity if x.capacity is not None else nan for x in r], dtype=np.float64)
         self.avail_from = np.array([_ord(x.available_from, -math.inf) for x in r], dtype=np.float64)
         self.avail_to = np.array([_ord(x.available_to, math.inf) for x in r], dtype=np.float64)
+        self.avail_from32 = self.avail_from.astype(np.float32)
+        self.res_dated = np.isfinite(self.avail_from) | np.isfinite(self.avail_to)
+        self.res_located = ~np.isnan(self.lat) & ~np.isnan(self.lng)
+        self.lat32, self.lng32, self.radius32 = self.lat.astype(np.float32), self.lng.astype(np.float32), self.radius.astype(np.float32)
+        self.avail_to32 = self.avail_to.astype(np.float32)
         self.has_codes = np.array([bool(x.service_region_codes) for x in r], dtype=bool)
         self.code_exact: dict[str, list[int]] = {}
         self.code_below: dict[str, list[int]] = {}
@@ -167,8 +191,9 @@ class Matcher:
     def _coarse(self, needs: Sequence[Need], side: _Side, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Dense (needs[lo:hi] × resources) text score, category score, shared-category flags and the ranking key.
 
-        The key is ``W_TEXT·text + W_CATEGORY·category`` (−1 where excluded whatever the rest): a pair's full score is at
-        most ``key + W_PLACE + W_TIME``, which lets :meth:`suggest_all` compute the rest only for the best keys.
+        The key is an upper bound of the pair's score (−1 where surely excluded): the exact text and category part plus
+        the most place and time can add (:meth:`_place_time_bound`), which lets :meth:`suggest_all` compute the exact
+        score only for the best keys.
         """
         q, selfs = self.bm25.queries(side.tokens[lo:hi])
         text_s = self.bm25.scores(q)
@@ -186,8 +211,75 @@ class Matcher:
         bad = text_s < MIN_TEXT
         bad &= ~shared_any
         bad |= self.dead[None, :]
+        # periods that do not overlap are excluded here already, so that they take no candidate's place
+        chunk = needs[lo:hi]
+        dated = [i for i, x in enumerate(chunk) if x.wanted_from is not None or x.wanted_to is not None]
+        if dated:
+            wf = np.array([_ord(chunk[i].wanted_from, -math.inf) for i in dated], dtype=np.float32)
+            wt = np.array([_ord(chunk[i].wanted_to, math.inf) for i in dated], dtype=np.float32)
+            apart = wf[:, None] > self.avail_to32[None, :]
+            apart |= self.avail_from32[None, :] > wt[:, None]
+            bad[dated] |= apart
+        bound, located, factor = self._place_time_bound(chunk, dated)
+        key += bound
+        if factor is not None:
+            key[located] *= factor
         key[bad] = NEG
         return text_s, category, shared_any, shared_decl, key
+
+    def _place_time_bound(self, chunk: Sequence[Need], dated: list[int]) -> tuple[np.ndarray, list[int], np.ndarray | None]:
+        """The most that place and time can add to a pair's score (needs × resources, float32), computed cheaply, and
+        the far factor that surely applies (rows = the located needs).
+
+        Without this bound every located pair could add ``W_PLACE + W_TIME``; with it, a unit far outside its radius
+        (a flat-earth distance, shrunk by 2 % and 50 m so that it never exceeds the true one) ranks low already, and
+        the exact score of :meth:`_exact` is needed for few pairs.
+        """
+        n, m = len(chunk), len(self.resources)
+        time_ub = np.full(n, W_TIME * 0.5, dtype=np.float32)
+        if dated:
+            time_ub[dated] = W_TIME
+        bound = np.where(self.res_dated[None, :], time_ub[:, None], np.float32(W_TIME * 0.5)).astype(np.float32)
+        place = np.full((n, m), np.float32(W_PLACE * 0.5), dtype=np.float32)
+        located = [i for i, x in enumerate(chunk) if x.lat is not None and x.lng is not None]
+        if located and self.res_located.any():
+            cols = np.flatnonzero(self.res_located)
+            lat = np.radians(np.array([chunk[i].lat for i in located], dtype=np.float64)).astype(np.float32)  # type: ignore[misc]
+            lng = np.radians(np.array([chunk[i].lng for i in located], dtype=np.float64)).astype(np.float32)  # type: ignore[misc]
+            dy = lat[:, None] - self.lat32[None, cols]
+            dx = lng[:, None] - self.lng32[None, cols]
+            dx *= np.cos(lat)[:, None]
+            dy *= dy
+            dx *= dx
+            dy += dx
+            d = np.sqrt(dy, out=dy)
+            d *= np.float32(EARTH_KM * 0.98)
+            d -= np.float32(0.05)
+            np.maximum(d, 0, out=d)
+            r = self.radius32[cols][None, :]
+            has_r = ~np.isnan(r)
+            with np.errstate(invalid="ignore"):
+                # outside the radius the place score is at most 0.4 (its decay is left to the exact score)
+                p = np.where(has_r, np.where(d <= r, np.float32(1.0), np.float32(0.4)), np.float32(1.0) / (np.float32(1.0) + d / np.float32(3.0)))
+                far = has_r & (d > 2 * r + 5.0)
+            p *= np.float32(W_PLACE)
+            sub = place[located]
+            sub[:, cols] = p
+            place[located] = sub
+            factor = np.ones((len(located), m), dtype=np.float32)
+            factor[:, cols] = np.where(far, np.float32(FAR_FACTOR), np.float32(1.0))
+        else:
+            factor = None
+        coded = [i for i, x in enumerate(chunk) if x.region_code.strip()]
+        if coded and self.has_codes.any():
+            place[np.ix_(np.array(coded), np.flatnonzero(self.has_codes))] = W_PLACE
+            if factor is not None:
+                lookup = {i: k for k, i in enumerate(located)}
+                rows = [lookup[i] for i in coded if i in lookup]
+                if rows:
+                    factor[np.ix_(np.array(rows), np.flatnonzero(self.has_codes))] = 1.0
+        bound += place
+        return bound, located, factor  # the caller multiplies the located rows by the far factor
 
     def _exact(self, needs: Sequence[Need], lo: int, rows: np.ndarray, cols: np.ndarray, coarse: tuple[np.ndarray, ...]) -> dict[str, np.ndarray]:
         """Every component for the pairs (needs[lo + rows[p]], resources[cols[p]]), as flat arrays."""
@@ -277,11 +369,14 @@ class Matcher:
     def _best(self, exact: dict[str, np.ndarray], k: int) -> np.ndarray:
         """Positions in ``exact`` of each row's best k valid pairs, grouped by row, best first (ties by resource id)."""
         ok = np.flatnonzero(exact["score"] > NEG)
-        rows, score, cols = exact["row"][ok], exact["score"][ok], exact["col"][ok]
-        order = np.lexsort((self.id_rank[cols], -score, rows))
-        ok, rows = ok[order], rows[order]
-        if len(rows) == 0:
+        if len(ok) == 0:
             return ok
+        rows = exact["row"][ok].astype(np.int64)
+        # one integer per pair orders by row, then score (6 decimals) descending, then resource id
+        worse = 1_000_000 - np.rint(exact["score"][ok] * 1_000_000).astype(np.int64)
+        composite = (rows << 45) | (worse << 24) | self.id_rank[exact["col"][ok]]
+        order = np.argsort(composite, kind="stable")
+        ok, rows = ok[order], rows[order]
         first = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
         pos_in_row = np.arange(len(rows)) - np.repeat(first, np.diff(np.r_[first, len(rows)]))
         return ok[pos_in_row < k]
@@ -296,7 +391,7 @@ class Matcher:
             key[row, cols] = NEG
         n = key.shape[0]
         # keys in BUCKETS buckets (0 = excluded), counted per row: the threshold bucket that keeps about `width` pairs
-        scale = np.float32((BUCKETS - 2) / (W_TEXT + W_CATEGORY))
+        scale = np.float32((BUCKETS - 2) / 1.0)
         qkey = (key * scale).astype(np.int32)
         qkey += 1
         np.clip(qkey, 0, BUCKETS - 1, out=qkey)  # NEG → 0
@@ -312,9 +407,9 @@ class Matcher:
             sel, cand = np.nonzero(qkey[todo] >= thr[:, None])
             rows = todo[sel]
             exact = self._exact(needs, lo, rows, cand, coarse)
-            # best possible score of any pair left out: its key (below the threshold bucket) plus the most place and time can add
+            # best possible score of any pair left out: its key, below the threshold bucket
             left = above[todo, 1] > above[todo, thr]
-            bound = np.where(left, (thr - 1) / scale + W_PLACE + W_TIME, NEG)
+            bound = np.where(left, (thr - 1) / scale, NEG)
             picked = self._best(exact, k)
             prow = exact["row"][picked]
             counts_k = np.bincount(prow, minlength=n)[todo]
@@ -337,7 +432,7 @@ class Matcher:
         shared = sorted(nside.cats[ni] & self.side.cats[j], key=lambda c: (c not in nside.declared[ni], c))
         if shared:
             reasons.append("同类：" + "、".join(shared[:3]))
-        words = self._shared_words(nside.tokens[ni], self.side.tokens[j])
+        words = self._shared_words(nside, ni, j)
         if words:
             reasons.append("文字相近：" + "、".join(words))
         d = float(comp["distance"][p])
@@ -371,16 +466,14 @@ class Matcher:
             need_id=need.id, resource_id=res.id, rank=rank, score=float(comp["score"][p]), reasons=tuple(reasons), components=components
         )
 
-    def _shared_words(self, q: Counter[str], doc: Counter[str], limit: int = 4) -> list[str]:
+    def _shared_words(self, nside: _Side, ni: int, j: int, limit: int = 4) -> list[str]:
         """Shared concepts and words (not single characters or bigrams), the rarest first."""
         out: list[tuple[float, str]] = []
-        for term in q:
-            if term.startswith(("c:", "b:")) or term not in doc:
-                continue
-            j = self.bm25.vocab.get(term)
-            idf = float(self.bm25.idf[j]) if j is not None else 0.0
-            label = term[1:-1] if term.startswith("<") else term
-            out.append((-(idf + (0.5 if term.startswith("<") else 0.0)), label))
+        for term in nside.words[ni] & self.side.words[j]:
+            k = self.bm25.vocab.get(term)
+            idf = float(self.bm25.idf[k]) if k is not None else 0.0
+            concept = term.startswith("<")
+            out.append((-(idf + (0.5 if concept else 0.0)), term[1:-1] if concept else term))
         seen: list[str] = []
         for _, label in sorted(out):
             if label not in seen and not any(label in s or s in label for s in seen):
@@ -388,7 +481,8 @@ class Matcher:
             if len(seen) == limit:
                 break
         if not seen:  # fall back on shared two-character runs
-            for term in q:
+            doc = self.side.tokens[j]
+            for term in nside.tokens[ni]:
                 if term.startswith("b:") and term in doc and term[2:] not in seen:
                     seen.append(term[2:])
                 if len(seen) == limit:
@@ -397,12 +491,17 @@ class Matcher:
 
     # ------------------------------------------------------------------ public
     def suggest_all(
-        self, needs: Sequence[Need], *, top_k: int = 5, exclude: Mapping[str, Collection[str]] | None = None
+        self, needs: Sequence[Need], *, top_k: int = 5, exclude: Mapping[str, Collection[str]] | None = None, workers: int = 1
     ) -> dict[str, list[Suggestion]]:
-        """The best ``top_k`` resources for each need, best first (``exclude`` maps a need id to resource ids to leave out)."""
+        """The best ``top_k`` resources for each need, best first (``exclude`` maps a need id to resource ids to leave out).
+
+        ``workers`` > 1 splits a large batch (≥ 2,000 needs) over that many forked processes; the result is the same.
+        """
         needs = list(needs)
         if not self.resources or top_k <= 0:
             return {n.id: [] for n in needs}
+        if workers > 1 and len(needs) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+            return self._suggest_forked(needs, top_k, exclude, workers)
         out: dict[str, list[Suggestion]] = {n.id: [] for n in needs}
         nside = _Side(needs)
         for lo in range(0, len(needs), CHUNK):
@@ -422,6 +521,22 @@ class Matcher:
                 previous = row
                 need = needs[lo + row]
                 out[need.id].append(self._suggestion(need, nside, lo + row, exact, int(p), rank))
+        return out
+
+    def _suggest_forked(
+        self, needs: list[Need], top_k: int, exclude: Mapping[str, Collection[str]] | None, workers: int
+    ) -> dict[str, list[Suggestion]]:
+        global _FORKED
+        step = -(-len(needs) // workers)
+        _FORKED = (self, needs, top_k, exclude)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_forked_part, [(lo, min(lo + step, len(needs))) for lo in range(0, len(needs), step)])
+        finally:
+            _FORKED = None
+        out: dict[str, list[Suggestion]] = {}
+        for part in parts:
+            out.update(part)
         return out
 
     def suggest(self, need: Need, *, top_k: int = 5, exclude: Collection[str] = ()) -> list[Suggestion]:
@@ -447,3 +562,13 @@ class Matcher:
         if exact["score"][0] == NEG and not why:
             why.append("内容与类别都不相关")
         return Suggestion(s.need_id, s.resource_id, 0, s.score, (*why, *s.reasons), s.components) if why else s
+
+
+# what a forked worker of Matcher.suggest_all works on (inherited from the parent, never pickled)
+_FORKED: tuple[Matcher, list[Need], int, Mapping[str, Collection[str]] | None] | None = None
+
+
+def _forked_part(bounds: tuple[int, int]) -> dict[str, list[Suggestion]]:
+    assert _FORKED is not None
+    matcher, needs, top_k, exclude = _FORKED
+    return matcher.suggest_all(needs[bounds[0] : bounds[1]], top_k=top_k, exclude=exclude)

@@ -437,3 +437,18 @@ def test_properties(resources: list[Resource], needs: list[Need], k: int, data: 
     caps = {r.id: (r.capacity if r.capacity is not None else 1.0) for r in resources}
     assert all(load[r] <= caps[r] + 1e-9 for r in load)
     assert len({n for n, _, _ in pairs}) == len(pairs)  # one resource per need by default
+
+
+def test_forked_workers_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gongjian.cobuild.matching import engine
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN", 10)
+    resources = [
+        Resource(f"r{i:02d}", t, lat=HERE[0] + i * 0.01, lng=HERE[1], radius_km=3)
+        for i, t in enumerate(["老年人助餐", "课后托管", "法律咨询", "会议室"] * 5)
+    ]
+    needs = [Need(f"n{i:02d}", t, lat=HERE[0], lng=HERE[1]) for i, t in enumerate(["老人吃饭", "孩子放学", "打官司", "开会"] * 6)]
+    serial = Matcher(resources, today=TODAY).suggest_all(needs, top_k=3)
+    forked = Matcher(resources, today=TODAY, workers=2).suggest_all(needs, top_k=3, workers=2)
+    assert forked == serial and list(forked) == list(serial)
+    assert ids(serial["n00"])[0] == "r00"

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--top", type=int, default=5, help="suggestions per need (at most), default 5")
         parser.add_argument("--output", required=True, help="output CSV (written only when everything succeeded); '-' for standard output")
         parser.add_argument("--assign", action="store_true", help="global mode: each resource given within its capacity (min-cost flow)")
+        parser.add_argument("--workers", type=int, default=0, help="processes for a large batch (default: the number of CPU cores, at most 4)")
         parser.add_argument("--today", default="", help="date that decides which resources have expired (default: today)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -46,8 +47,9 @@ class Command(BaseCommand):
             raise CommandError(f"--today：{exc.detail}", returncode=2) from exc
         needs = self._read(read_needs_csv, options["needs"])
         resources = self._read(read_resources_csv, options["resources"])
-        matcher = Matcher(resources, today=today)
-        suggestions = matcher.suggest_all(needs, top_k=top)
+        workers = max(options["workers"] or min(os.cpu_count() or 1, 4), 1)
+        matcher = Matcher(resources, today=today, workers=workers)
+        suggestions = matcher.suggest_all(needs, top_k=top, workers=workers)
         if options["assign"]:
             suggestions = self._assigned(needs, resources, suggestions)
         self._write(options["output"], suggestions)
