@@ -452,3 +452,44 @@ def test_forked_workers_give_the_same_result(monkeypatch: pytest.MonkeyPatch) ->
     forked = Matcher(resources, today=TODAY, workers=2).suggest_all(needs, top_k=3, workers=2)
     assert forked == serial and list(forked) == list(serial)
     assert ids(serial["n00"])[0] == "r00"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(resources=resource_list(), needs=need_list(), k=st.integers(1, 4))
+def test_candidate_pruning_is_exact(monkeypatch: pytest.MonkeyPatch, resources: list[Resource], needs: list[Need], k: int) -> None:
+    """With very few candidates per round, the ranking equals scoring every pair (``explain``) and sorting by score, then id."""
+    from gongjian.cobuild.matching import engine
+
+    monkeypatch.setattr(engine, "CANDIDATES", 1)
+    # copies of every resource at 0, 3, 6 and 9 km north with various radii, and copies of every need at HERE,
+    # so that place decides between otherwise equal texts
+    copies = [
+        Resource(
+            f"x{j}{i}", r.title, category=r.category, lat=HERE[0] + 0.027 * j, lng=HERE[1], radius_km=(1.0, 5.0, None, 2.0)[j], capacity=r.capacity
+        )
+        for j in range(4)
+        for i, r in enumerate(resources)
+    ]
+    resources = resources + copies
+    needs = [*needs, *(Need(f"m{i}", n.title, category=n.category, lat=HERE[0], lng=HERE[1]) for i, n in enumerate(needs))]
+    matcher = Matcher(resources, today=TODAY)
+    result = matcher.suggest_all(needs, top_k=k)
+    for need in needs:
+        every = [matcher.explain(need, r.id) for r in resources]
+        brute = sorted((s for s in every if s is not None and s.score >= 0), key=lambda s: (-s.score, s.resource_id))[:k]
+        assert [(s.resource_id, s.score) for s in result[need.id]] == [(s.resource_id, s.score) for s in brute]
+
+
+def test_pruning_keeps_a_better_pair_just_outside_the_radius(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gongjian.cobuild.matching import engine
+
+    monkeypatch.setattr(engine, "CANDIDATES", 1)
+    outside = Resource("b", "老年人助餐服务", lat=HERE[0] + 0.03, lng=HERE[1], radius_km=2)  # 3.3 km, radius 2: outside, not far
+    inside = [Resource(f"a{i}", "老年人助餐", lat=HERE[0] + 0.001, lng=HERE[1], radius_km=1) for i in range(3)]
+    filler = [Resource(f"z{i}", "助餐", lat=HERE[0] + 0.001, lng=HERE[1], radius_km=1) for i in range(10)]
+    matcher = Matcher([outside, *inside, *filler], today=TODAY)
+    need = Need("n", "老人助餐服务", lat=HERE[0], lng=HERE[1])
+    best = matcher.suggest(need, top_k=1)
+    assert ids(best) == ["b"]
+    assert best[0].score == max(s.score for r in [outside, *inside, *filler] if (s := matcher.explain(need, r.id)) is not None)
+    assert "距离 3.3 km，超出服务半径 2 km" in best[0].reasons
