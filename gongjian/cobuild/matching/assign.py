@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from .model import Need, Resource, Suggestion
 
@@ -76,6 +75,8 @@ def assign(
     ).tocsr()
     b_ub = np.concatenate([demands, caps])
     upper = np.minimum(demands[ni], caps[ri])
+    from scipy.optimize import linprog  # imported here: it costs ~0.4 s, and only the global mode needs it
+
     result = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=np.column_stack([np.zeros(m), upper]), method="highs")
     if result.status != 0:  # pragma: no cover - the problem is always feasible (x = 0) and bounded
         raise RuntimeError(f"assignment failed: {result.message}")

@@ -94,14 +94,14 @@ def tokens(text: str) -> Counter[str]:
     return out
 
 
+_PREFIX_WEIGHT = {"c:": WEIGHT_CHAR, "b:": WEIGHT_BIGRAM}
+
+
 def query_weight(term: str) -> float:
-    if term.startswith("c:"):
-        return WEIGHT_CHAR
-    if term.startswith("b:"):
-        return WEIGHT_BIGRAM
-    if term.startswith("<"):
-        return WEIGHT_CONCEPT
-    return WEIGHT_WORD
+    w = _PREFIX_WEIGHT.get(term[:2])
+    if w is not None:
+        return w
+    return WEIGHT_CONCEPT if term[:1] == "<" else WEIGHT_WORD
 
 
 class Bm25Index:
@@ -109,52 +109,38 @@ class Bm25Index:
 
     def __init__(self, docs: Sequence[Counter[str]]) -> None:
         self.vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        lengths = np.zeros(len(docs), dtype=np.float64)
-        for i, doc in enumerate(docs):
-            for term, count in doc.items():
-                j = self.vocab.setdefault(term, len(self.vocab))
-                rows.append(i)
-                cols.append(j)
-                vals.append(count)
-            lengths[i] = sum(doc.values())
+        setdefault = self.vocab.setdefault
         n = len(docs)
+        cols = np.fromiter((setdefault(t, len(self.vocab)) for d in docs for t in d), dtype=np.int64)
+        vals = np.fromiter((c for d in docs for c in d.values()), dtype=np.float64, count=len(cols))
+        rows = np.repeat(np.arange(n), [len(d) for d in docs])
         v = max(len(self.vocab), 1)
-        tf = sp.csr_matrix((np.asarray(vals, dtype=np.float64), (rows, cols)), shape=(n, v))
-        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=v).astype(np.float64)
+        lengths = np.bincount(rows, weights=vals, minlength=n)
+        df = np.bincount(cols, minlength=v).astype(np.float64)
         self.n_docs = n
         self.avgdl = float(lengths.mean()) if n and lengths.sum() else 1.0
         # smoothed idf, ≥ 1: a word every resource shares still says something (BM25's own idf would make it 0)
         self.idf = np.log((n + 1) / (df + 0.5)) + 1.0
         self.idf_unknown = math.log((n + 1) / 0.5) + 1.0
         norm = K1 * (1 - B + B * lengths / self.avgdl)
-        tf = tf.tocoo()
-        data = self.idf[tf.col] * tf.data * (K1 + 1) / (tf.data + norm[tf.row])
-        self.weights_t = sp.csr_matrix((data.astype(np.float32), (tf.col, tf.row)), shape=(v, n))  # terms × docs, for Q @ Wᵀ
+        data = self.idf[cols] * vals * (K1 + 1) / (vals + norm[rows])
+        self.weights_t = sp.csr_matrix((data.astype(np.float32), (cols, rows)), shape=(v, n))  # terms × docs, for Q @ Wᵀ
 
     def queries(self, queries: Sequence[Counter[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Q (queries × terms, query weights; terms unknown to the documents left out) and each query's self score."""
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        selfs = np.zeros(len(queries), dtype=np.float64)
-        for i, q in enumerate(queries):
-            dl = sum(q.values())
-            norm = K1 * (1 - B + B * dl / self.avgdl)
-            total = 0.0
-            for term, count in q.items():
-                w = query_weight(term)
-                j = self.vocab.get(term)
-                idf = self.idf[j] if j is not None else self.idf_unknown
-                total += w * idf * count * (K1 + 1) / (count + norm)
-                if j is not None:
-                    rows.append(i)
-                    cols.append(j)
-                    vals.append(w)
-            selfs[i] = total
-        q_matrix = sp.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(queries), self.weights_t.shape[0]))
+        n = len(queries)
+        get = self.vocab.get
+        terms = [t for q in queries for t in q]
+        cols = np.fromiter((get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
+        weights = np.fromiter((query_weight(t) for t in terms), dtype=np.float64, count=len(terms))
+        counts = np.fromiter((c for q in queries for c in q.values()), dtype=np.float64, count=len(terms))
+        rows = np.repeat(np.arange(n), [len(q) for q in queries])
+        dl = np.bincount(rows, weights=counts, minlength=n)
+        norm = K1 * (1 - B + B * dl / self.avgdl)
+        known = cols >= 0
+        idf = np.where(known, self.idf[np.where(known, cols, 0)] if len(self.idf) else 0.0, self.idf_unknown)
+        selfs = np.bincount(rows, weights=weights * idf * counts * (K1 + 1) / (counts + norm[rows]), minlength=n)
+        q_matrix = sp.csr_matrix((weights[known].astype(np.float32), (rows[known], cols[known])), shape=(n, self.weights_t.shape[0]))
         return q_matrix, selfs
 
     def scores(self, q_matrix: sp.csr_matrix) -> np.ndarray:
