@@ -85,6 +85,17 @@ def _read_text(source: str | Path | IO[Any]) -> str:
     return raw.removeprefix("\ufeff")
 
 
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return "CSV 格式错误：引号没有闭合（文件在引号内结束）"
+    if "expected after" in text:
+        return "CSV 格式错误：引号闭合后应紧跟分隔符"
+    if "field larger than field limit" in text:
+        return "CSV 格式错误：单元格内容过长"
+    return f"CSV 格式错误：{text}"
+
+
 def _rows(source: str | Path | IO[Any], columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     content = _read_text(source)
     first = content.split("\n", 1)[0]
@@ -94,13 +105,13 @@ def _rows(source: str | Path | IO[Any], columns: tuple[str, ...]) -> Iterator[tu
             delimiter = "\t"
         elif ";" in first:
             delimiter = ";"
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise MatchingInputError("文件是空的，第一行应为列名") from None
     except csv.Error as exc:
-        raise MatchingInputError(f"CSV 格式错误：{exc}", row=1) from exc
+        raise MatchingInputError(_csv_problem(exc), row=1) from exc
     names = [unicodedata.normalize("NFKC", h).strip().lower() for h in header]
     for required in ("id", "title"):
         if required not in names:
@@ -118,7 +129,7 @@ def _rows(source: str | Path | IO[Any], columns: tuple[str, ...]) -> Iterator[tu
         except StopIteration:
             return
         except csv.Error as exc:
-            raise MatchingInputError(f"CSV 格式错误：{exc}", row=row_no + 1) from exc
+            raise MatchingInputError(_csv_problem(exc), row=row_no + 1) from exc
         row_no += 1
         if not any(c.strip() for c in cells):
             continue

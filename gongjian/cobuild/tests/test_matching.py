@@ -264,6 +264,8 @@ def test_csv_reads_bom_gb18030_blank_columns_and_writes_output(tmp_path: Path) -
         ("id,title,quantity\nn1,a,-3\n", 2, "quantity", "不能小于 0"),
         ("id,title,lat,lng\nn1,a,abc,1\n", 2, "lat", "不是数字"),
         ("", None, None, "文件是空的"),
+        ('id,title,lat,lng\nn1,"unterminated\n', 2, None, "引号没有闭合"),
+        ('id,title\nn1,"ab"cd\n', 2, None, "引号闭合后应紧跟分隔符"),
     ],
 )
 def test_csv_errors_name_row_and_column(content: str, row: int | None, column: str | None, fragment: str) -> None:
