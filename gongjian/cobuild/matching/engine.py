@@ -459,7 +459,7 @@ class Matcher:
                 reasons.append(f"容量不足：需 {_fmt_num(need.quantity)}{unit}，剩余 {_fmt_num(float(self.capacity[j]))}{unit}")
             else:
                 reasons.append(f"容量足够：剩余 {_fmt_num(float(self.capacity[j]))}{unit}")
-        components = {key: float(comp[key][p]) for key in ("text", "category", "place", "time", "place_factor", "capacity_factor")}
+        components = {key: round(float(comp[key][p]), 6) for key in ("text", "category", "place", "time", "place_factor", "capacity_factor")}
         if not math.isnan(d):
             components["distance_km"] = round(d, 3)
         return Suggestion(
