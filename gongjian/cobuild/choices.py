@@ -92,3 +92,26 @@ DEFAULT_CATEGORIES = (
     "助老", "助残", "青少年", "医疗健康", "法律服务", "就业创业", "文体活动", "环境卫生",
     "设施改造", "场地", "资金", "物资", "技术支持", "安全", "心理关爱", "其他",
 )
+
+
+class ProjectStatus(models.TextChoices):
+    PROPOSED = "proposed", pgettext_lazy("project status", "Proposed")
+    AGREED = "agreed", pgettext_lazy("project status", "Agreed")
+    IN_PROGRESS = "in_progress", pgettext_lazy("project status", "In progress")
+    DONE = "done", pgettext_lazy("project status", "Done")
+    RATED = "rated", pgettext_lazy("project status", "Rated")
+    CANCELLED = "cancelled", pgettext_lazy("project status", "Cancelled")
+
+
+PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProjectStatus.PROPOSED: frozenset({ProjectStatus.AGREED, ProjectStatus.CANCELLED}),
+    ProjectStatus.AGREED: frozenset({ProjectStatus.IN_PROGRESS, ProjectStatus.CANCELLED}),
+    ProjectStatus.IN_PROGRESS: frozenset({ProjectStatus.DONE, ProjectStatus.CANCELLED}),
+    ProjectStatus.DONE: frozenset({ProjectStatus.RATED}),
+    ProjectStatus.RATED: frozenset(),
+    ProjectStatus.CANCELLED: frozenset(),
+}
+# Needs a new project may take up (they move to “in a project”); a cancelled project returns its
+# needs from “in a project” to “published” (only the project services do that, not the need actions).
+PROJECT_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.MATCHED)
+PROJECT_RATING_MIN, PROJECT_RATING_MAX = 1, 5

@@ -16,7 +16,7 @@ from gongjian.core.scope import ScopeFields
 from gongjian.orgs.models import ResidentUnit
 from gongjian.regions.models import PATH_INDEX_OPCLASS, Region
 
-from .choices import CapacityUnit, CategoryUse, NeedSource, NeedStatus, ResourceKind, ResourceStatus, Urgency
+from .choices import CapacityUnit, CategoryUse, NeedSource, NeedStatus, ProjectStatus, ResourceKind, ResourceStatus, Urgency
 
 
 class Category(BaseModel):
@@ -131,3 +131,74 @@ class Resource(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Project(BaseModel):
+    """共建项目: a community and a responsible resident unit take up needs with committed resources."""
+
+    title = models.CharField(_("title"), max_length=120)
+    community = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="cobuild_projects", verbose_name=_("community"))
+    region_path = models.CharField(_("region path"), max_length=255)
+    unit = models.ForeignKey(ResidentUnit, on_delete=models.PROTECT, related_name="cobuild_projects", verbose_name=_("responsible unit"))
+    plan = models.TextField(_("plan"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.PROPOSED)
+    outcome = models.TextField(_("outcome"), blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_remark = models.CharField(_("rating remark"), max_length=500, blank=True)
+    cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="cobuild_projects", verbose_name=_("proposed by")
+    )
+    agreed_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    needs = models.ManyToManyField(Need, through="ProjectNeed", related_name="projects", verbose_name=_("needs"))
+    resources = models.ManyToManyField(Resource, through="ProjectResource", related_name="projects", verbose_name=_("resources"))
+
+    scope_fields = ScopeFields(region=("region_path",), unit=("unit_id",))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("co-building project")
+        verbose_name_plural = _("co-building projects")
+        indexes = [
+            models.Index(fields=["region_path"], name="cobuild_proj_path_like", opclasses=PATH_INDEX_OPCLASS),
+            models.Index(fields=["status", "region_path"], name="cobuild_proj_status_path"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="cobuild_proj_rating_range",
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProjectNeed(BaseModel):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="project_needs", verbose_name=_("project"))
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="project_links", verbose_name=_("need"))
+
+    class Meta:
+        verbose_name = _("project need")
+        verbose_name_plural = _("project needs")
+        constraints = [models.UniqueConstraint(fields=["project", "need"], name="cobuild_projneed_unique")]
+
+
+class ProjectResource(BaseModel):
+    """A resource committed to a project: ``amount`` was taken from the resource's remaining capacity."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="project_resources", verbose_name=_("project"))
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="project_links", verbose_name=_("resource"))
+    amount = models.DecimalField(_("amount committed"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("committed resource")
+        verbose_name_plural = _("committed resources")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "resource"], name="cobuild_projres_unique"),
+            models.CheckConstraint(name="cobuild_projres_amount_pos", condition=models.Q(amount__gt=0)),
+        ]

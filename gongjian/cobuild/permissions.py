@@ -54,3 +54,22 @@ RULES: dict[str, dict[Role, Reach]] = {
 }
 
 register(RULES)  # type: ignore[arg-type]
+
+# --- co-building projects ---------------------------------------------------------------------
+# A project belongs to a community (``region_path``) and names a responsible resident unit
+# (``unit_id``). Administrators of the community or above propose, cancel and rate it (the rating
+# is the community's); the liaison of the responsible unit sees it, agrees to it, starts it and
+# reports the outcome. Administrators may also agree/start/complete on the unit's behalf.
+PROJECT_VIEW = "cobuild.project_view"
+PROJECT_MANAGE = "cobuild.project_manage"  # propose, cancel
+PROJECT_RUN = "cobuild.project_run"  # agree, start, complete
+PROJECT_RATE = "cobuild.project_rate"
+
+PROJECT_RULES: dict[str, dict[Role, Reach]] = {
+    PROJECT_VIEW: {**ADMINS, Role.UNIT_LIAISON: S},
+    PROJECT_MANAGE: dict(ADMINS),
+    PROJECT_RUN: {**ADMINS, Role.UNIT_LIAISON: S},
+    PROJECT_RATE: dict(ADMINS),
+}
+
+register(PROJECT_RULES)  # type: ignore[arg-type]

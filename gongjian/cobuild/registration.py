@@ -18,8 +18,8 @@ from gongjian.core.permissions import can
 from gongjian.core.registry import ExportDef, Figure, Module, NavEntry, Period
 
 from . import permissions as perms
-from .choices import NEED_PUBLISHED_STATUSES, CapacityUnit, NeedSource, NeedStatus, ResourceKind, ResourceStatus
-from .models import Need, Resource
+from .choices import NEED_PUBLISHED_STATUSES, CapacityUnit, NeedSource, NeedStatus, ProjectStatus, ResourceKind, ResourceStatus
+from .models import Need, Project, Resource
 
 
 def _path(region: Any) -> str:
@@ -53,6 +53,14 @@ def venues_offered_records(region: Any, period: Period | None = None) -> QuerySe
     return resources_offered_records(region, period).filter(kind=ResourceKind.VENUE, capacity_unit=CapacityUnit.SQUARE_METRES)
 
 
+def problems_solved_records(region: Any, period: Period | None = None) -> QuerySet[Project]:
+    """Co-building projects of communities in the region that the community has rated (in a period: rated in it)."""
+    qs = Project.objects.filter(status=ProjectStatus.RATED, region_path__startswith=_path(region))
+    if period:
+        qs = qs.filter(rated_at__date__gte=period.start, rated_at__date__lte=period.end)
+    return qs
+
+
 def _count(records: Any) -> Any:
     return lambda region, period: records(region, period).count()
 
@@ -75,6 +83,9 @@ FIGURES = [
     Figure(key="cobuild.venue_area_offered", name=_("Venue area offered"),
            description=_("Floor area of venues on offer by resident units located in the region."),
            unit=_("m²"), module="cobuild", compute=venue_area, records=venues_offered_records),
+    Figure(key="cobuild.problems_solved", name=_("Problems solved"),
+           description=_("Co-building projects completed and rated by their community (in a period: rated in it)."),
+           unit=_("projects"), module="cobuild", compute=_count(problems_solved_records), records=problems_solved_records),
 ]
 
 

@@ -17,8 +17,8 @@ from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
 from . import permissions as perms
-from .choices import CategoryUse, NeedStatus, ResourceKind, ResourceStatus, Urgency
-from .models import Category, Need, Resource
+from .choices import CategoryUse, NeedStatus, ProjectStatus, ResourceKind, ResourceStatus, Urgency
+from .models import Category, Need, Project, Resource
 
 
 def _int(value: Any) -> int | None:
@@ -188,3 +188,25 @@ def unit_choices(*, actor: Any, action: str = perms.RESOURCE_MANAGE) -> QuerySet
 
 def service_region_choices() -> QuerySet[Region]:
     return Region.objects.filter(is_active=True).exclude(level=Level.GRID).order_by("path")
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+def project_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.PROJECT_VIEW) -> QuerySet[Project]:
+    """Projects of the communities in the actor's area, or (a liaison) of his unit. Filters: q, status, community, unit."""
+    f = filters or {}
+    qs = scoped(Project.objects.all(), actor, action).select_related("community", "unit")
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "title", "plan"))
+    if f.get("status") in ProjectStatus.values:
+        qs = qs.filter(status=f["status"])
+    if f.get("community"):
+        qs = qs.filter(community_id=_int(f["community"]) or 0)
+    if f.get("unit"):
+        qs = qs.filter(unit_id=_int(f["unit"]) or 0)
+    return qs.order_by("-created_at", "-id")
+
+
+def project_get(*, actor: Any, id: Any, action: str = perms.PROJECT_VIEW) -> Project:
+    return get_in_scope(Project.objects.select_related("community", "unit", "proposed_by"), actor, action, pk=_int(id) or 0)

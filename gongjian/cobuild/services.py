@@ -30,17 +30,22 @@ from . import permissions as perms
 from .choices import (
     NEED_EDITABLE,
     NEED_TRANSITIONS,
+    PROJECT_NEED_STATUSES,
+    PROJECT_RATING_MAX,
+    PROJECT_RATING_MIN,
+    PROJECT_TRANSITIONS,
     RESOURCE_EDITABLE,
     RESOURCE_TRANSITIONS,
     CapacityUnit,
     CategoryUse,
     NeedSource,
     NeedStatus,
+    ProjectStatus,
     ResourceKind,
     ResourceStatus,
     Urgency,
 )
-from .models import Category, Need, Resource
+from .models import Category, Need, Project, ProjectNeed, ProjectResource, Resource
 
 MODULE = "cobuild"
 MAX_RADIUS_KM = Decimal("500")
@@ -665,3 +670,269 @@ def resource_withdraw(*, actor: Any, resource: Resource | int, reason: str = "")
 
 RESOURCE_ACTIONS = {"offer": resource_offer, "pause": resource_pause, "withdraw": resource_withdraw}
 
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+def project_snapshot(p: Project) -> dict[str, Any]:
+    return {
+        "title": p.title, "community": p.community_id, "unit": p.unit_id, "plan": p.plan, "status": p.status,
+        "needs": sorted(p.project_needs.values_list("need_id", flat=True)),
+        "resources": {str(r): str(a) for r, a in p.project_resources.order_by("resource_id").values_list("resource_id", "amount")},
+    }
+
+
+def _project_needs(actor: Any, community: Region | None, values: Any, errors: Errors) -> list[Need]:
+    raw = list(values or [])
+    if not raw:
+        errors.add("needs", _("Choose at least one need the project takes up."))
+        return []
+    found: list[Need] = []
+    qs = scoped(Need.objects.all(), actor, perms.NEED_MANAGE)
+    for value in raw:
+        n = _resolve(Need, value, qs)
+        if not n:
+            errors.add("needs", _("Unknown need, or a need outside your area."))
+        elif any(x.pk == n.pk for x in found):
+            errors.add("needs", _("The need “%(title)s” is listed twice.") % {"title": n.title})
+        elif community is not None and n.community_id != community.pk:
+            errors.add("needs", _("The need “%(title)s” belongs to another community.") % {"title": n.title})
+        elif n.status not in PROJECT_NEED_STATUSES:
+            errors.add("needs", _("The need “%(title)s” is “%(status)s”; only published or matched needs can be taken up by a project.")
+                       % {"title": n.title, "status": n.get_status_display()})
+        else:
+            found.append(n)
+    return found
+
+
+def _project_resources(actor: Any, values: Any, errors: Errors) -> list[tuple[Resource, Decimal]]:
+    from .selectors import resource_base
+
+    lines: list[tuple[Resource, Decimal]] = []
+    visible = resource_base(actor, perms.RESOURCE_VIEW)
+    today = timezone.localdate()
+    for item in list(values or []):
+        try:
+            value, raw_amount = item
+        except (TypeError, ValueError):
+            errors.add("resources", _("Give each resource with the amount committed."))
+            continue
+        r = _resolve(Resource, value, visible)
+        if not r:
+            errors.add("resources", _("Unknown resource, or a resource outside your reach."))
+            continue
+        if any(x.pk == r.pk for x, _a in lines):
+            errors.add("resources", _("The resource “%(title)s” is listed twice.") % {"title": r.title})
+            continue
+        if r.status != ResourceStatus.OFFERED:
+            errors.add("resources", _("The resource “%(title)s” is not on offer.") % {"title": r.title})
+            continue
+        if r.available_to is not None and r.available_to < today:
+            errors.add("resources", _("The available period of the resource “%(title)s” has ended.") % {"title": r.title})
+            continue
+        sub = Errors()
+        amount = clean_decimal(raw_amount, field="resources", errors=sub, high=Decimal("999999999999"))
+        if sub.details:
+            errors.catch(ValidationError("", details=sub.details))
+            continue
+        if amount is None or amount <= 0:
+            errors.add("resources", _("The amount committed from “%(title)s” must be greater than zero.") % {"title": r.title})
+            continue
+        lines.append((r, amount))
+    return lines
+
+
+def _clean_project(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    errors = Errors()
+    out: dict[str, Any] = {}
+    out["title"] = clean_text(data.get("title"), field="title", errors=errors, required=_("The title is required."), max_length=120)
+    out["plan"] = clean_text(data.get("plan"), field="plan", errors=errors, max_length=8000, multiline=True)
+    community = _resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
+    if community is None:
+        errors.add("community", _("Choose the community."))
+    elif community is False or community.level != Level.COMMUNITY:
+        errors.add("community", _("Choose a community (a region of the community level)."))
+        community = None
+    elif not _region_allowed(actor, perms.PROJECT_MANAGE, community):
+        errors.add("community", _("Choose a community within your area."))
+        community = None
+    out["community"] = community
+    out["needs"] = _project_needs(actor, community, data.get("needs"), errors)
+    out["resources"] = _project_resources(actor, data.get("resources"), errors)
+    unit = _resolve(ResidentUnit, data.get("unit"), ResidentUnit.objects.filter(is_active=True))
+    if unit is None:
+        errors.add("unit", _("Choose the responsible unit."))
+    elif unit is False:
+        errors.add("unit", _("Unknown or deactivated unit."))
+        unit = None
+    elif not (scoped(ResidentUnit.objects.filter(pk=unit.pk), actor, perms.PROJECT_MANAGE, ResidentUnit.scope_fields).exists()
+              or any(r.unit_id == unit.pk for r, _a in out["resources"])):
+        errors.add("unit", _("Choose a unit located in your area or one whose resource the project uses."))
+        unit = None
+    out["unit"] = unit
+    errors.raise_if_any()
+    return out
+
+
+def _lock_resources(ids: Iterable[int]) -> dict[int, Resource]:
+    """Lock the resource rows in id order (two projects sharing resources cannot deadlock)."""
+    return {r.pk: r for r in Resource.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")}
+
+
+def _move_need(actor: Any, need_id: int, to: str, *, verb: str, allowed_from: Iterable[str]) -> Need:
+    """A need moved by a project service (the project permission has been checked); locked and audited."""
+    n = Need.objects.select_for_update().get(pk=need_id)
+    if n.status not in set(allowed_from):
+        raise TransitionError(
+            _("A need in status “%(from)s” cannot be changed to “%(to)s”.")
+            % {"from": n.get_status_display(), "to": NeedStatus(to).label}
+        )
+    before = n.status
+    n.status = to
+    fields = ["status", "updated_at"]
+    if to == NeedStatus.MET:
+        n.met_at = _now()
+        fields.append("met_at")
+    n.save(update_fields=fields)
+    audit.record(actor=actor, verb=verb, target=n, changes={"status": {"before": before, "after": to}})
+    return n
+
+
+@transaction.atomic
+def project_create(*, actor: Any, title: Any, community: Any, unit: Any, needs: Any, resources: Any = (), plan: Any = "") -> Project:
+    """Propose a project: takes up the needs (→ in a project) and commits capacity of the resources.
+
+    Validates everything first; then locks the resource rows in id order and refuses, writing
+    nothing, when a resource's remaining capacity is short.
+    """
+    require(actor, perms.PROJECT_MANAGE)
+    clean = _clean_project(actor, {"title": title, "community": community, "unit": unit, "needs": needs, "resources": resources,
+                                   "plan": plan})
+    locked = _lock_resources(r.pk for r, _a in clean["resources"])
+    errors = Errors()
+    for r, amount in clean["resources"]:
+        current = locked[r.pk]
+        if current.status != ResourceStatus.OFFERED:
+            errors.add("resources", _("The resource “%(title)s” is not on offer.") % {"title": current.title})
+        elif current.remaining is not None and current.remaining < amount:
+            errors.add("resources", _("Only %(remaining)s of the resource “%(title)s” remain; %(amount)s cannot be committed.")
+                       % {"remaining": current.remaining.normalize(), "title": current.title, "amount": amount.normalize()})
+    errors.raise_if_any()
+    p = Project(title=clean["title"], plan=clean["plan"], community=clean["community"], region_path=clean["community"].path,
+                unit=clean["unit"], status=ProjectStatus.PROPOSED, proposed_by=actor if getattr(actor, "pk", None) else None)
+    p.save()
+    for n in clean["needs"]:
+        ProjectNeed.objects.create(project=p, need=n)
+        if n.status == NeedStatus.PUBLISHED:
+            _move_need(actor, n.pk, NeedStatus.MATCHED, verb="cobuild.need.match", allowed_from=[NeedStatus.PUBLISHED])
+        _move_need(actor, n.pk, NeedStatus.IN_PROJECT, verb="cobuild.need.start_project", allowed_from=[NeedStatus.MATCHED])
+    for r, amount in clean["resources"]:
+        current = locked[r.pk]
+        ProjectResource.objects.create(project=p, resource=current, amount=amount)
+        if current.remaining is not None:
+            before = current.remaining
+            current.remaining = before - amount
+            current.save(update_fields=["remaining", "updated_at"])
+            audit.record(actor=actor, verb="cobuild.resource.commit", target=current,
+                         changes={"remaining": {"before": before, "after": current.remaining}, "project": p.pk})
+    audit.record(actor=actor, verb="cobuild.project.create", target=p, changes=audit.diff({}, project_snapshot(p)))
+    registry.bump(MODULE)
+    return p
+
+
+def _project_transition(actor: Any, project: Project | int, to: str, *, action: str, verb: str,
+                        extra: dict[str, Any] | None = None) -> Project:
+    require(actor, action)
+    p = _get(Project, actor, action, project, lock=True)
+    if to not in PROJECT_TRANSITIONS.get(p.status, frozenset()):
+        raise TransitionError(
+            _("A project in status “%(from)s” cannot be changed to “%(to)s”.")
+            % {"from": p.get_status_display(), "to": ProjectStatus(to).label}
+        )
+    before = p.status
+    p.status = to
+    fields = ["status", "updated_at"]
+    stamp = {ProjectStatus.AGREED: "agreed_at", ProjectStatus.IN_PROGRESS: "started_at", ProjectStatus.DONE: "done_at",
+             ProjectStatus.RATED: "rated_at", ProjectStatus.CANCELLED: "cancelled_at"}[ProjectStatus(to)]
+    setattr(p, stamp, _now())
+    fields.append(stamp)
+    changes: dict[str, Any] = {"status": {"before": before, "after": to}}
+    for key, value in (extra or {}).items():
+        setattr(p, key, value)
+        fields.append(key)
+        changes[key] = value
+    p.save(update_fields=fields)
+    audit.record(actor=actor, verb=verb, target=p, changes=changes)
+    registry.bump(MODULE)
+    return p
+
+
+@transaction.atomic
+def project_agree(*, actor: Any, project: Project | int) -> Project:
+    """The responsible unit (or an administrator on its behalf) agrees to the proposed plan."""
+    return _project_transition(actor, project, ProjectStatus.AGREED, action=perms.PROJECT_RUN, verb="cobuild.project.agree")
+
+
+@transaction.atomic
+def project_start(*, actor: Any, project: Project | int) -> Project:
+    return _project_transition(actor, project, ProjectStatus.IN_PROGRESS, action=perms.PROJECT_RUN, verb="cobuild.project.start")
+
+
+@transaction.atomic
+def project_complete(*, actor: Any, project: Project | int, outcome: Any) -> Project:
+    """The project is done: the outcome is recorded and its needs are met."""
+    errors = Errors()
+    text = clean_text(outcome, field="outcome", errors=errors, required=_("Describe the outcome of the project."), max_length=8000,
+                      multiline=True)
+    errors.raise_if_any()
+    p = _project_transition(actor, project, ProjectStatus.DONE, action=perms.PROJECT_RUN, verb="cobuild.project.complete",
+                            extra={"outcome": text})
+    for need_id in p.project_needs.order_by("need_id").values_list("need_id", flat=True):
+        _move_need(actor, need_id, NeedStatus.MET, verb="cobuild.need.met", allowed_from=[NeedStatus.IN_PROJECT])
+    return p
+
+
+@transaction.atomic
+def project_rate(*, actor: Any, project: Project | int, rating: Any, remark: Any = "") -> Project:
+    """The community rates a completed project (1–5) with an optional remark."""
+    errors = Errors()
+    try:
+        value = int(str(rating).strip())
+        if not PROJECT_RATING_MIN <= value <= PROJECT_RATING_MAX:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add("rating", _("Choose a rating from %(low)s to %(high)s.") % {"low": PROJECT_RATING_MIN, "high": PROJECT_RATING_MAX})
+        value = 0
+    text = clean_text(remark, field="rating_remark", errors=errors, max_length=500, multiline=True)
+    errors.raise_if_any()
+    return _project_transition(actor, project, ProjectStatus.RATED, action=perms.PROJECT_RATE, verb="cobuild.project.rate",
+                               extra={"rating": value, "rating_remark": text})
+
+
+@transaction.atomic
+def project_cancel(*, actor: Any, project: Project | int, reason: Any) -> Project:
+    """Cancel an unfinished project: its committed capacity is released and its needs are published again."""
+    text = _reason(reason, required=True)
+    p = _project_transition(actor, project, ProjectStatus.CANCELLED, action=perms.PROJECT_MANAGE, verb="cobuild.project.cancel",
+                            extra={"cancel_reason": text})
+    lines = list(p.project_resources.order_by("resource_id").values_list("resource_id", "amount"))
+    locked = _lock_resources(rid for rid, _a in lines)
+    for rid, amount in lines:
+        r = locked[rid]
+        if r.remaining is None:
+            continue
+        before = r.remaining
+        r.remaining = before + amount
+        if r.capacity is not None and r.remaining > r.capacity:
+            r.remaining = r.capacity
+        r.save(update_fields=["remaining", "updated_at"])
+        audit.record(actor=actor, verb="cobuild.resource.release", target=r,
+                     changes={"remaining": {"before": before, "after": r.remaining}, "project": p.pk})
+    for need_id in p.project_needs.order_by("need_id").values_list("need_id", flat=True):
+        _move_need(actor, need_id, NeedStatus.PUBLISHED, verb="cobuild.need.release", allowed_from=[NeedStatus.IN_PROJECT])
+    return p
+
+
+PROJECT_ACTIONS = {"agree": project_agree, "start": project_start, "complete": project_complete, "rate": project_rate,
+                   "cancel": project_cancel}

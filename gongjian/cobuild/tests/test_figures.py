@@ -11,7 +11,8 @@ def value(key, region, period=None):
 
 def test_figures_registered():
     keys = {f.key for f in registry.figures() if f.module == "cobuild"}
-    assert keys == {"cobuild.needs_published", "cobuild.needs_met", "cobuild.resources_offered", "cobuild.venue_area_offered"}
+    assert keys == {"cobuild.needs_published", "cobuild.needs_met", "cobuild.resources_offered", "cobuild.venue_area_offered",
+                    "cobuild.problems_solved"}
 
 
 def test_figures_move_with_records(world, django_capture_on_commit_callbacks):
