@@ -348,3 +348,18 @@ def test_two_projects_committing_the_same_capacity_at_once(world):
     assert r.remaining == Decimal("4.00")
     assert Project.objects.count() == 1 and ProjectResource.objects.count() == 1
     assert Need.objects.filter(status=NeedStatus.IN_PROJECT).count() == 1
+
+
+def test_uncounted_resource_and_responsible_unit_rules(world):
+    n = _need(world)
+    open_ended = _res(world, capacity="", title="法律咨询")
+    assert open_ended.remaining is None
+    # a unit of another district is accepted only when the project uses its resource
+    with pytest.raises(ValidationError) as exc:
+        services.project_create(actor=world.users["community_admin"], title="项目", community=world.tree.comm_a1, unit=world.unit_b,
+                                needs=[n], resources=[(open_ended, "2")])
+    assert "unit" in exc.value.details and not Project.objects.exists()
+    p = _project(world, [n], [(open_ended, "2")])
+    open_ended.refresh_from_db()
+    assert open_ended.remaining is None and p.project_resources.get().amount == Decimal("2.00")
+    assert selectors.project_get(actor=world.users["unit_liaison"], id=p.pk) == p
