@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from gongjian.core.errors import NotFound
+from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, region_paths, scope_q, scoped
 from gongjian.orgs.models import ResidentUnit
@@ -19,13 +20,6 @@ from gongjian.regions.models import Region
 from . import permissions as perms
 from .choices import CategoryUse, NeedStatus, ProjectStatus, ResourceKind, ResourceStatus, Urgency
 from .models import Category, Need, Project, Resource
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
 
 
 def _text_q(query: str, *fields: str) -> Q:
@@ -63,7 +57,7 @@ def category_choices(*, use: str) -> QuerySet[Category]:
 def category_get(*, actor: Any, id: Any) -> Category:
     if not can(actor, perms.CATEGORY_VIEW):
         raise NotFound()
-    pk = _int(id)
+    pk = int_param(id)
     c = Category.objects.filter(pk=pk).first() if pk is not None else None
     if c is None:
         raise NotFound()
@@ -82,9 +76,9 @@ def need_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str 
     if f.get("status") in NeedStatus.values:
         qs = qs.filter(status=f["status"])
     if f.get("category"):
-        qs = qs.filter(category_id=_int(f["category"]) or 0) if f["category"] != "none" else qs.filter(category__isnull=True)
+        qs = qs.filter(category_id=int_param(f["category"]) or 0) if f["category"] != "none" else qs.filter(category__isnull=True)
     if f.get("community"):
-        qs = qs.filter(community_id=_int(f["community"]) or 0)
+        qs = qs.filter(community_id=int_param(f["community"]) or 0)
     if f.get("urgency") in Urgency.values:
         qs = qs.filter(urgency=f["urgency"])
     if f.get("source"):
@@ -95,7 +89,7 @@ def need_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str 
 
 
 def need_get(*, actor: Any, id: Any, action: str = perms.NEED_VIEW) -> Need:
-    return get_in_scope(Need.objects.select_related("category", "community", "grid", "submitted_by"), actor, action, pk=_int(id) or 0)
+    return get_in_scope(Need.objects.select_related("category", "community", "grid", "submitted_by"), actor, action, pk=int_param(id) or 0)
 
 
 def my_wishes(*, actor: Any) -> QuerySet[Need]:
@@ -163,19 +157,19 @@ def resource_list(*, actor: Any, filters: dict[str, Any] | None = None, action: 
     if f.get("status") in ResourceStatus.values:
         qs = qs.filter(status=f["status"])
     if f.get("category"):
-        qs = qs.filter(category_id=_int(f["category"]) or 0) if f["category"] != "none" else qs.filter(category__isnull=True)
+        qs = qs.filter(category_id=int_param(f["category"]) or 0) if f["category"] != "none" else qs.filter(category__isnull=True)
     if f.get("kind") in ResourceKind.values:
         qs = qs.filter(kind=f["kind"])
     if f.get("unit"):
-        qs = qs.filter(unit_id=_int(f["unit"]) or 0)
+        qs = qs.filter(unit_id=int_param(f["unit"]) or 0)
     if f.get("community"):
-        region = Region.objects.filter(pk=_int(f["community"]) or 0).first()
+        region = Region.objects.filter(pk=int_param(f["community"]) or 0).first()
         qs = qs.filter(region_path__startswith=region.path) if region else qs.none()
     return qs.order_by("-created_at", "-id")
 
 
 def resource_get(*, actor: Any, id: Any, action: str = perms.RESOURCE_VIEW) -> Resource:
-    pk = _int(id)
+    pk = int_param(id)
     r = resource_base(actor, action).select_related("unit", "category").filter(pk=pk).first() if pk is not None else None
     if r is None:
         raise NotFound()
@@ -202,11 +196,11 @@ def project_list(*, actor: Any, filters: dict[str, Any] | None = None, action: s
     if f.get("status") in ProjectStatus.values:
         qs = qs.filter(status=f["status"])
     if f.get("community"):
-        qs = qs.filter(community_id=_int(f["community"]) or 0)
+        qs = qs.filter(community_id=int_param(f["community"]) or 0)
     if f.get("unit"):
-        qs = qs.filter(unit_id=_int(f["unit"]) or 0)
+        qs = qs.filter(unit_id=int_param(f["unit"]) or 0)
     return qs.order_by("-created_at", "-id")
 
 
 def project_get(*, actor: Any, id: Any, action: str = perms.PROJECT_VIEW) -> Project:
-    return get_in_scope(Project.objects.select_related("community", "unit", "proposed_by"), actor, action, pk=_int(id) or 0)
+    return get_in_scope(Project.objects.select_related("community", "unit", "proposed_by"), actor, action, pk=int_param(id) or 0)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.core.errors import DomainError, NotFound, ValidationError
 from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.params import export_format, get_filters, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope
 from gongjian.core.tabular import export_response
@@ -37,18 +38,6 @@ from .models import Need, Resource
 EXPORT_LIMIT = 100_000
 
 
-def _need_perm(request: HttpRequest, action: str) -> None:
-    """Pages the actor's role cannot use at all are "not found", like records outside the scope."""
-    if not can(request.user, action):
-        raise NotFound()
-
-
-def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
-    return {k: request.GET.get(k, "").strip() for k in keys if request.GET.get(k, "").strip()}
-
-
-def _fmt(request: HttpRequest) -> str:
-    return "csv" if request.GET.get("format") == "csv" else "xlsx"
 
 
 def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
@@ -62,8 +51,8 @@ NEED_FILTERS = ("q", "status", "category", "community", "urgency", "source", "re
 
 @login_required
 def need_list(request: HttpRequest) -> HttpResponse:
-    _need_perm(request, perms.NEED_LIST)
-    f = _filters(request, NEED_FILTERS)
+    require_page(request, perms.NEED_LIST)
+    f = get_filters(request, NEED_FILTERS)
     page = paginate(request, selectors.need_list(actor=request.user, filters=f))
     return render(request, "cobuild/need_list.html", {
         **_list_ctx(request, page, f), "statuses": NeedStatus.choices, "urgencies": Urgency.choices, "sources": NeedSource.choices,
@@ -75,14 +64,14 @@ def need_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def need_export(request: HttpRequest) -> HttpResponse:
-    _need_perm(request, perms.NEED_LIST)
-    qs = selectors.need_list(actor=request.user, filters=_filters(request, NEED_FILTERS))[:EXPORT_LIMIT]
+    require_page(request, perms.NEED_LIST)
+    qs = selectors.need_list(actor=request.user, filters=get_filters(request, NEED_FILTERS))[:EXPORT_LIMIT]
     headers = [_("Title"), _("Description"), _("Category"), _("Community code"), _("Community"), _("Address"), _("Latitude"), _("Longitude"),
                _("Quantity"), _("Unit of measure"), _("Wanted from"), _("Wanted until"), _("Urgency"), _("Source"), _("Status")]
     rows = ([n.title, n.description, n.category.name if n.category else "", n.community.code, n.community.name, n.address, n.lat, n.lng,
              n.quantity, n.quantity_unit, n.wanted_from, n.wanted_to, n.get_urgency_display(), n.get_source_display(), n.get_status_display()]
             for n in qs)
-    return export_response(headers, rows, basename=_("needs"), fmt=_fmt(request))
+    return export_response(headers, rows, basename=_("needs"), fmt=export_format(request))
 
 
 def _need_actions(request: HttpRequest, n: Need) -> list[dict[str, Any]]:
@@ -110,7 +99,7 @@ def _need_actions(request: HttpRequest, n: Need) -> list[dict[str, Any]]:
 
 @login_required
 def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_perm(request, perms.NEED_VIEW)
+    require_page(request, perms.NEED_VIEW)
     n = selectors.need_get(actor=request.user, id=pk)
     staff = can(request.user, perms.NEED_MANAGE) and in_scope(n, request.user, perms.NEED_MANAGE)
     return render(request, "cobuild/need_detail.html", {
@@ -122,7 +111,7 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def need_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _need_perm(request, perms.NEED_MANAGE)
+    require_page(request, perms.NEED_MANAGE)
     fn: Any = services.NEED_ACTIONS.get(action)
     if fn is None:
         raise NotFound()
@@ -152,7 +141,7 @@ def _form_page(request: HttpRequest, form: Any, title: str, cancel_url: str, for
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_create(request: HttpRequest) -> HttpResponse:
-    _need_perm(request, perms.NEED_MANAGE)
+    require_page(request, perms.NEED_MANAGE)
     form = _need_form(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -168,7 +157,7 @@ def need_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_perm(request, perms.NEED_MANAGE)
+    require_page(request, perms.NEED_MANAGE)
     n = selectors.need_get(actor=request.user, id=pk, action=perms.NEED_MANAGE)
     if n.status not in NEED_EDITABLE:
         messages.error(request, _("A need in status “%(status)s” can no longer be edited.") % {"status": n.get_status_display()})
@@ -194,7 +183,7 @@ def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def wish_create(request: HttpRequest) -> HttpResponse:
     """A resident's micro-wish from a phone; below the form, his earlier wishes and what became of them."""
-    _need_perm(request, perms.WISH_SUBMIT)
+    require_page(request, perms.WISH_SUBMIT)
     form = forms.WishForm(request.POST or None, category_qs=selectors.category_choices(use=CategoryUse.NEEDS))
     if request.method == "POST" and form.is_valid():
         try:
@@ -215,8 +204,8 @@ RESOURCE_FILTERS = ("q", "status", "category", "kind", "unit", "community")
 
 @login_required
 def resource_list(request: HttpRequest) -> HttpResponse:
-    _need_perm(request, perms.RESOURCE_VIEW)
-    f = _filters(request, RESOURCE_FILTERS)
+    require_page(request, perms.RESOURCE_VIEW)
+    f = get_filters(request, RESOURCE_FILTERS)
     page = paginate(request, selectors.resource_list(actor=request.user, filters=f))
     return render(request, "cobuild/resource_list.html", {
         **_list_ctx(request, page, f), "statuses": ResourceStatus.choices, "kinds": ResourceKind.choices,
@@ -226,8 +215,8 @@ def resource_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resource_export(request: HttpRequest) -> HttpResponse:
-    _need_perm(request, perms.RESOURCE_VIEW)
-    qs = selectors.resource_list(actor=request.user, filters=_filters(request, RESOURCE_FILTERS)).prefetch_related("service_regions")
+    require_page(request, perms.RESOURCE_VIEW)
+    qs = selectors.resource_list(actor=request.user, filters=get_filters(request, RESOURCE_FILTERS)).prefetch_related("service_regions")
     headers = [_("Unit's unified social credit code"), _("Unit"), _("Title"), _("Kind"), _("Description"), _("Category"), _("Capacity"),
                _("Capacity unit"), _("Remaining capacity"), _("Service radius (km)"), _("Service region codes"), _("Available from"),
                _("Available until"), _("Status")]
@@ -235,7 +224,7 @@ def resource_export(request: HttpRequest) -> HttpResponse:
              r.get_capacity_unit_display() if r.capacity_unit else "", r.remaining, r.radius_km,
              ";".join(x.code for x in r.service_regions.all()), r.available_from, r.available_to, r.get_status_display()]
             for r in qs[:EXPORT_LIMIT])
-    return export_response(headers, rows, basename=_("resources"), fmt=_fmt(request))
+    return export_response(headers, rows, basename=_("resources"), fmt=export_format(request))
 
 
 def _resource_actions(request: HttpRequest, r: Resource) -> list[dict[str, Any]]:
@@ -251,7 +240,7 @@ def _resource_actions(request: HttpRequest, r: Resource) -> list[dict[str, Any]]
 
 @login_required
 def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_perm(request, perms.RESOURCE_VIEW)
+    require_page(request, perms.RESOURCE_VIEW)
     r = selectors.resource_get(actor=request.user, id=pk)
     actions = _resource_actions(request, r)
     return render(request, "cobuild/resource_detail.html", {
@@ -263,7 +252,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _need_perm(request, perms.RESOURCE_MANAGE)
+    require_page(request, perms.RESOURCE_MANAGE)
     fn: Any = services.RESOURCE_ACTIONS.get(action)
     if fn is None:
         raise NotFound()
@@ -287,7 +276,7 @@ def _resource_form(request: HttpRequest, *, data: Any = None, initial: Any = Non
 @login_required
 @require_http_methods(["GET", "POST"])
 def resource_create(request: HttpRequest) -> HttpResponse:
-    _need_perm(request, perms.RESOURCE_MANAGE)
+    require_page(request, perms.RESOURCE_MANAGE)
     units = selectors.unit_choices(actor=request.user)
     initial = {"unit": units[0].pk} if units.count() == 1 else None
     form = _resource_form(request, data=request.POST or None, initial=initial)
@@ -305,7 +294,7 @@ def resource_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_perm(request, perms.RESOURCE_MANAGE)
+    require_page(request, perms.RESOURCE_MANAGE)
     r = selectors.resource_get(actor=request.user, id=pk, action=perms.RESOURCE_MANAGE)
     if r.status not in RESOURCE_EDITABLE:
         messages.error(request, _("A resource in status “%(status)s” can no longer be edited.") % {"status": r.get_status_display()})
@@ -330,8 +319,8 @@ def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def category_list(request: HttpRequest) -> HttpResponse:
-    _need_perm(request, perms.CATEGORY_MANAGE)
-    f = _filters(request, ("q", "active"))
+    require_page(request, perms.CATEGORY_MANAGE)
+    f = get_filters(request, ("q", "active"))
     return render(request, "cobuild/category_list.html", {"categories": selectors.category_list(actor=request.user, filters=f),
                                                           "filters": f})
 
@@ -339,7 +328,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def category_create(request: HttpRequest) -> HttpResponse:
-    _need_perm(request, perms.CATEGORY_MANAGE)
+    require_page(request, perms.CATEGORY_MANAGE)
     form = forms.CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -355,7 +344,7 @@ def category_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_perm(request, perms.CATEGORY_MANAGE)
+    require_page(request, perms.CATEGORY_MANAGE)
     c = selectors.category_get(actor=request.user, id=pk)
     form = forms.CategoryForm(request.POST or None, initial={"name": c.name, "sort_order": c.sort_order, "applies_to": c.applies_to})
     if request.method == "POST" and form.is_valid():
@@ -372,7 +361,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def category_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    _need_perm(request, perms.CATEGORY_MANAGE)
+    require_page(request, perms.CATEGORY_MANAGE)
     c = selectors.category_get(actor=request.user, id=pk)
     services.category_set_active(actor=request.user, category=c, active=not c.is_active)
     messages.success(request, _("The category was deactivated.") if c.is_active else _("The category was activated again."))

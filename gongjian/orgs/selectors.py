@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from gongjian.core import pii
 from gongjian.core.errors import NotFound
+from gongjian.core.params import bool_param, int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, region_paths, scope_branches, scoped
 from gongjian.regions.choices import Level
@@ -38,21 +39,6 @@ MEMBER_ORDERINGS = {
 }
 
 
-def _int(value: Any) -> int | None:
-    """An id from a filter; None when absent, malformed or beyond a 64-bit key (SQLite raised OverflowError: a 500)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
-def _bool(value: Any) -> bool | None:
-    if value in (True, "1", "true", "yes", "on"):
-        return True
-    if value in (False, "0", "false", "no"):
-        return False
-    return None
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -82,7 +68,7 @@ def member_conditions(filters: dict[str, Any] | None) -> Q:
             cond &= Q(phone_hash=pii.lookup_hash(mobile))
         else:
             cond &= Q(name__icontains=q[:64])
-    org_id = _int(f.get("org"))
+    org_id = int_param(f.get("org"))
     if org_id:
         if f.get("subtree"):
             org = PartyOrg.objects.filter(pk=org_id).only("org_path").first()
@@ -94,13 +80,13 @@ def member_conditions(filters: dict[str, Any] | None) -> Q:
         cond &= Q(org__name__icontains=org_name[:64])
     if f.get("status"):
         cond &= Q(status=str(f["status"]))
-    in_service = _bool(f.get("in_service"))
+    in_service = bool_param(f.get("in_service"))
     if in_service is not None:
         cond &= Q(in_service=in_service)
-    home = _int(f.get("home"))
+    home = int_param(f.get("home"))
     if home:
         cond &= Q(home_community_id=home)
-    employer = _int(f.get("employer"))
+    employer = int_param(f.get("employer"))
     if employer:
         cond &= Q(employer_unit_id=employer)
     active = str(f.get("active", "1") or "1")
@@ -217,7 +203,7 @@ def org_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str =
     for key in ("rank", "sector", "formation", "basis"):
         if f.get(key):
             qs = qs.filter(**{key: str(f[key])})
-    region = _int(f.get("region"))
+    region = int_param(f.get("region"))
     if region:
         r = Region.objects.filter(pk=region).only("path").first()
         qs = qs.filter(region_path__startswith=r.path) if r else qs.none()
@@ -265,7 +251,7 @@ def org_choices(*, actor: Any, action: str = perms.MEMBER_MANAGE) -> QuerySet[Pa
 
 def org_choice(*, actor: Any, id: Any, action: str = perms.MEMBER_MANAGE) -> PartyOrg | None:
     """One organisation of ``org_choices`` by id (the chosen filter when there are too many to list); None when not reachable."""
-    pk = _int(id)
+    pk = int_param(id)
     return org_choices(actor=actor, action=action).filter(pk=pk).first() if pk else None
 
 
@@ -317,7 +303,7 @@ def unit_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str 
             qs = qs.filter(Q(name__icontains=q[:128]) | Q(address__icontains=q[:128]))
     if f.get("kind"):
         qs = qs.filter(kind=str(f["kind"]))
-    region = _int(f.get("region"))
+    region = int_param(f.get("region"))
     if region:
         r = Region.objects.filter(pk=region).only("path").first()
         qs = qs.filter(region_path__startswith=r.path) if r else qs.none()
@@ -377,7 +363,7 @@ def policy_base(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySe
         qs = qs.filter(level=str(f["level"]))
     if f.get("role"):
         qs = qs.filter(role=str(f["role"]))
-    year = _int(f.get("year"))
+    year = int_param(f.get("year"))
     if year and 1900 < year < 2200:
         qs = qs.filter(issued_on__gte=dt.date(year, 1, 1), issued_on__lte=dt.date(year, 12, 31))
     return qs

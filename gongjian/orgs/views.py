@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gongjian.core import audit, pii
 from gongjian.core.errors import NotFound, ValidationError
 from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.params import export_format, get_filters, require_page
 from gongjian.core.permissions import can, require
 from gongjian.core.scope import in_scope
 from gongjian.core.tabular import export_response
@@ -28,18 +29,6 @@ from .models import Member, PolicyAttachment
 EXPORT_LIMIT = 100_000
 
 
-def _need(request: HttpRequest, action: str) -> None:
-    """Pages the actor's role cannot use at all are "not found", like records outside the scope."""
-    if not can(request.user, action):
-        raise NotFound()
-
-
-def _filters(request: HttpRequest, keys: tuple[str, ...]) -> dict[str, str]:
-    return {k: request.GET.get(k, "").strip() for k in keys if request.GET.get(k, "").strip()}
-
-
-def _fmt(request: HttpRequest) -> str:
-    return "csv" if request.GET.get("format") == "csv" else "xlsx"
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -52,8 +41,8 @@ ORG_SELECT_LIMIT = 200
 
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.MEMBER_LIST)
-    f = _filters(request, MEMBER_FILTERS)
+    require_page(request, perms.MEMBER_LIST)
+    f = get_filters(request, MEMBER_FILTERS)
     page = paginate(request, selectors.member_page_ids(actor=request.user, filters=f))
     page.object_list = selectors.member_rows(page.object_list)
     orgs = list(selectors.org_choices(actor=request.user, action=perms.MEMBER_LIST)[: ORG_SELECT_LIMIT + 1])
@@ -81,8 +70,8 @@ def _member_rows(members: Any, *, full: bool) -> Any:
 @login_required
 def member_export(request: HttpRequest) -> HttpResponse:
     """Masked by default; ``full=1`` for roles that need full values, only over members in that scope, audited."""
-    _need(request, perms.MEMBER_LIST)
-    f = _filters(request, MEMBER_FILTERS)
+    require_page(request, perms.MEMBER_LIST)
+    f = get_filters(request, MEMBER_FILTERS)
     full = request.GET.get("full") == "1"
     if full:
         require(request.user, perms.MEMBER_PII)
@@ -95,7 +84,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
                      changes={"fields": ["id_number", "phone"], "count": len(members), "filters": f})
     headers = [pgettext("person", "Full name"), _("Gender"), _("Birth date"), _("ID number"), _("Phone"), _("Party organisation"), _("Employer unit"),
                _("Home community"), _("In-service member"), _("Join date"), _("Status"), _("Active")]
-    return export_response(headers, _member_rows(members, full=full), basename=_("members"), fmt=_fmt(request))
+    return export_response(headers, _member_rows(members, full=full), basename=_("members"), fmt=export_format(request))
 
 
 def _member_detail_context(request: HttpRequest, m: Member) -> dict[str, Any]:
@@ -150,7 +139,7 @@ def _member_payload(request: HttpRequest, form: forms.MemberForm) -> dict[str, A
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_create(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.MEMBER_MANAGE)
+    require_page(request, perms.MEMBER_MANAGE)
     form = _member_form(request, data=request.POST or None, initial={"org": request.GET.get("org")})
     if request.method == "POST" and form.is_valid():
         payload = _member_payload(request, form)
@@ -169,7 +158,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.MEMBER_MANAGE)
+    require_page(request, perms.MEMBER_MANAGE)
     m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
     show_full = selectors.may_reveal(request.user, m)
     mp = selectors.masked(m)
@@ -211,7 +200,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.MEMBER_MANAGE)
+    require_page(request, perms.MEMBER_MANAGE)
     m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
     form = forms.TransferForm(request.POST or None, org_qs=selectors.org_choices(actor=request.user).exclude(pk=m.org_id))
     if request.method == "POST" and form.is_valid():
@@ -230,7 +219,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.MEMBER_MANAGE)
+    require_page(request, perms.MEMBER_MANAGE)
     m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
     form = forms.MemberDeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -263,8 +252,8 @@ ORG_FILTERS = ("q", "rank", "sector", "formation", "basis", "region", "active")
 
 @login_required
 def org_list(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.ORG_VIEW)
-    f = _filters(request, ORG_FILTERS)
+    require_page(request, perms.ORG_VIEW)
+    f = get_filters(request, ORG_FILTERS)
     page = paginate(request, selectors.org_list(actor=request.user, filters=f), default_size=50)
     rows = list(page.object_list)
     if rows:
@@ -281,19 +270,19 @@ def org_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def org_export(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.ORG_VIEW)
-    qs = selectors.org_list(actor=request.user, filters=_filters(request, ORG_FILTERS))[:EXPORT_LIMIT]
+    require_page(request, perms.ORG_VIEW)
+    qs = selectors.org_list(actor=request.user, filters=get_filters(request, ORG_FILTERS))[:EXPORT_LIMIT]
     headers = [_("Name"), _("Rank"), _("Parent organisation"), _("Region code"), _("Region"), _("Sector"), _("Formation"), _("Basis"),
                _("Resident unit"), _("Secretary"), _("Founded on"), _("Members"), _("Active")]
     rows = ([o.name, o.get_rank_display(), o.parent.name if o.parent else "", o.region.code, o.region.name, o.get_sector_display(),
              o.get_formation_display(), o.get_basis_display(), o.unit.name if o.unit else "", o.secretary.name if o.secretary else "",
              o.founded_on, getattr(o, "member_count", 0), _("Yes") if o.is_active else _("No")] for o in qs)
-    return export_response(headers, rows, basename=_("party-organisations"), fmt=_fmt(request))
+    return export_response(headers, rows, basename=_("party-organisations"), fmt=export_format(request))
 
 
 @login_required
 def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.ORG_VIEW)
+    require_page(request, perms.ORG_VIEW)
     org = selectors.org_get(actor=request.user, id=pk)
     return render(request, "orgs/org_detail.html", {
         "org": org, "children": selectors.org_children(actor=request.user, org=org),
@@ -316,7 +305,7 @@ def _org_form(request: HttpRequest, *, data: Any = None, initial: Any = None, or
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_create(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.ORG_MANAGE)
+    require_page(request, perms.ORG_MANAGE)
     form = _org_form(request, data=request.POST or None, initial={"parent": request.GET.get("parent")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,7 +322,7 @@ def org_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.ORG_MANAGE)
+    require_page(request, perms.ORG_MANAGE)
     org = selectors.org_get(actor=request.user, id=pk, action=perms.ORG_MANAGE)
     initial = {k: getattr(org, k) for k in ("name", "rank", "sector", "formation", "basis", "founded_on")}
     initial.update({"parent": org.parent_id, "region": org.region_id, "unit": org.unit_id, "secretary": org.secretary_id})
@@ -354,7 +343,7 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.ORG_MANAGE)
+    require_page(request, perms.ORG_MANAGE)
     org = selectors.org_get(actor=request.user, id=pk, action=perms.ORG_MANAGE)
     form = forms.ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -379,8 +368,8 @@ UNIT_FILTERS = ("q", "kind", "region", "active")
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.UNIT_VIEW)
-    f = _filters(request, UNIT_FILTERS)
+    require_page(request, perms.UNIT_VIEW)
+    f = get_filters(request, UNIT_FILTERS)
     page = paginate(request, selectors.unit_list(actor=request.user, filters=f))
     return render(request, "orgs/unit_list.html", {
         "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
@@ -390,14 +379,14 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def unit_export(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.UNIT_VIEW)
-    qs = selectors.unit_list(actor=request.user, filters=_filters(request, UNIT_FILTERS))[:EXPORT_LIMIT]
+    require_page(request, perms.UNIT_VIEW)
+    qs = selectors.unit_list(actor=request.user, filters=get_filters(request, UNIT_FILTERS))[:EXPORT_LIMIT]
     headers = [_("Name"), _("Unified social credit code"), _("Kind"), _("Region code"), _("Region"), _("Address"), _("Liaison"),
                _("Liaison phone"), _("Latitude"), _("Longitude"), _("Members employed"), _("Active")]
     rows = ([u.name, u.uscc, u.get_kind_display(), u.region.code, u.region.name, u.address, u.liaison_name,
              pii.mask_phone(pii.decrypt(u.liaison_phone_enc)) if u.liaison_phone_enc else "", u.lat, u.lng, getattr(u, "member_count", 0),
              _("Yes") if u.is_active else _("No")] for u in qs)
-    return export_response(headers, rows, basename=_("resident-units"), fmt=_fmt(request))
+    return export_response(headers, rows, basename=_("resident-units"), fmt=export_format(request))
 
 
 def _unit_context(request: HttpRequest, u: Any) -> dict[str, Any]:
@@ -414,7 +403,7 @@ def _unit_context(request: HttpRequest, u: Any) -> dict[str, Any]:
 
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.UNIT_VIEW)
+    require_page(request, perms.UNIT_VIEW)
     u = selectors.unit_get(actor=request.user, id=pk)
     return render(request, "orgs/unit_detail.html", _unit_context(request, u))
 
@@ -422,7 +411,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def unit_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.UNIT_LIAISON_PII)
+    require_page(request, perms.UNIT_LIAISON_PII)
     u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_LIAISON_PII)
     ctx = _unit_context(request, u)
     ctx["revealed_phone"] = services.unit_liaison_phone(actor=request.user, unit=u)
@@ -438,7 +427,7 @@ def _unit_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.UNIT_MANAGE)
+    require_page(request, perms.UNIT_MANAGE)
     form = _unit_form(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -455,7 +444,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.UNIT_MANAGE)
+    require_page(request, perms.UNIT_MANAGE)
     u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_MANAGE)
     initial = {k: getattr(u, k) for k in ("name", "uscc", "kind", "address", "liaison_name", "lat", "lng")}
     initial["region"] = u.region_id
@@ -479,7 +468,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, perms.UNIT_MANAGE)
+    require_page(request, perms.UNIT_MANAGE)
     u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_MANAGE)
     form = forms.ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -504,8 +493,8 @@ POLICY_FILTERS = ("q", "level", "role", "year", "active")
 
 @login_required
 def policy_list(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.POLICY_VIEW)
-    f = _filters(request, POLICY_FILTERS)
+    require_page(request, perms.POLICY_VIEW)
+    f = get_filters(request, POLICY_FILTERS)
     page = paginate(request, selectors.policy_search(actor=request.user, filters=f))
     for p in page.object_list:
         p.snip = selectors.snippet(p.body, f.get("q", ""))
@@ -529,7 +518,7 @@ def _policy_form(request: HttpRequest, *, data: Any = None, initial: Any = None)
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_create(request: HttpRequest) -> HttpResponse:
-    _need(request, perms.POLICY_MANAGE)
+    require_page(request, perms.POLICY_MANAGE)
     form = _policy_form(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
