@@ -288,3 +288,17 @@ def resource_withdraw(request: HttpRequest, resource_id: int, payload: ReasonIn)
     r = selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE)
     services.resource_withdraw(actor=request.user, resource=r, reason=payload.reason)
     return resource_out(selectors.resource_get(actor=request.user, id=r.pk))
+
+
+# The parts of the module (projects, matching suggestions, report-in and partnerships) keep their routes in
+# their own packages; they are mounted here so every co-building route is under /api/v1/cobuild/.
+def _mount_parts() -> None:
+    from .partners.api import router as partners_router
+    from .projects.api import router as projects_router
+    from .suggestions.api import router as suggestions_router
+
+    for part in (projects_router, suggestions_router, partners_router):
+        router.add_router("", part)
+
+
+_mount_parts()

@@ -115,3 +115,39 @@ PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
 # needs from “in a project” to “published” (only the project services do that, not the need actions).
 PROJECT_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.MATCHED)
 PROJECT_RATING_MIN, PROJECT_RATING_MAX = 1, 5
+
+
+class MatchVerdict(models.TextChoices):
+    """What staff decided about one suggested need–resource pair (对接); rejections are remembered."""
+
+    ACCEPTED = "accepted", pgettext_lazy("match verdict", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("match verdict", "Rejected")
+
+
+class ReportInStatus(models.TextChoices):
+    """单位双报到: the unit reports in, the community confirms (or rejects); either may end it."""
+
+    PENDING = "pending", pgettext_lazy("report-in status", "Awaiting confirmation")
+    CONFIRMED = "confirmed", pgettext_lazy("report-in status", "Confirmed")
+    REJECTED = "rejected", pgettext_lazy("report-in status", "Rejected")
+    ENDED = "ended", pgettext_lazy("report-in status", "Ended")
+
+
+REPORT_IN_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReportInStatus.PENDING: frozenset({ReportInStatus.CONFIRMED, ReportInStatus.REJECTED, ReportInStatus.ENDED}),
+    ReportInStatus.CONFIRMED: frozenset({ReportInStatus.ENDED}),
+    ReportInStatus.REJECTED: frozenset(),
+    ReportInStatus.ENDED: frozenset(),
+}
+# At most one report-in per unit and community in these statuses (a partial unique constraint).
+REPORT_IN_ACTIVE = (ReportInStatus.PENDING, ReportInStatus.CONFIRMED)
+
+
+class PartnershipStatus(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("partnership status", "Active")
+    ENDED = "ended", pgettext_lazy("partnership status", "Ended")
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("agreement status", "Draft")
+    SIGNED = "signed", pgettext_lazy("agreement status", "Signed")

@@ -20,6 +20,9 @@ from gongjian.core.registry import ExportDef, Figure, Module, NavEntry, Period
 from . import permissions as perms
 from .choices import NEED_PUBLISHED_STATUSES, CapacityUnit, NeedSource, NeedStatus, ProjectStatus, ResourceKind, ResourceStatus
 from .models import Need, Project, Resource
+from .partners import registration as partners_registration
+from .projects import registration as projects_registration
+from .suggestions import registration as suggestions_registration
 
 
 def _path(region: Any) -> str:
@@ -132,11 +135,14 @@ MODULE = Module(
         NavEntry("cobuild.resources", _("Resources"), "cobuild:resource_list", icon="package", permission=perms.RESOURCE_VIEW, order=20),
         NavEntry("cobuild.categories", _("Categories"), "cobuild:category_list", icon="tags", permission=perms.CATEGORY_MANAGE, order=30),
         NavEntry("cobuild.wish", _("My micro-wishes"), "cobuild:wish_create", icon="heart", permission=perms.WISH_SUBMIT, order=40),
+        *projects_registration.NAV,
+        *suggestions_registration.NAV,
+        *partners_registration.NAV,
     ],
     figures=FIGURES,
     exports=[
         ExportDef("cobuild.needs", _("Needs"), "cobuild", "cobuild:need_export", permission=perms.NEED_LIST),
         ExportDef("cobuild.resources", _("Resources"), "cobuild", "cobuild:resource_export", permission=perms.RESOURCE_VIEW),
     ],
-    panels=[admin_panel, resident_panel],
+    panels=[admin_panel, resident_panel, *projects_registration.PANELS, *suggestions_registration.PANELS, *partners_registration.PANELS],
 )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -22,4 +22,7 @@ urlpatterns = [
     path("categories/new/", views.category_create, name="category_create"),
     path("categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
     path("categories/<int:pk>/toggle/", views.category_toggle, name="category_toggle"),
+    path("projects/", include("gongjian.cobuild.projects.urls")),
+    path("matching/", include("gongjian.cobuild.suggestions.urls")),
+    path("partners/", include("gongjian.cobuild.partners.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Matching in the running app: suggestions on the need page, accept/reject remembered, the subdistrict matching board."""
