@@ -194,7 +194,9 @@ GONGJIAN_PROXY_COUNT = int(os.environ.get("GONGJIAN_PROXY_COUNT", "1" if PRODUCT
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "gongjian" / "locale"]
+# The project catalog, then the catalogs of an app's parts (gongjian/<app>/<part>/locale, e.g. the
+# co-building projects or partners package): a part owns its strings as an app does.
+LOCALE_PATHS = [BASE_DIR / "gongjian" / "locale", *sorted(p.parent for p in (BASE_DIR / "gongjian").glob("*/*/locale/zh_Hans"))]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
