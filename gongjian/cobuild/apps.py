@@ -11,6 +11,9 @@ class CobuildConfig(AppConfig):
         from gongjian.core import registry
 
         from . import importers, permissions  # noqa: F401 - registers the permission matrix and importers
+        from .partners import permissions as _partners  # noqa: F401
+        from .projects import permissions as _projects  # noqa: F401
         from .registration import MODULE
+        from .suggestions import permissions as _suggestions  # noqa: F401
 
         registry.register_module(MODULE)
