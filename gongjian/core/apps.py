@@ -20,7 +20,22 @@ class CoreConfig(AppConfig):
                     Role.DISTRICT_ADMIN: Reach.SCOPE,
                     Role.SUBDISTRICT_ADMIN: Reach.SCOPE,
                 },
+                # every administrator reads the registered figures of the regions in his scope
+                "core.figures_view": {
+                    Role.CITY_ADMIN: Reach.SCOPE,
+                    Role.DISTRICT_ADMIN: Reach.SCOPE,
+                    Role.SUBDISTRICT_ADMIN: Reach.SCOPE,
+                    Role.COMMUNITY_ADMIN: Reach.SCOPE,
+                },
             }
+        )
+        registry.register_module(
+            registry.Module(
+                key="figures",
+                name=_("Figures"),
+                order=800,
+                nav=[registry.NavEntry(key="figures", label=_("Figures"), url_name="core:figures", icon="chart-bar", permission="core.figures_view")],
+            )
         )
 
         registry.register_module(

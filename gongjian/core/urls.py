@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("figures/", views.figures, name="figures"),
     path("imports/<slug:kind>/", views.import_start, name="import_start"),
     path("imports/<slug:kind>/template/", views.import_template, name="import_template"),
     path("imports/<slug:kind>/<str:token>/", views.import_review, name="import_review"),

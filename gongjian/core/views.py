@@ -38,6 +38,45 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def figures(request: HttpRequest) -> HttpResponse:
+    """Every registered figure for one region of the actor's scope; ``figure=`` adds its child-region breakdown."""
+    from . import figures as F
+    from .params import export_format, require_page
+    from .tabular import export_response
+
+    require_page(request, F.VIEW)
+    region = F.figure_region(actor=request.user, code=request.GET.get("region"))
+    period_text = request.GET.get("period", "").strip()
+    error = None
+    try:
+        period = F.parse_period(period_text)
+    except DomainError as exc:
+        error, period, period_text = str(exc.message), None, ""
+    groups = F.figure_rows(region, period)
+    key = request.GET.get("figure", "").strip()
+    breakdown = F.figure_breakdown(key, region, period) if key else None
+    if request.GET.get("export"):
+        headers = [_("Module"), _("Figure"), _("Value"), _("Unit of measure"), _("Region"), _("Period")]
+        label = dict(F.period_choices()).get(period_text, period_text) or _("As of now")
+        rows = ([str(m.name), str(r.figure.name), r.value, str(r.figure.unit), region.name, label] for m, rs in groups for r in rs)
+        return export_response(headers, rows, basename=f"figures-{region.code}", fmt=export_format(request))
+    ancestors: list[Any] = []
+    roots = F.figure_regions(actor=request.user)
+    node = region
+    while node is not None:
+        ancestors.insert(0, node)
+        if any(node.pk == r.pk for r in roots):
+            break
+        node = node.parent
+    ctx = {
+        "region": region, "roots": roots, "ancestors": ancestors, "groups": groups, "breakdown": breakdown,
+        "period": period_text, "periods": F.period_choices(), "figure_key": key, "error": error,
+        "qs": querystring_without(request, "figure", "export", "format"),
+    }
+    return render(request, "core/figures.html", ctx, status=400 if error else 200)
+
+
+@login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.audit_event_list(actor=request.user, filters=request.GET)
     page = paginate(request, qs, default_size=50)
