@@ -2,9 +2,10 @@
 
 Input: UTF-8 with or without BOM (GB18030 is read too, as Excel writes it on Chinese Windows); comma-separated (a
 tab- or semicolon-separated file is recognised from its header). Needs: ``id,title,description,category,lat,lng,
-wanted_from,wanted_to`` (optional ``quantity``, ``region_code``); resources: ``id,title,description,category,unit,lat,
-lng,radius_km,capacity,available_from,available_to`` (optional ``service_region_codes``, several separated by
-``;``, ``、`` or spaces). Only ``id`` and ``title`` are required; other columns may be missing or empty; unknown
+wanted_from,wanted_to`` (optional ``quantity``, ``quantity_unit``, ``region_code``); resources: ``id,title,description,
+category,unit,lat,lng,radius_km,capacity,available_from,available_to`` (``unit`` is the offering unit's name; optional
+``capacity_unit`` such as 元 or m², and ``service_region_codes``, several separated by ``;``, ``、`` or spaces).
+Only ``id`` and ``title`` are required; other columns may be missing or empty; unknown
 columns are ignored. Any bad cell raises :class:`MatchingInputError` naming the row (as a spreadsheet numbers it, the
 header being row 1) and the column.
 """
@@ -23,7 +24,9 @@ from typing import IO, Any
 
 from .model import Need, Resource, Suggestion
 
-NEED_COLUMNS = ("id", "title", "description", "category", "lat", "lng", "wanted_from", "wanted_to", "quantity", "region_code")
+NEED_COLUMNS = (
+    "id", "title", "description", "category", "lat", "lng", "wanted_from", "wanted_to", "quantity", "region_code", "quantity_unit",
+)
 RESOURCE_COLUMNS = (
     "id",
     "title",
@@ -37,6 +40,7 @@ RESOURCE_COLUMNS = (
     "available_from",
     "available_to",
     "service_region_codes",
+    "capacity_unit",
 )
 OUTPUT_COLUMNS = ("need_id", "rank", "resource_id", "score", "reasons")
 REASON_SEPARATOR = "；"
@@ -227,6 +231,7 @@ def _need(row: dict[str, str], row_no: int) -> Need:
         wanted_to=wanted_to,
         quantity=_number(row.get("quantity", ""), row_no, "quantity", low=0),
         region_code=row.get("region_code", ""),
+        quantity_unit=row.get("quantity_unit", ""),
     )
 
 
@@ -247,6 +252,7 @@ def _resource(row: dict[str, str], row_no: int) -> Resource:
         available_from=available_from,
         available_to=available_to,
         service_region_codes=codes,
+        capacity_unit=row.get("capacity_unit", ""),
     )
 
 

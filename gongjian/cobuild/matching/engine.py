@@ -18,7 +18,9 @@ The score of a (need, resource) pair is in [0, 1]::
   far outside the service area (beyond 2r + 5 km, or outside every service region and not within the radius), else 1.
 * **time** — the need's wanted period against the resource's available period (open ends allowed). The need's
   period fully covered 1.0, partly 0.5 + 0.5·covered share, nothing known 0.5.
-* **capacity_factor** — 1, or 0.5 + 0.5·capacity/quantity when the need asks for more than is left.
+* **capacity_factor** — 1, or 0.5 + 0.5·capacity/quantity when the need asks for more than is left. A quantity is
+  compared with a capacity only in the same unit (``Need.quantity_unit`` = ``Resource.capacity_unit``, or either blank);
+  the reason names that unit ("容量足够：剩余 50000 元").
 
 Excluded, never suggested: capacity ≤ 0; a resource available only until before ``today``; periods that do not
 overlap; text below 0.08 and no shared category. :meth:`Matcher.explain` still gives the reasons for those.
@@ -27,6 +29,8 @@ Ranking is by score rounded to 6 decimals, then resource id, so the result is de
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 import multiprocessing
 from collections import Counter
@@ -65,6 +69,12 @@ def _fmt_km(d: float) -> str:
 
 def _fmt_num(x: float) -> str:
     return f"{x:g}"
+
+
+def _same_unit(a: str, b: str) -> bool:
+    """A need's quantity and a resource's capacity are comparable: same unit, or either unit unknown."""
+    a, b = a.strip(), b.strip()
+    return not a or not b or a == b
 
 
 def _tokens_of(bodies: list[str]) -> list[Counter[str]]:
@@ -135,6 +145,12 @@ class Matcher:
         self.res_located = ~np.isnan(self.lat) & ~np.isnan(self.lng)
         self.lat32, self.lng32, self.radius32 = self.lat.astype(np.float32), self.lng.astype(np.float32), self.radius.astype(np.float32)
         self.avail_to32 = self.avail_to.astype(np.float32)
+        # capacity units as small integers (0 = unknown), to compare with a need's quantity unit
+        self.unit_ids: dict[str, int] = {}
+        for x in r:
+            if x.capacity_unit.strip():
+                self.unit_ids.setdefault(x.capacity_unit.strip(), len(self.unit_ids) + 1)
+        self.res_unit = np.array([self.unit_ids.get(x.capacity_unit.strip(), 0) for x in r], dtype=np.int64)
         self.has_codes = np.array([bool(x.service_region_codes) for x in r], dtype=bool)
         self.code_exact: dict[str, list[int]] = {}
         self.code_below: dict[str, list[int]] = {}
@@ -339,6 +355,11 @@ class Matcher:
         time_s = np.where(both_dated, np.where(covered, 1.0, 0.5 + 0.5 * share), 0.5)
         # capacity
         qty = np.array([x.quantity if x.quantity is not None else nan for x in chunk[: len(nlat)]])[rows]
+        if self.unit_ids:
+            # a quantity counts against a capacity only in the same unit (or when either unit is unknown)
+            nu = np.array([self.unit_ids.get(x.quantity_unit.strip(), -1) if x.quantity_unit.strip() else 0 for x in chunk[: len(nlat)]])[rows]
+            ru = self.res_unit[cols]
+            qty = np.where((nu == 0) | (ru == 0) | (nu == ru), qty, nan)
         cap = self.capacity[cols]
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             short = (qty > cap) & (cap > 0)
@@ -382,7 +403,7 @@ class Matcher:
         return ok[pos_in_row < k]
 
     def _rank_chunk(
-        self, needs: Sequence[Need], side: _Side, lo: int, hi: int, k: int, skip: dict[int, list[int]]
+        self, needs: Sequence[Need], side: _Side, lo: int, hi: int, k: int, skip: Mapping[int, Sequence[int] | np.ndarray]
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Exact components of each need's best k pairs: candidates by key first, whole rows only where they might not suffice."""
         coarse = self._coarse(needs, side, lo, hi)
@@ -453,8 +474,8 @@ class Matcher:
             reasons.append("远在服务范围外")
         if comp["both_dated"][p]:
             reasons.append("时间重叠" if comp["covered"][p] else "时间部分重叠")
-        if need.quantity is not None and not math.isnan(self.capacity[j]):
-            unit = res.unit
+        if need.quantity is not None and not math.isnan(self.capacity[j]) and _same_unit(need.quantity_unit, res.capacity_unit):
+            unit = f" {res.capacity_unit or need.quantity_unit}".rstrip()
             if comp["capacity_factor"][p] < 1:
                 reasons.append(f"容量不足：需 {_fmt_num(need.quantity)}{unit}，剩余 {_fmt_num(float(self.capacity[j]))}{unit}")
             else:
@@ -491,27 +512,38 @@ class Matcher:
 
     # ------------------------------------------------------------------ public
     def suggest_all(
-        self, needs: Sequence[Need], *, top_k: int = 5, exclude: Mapping[str, Collection[str]] | None = None, workers: int = 1
+        self, needs: Sequence[Need], *, top_k: int = 5, exclude: Mapping[str, Collection[str]] | None = None, workers: int = 1,
+        only: Mapping[str, Collection[str] | np.ndarray] | None = None,
     ) -> dict[str, list[Suggestion]]:
-        """The best ``top_k`` resources for each need, best first (``exclude`` maps a need id to resource ids to leave out).
+        """The best ``top_k`` resources for each need, best first (``exclude`` maps a need id to resource ids to leave out;
+        ``only``, where it names a need, restricts that need to the resource ids given, or to a mask from
+        :meth:`allowed_mask`).
 
         ``workers`` > 1 splits a large batch (≥ 2,000 needs) over that many forked processes; the result is the same.
         """
         needs = list(needs)
         if not self.resources or top_k <= 0:
             return {n.id: [] for n in needs}
-        if workers > 1 and len(needs) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        if workers > 1 and not only and len(needs) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
             return self._suggest_forked(needs, top_k, exclude, workers)
         out: dict[str, list[Suggestion]] = {n.id: [] for n in needs}
         nside = _Side(needs)
+        masks: dict[str, np.ndarray] = {}
         for lo in range(0, len(needs), CHUNK):
             hi = min(lo + CHUNK, len(needs))
-            skip: dict[int, list[int]] = {}
-            if exclude:
-                for row in range(hi - lo):
-                    cols = [self.index_of[r] for r in exclude.get(needs[lo + row].id, ()) if r in self.index_of]
-                    if cols:
-                        skip[row] = cols
+            skip: dict[int, Sequence[int] | np.ndarray] = {}
+            for row in range(hi - lo):
+                nid = needs[lo + row].id
+                cols: Sequence[int] | np.ndarray = [self.index_of[r] for r in (exclude or {}).get(nid, ()) if r in self.index_of]
+                if only and nid in only:
+                    allowed = only[nid]
+                    if not isinstance(allowed, np.ndarray):
+                        allowed = masks.setdefault(nid, self.allowed_mask(allowed))
+                    blocked = ~allowed
+                    blocked[list(cols)] = True
+                    cols = np.flatnonzero(blocked)
+                if len(cols):
+                    skip[row] = cols
             exact, picked = self._rank_chunk(needs, nside, lo, hi, top_k, skip)
             rank = 0
             previous = -1
@@ -539,9 +571,34 @@ class Matcher:
             out.update(part)
         return out
 
-    def suggest(self, need: Need, *, top_k: int = 5, exclude: Collection[str] = ()) -> list[Suggestion]:
-        """The best ``top_k`` resources for one need, best first, leaving out the ids in ``exclude`` (e.g. rejected ones)."""
-        return self.suggest_all([need], top_k=top_k, exclude={need.id: exclude} if exclude else None).get(need.id, [])
+    def suggest(self, need: Need, *, top_k: int = 5, exclude: Collection[str] = (), only: Collection[str] | None = None) -> list[Suggestion]:
+        """The best ``top_k`` resources for one need, best first, leaving out the ids in ``exclude`` (e.g. rejected ones)
+        and, when ``only`` is given, every resource not in it (e.g. those the caller may not use)."""
+        return self.suggest_all([need], top_k=top_k, exclude={need.id: exclude} if exclude else None,
+                                only={need.id: only} if only is not None else None).get(need.id, [])
+
+    def allowed_mask(self, ids: Collection[str]) -> np.ndarray:
+        """A boolean array over this matcher's resources: True for the ids given (unknown ids are ignored)."""
+        mask = np.zeros(len(self.resources), dtype=bool)
+        idx = [j for j in (self.index_of.get(i) for i in ids) if j is not None]
+        if idx:
+            mask[idx] = True
+        return mask
+
+    def with_capacity(self, capacity: Mapping[str, float | None]) -> Matcher:
+        """A copy sharing this matcher's text index, with the remaining capacity of some resources changed
+        (0 takes a resource out: e.g. it was withdrawn). Building the index again is needed only when texts change."""
+        clone = copy.copy(self)
+        clone.capacity = self.capacity.copy()
+        clone.resources = list(self.resources)
+        for rid, value in capacity.items():
+            j = self.index_of.get(rid)
+            if j is None:
+                continue
+            clone.capacity[j] = math.nan if value is None else float(value)
+            clone.resources[j] = dataclasses.replace(self.resources[j], capacity=value)
+        clone.dead = (clone.capacity <= 0) | (clone.avail_to < clone.today.toordinal())
+        return clone
 
     def explain(self, need: Need, resource_id: str) -> Suggestion | None:
         """Score and reasons of one pair, even when it is excluded (then score is -1 and the first reasons say why)."""

@@ -41,11 +41,16 @@ class Need:
     wanted_to: date | None = None
     quantity: float | None = None
     region_code: str = ""
+    #: the unit of ``quantity`` (e.g. "元", "m²", "人"); compared with a resource's ``capacity_unit``, blank = same unit
+    quantity_unit: str = ""
 
 
 @dataclass(frozen=True)
 class Resource:
-    """What a resident unit offers. ``capacity`` is what is still left (the caller subtracts what is promised)."""
+    """What a resident unit offers. ``capacity`` is what is still left (the caller subtracts what is promised).
+
+    ``unit`` is the name of the resident unit that offers it; ``capacity_unit`` the unit of ``capacity`` ("元", "m²" …).
+    """
 
     id: str
     title: str
@@ -59,6 +64,7 @@ class Resource:
     available_from: date | None = None
     available_to: date | None = None
     service_region_codes: tuple[str, ...] = ()
+    capacity_unit: str = ""
 
 
 @dataclass(frozen=True)

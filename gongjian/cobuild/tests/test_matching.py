@@ -147,11 +147,13 @@ def test_expired_and_full_resources_are_excluded_with_reasons() -> None:
 
 def test_quantity_above_capacity_is_penalised() -> None:
     matcher = Matcher(
-        [Resource("small", "会议室借用", unit="平方米", capacity=50), Resource("big", "会议室借用", unit="平方米", capacity=300)], today=TODAY
+        [Resource("small", "会议室借用", unit="某单位", capacity=50, capacity_unit="平方米"),
+         Resource("big", "会议室借用", unit="某单位", capacity=300, capacity_unit="平方米")], today=TODAY
     )
     result = matcher.suggest(Need("n", "借用会议室开居民大会", quantity=200))
     assert ids(result) == ["big", "small"]
-    assert "容量不足：需 200平方米，剩余 50平方米" in result[1].reasons
+    assert "容量不足：需 200 平方米，剩余 50 平方米" in result[1].reasons
+    assert not any("某单位" in r for r in result[1].reasons)  # the unit's name is not the capacity's unit
     assert result[1].components["capacity_factor"] == pytest.approx(0.625)
 
 
