@@ -10,10 +10,11 @@ class CobuildConfig(AppConfig):
     def ready(self) -> None:
         from gongjian.core import registry
 
-        from . import importers, permissions  # noqa: F401 - registers the permission matrix and importers
+        from . import demo, importers, permissions  # noqa: F401 - registers the permission matrix and importers
         from .partners import permissions as _partners  # noqa: F401
         from .projects import permissions as _projects  # noqa: F401
         from .registration import MODULE
         from .suggestions import permissions as _suggestions  # noqa: F401
 
         registry.register_module(MODULE)
+        demo.register()  # the demo city's co-building steps
