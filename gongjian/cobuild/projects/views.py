@@ -1,0 +1,322 @@
+"""Project pages: list (filters, pagination, export), detail (plan, milestones, progress with photos,
+history, actions), create by hand, status actions, milestones, progress notes and the scoped photo view.
+
+Stable hooks for browser journeys: action forms ``#project-action-<key>`` with buttons
+``[data-action=<key>]`` (agree, start, complete, rate, cancel); ``#note-form``; ``#milestone-form``;
+``#project-form``; the status badge ``#project-status[data-status]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gongjian.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core.permissions import can
+from gongjian.core.scope import in_scope
+from gongjian.core.tabular import export_response
+
+from .. import services as cobuild_services
+from ..choices import PROJECT_TRANSITIONS, ProjectStatus
+from ..models import Project
+from . import forms, services
+from . import selectors as sel
+from .permissions import PROJECT_MANAGE, PROJECT_PROGRESS, PROJECT_RATE, PROJECT_RUN, PROJECT_VIEW
+
+EXPORT_LIMIT = 100_000
+MAX_RESOURCE_ROWS = 20
+
+
+# --- list and export -------------------------------------------------------------------------
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    require_page(request, PROJECT_VIEW)
+    f = get_filters(request, sel.FILTERS)
+    page = paginate(request, sel.project_list(actor=request.user, filters=f))
+    return render(request, "cobuild/projects/list.html", {
+        "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
+        "statuses": ProjectStatus.choices, "communities": sel.filter_communities(actor=request.user),
+        "units": sel.filter_units(actor=request.user), "can_create": can(request.user, PROJECT_MANAGE),
+    })
+
+
+@login_required
+def project_export(request: HttpRequest) -> HttpResponse:
+    require_page(request, PROJECT_VIEW)
+    qs = sel.project_list(actor=request.user, filters=get_filters(request, sel.FILTERS))[:EXPORT_LIMIT]
+    headers = [_("Title"), _("Community code"), _("Community"), _("Responsible unit"), _("Status"), _("Number of needs"), _("Progress (%)"),
+               _("Proposed on"), _("Agreed on"), _("Started on"), _("Completed on"), _("Rating"), _("Rating remark"), _("Outcome"),
+               _("Reason")]
+
+    def day(value: Any) -> Any:
+        from django.utils import timezone
+
+        return timezone.localtime(value).date() if value else None
+
+    rows = ([p.title, p.community.code, p.community.name, p.unit.name, p.get_status_display(), getattr(p, "needs_count", None),
+             getattr(p, "latest_progress", None),
+             day(p.created_at), day(p.agreed_at), day(p.started_at), day(p.done_at), p.rating, p.rating_remark, p.outcome,
+             p.cancel_reason] for p in qs)
+    return export_response(headers, rows, basename=_("projects"), fmt=export_format(request))
+
+
+# --- detail ----------------------------------------------------------------------------------
+
+
+def _may(request: HttpRequest, p: Project, action: str) -> bool:
+    return can(request.user, action) and in_scope(p, request.user, action)
+
+
+def project_actions(request: HttpRequest, p: Project) -> list[dict[str, Any]]:
+    """The status actions this actor may take on this project now (only transitions the table allows)."""
+    allowed = PROJECT_TRANSITIONS[p.status]
+    out: list[dict[str, Any]] = []
+    if allowed & {ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS, ProjectStatus.DONE} and _may(request, p, PROJECT_RUN):
+        if ProjectStatus.AGREED in allowed:
+            out.append({"key": "agree", "label": _("Agree to the project"), "style": "btn-primary", "form": None})
+        if ProjectStatus.IN_PROGRESS in allowed:
+            out.append({"key": "start", "label": _("Start the work"), "style": "btn-primary", "form": None})
+        if ProjectStatus.DONE in allowed:
+            out.append({"key": "complete", "label": _("Mark as completed"), "style": "btn-success", "form": "complete"})
+    if ProjectStatus.RATED in allowed and _may(request, p, PROJECT_RATE):
+        out.append({"key": "rate", "label": _("Rate the project"), "style": "btn-success", "form": "rate"})
+    if ProjectStatus.CANCELLED in allowed and _may(request, p, PROJECT_MANAGE):
+        out.append({"key": "cancel", "label": _("Cancel the project"), "style": "btn-outline-danger", "form": "cancel"})
+    return out
+
+
+def _detail(request: HttpRequest, pk: Any, *, status: int = 200, **extra: Any) -> HttpResponse:
+    d = sel.project_detail(actor=request.user, id=pk)
+    p = d.project
+    progress = _may(request, p, PROJECT_PROGRESS)
+    ctx = {
+        "p": p, "d": d, "actions": project_actions(request, p),
+        "complete_form": forms.CompleteForm(), "rate_form": forms.RateForm(), "cancel_form": forms.CancelForm(),
+        "can_plan": progress and p.status in services.MILESTONE_EDITABLE,
+        "can_note": progress and p.status in services.NOTE_OPEN,
+        "milestone_form": forms.MilestoneForm(), "note_form": forms.NoteForm(), "max_photos": services.MAX_PHOTOS,
+        "stars": range(1, 6),
+    }
+    ctx.update(extra)
+    return render(request, "cobuild/projects/detail.html", ctx, status=status)
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, PROJECT_VIEW)
+    return _detail(request, pk)
+
+
+ACTION_FORMS: dict[str, type[forms._Styled]] = {"complete": forms.CompleteForm, "rate": forms.RateForm, "cancel": forms.CancelForm}
+ACTION_FIELDS = {"complete": {"outcome": "outcome"}, "rate": {"rating": "rating", "rating_remark": "remark"},
+                 "cancel": {"reason": "reason"}}
+
+
+@login_required
+@require_POST
+def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    require_page(request, PROJECT_VIEW)
+    fn: Any = cobuild_services.PROJECT_ACTIONS.get(action)
+    if fn is None:
+        raise NotFound()
+    p = sel.project_get(actor=request.user, id=pk)
+    kwargs: dict[str, Any] = {}
+    form = None
+    if action in ACTION_FORMS:
+        form = ACTION_FORMS[action](request.POST)
+        form.is_valid()
+        data = {**form.cleaned_data}
+        kwargs = {"complete": lambda: {"outcome": data.get("outcome", "")},
+                  "rate": lambda: {"rating": data.get("rating") or None, "remark": data.get("remark", "")},
+                  "cancel": lambda: {"reason": data.get("reason", "")}}[action]()
+    try:
+        fn(actor=request.user, project=p, **kwargs)
+    except ValidationError as exc:
+        if form is None or not exc.details:
+            messages.error(request, str(exc.message))
+            return redirect("cobuild:project_detail", pk=p.pk)
+        form.add_domain_error(exc, ACTION_FIELDS[action])
+        return _detail(request, p.pk, status=400, **{f"{action}_form": form, "open_action": action})
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The project is now “%(status)s”.") % {"status": Project.objects.get(pk=p.pk).get_status_display()})
+    return redirect("cobuild:project_detail", pk=p.pk)
+
+
+# --- milestones and notes --------------------------------------------------------------------
+
+
+def _back(p: Project, anchor: str) -> HttpResponse:
+    return redirect(reverse("cobuild:project_detail", args=[p.pk]) + anchor)
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, PROJECT_PROGRESS)
+    p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
+    form = forms.MilestoneForm(request.POST)
+    form.is_valid()
+    try:
+        services.milestone_add(actor=request.user, project=p, title=form.cleaned_data.get("title", ""),
+                               due_on=form.cleaned_data.get("due_on") or request.POST.get("due_on", ""))
+    except ValidationError as exc:
+        form.add_domain_error(exc)
+        return _detail(request, p.pk, status=400, milestone_form=form)
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The milestone was added."))
+    return _back(p, "#milestones")
+
+
+MILESTONE_ACTIONS = {"done": services.milestone_mark_done, "reopen": services.milestone_reopen, "remove": services.milestone_remove}
+
+
+@login_required
+@require_POST
+def milestone_action(request: HttpRequest, pk: int, mid: int, action: str) -> HttpResponse:
+    require_page(request, PROJECT_PROGRESS)
+    p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
+    kwargs: dict[str, Any] = {}
+    if action == "edit":
+        fn: Any = services.milestone_update
+        form = forms.MilestoneForm(request.POST)
+        form.is_valid()
+        kwargs = {"title": form.cleaned_data.get("title", ""), "due_on": form.cleaned_data.get("due_on")}
+    elif action in MILESTONE_ACTIONS:
+        fn = MILESTONE_ACTIONS[action]
+        if action == "done" and request.POST.get("done_on"):
+            kwargs["done_on"] = request.POST["done_on"]
+    else:
+        raise NotFound()
+    try:
+        fn(actor=request.user, project=p, milestone=int_param(mid) or 0, **kwargs)
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, str(next(iter(exc.details.values()))[0]) if exc.details else str(exc.message))
+    else:
+        messages.success(request, {"done": _("The milestone is marked as done."), "reopen": _("The milestone is open again."),
+                                   "remove": _("The milestone was removed."), "edit": _("The milestone was saved.")}[action])
+    return _back(p, "#milestones")
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, PROJECT_PROGRESS)
+    p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
+    form = forms.NoteForm(request.POST)
+    form.is_valid()
+    try:
+        services.note_add(actor=request.user, project=p, text=form.cleaned_data.get("text", request.POST.get("text", "")),
+                          progress=form.cleaned_data.get("progress", ""), photos=request.FILES.getlist("photos"))
+    except ValidationError as exc:
+        form.add_domain_error(exc)
+        photo_errors = [str(m) for m in exc.details.get("photos", [])]
+        return _detail(request, p.pk, status=400, note_form=form, photo_errors=photo_errors)
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The progress note was added."))
+    return _back(p, "#progress")
+
+
+@login_required
+@require_GET
+def photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
+    """A progress photo, only to those who may see the project (outside the scope: 404)."""
+    require_page(request, PROJECT_VIEW)
+    p = sel.project_get(actor=request.user, id=pk)
+    ph = services.photo_get(actor=request.user, project=p, photo_id=photo_id)
+    try:
+        handle = ph.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise NotFound() from None
+    resp = FileResponse(handle, content_type=ph.content_type)
+    resp["Cache-Control"] = "private, max-age=3600"
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Disposition"] = f'inline; filename="{str(ph.file.name).rsplit("/", 1)[-1]}"'
+    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
+
+
+# --- create by hand --------------------------------------------------------------------------
+
+
+def _resource_rows(request: HttpRequest) -> list[tuple[str, str]]:
+    ids = request.POST.getlist("resource")[:MAX_RESOURCE_ROWS]
+    amounts = request.POST.getlist("amount")[:MAX_RESOURCE_ROWS]
+    amounts += [""] * (len(ids) - len(amounts))
+    return [(str(r).strip(), str(a).strip()) for r, a in zip(ids, amounts, strict=False)]
+
+
+def _form_ctx(request: HttpRequest, form: forms.ProjectForm, community: Any, chosen: set[str], rows: list[tuple[str, str]]
+              ) -> dict[str, Any]:
+    rows = list(rows) + [("", "")] * max(0, 3 - len(rows))
+    return {"form": form, "needs": sel.form_needs(actor=request.user, community=community), "chosen": chosen,
+            "resources": sel.form_resources(actor=request.user), "rows": rows, "community": int_param(community)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_create(request: HttpRequest) -> HttpResponse:
+    require_page(request, PROJECT_MANAGE)
+    communities = sel.form_communities(actor=request.user)
+    source = request.POST if request.method == "POST" else request.GET
+    community = int_param(source.get("community"))
+    if community is None and communities.count() == 1:
+        community = communities[0].pk
+    chosen = {str(v) for v in (source.getlist("needs") or source.getlist("need"))}
+    initial: dict[str, Any] = {"community": community}
+    form = forms.ProjectForm(request.POST or None, initial=initial, community_qs=communities, unit_qs=sel.form_units(actor=request.user))
+    rows = _resource_rows(request) if request.method == "POST" else []
+    if request.method == "POST" and form.is_valid():
+        lines = [(r, a) for r, a in rows if r or a]
+        try:
+            p = cobuild_services.project_create(
+                actor=request.user, title=form.cleaned_data["title"], community=source.get("community", ""),
+                unit=source.get("unit", ""), plan=form.cleaned_data["plan"], needs=source.getlist("needs"), resources=lines)
+        except ValidationError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The project was proposed. The responsible unit is asked to agree to it."))
+            return redirect("cobuild:project_detail", pk=p.pk)
+    return render(request, "cobuild/projects/form.html", _form_ctx(request, form, community, chosen, rows),
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def project_form_needs(request: HttpRequest) -> HttpResponse:
+    """The needs fieldset for the chosen community (htmx swaps it in when the community changes)."""
+    require_page(request, PROJECT_MANAGE)
+    community = request.GET.get("community")
+    return render(request, "cobuild/projects/_needs.html", {"needs": sel.form_needs(actor=request.user, community=community),
+                                                            "chosen": set(), "community": int_param(community)})
+
+
+@login_required
+@require_GET
+def project_form_resource_row(request: HttpRequest) -> HttpResponse:
+    require_page(request, PROJECT_MANAGE)
+    return render(request, "cobuild/projects/_resource_row.html", {"row": ("", ""), "resources": sel.form_resources(actor=request.user)})
