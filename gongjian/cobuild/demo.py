@@ -5,7 +5,7 @@ lending a 4,000 m² building, hospitals' free clinics, law firms' legal advice, 
 SOEs' funds …), community needs and residents' micro-wishes, projects in every status with their
 milestones and progress notes, ratings, and staff's match decisions.
 
-``cobuild.partners`` (order 120): every resident unit's report-in to its community (confirmed,
+``cobuild.partners`` (order 120): every resident unit's report-in (through its party organisation) to its community (confirmed,
 awaiting confirmation, a few rejected or ended) and one partnership per organ branch (联建) with
 its yearly agreements.
 
@@ -689,7 +689,8 @@ def build_partners(ctx: DemoContext) -> None:
     report_ins: list[UnitReportIn] = []
     for u in units:
         community = ctx.region_by_id(u.region_id)
-        if community.level != "community":
+        org = unit_orgs.get(u.id)
+        if community.level != "community" or org is None:  # a unit reports in through its party organisation
             continue
         reported = _between(rng, dt.datetime(2019, 3, 1, 9, tzinfo=TZ), NOW - dt.timedelta(days=2))
         roll = rng.random()
@@ -699,8 +700,7 @@ def build_partners(ctx: DemoContext) -> None:
             reported = NOW - dt.timedelta(days=rng.uniform(1, 20))
         elif status == ReportInStatus.ENDED:
             reported = _between(rng, dt.datetime(2019, 3, 1, 9, tzinfo=TZ), dt.datetime(2023, 1, 1, 9, tzinfo=TZ))
-        org = unit_orgs.get(u.id)
-        ri = UnitReportIn(id=ctx.new_id(UnitReportIn), unit_id=u.id, party_org_id=org.id if org else None, community_id=community.id,
+        ri = UnitReportIn(id=ctx.new_id(UnitReportIn), unit_id=u.id, party_org_id=org.id, community_id=community.id,
                           region_path=community.path, status=status, contact_name=u.liaison_name,
                           offer="在职党员到社区报到，认领志愿服务岗位；单位场地、资源向社区开放。", reported_at=reported)
         if status in (ReportInStatus.CONFIRMED, ReportInStatus.ENDED):

@@ -142,8 +142,9 @@ def test_resources_capacity_is_what_the_projects_committed(small):
 
 
 def test_report_ins_partnerships_and_agreements(small):
-    for ri in UnitReportIn.objects.select_related("community", "unit"):
+    for ri in UnitReportIn.objects.select_related("community", "unit", "party_org"):
         assert ri.community.level == "community" and ri.region_path == ri.community.path
+        assert ri.party_org.unit_id == ri.unit_id and ri.contact_name
         assert ri.unit.region_id == ri.community_id  # a unit reports in where it is located
         assert (ri.confirmed_at is not None) == (ri.status in (ReportInStatus.CONFIRMED, ReportInStatus.ENDED))
         assert ri.confirmed_at is None or ri.reported_at <= ri.confirmed_at
