@@ -36,6 +36,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -84,8 +85,11 @@ def _tokens_of(bodies: list[str]) -> list[Counter[str]]:
 class _Side:
     """Tokens, concepts and categories of a list of items (needs or resources), deduplicated by text."""
 
-    def __init__(self, items: Sequence[Need] | Sequence[Resource], workers: int = 1) -> None:
-        cache: dict[str, tuple[Counter[str], set[str], frozenset[str]]] = {}
+    def __init__(
+        self, items: Sequence[Need] | Sequence[Resource], workers: int = 1,
+        cache: dict[str, tuple[Counter[str], set[str], frozenset[str]]] | None = None,
+    ) -> None:
+        cache = cache if cache is not None else {}
         if workers > 1 and len(items) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
             bodies = sorted({f"{item.title} {item.description}" for item in items})
             text.tokenizer()  # loaded once, before the fork
@@ -117,8 +121,13 @@ class _Side:
 class Matcher:
     """Ranks ``resources`` for needs. Build it once per set of resources; it is read-only afterwards."""
 
-    def __init__(self, resources: Sequence[Resource], *, today: date | None = None, workers: int = 1) -> None:
-        """``workers`` > 1 reads the texts of a large list (≥ 2,000 resources) in that many forked processes."""
+    def __init__(
+        self, resources: Sequence[Resource], *, today: date | None = None, workers: int = 1, token_cache: dict[str, Any] | None = None
+    ) -> None:
+        """``workers`` > 1 reads the texts of a large list (≥ 2,000 resources) in that many forked processes.
+
+        ``token_cache`` (a dict the caller keeps) remembers the words of each text, so building the matcher again after a
+        few resources changed reads only the new texts."""
         self.resources = list(resources)
         self.today = today or date.today()
         ids = [r.id for r in self.resources]
@@ -130,7 +139,7 @@ class Matcher:
         order = sorted(range(len(ids)), key=lambda i: ids[i])
         self.id_rank = np.empty(len(ids), dtype=np.int64)
         self.id_rank[order] = np.arange(len(ids))
-        self.side = _Side(self.resources, workers)
+        self.side = _Side(self.resources, workers, token_cache)
         self.bm25 = text.Bm25Index(self.side.tokens)
         r = self.resources
         nan = math.nan

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from gongjian.core.registry import NavEntry
 
-NAV: list[NavEntry] = []
+from .permissions import MATCH_BOARD
+
+NAV: list[NavEntry] = [
+    NavEntry("cobuild.matching_board", _("Matching board"), "cobuild:suggest_board", icon="arrows-exchange", permission=MATCH_BOARD, order=25),
+]
 PANELS: list[Any] = []

@@ -1,0 +1,249 @@
+"""Reads of the matching part: suggestions for one need, the rejected pairs, the subdistrict matching board.
+
+Every read takes ``actor=``: the need must be one the actor may manage (else 404), and only resources within his reach
+are suggested (see :mod:`.index` for which resources are candidates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.core.errors import NotFound, ValidationError
+from gongjian.core.params import int_param
+from gongjian.core.permissions import can
+from gongjian.core.scope import region_paths, scope_q, scoped
+from gongjian.regions.choices import Level
+from gongjian.regions.models import Region
+
+from .. import matching
+from .. import permissions as cperms
+from .. import selectors as cselectors
+from ..choices import PROJECT_NEED_STATUSES, MatchVerdict, ProjectStatus
+from ..models import MatchDecision, Need, Resource
+from . import index as idx
+from . import permissions as perms
+
+TOP_K = 5
+BOARD_MAX_NEEDS = 3000  # the board of a district with more published needs shows the first ones by community and publication
+
+
+@dataclass
+class SuggestionRow:
+    need: Need
+    resource: Resource
+    rank: int
+    score: float
+    reasons: tuple[str, ...]
+    components: dict[str, float]
+    default_amount: Decimal | None
+
+    @property
+    def capacity_unit_label(self) -> str:
+        return idx.CAPACITY_UNIT_ZH.get(self.resource.capacity_unit, "")
+
+    @property
+    def score_percent(self) -> int:
+        return round(self.score * 100)
+
+    @property
+    def amount_text(self) -> str:
+        return plain(self.default_amount)
+
+    @property
+    def remaining_text(self) -> str:
+        return plain(self.resource.remaining)
+
+
+def plain(d: Decimal | None) -> str:
+    """A decimal without exponent or trailing zeros (50000.00 → "50000", 2.50 → "2.5")."""
+    return "" if d is None else format(d.normalize(), "f")
+
+
+def need_for_matching(*, actor: Any, id: Any) -> Need:
+    """A need the actor may manage and see suggestions for; 404 otherwise."""
+    if not can(actor, perms.SUGGEST_VIEW):
+        raise NotFound()
+    return cselectors.need_get(actor=actor, id=id, action=cperms.NEED_MANAGE)
+
+
+def is_suggestable(need: Need) -> bool:
+    return need.status in PROJECT_NEED_STATUSES
+
+
+def default_amount(need: Need, resource: Resource) -> Decimal | None:
+    """What accepting commits by default: the need's quantity where it is in the resource's unit (at most what is left);
+    1 for a resource whose capacity is not counted; otherwise nothing (staff type it)."""
+    qty, unit = idx.need_quantity(need)
+    if qty is not None and qty > 0 and unit == resource.capacity_unit:
+        amount = min(qty, resource.remaining) if resource.remaining is not None else qty
+    elif resource.remaining is None:
+        amount = Decimal(1)
+    else:
+        return None
+    amount = amount.quantize(Decimal("0.01"))
+    return amount if amount > 0 else None
+
+
+def visible_resource_ids(actor: Any, index: idx.Index) -> np.ndarray:
+    """Mask of the resources the actor may commit to a project (``cobuild.selectors.resource_base``)."""
+    if scope_q(actor, cperms.RESOURCE_VIEW, Resource.scope_fields) is None:
+        return np.ones(index.size, dtype=bool)
+    ids = cselectors.resource_base(actor, cperms.RESOURCE_VIEW).filter(idx.live_q(index.today)).values_list("id", flat=True)
+    return index.mask_of(ids)
+
+
+def decided_resource_ids(need_ids: list[int]) -> dict[int, set[int]]:
+    """Per need: resources rejected for it, or accepted into a project that is still running."""
+    out: dict[int, set[int]] = {}
+    rows = MatchDecision.objects.filter(need_id__in=need_ids).filter(
+        Q(verdict=MatchVerdict.REJECTED) | (Q(verdict=MatchVerdict.ACCEPTED) & ~Q(project__status=ProjectStatus.CANCELLED))
+    ).values_list("need_id", "resource_id")
+    for nid, rid in rows:
+        out.setdefault(nid, set()).add(rid)
+    return out
+
+
+def _rows(needs: list[Need], suggestions: dict[str, list[matching.Suggestion]]) -> dict[int, list[SuggestionRow]]:
+    ids = {int(s.resource_id) for items in suggestions.values() for s in items}
+    resources = Resource.objects.select_related("unit", "category").in_bulk(list(ids))
+    out: dict[int, list[SuggestionRow]] = {}
+    for n in needs:
+        rows = []
+        for s in suggestions.get(str(n.pk), []):
+            r = resources.get(int(s.resource_id))
+            if r is None:  # deleted since the index was read
+                continue
+            rows.append(SuggestionRow(n, r, s.rank, s.score, s.reasons, s.components, default_amount(n, r)))
+        out[n.pk] = rows
+    return out
+
+
+def suggestions_for_need(*, actor: Any, need: Need, k: int = TOP_K) -> list[SuggestionRow]:
+    """The best ``k`` resources for the need, best first, with score and reasons; empty unless the need is published."""
+    if not can(actor, perms.SUGGEST_VIEW) or not is_suggestable(need):
+        return []
+    k = max(1, min(int(k), 20))
+    index = idx.current_index()
+    if index.size == 0:
+        return []
+    allowed = index.serving(need) & visible_resource_ids(actor, index)
+    decided = decided_resource_ids([need.pk]).get(need.pk, set())
+    if decided:
+        allowed &= ~index.mask_of(decided)
+    found = index.matcher.suggest_all([idx.engine_need(need)], top_k=k, only={str(need.pk): allowed})
+    return _rows([need], found)[need.pk]
+
+
+def rejected_for_need(*, actor: Any, need: Need) -> QuerySet[MatchDecision]:
+    if not can(actor, perms.SUGGEST_VIEW):
+        return MatchDecision.objects.none()
+    return (MatchDecision.objects.filter(need=need, verdict=MatchVerdict.REJECTED)
+            .select_related("resource", "resource__unit", "decided_by").order_by("-created_at", "-id"))
+
+
+def accepted_for_need(*, actor: Any, need: Need) -> QuerySet[MatchDecision]:
+    if not can(actor, perms.SUGGEST_VIEW):
+        return MatchDecision.objects.none()
+    return (MatchDecision.objects.filter(need=need, verdict=MatchVerdict.ACCEPTED)
+            .select_related("resource", "resource__unit", "project", "decided_by").order_by("-created_at", "-id"))
+
+
+# --- the matching board ------------------------------------------------------------------------------
+
+
+def board_regions(*, actor: Any) -> QuerySet[Region]:
+    """Districts and subdistricts the actor may open the board for."""
+    if not can(actor, perms.MATCH_BOARD):
+        return Region.objects.none()
+    qs = Region.objects.filter(is_active=True, level__in=[Level.DISTRICT, Level.SUBDISTRICT])
+    paths = region_paths(actor, perms.MATCH_BOARD)
+    if "" in paths:
+        return qs.order_by("path")
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return qs.filter(q).order_by("path")
+
+
+def board_region(*, actor: Any, region: Any) -> Region:
+    """The region of the board: the one asked for (a district or subdistrict in reach), or the actor's own."""
+    regions = board_regions(actor=actor)
+    pk = int_param(region) if region not in (None, "") else None
+    if pk is not None:  # a malformed value is ignored (own area); a region out of reach is not found
+        found = regions.filter(pk=pk).first()
+        if found is None:
+            raise NotFound()
+        return found
+    own = [p for p in region_paths(actor, perms.MATCH_BOARD) if p]
+    first = regions.filter(path__in=own).first() or regions.first()
+    if first is None:
+        raise NotFound()
+    return first
+
+
+@dataclass
+class BoardRow:
+    need: Need
+    proposal: SuggestionRow | None
+    alternatives: int  # further suggestions the need had before the assignment
+
+    @property
+    def quantity_text(self) -> str:
+        return f"{plain(self.need.quantity)} {self.need.quantity_unit}".strip() if self.need.quantity is not None else ""
+
+
+def board(*, actor: Any, region: Region, k: int = TOP_K) -> list[BoardRow]:
+    """All published needs of the region (within the actor's reach) with the global assignment's proposal each.
+
+    Each need gets at most one resource and each resource is proposed to at most one need of the board, so no resource
+    is promised twice (``matching.assign`` over every need's top ``k``, maximising the total score). The proposed
+    amount is the need's quantity where it is in the resource's unit, never more than is left. After an acceptance the
+    board is computed again from the remaining capacity.
+    """
+    if not can(actor, perms.MATCH_BOARD) or region.level not in (Level.DISTRICT, Level.SUBDISTRICT):
+        raise NotFound()
+    needs = list(
+        scoped(Need.objects.filter(status__in=PROJECT_NEED_STATUSES), actor, cperms.NEED_MANAGE)
+        .filter(region_path__startswith=region.path)
+        .select_related("category", "community")
+        .order_by("community__path", "published_at", "id")[:BOARD_MAX_NEEDS]
+    )
+    if not needs:
+        return []
+    index = idx.current_index()
+    if index.size == 0:
+        return [BoardRow(n, None, 0) for n in needs]
+    visible = visible_resource_ids(actor, index)
+    decided = decided_resource_ids([n.pk for n in needs])
+    only: dict[str, Any] = {}
+    for n in needs:
+        mask = index.serving(n) & visible
+        if decided.get(n.pk):
+            mask &= ~index.mask_of(decided[n.pk])
+        only[str(n.pk)] = mask
+    engine_needs = [idx.engine_need(n) for n in needs]
+    found = index.matcher.suggest_all(engine_needs, top_k=k, only=only)
+    used = {s.resource_id for items in found.values() for s in items}
+    # one need per resource: every candidate gets room for one need
+    slots = [replace(r, capacity=1.0) for r in index.matcher.resources if r.id in used]
+    pairs = {nid: rid for nid, rid, _amount in matching.assign(engine_needs, slots, found)}
+    chosen = {nid: [s for s in found[nid] if s.resource_id == rid] for nid, rid in pairs.items()}
+    rows = _rows(needs, chosen)
+    out = []
+    for n in needs:
+        chosen_rows = rows.get(n.pk) or []
+        out.append(BoardRow(n, chosen_rows[0] if chosen_rows else None, len(found.get(str(n.pk), []))))
+    return out
+
+
+def validate_k(value: Any) -> int:
+    k = int_param(value) if value not in (None, "") else TOP_K
+    if k is None or k > 20:
+        raise ValidationError.for_field("k", _("Enter a whole number from 1 to 20."))
+    return k
