@@ -325,7 +325,8 @@ class _Plan:
 # Step: resources, needs, projects
 # ---------------------------------------------------------------------------------------------
 def _categories() -> dict[str, Category]:
-    names = {k.category for k in NEEDS} | {o[1] for offers in OFFERS.values() for o in offers} | {"场地"}
+    names = {k.category for k in NEEDS} | {o[1] for offers in OFFERS.values() for o in offers} | {
+        c for cs in FALLBACK_CATEGORIES.values() for c in cs}
     found = {c.name: c for c in Category.objects.filter(name__in=names)}
     for i, name in enumerate(sorted(names - set(found))):  # the seeded taxonomy may have been edited
         found[name] = Category.objects.create(name=name, sort_order=200 + i)
@@ -424,21 +425,24 @@ class _Pools:
 
     def __init__(self, resources: list[Resource], exclude: set[int]) -> None:
         self.by: dict[tuple[str, int | None, str], list[Resource]] = defaultdict(list)
+        # units that offer something of a kind and category (whatever its status or capacity), by district
+        self.units: dict[tuple[str, int | None, str], list[int]] = defaultdict(list)
         for r in resources:
+            parts = r.region_path.strip("/").split("/")
+            self.units[(r.kind, r.category_id, "/".join(parts[:2]))].append(r.unit_id)
             if r.status != ResourceStatus.OFFERED or r.id in exclude:
                 continue
-            parts = r.region_path.strip("/").split("/")
             for depth in (4, 3, 2, 1):  # community, subdistrict, district, city
                 if len(parts) >= depth:
                     self.by[(r.kind, r.category_id, "/".join(parts[:depth]))].append(r)
-                    self.by[(r.kind, None, "/".join(parts[:depth]))].append(r)
 
-    def pick(self, rng: random.Random, kind: str, category_id: int | None, community_path: str, amount: Decimal,
+    def pick(self, rng: random.Random, kind: str, category_ids: list[int], community_path: str, amount: Decimal,
              when: dt.datetime) -> Resource | None:
-        """A resource of the kind (of the same category if one is near) offered before ``when`` with
-        enough capacity left: from the community's own units first, then its subdistrict, district, city."""
+        """A resource of the kind and of the first category that has one (the need's own, then the
+        generic ones of the kind), offered before ``when`` with enough capacity left: from the
+        community's own units first, then its subdistrict, district, city."""
         parts = community_path.strip("/").split("/")
-        for cat in (category_id, None):
+        for cat in category_ids:
             for depth in (4, 3, 2, 1):
                 pool = self.by.get((kind, cat, "/".join(parts[:depth])), [])
                 if not pool or (depth == 4 and rng.random() < 0.3):
@@ -448,6 +452,19 @@ class _Pools:
                     if r.offered_at is not None and r.offered_at < when and (r.remaining is None or r.remaining >= amount):
                         return r
         return None
+
+    def unit_for(self, rng: random.Random, kind: str, category_ids: list[int], community_path: str) -> int | None:
+        """A unit of the district that offers this kind of help (its offer may be used up or paused)."""
+        district = "/".join(community_path.strip("/").split("/")[:2])
+        for cat in category_ids:
+            if found := self.units.get((kind, cat, district)):
+                return rng.choice(found)
+        return None
+
+
+# Generic categories of each resource kind, tried after the need's own category.
+FALLBACK_CATEGORIES = {"funds": ("资金",), "venue": ("场地",), "goods": ("物资",), "volunteers": ("助老", "环境卫生", "助残", "安全"),
+                       "expertise": ("技术支持",), "service": (), "equipment": ()}
 
 
 def _need(ctx: DemoContext, plan: _Plan, rng: random.Random, cats: dict[str, Category], kind: NeedKind, community: Any,
@@ -520,9 +537,10 @@ def build_cobuild(ctx: DemoContext) -> None:
         times = _project_times(pr_rng, status)
         created = times["created"]
         assert created is not None and times["published"] is not None
+        fitting = [cats[c].id for c in (kinds[0].category, *FALLBACK_CATEGORIES.get(kinds[0].kind, ()))]
         if resource is None and pr_rng.random() < 0.92:
             amount = _amount(pr_rng, *kinds[0].amount)
-            resource = pools.pick(pr_rng, kinds[0].kind, cats[kinds[0].category].id, community.path, amount, created)
+            resource = pools.pick(pr_rng, kinds[0].kind, fitting, community.path, amount, created)
         need_status = {ProjectStatus.RATED: NeedStatus.MET, ProjectStatus.DONE: NeedStatus.MET,
                        ProjectStatus.CANCELLED: NeedStatus.PUBLISHED}.get(ProjectStatus(status), NeedStatus.IN_PROJECT)
         needs = [_need(ctx, plan, pr_rng, cats, k, community, need_status, times["published"] + dt.timedelta(hours=pr_rng.uniform(0, 48) * i))
@@ -530,9 +548,11 @@ def build_cobuild(ctx: DemoContext) -> None:
         first = kinds[0]
         if resource is not None:
             unit_id = resource.unit_id
-        else:
+        else:  # no resource committed: a unit of the district that offers this kind of help, or an organ
             district = community.path.strip("/").split("/")[1]
-            unit_id = pr_rng.choice(units_by_district.get(district) or list(units_by_id.values())).id
+            local = units_by_district.get(district) or list(units_by_id.values())
+            unit_id = pools.unit_for(pr_rng, kinds[0].kind, fitting, community.path) or pr_rng.choice(
+                [u for u in local if u.kind == "organ"] or local).id
         unit = units_by_id[unit_id]
         p = Project(
             id=ctx.new_id(Project), title=(title or _fill(first.project, pr_rng, community.name, needs[0].building))[:120],  # type: ignore[attr-defined]
@@ -643,7 +663,8 @@ def build_cobuild(ctx: DemoContext) -> None:
                 n.review_note = "已通过其他渠道解决"
             elif status == NeedStatus.PUBLISHED and open_rng.random() < 0.3:
                 # staff looked at a suggestion and turned it down
-                r = pools.pick(open_rng, kind.kind, cats[kind.category].id, c.path, Decimal(1), NOW)
+                fitting = [cats[x].id for x in (kind.category, *FALLBACK_CATEGORIES.get(kind.kind, ()))]
+                r = pools.pick(open_rng, kind.kind, fitting, c.path, Decimal(1), NOW)
                 if r is not None and (n.id, r.id) not in plan.decided:
                     plan.decided.add((n.id, r.id))
                     plan.decisions.append(_stamp(MatchDecision(
