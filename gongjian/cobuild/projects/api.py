@@ -16,6 +16,7 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
@@ -224,11 +225,11 @@ def project(request: HttpRequest, project_id: int) -> dict[str, Any]:
 
 
 @router.post("/projects", response={201: ProjectDetailOut}, summary="Propose a project (takes up needs, commits resource capacity)")
-def project_create(request: HttpRequest, payload: ProjectIn) -> tuple[int, dict[str, Any]]:
+def project_create(request: HttpRequest, payload: ProjectIn) -> Status[dict[str, Any]]:
     p = cobuild_services.project_create(
         actor=request.user, title=payload.title, community=payload.community_id, unit=payload.unit_id, needs=payload.need_ids,
         resources=[(line.resource_id, line.amount) for line in payload.resources], plan=payload.plan)
-    return 201, detail_out(request, p.pk)
+    return Status(201, detail_out(request, p.pk))
 
 
 @router.post("/projects/{project_id}/agree", response=ProjectDetailOut, summary="The responsible unit agrees to the project")
@@ -270,9 +271,9 @@ def milestones(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/projects/{project_id}/milestones", response={201: MilestoneOut}, summary="Add a milestone")
-def milestone_add(request: HttpRequest, project_id: int, payload: MilestoneIn) -> tuple[int, dict[str, Any]]:
+def milestone_add(request: HttpRequest, project_id: int, payload: MilestoneIn) -> Status[dict[str, Any]]:
     m = services.milestone_add(actor=request.user, project=_visible(request, project_id), title=payload.title, due_on=payload.due_on)
-    return 201, milestone_out(m)
+    return Status(201, milestone_out(m))
 
 
 @router.patch("/projects/{project_id}/milestones/{milestone_id}", response=MilestoneOut, summary="Change a milestone")
@@ -295,9 +296,9 @@ def milestone_reopen(request: HttpRequest, project_id: int, milestone_id: int) -
 
 
 @router.delete("/projects/{project_id}/milestones/{milestone_id}", response={204: None}, summary="Remove a milestone")
-def milestone_remove(request: HttpRequest, project_id: int, milestone_id: int) -> tuple[int, None]:
+def milestone_remove(request: HttpRequest, project_id: int, milestone_id: int) -> Status[None]:
     services.milestone_remove(actor=request.user, project=_visible(request, project_id), milestone=milestone_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- progress notes and photos -------------------------------------------------------------------
@@ -312,10 +313,10 @@ def notes(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
 @router.post("/projects/{project_id}/notes", response={201: NoteOut},
              summary="Add a progress note (multipart: text, progress 0–100, up to 6 photos as `photos`)")
 def note_add(request: HttpRequest, project_id: int, text: Form[str], progress: Form[str] = "",
-             photos: File[list[UploadedFile]] = None) -> tuple[int, dict[str, Any]]:  # type: ignore[assignment]
+             photos: File[list[UploadedFile]] = None) -> Status[dict[str, Any]]:  # type: ignore[assignment]
     p = _visible(request, project_id)
     n = services.note_add(actor=request.user, project=p, text=text, progress=progress, photos=photos or [])
-    return 201, note_out(ProjectNote.objects.select_related("author").prefetch_related("photos").get(pk=n.pk))
+    return Status(201, note_out(ProjectNote.objects.select_related("author").prefetch_related("photos").get(pk=n.pk)))
 
 
 @router.get("/projects/{project_id}/photos/{photo_id}", url_name="cobuild_project_photo", response={200: None},
