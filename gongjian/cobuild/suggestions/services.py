@@ -47,7 +47,7 @@ def _locked_need(actor: Any, need: Any) -> Need:
     pk = _pk(need)
     if not scoped(Need.objects.filter(pk=pk), actor, cperms.NEED_MANAGE).exists():
         raise NotFound()
-    return Need.objects.select_for_update().select_related("community").get(pk=pk)
+    return Need.objects.select_for_update(of=("self",)).select_related("community").get(pk=pk)
 
 
 def _resource(actor: Any, resource: Any) -> Resource:
@@ -120,7 +120,7 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
     _check_need(n)
     r = _resource(actor, resource)
     _check_offered(r)
-    existing = MatchDecision.objects.select_for_update().select_related("project").filter(need=n, resource=r).first()
+    existing = MatchDecision.objects.select_for_update(of=("self",)).select_related("project").filter(need=n, resource=r).first()
     if existing is not None and existing.verdict == MatchVerdict.REJECTED:
         raise Conflict(_("This resource was rejected for this need; undo the rejection first."), code="rejected")
     if _active_accept(existing):
@@ -169,7 +169,7 @@ def match_reject(*, actor: Any, need: Any, resource: Any, reason: Any) -> MatchD
     n = _locked_need(actor, need)
     _check_need(n)
     r = _resource(actor, resource)
-    existing = MatchDecision.objects.select_for_update().select_related("project").filter(need=n, resource=r).first()
+    existing = MatchDecision.objects.select_for_update(of=("self",)).select_related("project").filter(need=n, resource=r).first()
     if existing is not None and existing.verdict == MatchVerdict.REJECTED:
         raise Conflict(_("This resource was already rejected for this need."), code="already_rejected")
     if _active_accept(existing):
@@ -193,7 +193,7 @@ def match_unreject(*, actor: Any, need: Any, resource: Any) -> None:
     require(actor, perms.SUGGEST_DECIDE)
     n = _locked_need(actor, need)
     rid = _pk(resource)
-    decision = MatchDecision.objects.select_for_update().select_related("resource").filter(
+    decision = MatchDecision.objects.select_for_update(of=("self",)).select_related("resource").filter(
         need=n, resource_id=rid, verdict=MatchVerdict.REJECTED).first()
     if decision is None:
         raise NotFound()
