@@ -190,3 +190,36 @@ def test_units_reported_in_partnerships_and_agreements(world, django_capture_on_
     assert value("cobuild.partnerships", t.erqi) == 0
     assert value("cobuild.partnerships", t.erqi, Period.year(today.year - 1)) == 1
     assert value("cobuild.partnerships", t.erqi, Period.year(today.year)) == 0
+
+
+def test_partner_services_refresh_the_cached_figures(world, django_capture_on_commit_callbacks):
+    """The report-in, partnership and agreement services bump the module's figures on commit."""
+    from gongjian.cobuild.partners import services as partner_services
+
+    t = world.tree
+    admin, liaison = world.users["community_admin"], world.users["unit_liaison"]
+    org_a = f.party_org(t.comm_a1, "二七区某机关机关党支部", sector="organ", unit=world.unit_a)
+    org_b = f.party_org(t.comm_b1, "省供销合作总社机关党支部", sector="organ", unit=world.unit_b)
+    cached = lambda key: registry.figure_value(key, t.erqi)  # noqa: E731
+    assert cached("cobuild.units_reported_in") == 0 and cached("cobuild.partnerships") == 0 and cached("cobuild.agreements_signed") == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        ri = partner_services.report_in_create(actor=liaison, unit=world.unit_a, community=t.comm_a1, party_org=org_a,
+                                               contact_name="王建国", offer="每月一次志愿服务")
+    with django_capture_on_commit_callbacks(execute=True):
+        partner_services.report_in_confirm(actor=admin, report_in=ri)
+    assert cached("cobuild.units_reported_in") == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        p = partner_services.partnership_create(actor=admin, branch=org_b, community=t.comm_a1)
+    assert cached("cobuild.partnerships") == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        a = partner_services.agreement_create(actor=admin, partnership=p, year=timezone.localdate().year,
+                                              branch_commitments="每季度开展一次进社区志愿服务", community_commitments="提供活动场地")
+    assert cached("cobuild.agreements_signed") == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        partner_services.agreement_sign(actor=admin, agreement=a)
+    assert cached("cobuild.agreements_signed") == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        partner_services.report_in_end(actor=admin, report_in=ri, reason="单位搬迁")
+    with django_capture_on_commit_callbacks(execute=True):
+        partner_services.partnership_end(actor=admin, partnership=p, reason="结对调整")
+    assert cached("cobuild.units_reported_in") == 0 and cached("cobuild.partnerships") == 0
