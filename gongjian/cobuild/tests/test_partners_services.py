@@ -45,6 +45,10 @@ class PW:
 
 @pytest.fixture
 def pw(world: Any) -> PW:
+    return build_pw(world)
+
+
+def build_pw(world: Any) -> PW:
     t = world.tree
     org_a = f.party_org(t.comm_a1, "二七区某机关机关党支部", sector="organ", unit=world.unit_a)
     org_b = f.party_org(t.comm_b1, "省供销合作总社机关党支部", sector="organ", unit=world.unit_b)
