@@ -203,3 +203,58 @@ def test_api_suggestions_accept_reject_undo_and_board(world, api):
     assert sub.get("/matching/board", region=world.tree.sub_b.pk).status_code == 404
     assert admin.get("/matching/board").status_code == 404
     assert sub.get("/matching/board").json()["region_id"] == world.tree.sub_a.pk
+
+
+PANEL_MATRIX = {
+    "city_admin": 200, "district_admin": 200, "subdistrict_admin": 200, "community_admin": 200, "community_admin_b": 404,
+    "unit_liaison": 404, "unit_liaison_b": 404, "resident": 404, "member": 404, "instructor": 404, "nobody": 404,
+}
+
+
+@pytest.mark.parametrize(("who", "status"), PANEL_MATRIX.items())
+def test_suggestions_permission_matrix(world, api, who, status):
+    """role × action on a need of 淮河社区: those who may manage it see, reject, undo and accept; everyone else 404."""
+    n = need(world)
+    r = res(world)
+    c = api(world.users[who])
+    assert c.get(f"/needs/{n.pk}/suggestions").status_code == status
+    rej = c.post(f"/needs/{n.pk}/suggestions/{r.pk}/reject", {"reason": "测试"})
+    assert rej.status_code == (201 if status == 200 else 404)
+    assert c.delete(f"/needs/{n.pk}/suggestions/{r.pk}/reject").status_code == (204 if status == 200 else 404)
+    acc = c.post(f"/needs/{n.pk}/suggestions/{r.pk}/accept", {"amount": "1"})
+    assert acc.status_code == (201 if status == 200 else 404), acc.content
+    assert Project.objects.count() == (1 if status == 200 else 0)
+
+
+def test_hostile_input_gets_clear_errors(world, api, client, django_assert_max_num_queries):
+    admin = world.users["community_admin"]
+    n = need(world)
+    r = res(world)
+    c = api(admin)
+    long_reason = c.post(f"/needs/{n.pk}/suggestions/{r.pk}/reject", {"reason": "很" * 501})
+    assert long_reason.status_code == 400 and "500" in long_reason.json()["details"]["reason"][0]
+    assert c.post(f"/needs/{n.pk}/suggestions/{r.pk}/accept", {"amount": "1" * 40}).status_code == 400
+    assert c.post(f"/needs/{n.pk}/suggestions/{r.pk}/accept", {"amount": [1]}).status_code == 422
+    assert c.post(f"/needs/{n.pk}/suggestions/{r.pk}/accept", {"amount": "NaN"}).status_code == 400
+    assert c.get(f"/needs/{2**70}/suggestions").status_code in (404, 422)
+    assert not MatchDecision.objects.exists() and not Project.objects.exists()
+    _login(client, admin)
+    for i in range(6):
+        res(world, f"助餐服务{i}")
+    client.get(reverse("cobuild:suggest_panel", args=[n.pk]), HTTP_HX_REQUEST="true")  # builds the index
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("cobuild:suggest_panel", args=[n.pk]), HTTP_HX_REQUEST="true")
+    assert page.content.decode().count('data-form="accept"') == 5
+
+
+def test_board_paginates(world, client):
+    for i in range(23):
+        need(world, f"需求{i:02d}", community=world.tree.comm_a2 if i % 2 else world.tree.comm_a1)
+    res(world)
+    _login(client, world.users["district_admin"])
+    first = client.get(reverse("cobuild:suggest_board"), {"region": world.tree.sub_a.pk}).content.decode()
+    assert first.count("data-need=") == 20 and "1 / 2" in first
+    second = client.get(reverse("cobuild:suggest_board"), {"region": world.tree.sub_a.pk, "page": 2}).content.decode()
+    assert second.count("data-need=") == 3
+    own = client.get(reverse("cobuild:suggest_board")).content.decode()  # the district admin's own area: the district
+    assert "二七区" in own and own.count("data-need=") == 20
