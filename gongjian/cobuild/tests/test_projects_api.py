@@ -198,3 +198,25 @@ def test_notes_api_with_photos(world, api):
     _shape(api(world.users["unit_liaison_b"]).multipart(f"/projects/{p.pk}/notes", {"text": "越权"}), 404, "not_found")
     proposed = make_project(world, title="未同意")
     _shape(c.multipart(f"/projects/{proposed.pk}/notes", {"text": "太早"}), 409, "invalid_transition")
+
+
+def test_huge_and_negative_ids_are_clear_errors_not_500(world, api):
+    n = make_need(world)
+    r = make_resource(world)
+    c = api(world.users["community_admin"])
+    big = 2**70
+    for body in (
+        {"title": "x", "community_id": big, "unit_id": world.unit_a.pk, "need_ids": [n.pk]},
+        {"title": "x", "community_id": world.tree.comm_a1.pk, "unit_id": -1, "need_ids": [big, -3]},
+        {"title": "x", "community_id": world.tree.comm_a1.pk, "unit_id": world.unit_a.pk, "need_ids": [n.pk],
+         "resources": [{"resource_id": big, "amount": "1"}, {"resource_id": r.pk, "amount": "1e400"}]},
+        {"title": "x", "community_id": world.tree.comm_a1.pk, "unit_id": world.unit_a.pk, "need_ids": [n.pk],
+         "resources": [{"resource_id": r.pk, "amount": "NaN"}]},
+    ):
+        resp = c.post("/projects", body)
+        assert resp.status_code in (400, 422), (body, resp.content)
+        assert set(resp.json()) == {"code", "message", "details"}
+    assert not Project.objects.exists()
+    for path in (f"/projects/{big}", f"/projects/{big}/milestones", f"/projects/{big}/notes"):
+        assert c.get(path).status_code in (404, 422)
+    assert c.post(f"/projects/{big}/agree").status_code in (404, 422)
