@@ -144,6 +144,10 @@ class ReasonIn(Schema):
     reason: str
 
 
+class PlanIn(Schema):
+    plan: str
+
+
 class MilestoneIn(Schema):
     title: str
     due_on: dt.date | None = None
@@ -259,6 +263,12 @@ def project_rate(request: HttpRequest, project_id: int, payload: RatingIn) -> di
 @router.post("/projects/{project_id}/cancel", response=ProjectDetailOut, summary="Cancel an unfinished project")
 def project_cancel(request: HttpRequest, project_id: int, payload: ReasonIn) -> dict[str, Any]:
     cobuild_services.project_cancel(actor=request.user, project=_visible(request, project_id), reason=payload.reason)
+    return detail_out(request, project_id)
+
+
+@router.patch("/projects/{project_id}", response=ProjectDetailOut, summary="Rewrite the plan (proposed, agreed or in progress)")
+def project_plan(request: HttpRequest, project_id: int, payload: PlanIn) -> dict[str, Any]:
+    services.project_plan_update(actor=request.user, project=_visible(request, project_id), plan=payload.plan)
     return detail_out(request, project_id)
 
 

@@ -65,3 +65,7 @@ class NoteForm(_Styled):
     text = MandatoryText(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000)
     progress = forms.CharField(label=_("Progress (%)"), max_length=4, required=False,
                                widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "0–100"}))
+
+
+class PlanForm(_Styled):
+    plan = forms.CharField(label=_("Plan"), widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=8000)

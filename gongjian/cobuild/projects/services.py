@@ -6,8 +6,8 @@ before anything is written, one audit event per write, one transaction.
 
 Decisions:
 
-* **Milestones** can be planned and changed while the project is proposed, agreed or in progress;
-  once it is done, rated or cancelled its plan is history and stays as it was.
+* **Milestones** and the plan text can be changed while the project is proposed, agreed or in
+  progress; once it is done, rated or cancelled its plan is history and stays as it was.
 * **Progress notes** can be written once the unit has agreed, while the work is in progress and
   after it is done (the final photos, before the community rates it) — i.e. in *agreed*,
   *in progress* and *done*. A proposed project has no progress yet; a rated or cancelled one is
@@ -156,6 +156,22 @@ def milestone_remove(*, actor: Any, project: Project | int, milestone: ProjectMi
     snap = milestone_snapshot(m)
     m.delete()
     audit.record(actor=actor, verb="cobuild.project.milestone_remove", target=p, changes=audit.diff(snap, {}))
+
+
+@transaction.atomic
+def project_plan_update(*, actor: Any, project: Project | int, plan: Any) -> Project:
+    """Rewrite the plan text (the project's managers, while milestones can still change)."""
+    p = _project(actor, project)
+    _require_editable_plan(p)
+    errors = Errors()
+    text = clean_text(plan, field="plan", errors=errors, max_length=8000, multiline=True)
+    errors.raise_if_any()
+    if text != p.plan:
+        before = p.plan
+        p.plan = text
+        p.save(update_fields=["plan", "updated_at"])
+        audit.record(actor=actor, verb="cobuild.project.plan_update", target=p, changes={"plan": {"before": before, "after": text}})
+    return p
 
 
 # --- progress notes and photos ---------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("new/needs/", views.project_form_needs, name="project_form_needs"),
     path("new/resource-row/", views.project_form_resource_row, name="project_form_resource_row"),
     path("<int:pk>/", views.project_detail, name="project_detail"),
+    path("<int:pk>/plan/", views.plan_update, name="project_plan_update"),
     path("<int:pk>/milestones/", views.milestone_add, name="project_milestone_add"),
     path("<int:pk>/milestones/<int:mid>/<slug:action>/", views.milestone_action, name="project_milestone_action"),
     path("<int:pk>/notes/", views.note_add, name="project_note_add"),

@@ -105,7 +105,8 @@ def _detail(request: HttpRequest, pk: Any, *, status: int = 200, **extra: Any) -
         "complete_form": forms.CompleteForm(), "rate_form": forms.RateForm(), "cancel_form": forms.CancelForm(),
         "can_plan": progress and p.status in services.MILESTONE_EDITABLE,
         "can_note": progress and p.status in services.NOTE_OPEN,
-        "milestone_form": forms.MilestoneForm(), "note_form": forms.NoteForm(), "max_photos": services.MAX_PHOTOS,
+        "milestone_form": forms.MilestoneForm(), "plan_form": forms.PlanForm(initial={"plan": p.plan}),
+        "note_form": forms.NoteForm(), "max_photos": services.MAX_PHOTOS,
         "stars": range(1, 6),
     }
     ctx.update(extra)
@@ -184,6 +185,27 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The milestone was added."))
     return _back(p, "#milestones")
+
+
+@login_required
+@require_POST
+def plan_update(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, PROJECT_PROGRESS)
+    p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
+    form = forms.PlanForm(request.POST)
+    form.is_valid()
+    try:
+        services.project_plan_update(actor=request.user, project=p, plan=form.cleaned_data.get("plan", request.POST.get("plan", "")))
+    except ValidationError as exc:
+        form.add_domain_error(exc)
+        return _detail(request, p.pk, status=400, plan_form=form, open_plan=True)
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The plan was saved."))
+    return _back(p, "#plan")
 
 
 MILESTONE_ACTIONS = {"done": services.milestone_mark_done, "reopen": services.milestone_reopen, "remove": services.milestone_remove}

@@ -220,3 +220,13 @@ def test_huge_and_negative_ids_are_clear_errors_not_500(world, api):
     for path in (f"/projects/{big}", f"/projects/{big}/milestones", f"/projects/{big}/notes"):
         assert c.get(path).status_code in (404, 422)
     assert c.post(f"/projects/{big}/agree").status_code in (404, 422)
+
+
+def test_plan_patch(world, api):
+    p = make_project(world, ProjectStatus.AGREED)
+    c = api(world.users["unit_liaison"])
+    assert c.patch(f"/projects/{p.pk}", {"plan": "新方案"}).json()["plan"] == "新方案"
+    _shape(c.patch(f"/projects/{p.pk}", {}), 422, "invalid")
+    _shape(api(world.users["unit_liaison_b"]).patch(f"/projects/{p.pk}", {"plan": "x"}), 404, "not_found")
+    done = make_project(world, ProjectStatus.DONE, title="已完成")
+    _shape(c.patch(f"/projects/{done.pk}", {"plan": "x"}), 409, "invalid_transition")

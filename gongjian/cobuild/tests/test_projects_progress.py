@@ -217,3 +217,24 @@ def test_history_falls_back_to_timestamps(world):
     bare = Project.objects.create(title="导入的", community=p.community, region_path=p.region_path, unit=p.unit,
                                   status=ProjectStatus.DONE, agreed_at=timezone.now(), started_at=timezone.now(), done_at=timezone.now())
     assert [h.verb for h in sel.project_history(bare)] == ["create", "agree", "start", "complete"]
+
+
+def test_plan_update_while_open_audited_and_validated(world):
+    liaison = world.users["unit_liaison"]
+    p = make_project(world, ProjectStatus.AGREED)
+    p = psvc.project_plan_update(actor=liaison, project=p.pk, plan="  一、采购\n二、安装  ")
+    assert p.plan == "一、采购\n二、安装"
+    ev = AuditEvent.objects.get(verb="cobuild.project.plan_update")
+    assert ev.changes["plan"] == {"before": "分两批完成", "after": "一、采购\n二、安装"}
+    psvc.project_plan_update(actor=liaison, project=p, plan="一、采购\n二、安装")  # unchanged: no event
+    assert AuditEvent.objects.filter(verb="cobuild.project.plan_update").count() == 1
+    for bad in ("a\x00b", "长" * 8001):
+        with pytest.raises(ValidationError):
+            psvc.project_plan_update(actor=liaison, project=p, plan=bad)
+    with pytest.raises(NotFound):
+        psvc.project_plan_update(actor=world.users["unit_liaison_b"], project=p, plan="越权")
+    done = make_project(world, ProjectStatus.DONE, title="已完成")
+    with pytest.raises(TransitionError):
+        psvc.project_plan_update(actor=liaison, project=done, plan="改写历史")
+    done.refresh_from_db()
+    assert done.plan == "分两批完成"

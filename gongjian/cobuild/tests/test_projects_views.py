@@ -471,3 +471,21 @@ def test_nav_entry_and_home_panels(world, client):
     assert '<div class="h2 m-0" data-stat="awaiting_rating">0</div>' in html
     html = login(client, world.users["resident"]).get("/").content.decode()
     assert 'data-nav="cobuild.projects"' not in html and "cobuild.projects" not in html
+
+
+def test_plan_edit_through_the_page(world, client):
+    p = make_project(world, ProjectStatus.IN_PROGRESS)
+    c = login(client, world.users["community_admin"])
+    assert 'id="plan-form"' in c.get(f"/cobuild/projects/{p.pk}/").content.decode()
+    r = c.post(f"/cobuild/projects/{p.pk}/plan/", {"plan": "长" * 9000})
+    assert r.status_code == 400 and 'data-error-for="plan"' in r.content.decode()
+    assert c.post(f"/cobuild/projects/{p.pk}/plan/", {"plan": "新的方案"}).status_code == 302
+    p.refresh_from_db()
+    assert p.plan == "新的方案"
+    assert login(client, world.users["community_admin_b"]).post(f"/cobuild/projects/{p.pk}/plan/", {"plan": "x"}).status_code == 404
+    assert login(client, world.users["resident"]).post(f"/cobuild/projects/{p.pk}/plan/", {"plan": "x"}).status_code == 404
+    rated = make_project(world, ProjectStatus.RATED, title="已评价")
+    c = login(client, world.users["community_admin"])
+    assert 'id="plan-form"' not in c.get(f"/cobuild/projects/{rated.pk}/").content.decode()
+    r = c.post(f"/cobuild/projects/{rated.pk}/plan/", {"plan": "x"}, follow=True)
+    assert "不能再修改" in r.content.decode()
