@@ -489,3 +489,24 @@ def test_plan_edit_through_the_page(world, client):
     assert 'id="plan-form"' not in c.get(f"/cobuild/projects/{rated.pk}/").content.decode()
     r = c.post(f"/cobuild/projects/{rated.pk}/plan/", {"plan": "x"}, follow=True)
     assert "不能再修改" in r.content.decode()
+
+
+def test_detail_query_count_does_not_grow_with_notes_photos_and_milestones(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = world.users["community_admin"]
+    p = make_project(world, ProjectStatus.IN_PROGRESS)
+    psvc.note_add(actor=admin, project=p, text="第一条", photos=[upload()])
+    psvc.milestone_add(actor=admin, project=p, title="节点1")
+    c = login(client, admin)
+    c.get(f"/cobuild/projects/{p.pk}/")
+    with CaptureQueriesContext(connection) as small:
+        assert c.get(f"/cobuild/projects/{p.pk}/").status_code == 200
+    for i in range(5):
+        psvc.note_add(actor=admin, project=p, text=f"第{i}条", progress=10 * i, photos=[upload(), upload()])
+        psvc.milestone_add(actor=admin, project=p, title=f"节点{i}")
+    with CaptureQueriesContext(connection) as large:
+        html = c.get(f"/cobuild/projects/{p.pk}/").content.decode()
+    assert html.count("data-photo=") == 11 and html.count("data-milestone=") == 6
+    assert len(large.captured_queries) == len(small.captured_queries) <= 30
