@@ -73,12 +73,11 @@ def make_project(world: Any, status: str = ProjectStatus.PROPOSED, b: bool = Fal
     r = make_resource(world, b=b)
     p = services.project_create(actor=admin, title=title, community=comm, unit=unit, needs=[n], resources=[(r, amount)],
                                 plan="分两批完成")
-    order = [ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS, ProjectStatus.DONE, ProjectStatus.RATED]
+    order: list[str] = [ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS, ProjectStatus.DONE, ProjectStatus.RATED]
     if status == ProjectStatus.CANCELLED:
         return services.project_cancel(actor=admin, project=p, reason="单位无法承担")
-    for step in order:
-        if order.index(step) >= (order.index(status) + 1 if status in order else 0):
-            break
+    steps = order[: order.index(status) + 1] if status in order else []
+    for step in steps:
         if step == ProjectStatus.AGREED:
             p = services.project_agree(actor=liaison, project=p)
         elif step == ProjectStatus.IN_PROGRESS:
