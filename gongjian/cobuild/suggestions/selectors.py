@@ -198,13 +198,65 @@ class BoardRow:
         return f"{plain(self.need.quantity)} {self.need.quantity_unit}".strip() if self.need.quantity is not None else ""
 
 
+def assign_rounds(needs: list[matching.Need], matcher: matching.Matcher, found: dict[str, list[matching.Suggestion]],
+                  rounds: int = 4) -> dict[str, str]:
+    """Need id → resource id: the global assignment, never promising a resource beyond its remaining capacity.
+
+    Round 1 gives every resource room for one need (``matching.assign``: maximum total score, each need one resource).
+    A resource whose proposals all have a known amount in its own unit (the need's quantity) keeps what is left over,
+    and later rounds offer that rest to needs still without a proposal whose quantity fits in it; a resource proposed
+    without a known amount (no comparable quantity, or a capacity not counted) is promised once.
+    """
+    by_id = {r.id: r for r in matcher.resources}
+    left: dict[str, float] = {}  # resource id → capacity still unpromised (absent: not yet proposed; 0: no more)
+
+    def amount(n: matching.Need, r: matching.Resource) -> float | None:
+        if n.quantity is None or not n.quantity_unit or n.quantity_unit != r.capacity_unit or r.capacity is None:
+            return None
+        return min(n.quantity, r.capacity)
+
+    out: dict[str, str] = {}
+    need_by_id = {n.id: n for n in needs}
+    for round_no in range(rounds):
+        todo = [n for n in needs if n.id not in out]
+        edges: dict[str, list[matching.Suggestion]] = {}
+        for n in todo:
+            keep = []
+            for s in found.get(n.id, []):
+                r = by_id.get(s.resource_id)
+                if r is None:
+                    continue
+                if s.resource_id not in left:
+                    keep.append(s)
+                elif round_no and left[s.resource_id] > 0:
+                    a = amount(n, r)
+                    if a is not None and n.quantity is not None and n.quantity <= left[s.resource_id] + 1e-9:
+                        keep.append(s)
+            if keep:
+                edges[n.id] = keep
+        if not edges:
+            break
+        used = {s.resource_id for items in edges.values() for s in items}
+        slots = [replace(by_id[rid], capacity=1.0) for rid in sorted(used)]
+        got = matching.assign([need_by_id[nid] for nid in edges], slots, edges)
+        if not got:
+            break
+        for nid, rid, _one in got:
+            out[nid] = rid
+            r = by_id[rid]
+            a = amount(need_by_id[nid], r)
+            start = left.get(rid, r.capacity if r.capacity is not None else 0.0)
+            left[rid] = start - a if a is not None and start is not None else 0.0
+    return out
+
+
 def board(*, actor: Any, region: Region, k: int = TOP_K) -> list[BoardRow]:
     """All published needs of the region (within the actor's reach) with the global assignment's proposal each.
 
-    Each need gets at most one resource and each resource is proposed to at most one need of the board, so no resource
-    is promised twice (``matching.assign`` over every need's top ``k``, maximising the total score). The proposed
-    amount is the need's quantity where it is in the resource's unit, never more than is left. After an acceptance the
-    board is computed again from the remaining capacity.
+    Each need gets at most one resource, chosen over every need's top ``k`` so that the total score is highest, and a
+    resource is never promised beyond its remaining capacity (:func:`assign_rounds`). The proposed amount is the need's
+    quantity where it is in the resource's unit, never more than is left. After an acceptance the board is computed
+    again from the remaining capacity.
     """
     if not can(actor, perms.MATCH_BOARD) or region.level not in (Level.DISTRICT, Level.SUBDISTRICT):
         raise NotFound()
@@ -229,10 +281,7 @@ def board(*, actor: Any, region: Region, k: int = TOP_K) -> list[BoardRow]:
         only[str(n.pk)] = mask
     engine_needs = [idx.engine_need(n) for n in needs]
     found = index.matcher.suggest_all(engine_needs, top_k=k, only=only)
-    used = {s.resource_id for items in found.values() for s in items}
-    # one need per resource: every candidate gets room for one need
-    slots = [replace(r, capacity=1.0) for r in index.matcher.resources if r.id in used]
-    pairs = {nid: rid for nid, rid, _amount in matching.assign(engine_needs, slots, found)}
+    pairs = assign_rounds(engine_needs, index.matcher, found)
     chosen = {nid: [s for s in found[nid] if s.resource_id == rid] for nid, rid in pairs.items()}
     rows = _rows(needs, chosen)
     out = []
