@@ -86,6 +86,16 @@ def _ms(values: list[float]) -> str:
     return f"median {statistics.median(values):.1f} ms · p95 {p95:.1f} ms · max {values[-1]:.1f} ms (n={len(values)})"
 
 
+def _rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def ensure_demo(var_dir: Path) -> None:
     if (var_dir / "gongjian.sqlite3").exists():
         return
@@ -197,15 +207,17 @@ def main() -> None:
     admin: User = city.user
 
     idx.forget()
+    rss0 = _rss_mb()
     t = time.perf_counter()
     index = idx.current_index()
     cold = (time.perf_counter() - t) * 1000
+    rss1 = _rss_mb()
     idx.forget()
     t = time.perf_counter()
     idx.current_index()
     warm_build = (time.perf_counter() - t) * 1000
     print(f"index: {index.size} live resources · cold build {cold:.0f} ms (jieba over every text) · rebuild with the token cache "
-          f"{warm_build:.0f} ms")
+          f"{warm_build:.0f} ms · process memory +{rss1 - rss0:.0f} MB for the index (RSS {rss1:.0f} MB)")
 
     need_ids = list(Need.objects.filter(status=NeedStatus.PUBLISHED).values_list("id", flat=True))
     sample = rng.sample(need_ids, min(args.needs, len(need_ids)))
@@ -258,6 +270,26 @@ def main() -> None:
         patched = (time.perf_counter() - t) * 1000
         Resource.objects.filter(pk=r.pk).update(remaining=before)
         print(f"first suggestions after a capacity change: {patched:.1f} ms (index patched; rebuilds: {idx.stats()['builds'] - builds})")
+
+    # the matching board of the district and of the subdistrict with the most published needs
+    from gongjian.regions.models import Region
+
+    for level, depth in (("district", 2), ("subdistrict", 3)):
+        counts_by: dict[str, int] = {}
+        for path in Need.objects.filter(status__in=[NeedStatus.PUBLISHED, NeedStatus.MATCHED]).values_list("region_path", flat=True):
+            key = "/" + "/".join([x for x in path.split("/") if x][:depth]) + "/"
+            counts_by[key] = counts_by.get(key, 0) + 1
+        if not counts_by:
+            continue
+        busiest = max(counts_by, key=lambda k: counts_by[k])
+        region = Region.objects.filter(path=busiest).first()
+        if region is None:
+            continue
+        t = time.perf_counter()
+        rows_b = sel.board(actor=admin, region=region)
+        board_ms = (time.perf_counter() - t) * 1000
+        print(f"matching board of the busiest {level} ({region.name}): {len(rows_b)} needs, "
+              f"{sum(1 for r in rows_b if r.proposal)} proposals, {board_ms:.0f} ms")
 
     worst = max(statistics.median(times), sorted(times)[round(0.95 * (len(times) - 1))])
     verdict = "within" if worst <= LIMIT_MS else "ABOVE"
