@@ -14,8 +14,8 @@
 * *not rejected* for that need, and not already taken up by an active project of that need.
 
 **The index.** Reading texts (jieba) is the expensive part; it is done once per process and reused until resources
-change. Every request reads a few aggregates (count and last change of resources, units and categories, the sum of
-remaining capacity); when they moved, the rows that changed are compared with what the index holds: capacity or
+change. Every request reads a few aggregates (count and last change of resources, units, categories and regions, the sum
+of remaining capacity); when they moved, the rows that changed are compared with what the index holds: capacity or
 status changes are patched into a copy of the index (:meth:`Matcher.with_capacity`), anything else (a new resource,
 an edited text, a unit that moved) builds it again — reading only texts it has not seen (a token cache).
 """
@@ -35,6 +35,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from gongjian.orgs.models import ResidentUnit
+from gongjian.regions.models import Region
 
 from .. import matching
 from ..choices import CapacityUnit, ResourceStatus
@@ -174,7 +175,8 @@ def _key(today: dt.date) -> tuple[Any, ...]:
     res = Resource.objects.aggregate(n=Count("id"), last=Max("updated_at"), left=Sum("remaining"))
     units = ResidentUnit.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     cats = Category.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return (today, res["n"], res["last"], res["left"], units["n"], units["last"], cats["n"], cats["last"])
+    regions = Region.objects.aggregate(n=Count("id"), last=Max("updated_at"))  # service regions are held by path
+    return (today, res["n"], res["last"], res["left"], units["n"], units["last"], cats["n"], cats["last"], regions["n"], regions["last"])
 
 
 def _sig(row: dict[str, Any], regions: tuple[str, ...]) -> tuple[Any, ...]:
