@@ -57,10 +57,9 @@ def _resource(actor: Any, resource: Any) -> Resource:
     return found
 
 
-def _score(need: Need, resource: Resource) -> float | None:
+def _score(index: idx.Index, need: Need, resource: Resource) -> float | None:
     """The engine's score of the pair now (None when the resource is no longer in the index)."""
-    matcher = idx.current_index().matcher
-    s = matcher.explain(idx.engine_need(need), str(resource.pk))
+    s = index.matcher.explain(idx.engine_need(need), str(resource.pk))
     return round(s.score, 6) if s is not None and s.score >= 0 else None
 
 
@@ -116,6 +115,7 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
     the need's community, committing ``amount`` of the resource's capacity; the decision is remembered."""
     require(actor, perms.SUGGEST_DECIDE)
     require(actor, cperms.PROJECT_MANAGE)
+    index = idx.current_index()  # before any row lock: a cold index takes seconds to build
     n = _locked_need(actor, need)
     _check_need(n)
     r = _resource(actor, resource)
@@ -132,7 +132,7 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
     value = _clean_amount(amount, r)
     if r.remaining is not None and r.remaining < value:
         raise _exhausted(r, value)
-    score = _score(n, r)
+    score = _score(index, n, r)
     try:
         project = cservices.project_create(
             actor=actor, title=clean_title or n.title[:120], community=n.community_id, unit=r.unit_id, needs=[n.pk],
@@ -166,6 +166,7 @@ def match_reject(*, actor: Any, need: Any, resource: Any, reason: Any) -> MatchD
     errors = cservices.Errors()
     text = cservices.clean_text(reason, field="reason", errors=errors, required=_("Give a reason."), max_length=500)
     errors.raise_if_any()
+    index = idx.current_index()  # before any row lock
     n = _locked_need(actor, need)
     _check_need(n)
     r = _resource(actor, resource)
@@ -179,7 +180,7 @@ def match_reject(*, actor: Any, need: Any, resource: Any, reason: Any) -> MatchD
     decision.reason = text
     decision.project = None
     decision.decided_by = actor if getattr(actor, "pk", None) else None
-    decision.score = _score(n, r) if r.status == ResourceStatus.OFFERED else None
+    decision.score = _score(index, n, r) if r.status == ResourceStatus.OFFERED else None
     decision.save()
     audit.record(actor=actor, verb="cobuild.match.reject", target=decision, region_path=n.region_path,
                  target_label=f"{n.title} ← {r.title}"[:255],
