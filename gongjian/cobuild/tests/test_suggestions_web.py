@@ -258,3 +258,16 @@ def test_board_paginates(world, client):
     assert second.count("data-need=") == 3
     own = client.get(reverse("cobuild:suggest_board")).content.decode()  # the district admin's own area: the district
     assert "二七区" in own and own.count("data-need=") == 20
+
+
+def test_home_panel_counts_needs_waiting_for_a_match(world, client):
+    need(world)
+    need(world, "老人助餐", community=world.tree.comm_b1)
+    _login(client, world.users["subdistrict_admin"])
+    html = client.get("/").content.decode()
+    assert "待对接的已发布需求" in html and reverse("cobuild:suggest_board") in html
+    from gongjian.cobuild.suggestions.registration import board_panel
+
+    assert board_panel(world.users["subdistrict_admin"])["stats"][0]["value"] == 1
+    assert board_panel(world.users["city_admin"])["stats"][0]["value"] == 2
+    assert board_panel(world.users["community_admin"]) is None
