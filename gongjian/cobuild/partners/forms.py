@@ -15,8 +15,8 @@ DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="
 class _Pick(forms.ModelChoiceField):
     """A choice whose emptiness and reach the service reports (with every other error at once)."""
 
-    def __init__(self, *args: Any, label_fn: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, queryset=None, required=False, empty_label="—", **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, label: Any, label_fn: Any = None) -> None:
+        super().__init__(None, label=label, required=False, empty_label="—")  # type: ignore[arg-type]
         self._label_fn = label_fn
 
     def label_from_instance(self, obj: Any) -> str:

@@ -323,6 +323,7 @@ def partnership_create(*, actor: Any, branch: Any, community: Any, started_on: A
     org = PartyOrg.objects.select_for_update().get(pk=clean["branch"].pk)
     if _active_partnership_exists(org.pk, clean["community"].pk):
         raise _duplicate_partnership()
+    assert org.unit_id is not None  # clean_partnership refused a branch without a unit
     p = Partnership(branch=org, unit_id=org.unit_id, community=clean["community"], region_path=clean["community"].path,
                     status=PartnershipStatus.ACTIVE, started_on=clean["started_on"],
                     created_by=actor if getattr(actor, "pk", None) else None)

@@ -290,6 +290,12 @@ def partner_create(request: HttpRequest) -> HttpResponse:
     for key in ("community", "branch"):
         if int_param(request.GET.get(key)):
             initial[key] = int_param(request.GET.get(key))
+    # a search that leaves one choice chooses it
+    for key, query, options in (("branch", bq, branches), ("community", cq, communities)):
+        if query and not posting:
+            found = list(options[:2])
+            if len(found) == 1:
+                initial[key] = found[0].pk
     form = forms.PartnershipForm(request.POST if posting else None, initial=initial, branch_qs=branches, community_qs=communities)
     if posting and form.is_valid():
         try:
@@ -407,11 +413,13 @@ def community_page(request: HttpRequest, pk: int) -> HttpResponse:
         "community": community.pk, "status": PartnershipStatus.ACTIVE})))
     year = selectors.this_year()
     buttons = agreement_buttons_many(request.user, partnerships)
-    rows = [{"p": p, "can": buttons[p.pk], "agreements": list(p.agreements.all()),
+    # The page shows this year's and last year's agreements; the partnership's page has the whole history.
+    rows = [{"p": p, "can": buttons[p.pk], "agreements": [a for a in p.agreements.all() if a.year >= year - 1],
+             "older": sum(1 for a in p.agreements.all() if a.year < year - 1),
              "this_year": next((a for a in p.agreements.all() if a.year == year), None)} for p in partnerships]
     return render(request, "cobuild/partners/community.html", {
         "community": community, "pending": pending, "confirmed": confirmed, "rows": rows, "year": year,
-        "missing": sum(1 for p in partnerships if not p.signed_this_year),  # type: ignore[attr-defined]
+        "missing": sum(1 for p in partnerships if not getattr(p, "signed_this_year", False)),
         "ended_count": selectors.partnership_list(actor=request.user, filters={"community": community.pk, "status": "ended"}).count(),
         "can_manage": can(request.user, perms.PARTNERSHIP_MANAGE), "can_report": can(request.user, perms.REPORT_IN_CREATE),
         "sign_form": forms.SignForm(initial={"signed_on": timezone.localdate()}), "here": request.path,
