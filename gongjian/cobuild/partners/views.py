@@ -129,7 +129,7 @@ def report_in_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     try:
         fn(actor=request.user, report_in=r, **kwargs)
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (401, 403, 404):  # not allowed and out of scope are pages of their own
             raise
         messages.error(request, _error_text(exc, "reason"))
     else:
@@ -321,7 +321,7 @@ def partner_end(request: HttpRequest, pk: int) -> HttpResponse:
         services.partnership_end(actor=request.user, partnership=p, reason=request.POST.get("reason", ""),
                                  ended_on=request.POST.get("ended_on", ""))
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (401, 403, 404):  # not allowed and out of scope are pages of their own
             raise
         messages.error(request, _error_text(exc, "reason", "ended_on"))
     else:
@@ -390,7 +390,7 @@ def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.agreement_sign(actor=request.user, agreement=a, signed_on=request.POST.get("signed_on", ""))
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (401, 403, 404):  # not allowed and out of scope are pages of their own
             raise
         messages.error(request, _error_text(exc, "signed_on"))
     else:

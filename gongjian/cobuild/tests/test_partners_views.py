@@ -71,9 +71,10 @@ def test_liaison_reports_in_from_his_unit_page(pw: PW, login):
     r = c.post(reverse("cobuild:partner_report_in_action", args=[ri.pk, "end"]),
                {"reason": "填错了", "next": reverse("cobuild:partner_unit", args=[pw.w.unit_a.pk])})
     assert r.url == reverse("cobuild:partner_unit", args=[pw.w.unit_a.pk]) and UnitReportIn.objects.get(pk=ri.pk).status == "ended"
-    # a liaison may not confirm
+    # a liaison may not confirm (403), nor reject
     ri2 = report(pw)
-    assert c.post(reverse("cobuild:partner_report_in_action", args=[ri2.pk, "confirm"])).status_code == 302
+    assert c.post(reverse("cobuild:partner_report_in_action", args=[ri2.pk, "confirm"])).status_code == 403
+    assert c.post(reverse("cobuild:partner_report_in_action", args=[ri2.pk, "reject"]), {"reason": "x"}).status_code == 403
     assert UnitReportIn.objects.get(pk=ri2.pk).status == ReportInStatus.PENDING
 
 
@@ -193,11 +194,11 @@ def test_the_branch_liaison_sees_his_partnership_and_drafts(pw: PW, login):
                {"year": timezone.localdate().year, "branch_commitments": "助老", "community_commitments": "场地"})
     assert r.status_code == 302
     a = PartnershipAgreement.objects.get()
-    c.post(reverse("cobuild:partner_agreement_sign", args=[a.pk]), {"signed_on": ""})
+    assert c.post(reverse("cobuild:partner_agreement_sign", args=[a.pk]), {"signed_on": ""}).status_code == 403
     assert PartnershipAgreement.objects.get().status == AgreementStatus.DRAFT  # signing is the community side's
     assert 'data-action="sign"' not in c.get(reverse("cobuild:partner_detail", args=[p.pk])).content.decode()
     assert c.get(reverse("cobuild:partner_end", args=[p.pk])).status_code == 405
-    c.post(reverse("cobuild:partner_end", args=[p.pk]), {"reason": "x"})
+    assert c.post(reverse("cobuild:partner_end", args=[p.pk]), {"reason": "x"}).status_code == 403
     assert Partnership.objects.get().status == PartnershipStatus.ACTIVE
 
 
