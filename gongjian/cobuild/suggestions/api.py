@@ -123,7 +123,7 @@ def need_suggestions(request: HttpRequest, need_id: int, k: int = selectors.TOP_
 
 
 @router.post("/needs/{need_id}/suggestions/{resource_id}/accept", response={201: DecisionOut},
-             summary="Accept a suggestion: a project committing `amount` of the resource's capacity")
+             summary="Accept a suggestion: a project committing `amount` of the resource's capacity (omitted: the suggestion's default)")
 def suggestion_accept(request: HttpRequest, need_id: int, resource_id: int, payload: AcceptIn) -> tuple[int, dict[str, Any]]:
     n = selectors.need_for_matching(actor=request.user, id=need_id)
     d = services.match_accept(actor=request.user, need=n, resource=resource_id, amount=payload.amount, title=payload.title,

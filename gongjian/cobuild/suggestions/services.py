@@ -27,6 +27,7 @@ from ..models import MatchDecision, Need, Resource
 from ..selectors import resource_base
 from . import index as idx
 from . import permissions as perms
+from .selectors import default_amount
 
 MAX_AMOUNT = Decimal("999999999999")
 
@@ -112,7 +113,10 @@ def _active_accept(d: MatchDecision | None) -> bool:
 @transaction.atomic
 def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: Any = "", plan: Any = "") -> MatchDecision:
     """Accept a suggested resource for a need: a project (proposed) with the resource's unit as responsible unit and
-    the need's community, committing ``amount`` of the resource's capacity; the decision is remembered."""
+    the need's community, committing ``amount`` of the resource's capacity; the decision is remembered.
+
+    ``amount`` None takes the default of the suggestion (the need's quantity in the resource's unit, at most what is
+    left; 1 for a capacity not counted); a blank one is an error."""
     require(actor, perms.SUGGEST_DECIDE)
     require(actor, cperms.PROJECT_MANAGE)
     index = idx.current_index()  # before any row lock: a cold index takes seconds to build
@@ -129,6 +133,8 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
     clean_title = cservices.clean_text(title, field="title", errors=errors, max_length=120)
     clean_plan = cservices.clean_text(plan, field="plan", errors=errors, max_length=8000, multiline=True)
     errors.raise_if_any()
+    if amount is None:  # not given at all (the API): the sensible default, if there is one
+        amount = default_amount(n, r)
     value = _clean_amount(amount, r)
     if r.remaining is not None and r.remaining < value:
         raise _exhausted(r, value)

@@ -183,8 +183,10 @@ def test_api_suggestions_accept_reject_undo_and_board(world, api):
     assert too_much.status_code == 409 and too_much.json()["code"] == "capacity_exhausted"
     assert admin.post(f"/needs/{n.pk}/suggestions/{r1.pk}/accept", {"amount": "abc"}).status_code == 400
     assert admin.post(f"/needs/{n.pk}/suggestions/{r1.pk}/accept", {"amount": "1", "title": "a\x00"}).status_code == 422
-    ok = admin.post(f"/needs/{n.pk}/suggestions/{r1.pk}/accept", {"amount": 2})
+    assert admin.post(f"/needs/{n.pk}/suggestions/{r1.pk}/accept", {"amount": ""}).status_code == 400
+    ok = admin.post(f"/needs/{n.pk}/suggestions/{r1.pk}/accept", {})  # the default: the need's 2 people
     assert ok.status_code == 201 and ok.json()["verdict"] == "accepted" and ok.json()["project_id"]
+    assert Resource.objects.get(pk=r1.pk).remaining == Decimal("8.00")
     again = admin.post(f"/needs/{n.pk}/suggestions/{r2.pk}/accept", {"amount": 1})
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
     # out of scope / wrong role: 404; unknown resource: 404
