@@ -68,6 +68,20 @@ class CleanImage:
         return random_name(self.extension)
 
 
+def save_image(image: CleanImage, *, directory: str, storage: Any = None) -> str:
+    """Store a cleaned image under ``directory`` with a random name; returns the stored name.
+
+    For records without a ``FileField``; a model's ``FileField`` saves with ``field.save(image.random_name(),
+    ContentFile(image.content))`` instead. Serve stored photos through a view that checks the scope, never
+    from a public media URL.
+    """
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    st = storage or default_storage
+    return str(st.save(f"{directory.strip('/')}/{image.random_name()}", ContentFile(image.content)))
+
+
 def random_name(extension: str) -> str:
     """A storage file name that says nothing about the uploader or the photo."""
     return f"{secrets.token_hex(16)}.{extension}"

@@ -341,4 +341,5 @@ def photo(request: HttpRequest, project_id: int, photo_id: int) -> FileResponse:
     resp = FileResponse(handle, content_type=ph.content_type)
     resp["Cache-Control"] = "private, max-age=3600"
     resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp

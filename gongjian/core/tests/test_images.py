@@ -177,3 +177,16 @@ def test_random_names_reveal_nothing_and_do_not_repeat():
     assert len(names) == 50
     assert all(n.endswith(".jpg") and len(n) == 36 and "/" not in n for n in names)
     assert clean_image(_webp()).random_name().endswith(".webp")
+
+
+def test_save_image_stores_the_clean_bytes_under_a_random_name(tmp_path):
+    from django.core.files.storage import FileSystemStorage
+
+    from gongjian.core.images import save_image
+
+    storage = FileSystemStorage(location=tmp_path)
+    img = clean_image(SimpleUploadedFile("我的家门口.jpg", _jpeg_with_gps()))
+    name = save_image(img, directory="/patrols/7/", storage=storage)
+    assert name.startswith("patrols/7/") and name.endswith(".jpg") and "家门口" not in name
+    assert (tmp_path / name).read_bytes() == img.content
+    assert save_image(img, directory="patrols/7", storage=storage) != name
