@@ -92,19 +92,33 @@ def report_in_export(request: HttpRequest) -> HttpResponse:
     return export_response(headers, rows, basename=_("unit report-ins"), fmt=export_format(request))
 
 
-def report_in_actions(user: Any, r: UnitReportIn) -> list[dict[str, Any]]:
-    """The buttons this actor may press on this report-in (only transitions the table allows)."""
-    allowed = REPORT_IN_TRANSITIONS[r.status]
-    out: list[dict[str, Any]] = []
-    if can(user, perms.REPORT_IN_CONFIRM) and in_scope(r, user, perms.REPORT_IN_CONFIRM):
-        if ReportInStatus.CONFIRMED in allowed:
-            out.append({"key": "confirm", "label": _("Confirm"), "style": "btn-primary", "reason": False})
-        if ReportInStatus.REJECTED in allowed:
-            out.append({"key": "reject", "label": _("Reject"), "style": "btn-outline-danger", "reason": True})
-    if ReportInStatus.ENDED in allowed and can(user, perms.REPORT_IN_END) and in_scope(r, user, perms.REPORT_IN_END):
-        label = _("Withdraw the report-in") if r.status == ReportInStatus.PENDING else _("End the report-in")
-        out.append({"key": "end", "label": label, "style": "btn-outline-secondary", "reason": True})
+def report_in_actions_many(user: Any, rows: list[UnitReportIn]) -> dict[int, list[dict[str, Any]]]:
+    """Per report-in, the buttons this actor may press (only transitions the table allows); two queries for any number of rows."""
+    ids = [r.pk for r in rows if REPORT_IN_TRANSITIONS[r.status]]
+
+    def reach(action: str) -> set[int]:
+        if not ids or not can(user, action):
+            return set()
+        return set(scoped(UnitReportIn.objects.filter(pk__in=ids), user, action).values_list("pk", flat=True))
+
+    confirm, end = reach(perms.REPORT_IN_CONFIRM), reach(perms.REPORT_IN_END)
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        allowed = REPORT_IN_TRANSITIONS[r.status]
+        buttons: list[dict[str, Any]] = []
+        if r.pk in confirm and ReportInStatus.CONFIRMED in allowed:
+            buttons.append({"key": "confirm", "label": _("Confirm"), "style": "btn-primary", "reason": False})
+        if r.pk in confirm and ReportInStatus.REJECTED in allowed:
+            buttons.append({"key": "reject", "label": _("Reject"), "style": "btn-outline-danger", "reason": True})
+        if r.pk in end and ReportInStatus.ENDED in allowed:
+            label = _("Withdraw the report-in") if r.status == ReportInStatus.PENDING else _("End the report-in")
+            buttons.append({"key": "end", "label": label, "style": "btn-outline-secondary", "reason": True})
+        out[r.pk] = buttons
     return out
+
+
+def report_in_actions(user: Any, r: UnitReportIn) -> list[dict[str, Any]]:
+    return report_in_actions_many(user, [r])[r.pk]
 
 
 @login_required
@@ -444,8 +458,9 @@ def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.REPORT_IN_VIEW)
     unit = selectors.unit_get(actor=request.user, id=pk)
     report_ins = list(selectors.report_in_list(actor=request.user, filters={"unit": unit.pk})[:200])
+    actions = report_in_actions_many(request.user, report_ins)
     for r in report_ins:
-        r.actions = report_in_actions(request.user, r)  # type: ignore[attr-defined]
+        r.actions = actions[r.pk]  # type: ignore[attr-defined]
     partnerships: list[Any] = []
     if can(request.user, perms.PARTNERSHIP_VIEW):
         rows = list(selectors.with_agreements(selectors.partnership_list(actor=request.user, filters={"unit": unit.pk}))[:200])

@@ -276,6 +276,23 @@ def test_query_counts_do_not_grow_with_rows(pw: PW, login, django_assert_max_num
                 reverse("cobuild:partner_community", args=[pw.w.tree.comm_a1.pk])):
         with django_assert_max_num_queries(20, info=url):
             assert c.get(url).status_code == 200
+    # the unit page of a district unit that reported in to both communities, several times
+    for i in range(6):
+        r = report(pw, actor="liaison_d", unit=pw.district_unit, org=pw.org_d, community=pw.w.tree.comm_a1 if i % 2 else pw.w.tree.comm_a2)
+        if i < 4:
+            services.report_in_end(actor=pw.users["liaison_d"], report_in=r, reason="重报")
+        partner(pw, actor="district_admin", branch=pw.org_d, community=pw.w.tree.comm_a2) if i == 0 else None
+    c = login(pw.users["liaison_d"])
+    c.get(reverse("core:home"))
+    with django_assert_max_num_queries(20):
+        assert c.get(reverse("cobuild:partner_unit", args=[pw.district_unit.pk])).status_code == 200
+    # the home panels: a fixed number of queries
+    from gongjian.cobuild.partners.registration import admin_panel, liaison_panel
+
+    for make, role in ((admin_panel, "community_admin"), (liaison_panel, "liaison_d")):
+        user = type(pw.users[role]).objects.get(pk=pw.users[role].pk)
+        with django_assert_max_num_queries(8):
+            assert make(user)["stats"]
 
 
 def test_exports(pw: PW, login):
