@@ -633,3 +633,45 @@ def test_two_report_ins_of_the_same_unit_at_once(pw, monkeypatch, past_the_check
     assert "不能重复报到" in refused[0]
     assert UnitReportIn.objects.filter(unit=pw.w.unit_a, community=pw.w.tree.comm_a1, status__in=("pending", "confirmed")).count() == 1
     assert AuditEvent.objects.filter(verb="cobuild.report_in.create").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("past_the_check", [False, True])
+def test_two_partnerships_of_the_same_pair_at_once(pw, monkeypatch, past_the_check):
+    """Two administrators pair the same branch with the same community at once: exactly one partnership is active."""
+    assert connection.vendor == "postgresql"
+    barrier = threading.Barrier(2)
+    outcomes: list[Any] = [None, None]
+    real_clean = services.clean_partnership
+    if past_the_check:
+        monkeypatch.setattr(services, "_active_partnership_exists", lambda branch_id, community_id: False)
+
+    def clean_then_wait(*args: Any, **kwargs: Any) -> Any:
+        out = real_clean(*args, **kwargs)
+        barrier.wait(timeout=10)
+        return out
+
+    monkeypatch.setattr(services, "clean_partnership", clean_then_wait)
+
+    def go(i: int) -> None:
+        try:
+            outcomes[i] = partner(pw, actor="community_admin" if i == 0 else "district_admin")
+        except Conflict as exc:
+            outcomes[i] = zh(exc)
+        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    created = [o for o in outcomes if isinstance(o, Partnership)]
+    refused = [o for o in outcomes if isinstance(o, str)]
+    assert len(created) == 1 and len(refused) == 1, outcomes
+    assert "不能重复联建" in refused[0]
+    assert Partnership.objects.filter(branch=pw.org_b, community=pw.w.tree.comm_a1, status="active").count() == 1
