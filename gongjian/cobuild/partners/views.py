@@ -205,7 +205,7 @@ def report_in_create(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status in (401, 403, 404):
                 raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
+            form.add_domain_error(exc, {"unit": "__all__"})  # type: ignore[arg-type]  # the unit is a hidden field: its error goes on top
         else:
             messages.success(request, _("%(unit)s reported in to %(community)s. The community will confirm it.")
                              % {"unit": unit.name, "community": r.community.name})
