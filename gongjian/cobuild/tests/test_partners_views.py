@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import openpyxl
 import pytest
@@ -213,9 +214,10 @@ def test_out_of_scope_is_404(pw: PW, login, role):
                        ("cobuild:partner_community", [pw.w.tree.comm_a1.pk]), ("cobuild:partner_unit", [pw.w.unit_a.pk]),
                        ("cobuild:partner_agreement_edit", [a.pk]), ("cobuild:partner_agreement_create", [p.pk])]:
         assert c.get(reverse(name, args=args)).status_code == 404, (role, name)
-    for name, args, data in [("cobuild:partner_report_in_action", [ri.pk, "confirm"], {}),
+    posts: list[tuple[str, list[Any], dict[str, str]]] = [("cobuild:partner_report_in_action", [ri.pk, "confirm"], {}),
                              ("cobuild:partner_report_in_action", [ri.pk, "end"], {"reason": "x"}),
-                             ("cobuild:partner_end", [p.pk], {"reason": "x"}), ("cobuild:partner_agreement_sign", [a.pk], {})]:
+                             ("cobuild:partner_end", [p.pk], {"reason": "x"}), ("cobuild:partner_agreement_sign", [a.pk], {})]
+    for name, args, data in posts:
         assert c.post(reverse(name, args=args), data).status_code == 404, (role, name)
     assert UnitReportIn.objects.get().status == ReportInStatus.PENDING and Partnership.objects.get().status == PartnershipStatus.ACTIVE
     assert PartnershipAgreement.objects.get().status == AgreementStatus.DRAFT
@@ -292,7 +294,8 @@ def test_query_counts_do_not_grow_with_rows(pw: PW, login, django_assert_max_num
     for make, role in ((admin_panel, "community_admin"), (liaison_panel, "liaison_d")):
         user = type(pw.users[role]).objects.get(pk=pw.users[role].pk)
         with django_assert_max_num_queries(8):
-            assert make(user)["stats"]
+            panel = make(user)
+        assert panel and panel["stats"]
 
 
 def test_exports(pw: PW, login):
@@ -305,6 +308,7 @@ def test_exports(pw: PW, login):
     r = c.get(reverse("cobuild:partner_report_in_export"), {"format": "xlsx"})
     assert r.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert ws is not None
     rows = list(ws.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == "二七区某机关" and rows[1][7] == "已确认"
     r = c.get(reverse("cobuild:partner_export"), {"format": "csv"})
