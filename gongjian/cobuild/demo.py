@@ -332,6 +332,34 @@ def _law_firm_uscc(rng: random.Random, area: str, taken: set[str]) -> str:
 
 
 @dataclass
+class _Actors:
+    """The demo accounts acting in the seed communities (user ids; empty when the accounts step did not run)."""
+
+    admins: dict[int, int] = field(default_factory=dict)  # community id → its community admin
+    resident: int | None = None  # the resident of 淮河社区
+    resident_community: int | None = None
+    liaison: int | None = None  # the liaison of 河南省供销合作总社
+    liaison_unit: int | None = None
+
+    @classmethod
+    def load(cls, ctx: DemoContext) -> _Actors:
+        from gongjian.accounts.models import User
+
+        if "cobuild_actors" in ctx.data:
+            return ctx.data["cobuild_actors"]  # type: ignore[no-any-return]
+        ids = dict(User.objects.filter(username__in=city.DEMO_USERNAMES, is_active=True).values_list("username", "id"))
+        homes = {**{code: f"demo_community_{key}" for key, code in city.SEED_COMMUNITIES.items()},
+                 ctx.region_named(city.XINWAN_NAME).code: "demo_community_xinwan"}
+        actors = cls(admins={ctx.regions[code].id: ids[name] for code, name in homes.items() if name in ids and code in ctx.regions})
+        huaihe = ctx.regions.get(city.SEED_COMMUNITIES["huaihe"])
+        actors.resident, actors.resident_community = ids.get("demo_resident"), huaihe.id if huaihe else None
+        unit = ctx.data.get("units_by_name", {}).get(city.LIAISON_UNIT)
+        actors.liaison, actors.liaison_unit = ids.get("demo_unit_liaison"), unit.id if unit else None
+        ctx.data["cobuild_actors"] = actors
+        return actors
+
+
+@dataclass
 class _Plan:
     """The records of the ``cobuild`` step, planned in memory."""
 
@@ -495,6 +523,7 @@ FALLBACK_CATEGORIES = {"funds": ("资金",), "venue": ("场地",), "goods": ("�
 
 def _need(ctx: DemoContext, plan: _Plan, rng: random.Random, cats: dict[str, Category], kind: NeedKind, community: Any,
           status: str, published: dt.datetime | None, *, created: dt.datetime | None = None) -> Need:
+    actors = _Actors.load(ctx)
     building = rng.randint(1, 36)
     created = created or ((published or NOW) - dt.timedelta(hours=rng.randint(2, 96)))
     quantity = _amount(rng, *kind.quantity) if kind.quantity else None
@@ -508,6 +537,8 @@ def _need(ctx: DemoContext, plan: _Plan, rng: random.Random, cats: dict[str, Cat
         wanted_from=wanted_from, wanted_to=wanted_from + dt.timedelta(days=rng.randint(30, 180)) if wanted_from else None,
         urgency=rng.choices(Urgency.values, weights=(1, 6, 2, 1))[0], source=kind.source, status=status, published_at=published,
     )
+    if kind.source == NeedSource.WISH and community.id == actors.resident_community:
+        n.submitted_by_id = actors.resident  # the demo resident's own micro-wishes
     n.building = building  # type: ignore[attr-defined]  # reused by the project's title
     plan.needs.append(_stamp(n, created, published or created))
     return n
@@ -547,6 +578,7 @@ def build_cobuild(ctx: DemoContext) -> None:
     plan = _Plan()
     special = _plan_resources(ctx, ctx.rng_for("cobuild.resources"), plan, cats)
     units_by_id = {u.id: u for u in [*ctx.data["units"], *ctx.data.get("law_firms", [])]}
+    actors = _Actors.load(ctx)
     communities = ctx.communities()
     seed_codes = {*city.SEED_COMMUNITIES.values(), ctx.region_named(city.XINWAN_NAME).code}
     units_by_district: dict[str, list[ResidentUnit]] = defaultdict(list)
@@ -585,8 +617,9 @@ def build_cobuild(ctx: DemoContext) -> None:
             community_id=community.id, region_path=community.path, unit_id=unit_id,
             plan=plan_text or f"由{unit.name}牵头，{community.name}组织居民参与：" + "；".join(first.milestones) + "。",
             status=status, agreed_at=times["agreed"], started_at=times["started"], done_at=times["done"], rated_at=times["rated"],
-            cancelled_at=times["cancelled"],
+            cancelled_at=times["cancelled"], proposed_by_id=actors.admins.get(community.id),
         )
+        author = actors.liaison if unit_id == actors.liaison_unit else actors.admins.get(community.id)
         last = max(t for t in (created, p.agreed_at, p.started_at, p.done_at, p.rated_at, p.cancelled_at) if t is not None)
         if p.done_at:
             p.outcome = _fill(first.outcome, pr_rng, community.name, needs[0].building)  # type: ignore[attr-defined]
@@ -612,7 +645,7 @@ def build_cobuild(ctx: DemoContext) -> None:
                 plan.decided.add((needs[0].id, resource.id))
                 plan.decisions.append(_stamp(MatchDecision(
                     id=ctx.new_id(MatchDecision), need_id=needs[0].id, resource_id=resource.id, verdict=MatchVerdict.ACCEPTED, project_id=p.id,
-                    score=round(pr_rng.uniform(0.55, 0.95), 6)), created))
+                    score=round(pr_rng.uniform(0.55, 0.95), 6), decided_by_id=actors.admins.get(community.id)), created))
         # Milestones and progress notes.
         reached = {ProjectStatus.RATED: 99, ProjectStatus.DONE: 99, ProjectStatus.IN_PROGRESS: pr_rng.randint(0, len(first.milestones) - 1)}
         n_done = reached.get(ProjectStatus(status), 0)
@@ -631,10 +664,11 @@ def build_cobuild(ctx: DemoContext) -> None:
             for j in range(k):
                 when = p.started_at + (end - p.started_at) * (j + 1) / (k + 1)
                 progress = round(100 * (j + 1) / (k + 1))
-                note = ProjectNote(id=ctx.new_id(ProjectNote), project_id=p.id, text=pr_rng.choice(NOTES), progress=progress)
+                note = ProjectNote(id=ctx.new_id(ProjectNote), project_id=p.id, text=pr_rng.choice(NOTES), progress=progress, author_id=author)
                 plan.notes.append(_stamp(note, when))
             if p.done_at:
-                note = ProjectNote(id=ctx.new_id(ProjectNote), project_id=p.id, text="项目已完成，成果已向居民公示。", progress=100)
+                note = ProjectNote(id=ctx.new_id(ProjectNote), project_id=p.id, text="项目已完成，成果已向居民公示。", progress=100,
+                                   author_id=author)
                 plan.notes.append(_stamp(note, p.done_at))
         return p
 
@@ -674,6 +708,13 @@ def build_cobuild(ctx: DemoContext) -> None:
 
     # Open needs and micro-wishes: published, matched, awaiting review, withdrawn.
     open_rng = ctx.rng_for("cobuild.needs")
+    wishes = [k for k in NEEDS if k.source == NeedSource.WISH]
+    resident_home = next((c for c in communities if c.id == actors.resident_community), None)
+    if resident_home is not None:  # the demo resident has a wish awaiting review and one published
+        _need(ctx, plan, open_rng, cats, open_rng.choice(wishes), resident_home, NeedStatus.DRAFT, None,
+              created=NOW - dt.timedelta(days=open_rng.uniform(1, 5)))
+        _need(ctx, plan, open_rng, cats, open_rng.choice(wishes), resident_home, NeedStatus.PUBLISHED,
+              NOW - dt.timedelta(days=open_rng.uniform(6, 20)))
     for c in communities:
         for _ in range(open_rng.choices((0, 1, 2, 3), weights=(2, 4, 3, 1))[0] + (3 if c.code in seed_codes else 0)):
             kind = open_rng.choices(NEEDS, weights=need_weights)[0]
@@ -695,7 +736,8 @@ def build_cobuild(ctx: DemoContext) -> None:
                     plan.decided.add((n.id, r.id))
                     plan.decisions.append(_stamp(MatchDecision(
                         id=ctx.new_id(MatchDecision), need_id=n.id, resource_id=r.id, verdict=MatchVerdict.REJECTED,
-                        reason=open_rng.choice(REJECT_REASONS), score=round(open_rng.uniform(0.3, 0.7), 6)),
+                        reason=open_rng.choice(REJECT_REASONS), score=round(open_rng.uniform(0.3, 0.7), 6),
+                        decided_by_id=actors.admins.get(c.id)),
                         published + dt.timedelta(hours=open_rng.uniform(2, 72))))
 
     for r in plan.resources:
@@ -731,6 +773,7 @@ COMMUNITY_COMMITMENTS = ("提供党员报到和志愿服务岗位清单；及时
 
 def build_partners(ctx: DemoContext) -> None:
     rng = ctx.rng_for("cobuild.partners")
+    actors = _Actors.load(ctx)
     unit_orgs = ctx.data["unit_orgs"]
     units: list[ResidentUnit] = [*ctx.data["units"], *ctx.data.get("law_firms", [])]
     report_ins: list[UnitReportIn] = []
@@ -749,9 +792,11 @@ def build_partners(ctx: DemoContext) -> None:
             reported = _between(rng, dt.datetime(2019, 3, 1, 9, tzinfo=TZ), dt.datetime(2023, 1, 1, 9, tzinfo=TZ))
         ri = UnitReportIn(id=ctx.new_id(UnitReportIn), unit_id=u.id, party_org_id=org.id, community_id=community.id,
                           region_path=community.path, status=status, contact_name=u.liaison_name,
-                          offer="在职党员到社区报到，认领志愿服务岗位；单位场地、资源向社区开放。", reported_at=reported)
+                          offer="在职党员到社区报到，认领志愿服务岗位；单位场地、资源向社区开放。", reported_at=reported,
+                          reported_by_id=actors.liaison if u.id == actors.liaison_unit else None)
         if status in (ReportInStatus.CONFIRMED, ReportInStatus.ENDED):
             ri.confirmed_at = min(reported + dt.timedelta(days=rng.uniform(0.2, 15)), NOW - dt.timedelta(hours=2))
+            ri.confirmed_by_id = actors.admins.get(community.id)
         if status == ReportInStatus.ENDED:
             assert ri.confirmed_at is not None
             ri.ended_at = ri.confirmed_at + dt.timedelta(days=rng.uniform(90, 700))
@@ -804,7 +849,7 @@ def build_partners(ctx: DemoContext) -> None:
                 agreements_for(old, ended.year - 1 if ended.year > started.year else started.year)
         started = dt.date(rng.randint(2019, 2025), rng.randint(1, 12), rng.randint(1, 28))
         p = Partnership(id=ctx.new_id(Partnership), branch_id=branch.id, unit_id=u.id, community_id=community.id, region_path=community.path,
-                        status=PartnershipStatus.ACTIVE, started_on=started)
+                        status=PartnershipStatus.ACTIVE, started_on=started, created_by_id=actors.admins.get(community.id))
         partnerships.append(_stamp(p, dt.datetime.combine(started, dt.time(9), tzinfo=TZ)))
         agreements_for(p, last_year)
     with given_timestamps(UnitReportIn, Partnership, PartnershipAgreement):

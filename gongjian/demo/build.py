@@ -45,6 +45,11 @@ def reset(out: Callable[[str], None] = print) -> dict[str, int]:
 
     deleted: dict[str, int] = {}
     deleted["accounts.Scope"] = Scope.objects.all()._raw_delete(connection.alias)
+    # The steps' rows first: they may point at the demo accounts (a wish's resident, a project's proposer).
+    for step in reversed(registered_steps()):
+        for model in reversed(step.models):
+            n = model._base_manager.all()._raw_delete(connection.alias)
+            deleted[model._meta.label] = n
     demo_users = User.objects.filter(username__in=DEMO_USERNAMES)
     acted = set(AuditEvent.objects.filter(actor__in=demo_users).values_list("actor_id", flat=True).distinct())
     for user in demo_users:
@@ -55,10 +60,6 @@ def reset(out: Callable[[str], None] = print) -> dict[str, int]:
             user.save(update_fields=["username", "is_active", "password"])
         else:
             user.delete()
-    for step in reversed(registered_steps()):
-        for model in reversed(step.models):
-            n = model._base_manager.all()._raw_delete(connection.alias)
-            deleted[model._meta.label] = n
     out(_("Reset: deleted %(rows)s rows.") % {"rows": f"{sum(deleted.values()):,}"})
     return deleted
 

@@ -202,7 +202,20 @@ def test_seed_communities_and_the_liaison_account(small, tmp_path):
     assert unit.liaison.username == liaison["username"]
     assert Resource.objects.filter(unit=unit, status=ResourceStatus.OFFERED).count() >= 2
     assert Project.objects.filter(unit=unit, status=ProjectStatus.RATED).exists()
-    assert UnitReportIn.objects.filter(unit=unit, status=ReportInStatus.CONFIRMED).exists()
+    report_in = UnitReportIn.objects.get(unit=unit, status=ReportInStatus.CONFIRMED)
+    assert report_in.reported_by == unit.liaison and report_in.confirmed_by.username == "demo_community_gongxiaoshe"
+    assert ProjectNote.objects.filter(project__unit=unit, author=unit.liaison).exists()
+    # The demo accounts act in their communities: the resident's own micro-wishes, the community admins' projects.
+    resident = next(a for a in accounts if a["role"] == "resident")
+    wishes = Need.objects.filter(submitted_by__username=resident["username"])
+    assert {NeedStatus.DRAFT, NeedStatus.PUBLISHED} <= set(wishes.values_list("status", flat=True))
+    assert set(wishes.values_list("source", flat=True)) == {NeedSource.WISH}
+    assert set(wishes.values_list("community__code", flat=True)) == {resident["scope_code"]}
+    for a in accounts:
+        if a["role"] == "community_admin":
+            projects = Project.objects.filter(community__code=a["scope_code"])
+            assert projects.exists() and set(projects.values_list("proposed_by__username", flat=True)) == {a["username"]}
+    assert not Project.objects.exclude(community__code__in=[a["scope_code"] for a in accounts]).exclude(proposed_by=None).exists()
     codes = [*city.SEED_COMMUNITIES.values(), Region.objects.get(name=city.XINWAN_NAME).code]
     for code in codes:
         community = Region.objects.get(code=code)
