@@ -461,7 +461,11 @@ class Matcher:
         reasons: list[str] = []
         shared = sorted(nside.cats[ni] & self.side.cats[j], key=lambda c: (c not in nside.declared[ni], c))
         if shared:
-            reasons.append("同类：" + "、".join(shared[:3]))
+            # Both sides declared categories and they differ: the overlap is only what the texts mention, so it is not
+            # called "the same category" (a 青少年 tutoring offer that also "reads to the elderly" is not 助老).
+            nd, rd = nside.declared[ni], self.side.declared[j]
+            label = "内容涉及：" if nd and rd and not (nd & rd) else "同类："
+            reasons.append(label + "、".join(shared[:3]))
         words = self._shared_words(nside, ni, j)
         if words:
             reasons.append("文字相近：" + "、".join(words))

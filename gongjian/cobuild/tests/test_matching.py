@@ -91,6 +91,10 @@ def test_blank_category_is_neutral_not_sunk() -> None:
     # a blank-category resource whose words say 助老 counts as 助老
     inferred = Matcher([Resource("x", "老年人助餐服务")], today=TODAY).suggest(Need("n", "老人吃饭难", category="助老"))
     assert inferred[0].components["category"] == pytest.approx(0.8) and "同类：助老" in inferred[0].reasons
+    # declared 青少年 but its text mentions the elderly: the shared concept is named, not called the same category
+    other = Matcher([Resource("y", "四点钟课堂", "辅导小学生作业，也陪伴老人读报", category="青少年")], today=TODAY)
+    reasons = other.suggest(Need("n", "独居老人需要陪伴", category="助老"))[0].reasons
+    assert "内容涉及：助老" in reasons and not any(r.startswith("同类") for r in reasons)
 
 
 def test_same_category_wrong_service_loses_to_a_textual_match() -> None:
