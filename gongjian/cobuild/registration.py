@@ -17,8 +17,10 @@ from gongjian.core.registry import ExportDef, Module, NavEntry
 from . import permissions as perms
 from .choices import NeedSource, NeedStatus, ResourceStatus
 from .figures import FIGURES
+from .partners import permissions as partners_perms
 from .partners import registration as partners_registration
 from .projects import registration as projects_registration
+from .suggestions import permissions as suggestions_perms
 from .suggestions import registration as suggestions_registration
 
 
@@ -73,6 +75,11 @@ MODULE = Module(
     exports=[
         ExportDef("cobuild.needs", _("Needs"), "cobuild", "cobuild:need_export", permission=perms.NEED_LIST),
         ExportDef("cobuild.resources", _("Resources"), "cobuild", "cobuild:resource_export", permission=perms.RESOURCE_VIEW),
+        ExportDef("cobuild.projects", _("Projects"), "cobuild", "cobuild:project_export", permission=perms.PROJECT_VIEW),
+        ExportDef("cobuild.report_ins", _("Unit report-ins"), "cobuild", "cobuild:partner_report_in_export",
+                  permission=partners_perms.REPORT_IN_VIEW),
+        ExportDef("cobuild.partnerships", _("Partnerships"), "cobuild", "cobuild:partner_export", permission=partners_perms.PARTNERSHIP_VIEW),
+        ExportDef("cobuild.match_board", _("Matching board"), "cobuild", "cobuild:suggest_board_export", permission=suggestions_perms.MATCH_BOARD),
     ],
     panels=[admin_panel, resident_panel, *projects_registration.PANELS, *suggestions_registration.PANELS, *partners_registration.PANELS],
 )
