@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "gongjian.regions",
     "gongjian.orgs",
     "gongjian.cobuild",
+    "gongjian.matters",
+    "gongjian.meetings",
     "gongjian.demo",
 ]
 

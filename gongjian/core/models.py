@@ -87,3 +87,25 @@ class ImportJob(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.filename}"
+
+
+class Notification(BaseModel):
+    """An in-app notification (deadlines, matches, bookings, rounds …); other channels plug in behind ``core.notify``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient"))
+    verb = models.CharField(_("kind"), max_length=64, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["user", "read_at"], name="core_notif_user_unread")]
+
+    def __str__(self) -> str:
+        return self.title
