@@ -6,3 +6,11 @@ class MattersConfig(AppConfig):
     name = "gongjian.matters"
     label = "matters"
     verbose_name = _("Matters")
+
+    def ready(self) -> None:
+        from gongjian.core import registry
+
+        from . import permissions  # noqa: F401 - registers the permission matrix
+        from .registration import MODULE
+
+        registry.register_module(MODULE)

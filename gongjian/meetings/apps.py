@@ -6,3 +6,11 @@ class MeetingsConfig(AppConfig):
     name = "gongjian.meetings"
     label = "meetings"
     verbose_name = _("Meetings")
+
+    def ready(self) -> None:
+        from gongjian.core import registry
+
+        from . import permissions  # noqa: F401 - registers the permission matrix
+        from .registration import MODULE
+
+        registry.register_module(MODULE)
