@@ -24,7 +24,7 @@ from gongjian.accounts.api import BearerAuth
 from gongjian.accounts.api import router as auth_router
 from gongjian.cobuild.api import router as cobuild_router
 from gongjian.core.errors import DomainError, NotFound, PermissionDenied, RequestInvalid, ServerError, Unauthenticated
-from gongjian.matters.api import router as matters_router
+from gongjian.matters.web.api import router as matters_router
 from gongjian.meetings.api import router as meetings_router
 from gongjian.orgs.api import router as orgs_router
 from gongjian.regions.api import router as regions_router

@@ -9,7 +9,7 @@ urlpatterns = [
     path("regions/", include("gongjian.regions.urls")),
     path("orgs/", include("gongjian.orgs.urls")),
     path("cobuild/", include("gongjian.cobuild.urls")),
-    path("matters/", include("gongjian.matters.urls")),
+    path("matters/", include("gongjian.matters.web.urls")),
     path("meetings/", include("gongjian.meetings.urls")),
     path("", include("gongjian.core.urls")),
 ]

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.registry import Module
 
-from .figures import FIGURES
-from .nav import NAV, PANELS
+from .reports.figures import FIGURES
 from .tasks import PERIODIC
+from .web.nav import NAV, PANELS
 
 MODULE = Module(key="matters", name=_("Matters"), order=40, nav=NAV, figures=FIGURES, panels=PANELS, periodic=PERIODIC)

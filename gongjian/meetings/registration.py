@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.registry import Module
 
-from .figures import FIGURES
 from .nav import NAV, PANELS
+from .reports.figures import FIGURES
 from .tasks import PERIODIC
 
 MODULE = Module(key="meetings", name=_("Meetings"), order=45, nav=NAV, figures=FIGURES, panels=PANELS, periodic=PERIODIC)
