@@ -5,14 +5,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from . import registry
+from . import notify, registry
 from .permissions import can
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_entries": []}
+        return {"nav_entries": [], "unread_notifications": 0}
     entries = []
     for module, entry in registry.nav_entries():
         if entry.permission and not can(user, entry.permission):
@@ -27,4 +27,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     matching = [e for e in entries if e["url"] != "/" and request.path.startswith(e["url"])]
     if matching:
         max(matching, key=lambda e: len(e["url"]))["active"] = True
-    return {"nav_entries": entries}
+    # the bell in the top bar (one indexed count of the account's unread notifications)
+    return {"nav_entries": entries, "unread_notifications": notify.unread_count(user)}

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("audit/", views.audit_list, name="audit_list"),
     path("figures/", views.figures, name="figures"),
+    path("notifications/", include("gongjian.core.views_notifications")),
     path("imports/<slug:kind>/", views.import_start, name="import_start"),
     path("imports/<slug:kind>/template/", views.import_template, name="import_template"),
     path("imports/<slug:kind>/<str:token>/", views.import_review, name="import_review"),
