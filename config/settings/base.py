@@ -214,6 +214,7 @@ STATICFILES_DIRS: list[tuple[str, Path] | Path] = [
     ("vendor/tabler/img", NODE_MODULES / "@tabler" / "core" / "dist" / "img"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),  # the matter page's map (tiles from OpenStreetMap when online)
 ]
 STATICFILES_DIRS = [d for d in STATICFILES_DIRS if (d[1] if isinstance(d, tuple) else d).exists()]
 STORAGES = {
