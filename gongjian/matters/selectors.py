@@ -1,0 +1,443 @@
+"""Reads of matters. Every read takes ``actor=`` and starts from the visibility rule (issue #5).
+
+A matter is visible
+
+* to an administrator whose region scope lies on its escalation path — from its community up to
+  the highest level reached: scope path ``p`` sees it iff ``region_path`` starts with ``p`` and
+  ``depth(p) >= top_depth`` (one indexed prefix comparison plus a column comparison);
+* to the handlers of a department with an assignment on it (any status: a department that sent a
+  matter back still sees what it sent back) — ``EXISTS`` an assignment of that department;
+* to the account that entered it (a resident's or a road chief's own reports);
+
+and to no one else: outside it every single-record read is ``NotFound`` (404).
+
+List selectors own their ``select_related``, so a page of any length costs a fixed number of
+queries (asserted in ``tests/test_selectors.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from gongjian.accounts.choices import ADMIN_ROLES
+from gongjian.core.errors import NotFound
+from gongjian.core.params import int_param
+from gongjian.core.permissions import Reach, can, is_registered, rules_for
+from gongjian.core.scope import actor_scopes, path_prefix_q
+from gongjian.regions.models import Department, Region
+
+from . import permissions as perms
+from .choices import ASSIGNMENT_ACTIVE, MATTER_OPEN, AssignmentRole, AssignmentStatus, MatterSource, MatterStatus, Urgency
+from .models import Assignment, DeadlineRule, FollowUp, Holiday, Matter, MatterAttachment, MatterCategory, MatterEvent
+
+ADMIN_ROLE_VALUES = frozenset(str(r) for r in ADMIN_ROLES)
+LIST_RELATED = ("category", "community", "owner")
+
+
+def path_depth(path: str) -> int:
+    """Region.depth of a path: ``/410100/`` is 0 (city), ``/410100/410103/`` 1 (district) …"""
+    return path.count("/") - 2
+
+
+def _is_super(actor: Any) -> bool:
+    return bool(getattr(actor, "is_superuser", False)) and bool(getattr(actor, "is_active", False))
+
+
+def _usable(actor: Any) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and getattr(actor, "is_active", False)
+
+
+def visible_q(actor: Any, action: str = perms.VIEW) -> Q | None:
+    """The matters ``actor`` may see, as one filter; None means all (a superuser)."""
+    if not _usable(actor) or not is_registered(action):
+        return Q(pk__in=[])
+    if _is_super(actor):
+        return None
+    allowed = rules_for(action)
+    q = Q(pk__in=[])
+    departments: set[int] = set()
+    for s in actor_scopes(actor):
+        reach = allowed.get(s.role)
+        if reach is None:
+            continue
+        if reach is Reach.SELF:
+            q |= Q(reported_by_id=actor.pk)
+        elif s.kind == "region" and s.region_path:
+            q |= path_prefix_q("region_path", s.region_path) & Q(top_depth__lte=path_depth(s.region_path))
+        elif s.kind == "department" and s.department_id:
+            departments.add(s.department_id)
+    if departments:
+        q |= Q(Exists(Assignment.objects.filter(matter_id=OuterRef("pk"), department_id__in=sorted(departments))))
+    return q
+
+
+def visible_matters(actor: Any, action: str = perms.VIEW) -> QuerySet[Matter]:
+    q = visible_q(actor, action)
+    return Matter.objects.all() if q is None else Matter.objects.filter(q)
+
+
+def acting_paths(actor: Any, action: str) -> list[str]:
+    """Region paths the actor acts *as* (administrator scopes of a role allowed ``action``); [""] = any (superuser)."""
+    if not _usable(actor) or not can(actor, action):
+        return []
+    if _is_super(actor):
+        return [""]
+    allowed = rules_for(action)
+    return sorted({s.region_path for s in actor_scopes(actor)
+                   if s.kind == "region" and s.region_path and s.role in ADMIN_ROLE_VALUES and allowed.get(s.role) is Reach.SCOPE})
+
+
+def actor_departments(actor: Any, action: str = perms.HANDLE) -> list[int]:
+    """Departments the actor handles for (department scopes of a role allowed ``action``)."""
+    if not _usable(actor) or not is_registered(action):
+        return []
+    allowed = rules_for(action)
+    return sorted({s.department_id for s in actor_scopes(actor)
+                   if s.kind == "department" and s.department_id and allowed.get(s.role) is Reach.SCOPE})
+
+
+def _owner_q(paths: list[str]) -> Q:
+    if "" in paths:
+        return Q()
+    return Q(owner_path__in=paths) if paths else Q(pk__in=[])
+
+
+def _text_q(query: str, *fields: str) -> Q:
+    q = Q()
+    for word in query.split()[:8]:
+        part = Q()
+        for f in fields:
+            part |= Q(**{f"{f}__icontains": word})
+        q &= part
+    return q
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+# --- matters ---------------------------------------------------------------------------------
+
+FILTER_KEYS = ("q", "status", "urgency", "category", "source", "region", "community", "owner", "overdue", "department",
+               "from", "to", "mine")
+
+
+def apply_filters(qs: QuerySet[Matter], filters: dict[str, Any] | None, *, actor: Any = None) -> QuerySet[Matter]:
+    """Filters: q (number/title/description/address), status (or ``open``), urgency, category (with its
+    sub-categories), source, region or community (a region id: everything under it), owner (a region id:
+    owned by it; ``me``: by the actor's levels), overdue (1), department (an id: with an assignment of
+    it), from/to (reported date, inclusive), mine (1: entered by the actor). Bad values are ignored."""
+    f = filters or {}
+    if f.get("q"):
+        text = str(f["q"]).strip()[:100]
+        number_like = text.replace(" ", "").upper()
+        qs = qs.filter(Q(number=number_like) | Q(external_ref=text) | _text_q(text, "title", "description", "address"))
+    status = f.get("status")
+    if status == "open":
+        qs = qs.filter(status__in=MATTER_OPEN)
+    elif status in MatterStatus.values:
+        qs = qs.filter(status=status)
+    if f.get("urgency") in Urgency.values:
+        qs = qs.filter(urgency=f["urgency"])
+    if f.get("source") in MatterSource.values:
+        qs = qs.filter(source=f["source"])
+    if f.get("category"):
+        cat = MatterCategory.objects.filter(pk=int_param(f["category"]) or 0).first()
+        if cat is None:
+            qs = qs.none()
+        else:
+            ids = [cat.pk, *MatterCategory.objects.filter(Q(parent=cat) | Q(parent__parent=cat)).values_list("pk", flat=True)]
+            qs = qs.filter(category_id__in=ids)
+    for key in ("region", "community"):
+        if f.get(key):
+            region = Region.objects.filter(pk=int_param(f[key]) or 0).first()
+            qs = qs.filter(path_prefix_q("region_path", region.path)) if region else qs.none()
+    owner = f.get("owner")
+    if owner == "me":
+        qs = qs.filter(_owner_q(acting_paths(actor, perms.ASSIGN)))
+    elif owner:
+        region = Region.objects.filter(pk=int_param(owner) or 0).first()
+        qs = qs.filter(owner_path=region.path) if region else qs.none()
+    if str(f.get("overdue", "")) in ("1", "true"):
+        qs = qs.filter(is_overdue=True, status__in=MATTER_OPEN)
+    if f.get("department"):
+        dept = int_param(f["department"]) or 0
+        qs = qs.filter(Exists(Assignment.objects.filter(matter_id=OuterRef("pk"), department_id=dept)))
+    start, end = _date(f.get("from")), _date(f.get("to"))
+    if start:
+        qs = qs.filter(reported_at__gte=_day_start(start))
+    if end:
+        qs = qs.filter(reported_at__lt=_day_start(end + dt.timedelta(days=1)))
+    if str(f.get("mine", "")) in ("1", "true") and actor is not None:
+        qs = qs.filter(reported_by_id=getattr(actor, "pk", None))
+    return qs
+
+
+def matter_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Matter]:
+    """The matters the actor sees, newest first, with the given filters (see ``apply_filters``)."""
+    qs = apply_filters(visible_matters(actor), filters, actor=actor)
+    return qs.select_related(*LIST_RELATED).order_by("-reported_at", "-id")
+
+
+def matter_get(*, actor: Any, id: Any) -> Matter:
+    """One matter in the actor's sight (NotFound otherwise), with its category, places and reporter account."""
+    pk = int_param(id.pk if isinstance(id, Matter) else id)
+    if pk is None:
+        raise NotFound()
+    m = visible_matters(actor).select_related("category__parent__parent", "community__parent", "owner", "reported_by").filter(pk=pk).first()
+    if m is None:
+        raise NotFound()
+    return m
+
+
+def matter_events(*, actor: Any, matter: Matter | int) -> QuerySet[MatterEvent]:
+    """The timeline, oldest first."""
+    m = matter if isinstance(matter, Matter) else matter_get(actor=actor, id=matter)
+    if not isinstance(matter, Matter) or not visible_matters(actor).filter(pk=m.pk).exists():
+        m = matter_get(actor=actor, id=m.pk)
+    return MatterEvent.objects.filter(matter=m).select_related("actor", "region", "department").order_by("at", "id")
+
+
+def matter_assignments(*, actor: Any, matter: Matter | int) -> QuerySet[Assignment]:
+    """The matter's assignments (all of them, the lead first), for the matter page."""
+    m = matter_get(actor=actor, id=matter.pk if isinstance(matter, Matter) else matter)
+    return (Assignment.objects.filter(matter=m).select_related("department__region", "by_region", "assigned_by")
+            .order_by("-role", "assigned_at", "id"))  # "lead" sorts after "assist": the lead first
+
+
+def matter_attachments(*, actor: Any, matter: Matter | int) -> QuerySet[MatterAttachment]:
+    m = matter_get(actor=actor, id=matter.pk if isinstance(matter, Matter) else matter)
+    return MatterAttachment.objects.filter(matter=m).select_related("uploaded_by").order_by("id")
+
+
+def attachment_get(*, actor: Any, id: Any, matter: Any = None) -> MatterAttachment:
+    """An attachment whose matter the actor sees (NotFound otherwise); with ``matter`` it must belong to it.
+
+    The file is served by a view that calls this (never from a public media URL)."""
+    pk = int_param(id)
+    if pk is None:
+        raise NotFound()
+    qs = MatterAttachment.objects.filter(pk=pk, matter__in=visible_matters(actor).values("pk")).select_related("matter")
+    if matter is not None:
+        qs = qs.filter(matter_id=int_param(matter.pk if isinstance(matter, Matter) else matter) or 0)
+    a = qs.first()
+    if a is None:
+        raise NotFound()
+    return a
+
+
+# --- work queues -----------------------------------------------------------------------------
+
+
+def _lead_done_q() -> Q:
+    return Q(assignments__role=AssignmentRole.LEAD, assignments__status=AssignmentStatus.DONE)
+
+
+def work_queue(*, actor: Any) -> dict[str, QuerySet[Matter]]:
+    """What waits for the actor, by kind. Administrators: of the levels they own (``owner_path``);
+    department handlers: matters of their open assignments; residents and road chiefs: their own open reports.
+
+    Keys: ``to_accept`` (reported, the community to accept), ``to_decide`` (accepted / escalated to this
+    level / reopened: handle, assign, escalate, put on a meeting), ``assigned`` (with departments),
+    ``to_resolve`` (the lead department reported its result), ``to_callback`` (resolved, callback due; also
+    for the community the matter comes from), ``overdue`` (open and past a deadline), ``assigned_to_me``
+    (department handlers), ``mine`` (own open reports)."""
+    base = Matter.objects.select_related(*LIST_RELATED)
+    none = Matter.objects.none()
+    own = acting_paths(actor, perms.ASSIGN)
+    owner = _owner_q(own) if own else None
+    out: dict[str, QuerySet[Matter]] = {}
+    if owner is not None:
+        accept_paths = acting_paths(actor, perms.ACCEPT)
+        out["to_accept"] = (base.filter(_owner_q(accept_paths), status=MatterStatus.REPORTED).order_by("accept_due", "id")
+                            if accept_paths else none)
+        out["to_decide"] = base.filter(owner, status__in=(MatterStatus.ACCEPTED, MatterStatus.ESCALATED, MatterStatus.REOPENED)).order_by(
+            "resolve_due", "id")
+        out["assigned"] = base.filter(owner, status=MatterStatus.ASSIGNED).order_by("resolve_due", "id")
+        out["to_resolve"] = base.filter(owner, status=MatterStatus.ASSIGNED).filter(
+            Exists(Assignment.objects.filter(matter_id=OuterRef("pk"), role=AssignmentRole.LEAD, status=AssignmentStatus.DONE))
+        ).order_by("resolve_due", "id")
+        callback_paths = acting_paths(actor, perms.CALLBACK)
+        cb = Q(owner_path__in=callback_paths) | Q(region_path__in=callback_paths) if "" not in callback_paths else Q()
+        out["to_callback"] = base.filter(cb, status=MatterStatus.RESOLVED).order_by("resolved_at", "id")
+        out["overdue"] = base.filter(owner, is_overdue=True, status__in=MATTER_OPEN).order_by("resolve_due", "id")
+    depts = actor_departments(actor)
+    if depts:
+        out["assigned_to_me"] = base.filter(
+            Exists(Assignment.objects.filter(matter_id=OuterRef("pk"), department_id__in=depts, status__in=ASSIGNMENT_ACTIVE))
+        ).order_by("resolve_due", "id")
+        out.setdefault("overdue", base.filter(
+            Exists(Assignment.objects.filter(matter_id=OuterRef("pk"), department_id__in=depts, status__in=ASSIGNMENT_ACTIVE,
+                                             is_overdue=True))).order_by("resolve_due", "id"))
+    if can(actor, perms.REPORT) and not _is_super(actor):
+        out["mine"] = base.filter(reported_by_id=actor.pk, status__in=(*MATTER_OPEN, MatterStatus.RESOLVED)).order_by("-reported_at", "-id")
+    return out
+
+
+def _assignment_base() -> QuerySet[Assignment]:
+    return Assignment.objects.select_related("matter__category", "matter__community", "department", "by_region")
+
+
+def department_queue(*, actor: Any) -> dict[str, QuerySet[Assignment]]:
+    """A department handler's assignments: ``to_accept`` (new), ``in_progress``, ``overdue`` (active and past
+    the deadline), ``followed_up`` (active with a 督办), ``done`` (result reported, newest first),
+    ``returned`` (sent back). Empty querysets for an actor without a department scope."""
+    depts = actor_departments(actor)
+    base = _assignment_base().filter(department_id__in=depts) if depts else Assignment.objects.none()
+    return {
+        "to_accept": base.filter(status=AssignmentStatus.ASSIGNED).order_by("deadline", "id"),
+        "in_progress": base.filter(status=AssignmentStatus.IN_PROGRESS).order_by("deadline", "id"),
+        "overdue": base.filter(status__in=ASSIGNMENT_ACTIVE, is_overdue=True).order_by("deadline", "id"),
+        "followed_up": base.filter(status__in=ASSIGNMENT_ACTIVE, follow_up_count__gt=0).order_by("deadline", "id"),
+        "done": base.filter(status=AssignmentStatus.DONE).order_by("-done_at", "-id"),
+        "returned": base.filter(status=AssignmentStatus.RETURNED).order_by("-returned_at", "-id"),
+    }
+
+
+def assignment_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Assignment]:
+    """Assignments the actor sees: his departments' ones, and those on matters he sees. Filters: status
+    (or ``active``), department, overdue (1), matter."""
+    f = filters or {}
+    q = visible_q(actor)
+    depts = actor_departments(actor)
+    qs = _assignment_base()
+    if q is not None:
+        cond = Q(matter__in=Matter.objects.filter(q).values("pk"))
+        if depts:
+            cond |= Q(department_id__in=depts)
+        qs = qs.filter(cond)
+    status = f.get("status")
+    if status == "active":
+        qs = qs.filter(status__in=ASSIGNMENT_ACTIVE)
+    elif status in AssignmentStatus.values:
+        qs = qs.filter(status=status)
+    if f.get("department"):
+        qs = qs.filter(department_id=int_param(f["department"]) or 0)
+    if str(f.get("overdue", "")) in ("1", "true"):
+        qs = qs.filter(is_overdue=True, status__in=ASSIGNMENT_ACTIVE)
+    if f.get("matter"):
+        qs = qs.filter(matter_id=int_param(f["matter"]) or 0)
+    return qs.order_by("deadline", "id")
+
+
+def assignment_get(*, actor: Any, id: Any) -> Assignment:
+    """One assignment: its department's handlers and everyone who sees the matter (NotFound otherwise)."""
+    pk = int_param(id.pk if isinstance(id, Assignment) else id)
+    if pk is None:
+        raise NotFound()
+    a = assignment_list(actor=actor).select_related("assigned_by", "matter__owner").filter(pk=pk).first()
+    if a is None:
+        raise NotFound()
+    return a
+
+
+def follow_ups(*, actor: Any, assignment: Assignment | int) -> QuerySet[FollowUp]:
+    a = assignment_get(actor=actor, id=assignment.pk if isinstance(assignment, Assignment) else assignment)
+    return FollowUp.objects.filter(assignment=a).select_related("by", "by_region").order_by("-created_at", "-id")
+
+
+# --- overdue lists ---------------------------------------------------------------------------
+
+
+def overdue_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Matter]:
+    """Open overdue matters the actor sees (a level: everything on its paths; a department: the matters of its
+    overdue assignments), most overdue first. Filters as ``matter_list``; ``owner=me`` narrows to the actor's
+    own levels."""
+    qs = apply_filters(visible_matters(actor), filters, actor=actor)
+    depts = actor_departments(actor)
+    cond = Q(is_overdue=True)
+    if depts:
+        cond |= Q(Exists(Assignment.objects.filter(matter_id=OuterRef("pk"), department_id__in=depts, status__in=ASSIGNMENT_ACTIVE,
+                                                    is_overdue=True)))
+    return qs.filter(cond, status__in=MATTER_OPEN).select_related(*LIST_RELATED).order_by("resolve_due", "id")
+
+
+def overdue_assignments(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Assignment]:
+    """Active overdue assignments the actor sees (for a department: its own; for a level: those on matters it sees)."""
+    return assignment_list(actor=actor, filters={**(filters or {}), "overdue": "1"})
+
+
+# --- meetings --------------------------------------------------------------------------------
+
+
+def matters_awaiting_coordination(*, actor: Any = None, region: Region | int) -> QuerySet[Matter]:
+    """Matters escalated to ``region``'s level and waiting for it (owned by it, status escalated — or reopened
+    after an escalation), not yet coordinated at a meeting since, and not on the agenda of a planned meeting
+    already. With ``actor`` the actor's sight applies too. For the meetings app's proposed agenda."""
+    reg = region if isinstance(region, Region) else Region.objects.filter(pk=int_param(region) or 0).first()
+    if reg is None:
+        return Matter.objects.none()
+    AgendaItem = apps.get_model("meetings", "AgendaItem")
+    qs = visible_matters(actor) if actor is not None else Matter.objects.all()
+    waiting = Q(status=MatterStatus.ESCALATED) | Q(status=MatterStatus.REOPENED, escalation_count__gt=0)
+    return (qs.filter(waiting, owner_path=reg.path)
+            .exclude(Exists(AgendaItem.objects.filter(matter_id=OuterRef("pk"), meeting__status="planned")))
+            .select_related(*LIST_RELATED).order_by("escalated_at", "id"))
+
+
+# --- catalogue, rules, calendar ----------------------------------------------------------------
+
+
+def category_tree(*, active_only: bool = True) -> list[MatterCategory]:
+    """Every category in catalogue order (parents before children), for pickers and the catalogue page."""
+    qs = MatterCategory.objects.select_related("parent")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return sorted(qs, key=lambda c: (c.full_name.split(" › ")[:1], c.level > 1, c.sort_order, c.full_name))
+
+
+def category_choices(*, leaves_only: bool = True) -> QuerySet[MatterCategory]:
+    qs = MatterCategory.objects.filter(is_active=True)
+    if leaves_only:
+        qs = qs.filter(level=3)
+    return qs.order_by("sort_order", "full_name")
+
+
+def category_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[MatterCategory]:
+    if not can(actor, perms.CATALOGUE_VIEW):
+        return MatterCategory.objects.none()
+    f = filters or {}
+    qs = MatterCategory.objects.select_related("parent")
+    if f.get("active", "1") == "1":
+        qs = qs.filter(is_active=True)
+    if f.get("level") in ("1", "2", "3"):
+        qs = qs.filter(level=int(f["level"]))
+    if f.get("q"):
+        qs = qs.filter(full_name__icontains=str(f["q"]).strip()[:50])
+    return qs.order_by("sort_order", "full_name")
+
+
+def rule_list(*, actor: Any) -> QuerySet[DeadlineRule]:
+    if not can(actor, perms.CATALOGUE_VIEW):
+        return DeadlineRule.objects.none()
+    return DeadlineRule.objects.order_by("id")
+
+
+def holiday_list(*, actor: Any, year: int | None = None) -> QuerySet[Holiday]:
+    if not can(actor, perms.CATALOGUE_VIEW):
+        return Holiday.objects.none()
+    qs = Holiday.objects.all()
+    if year:
+        qs = qs.filter(date__year=year)
+    return qs.order_by("date")
+
+
+def department_choices(*, matter: Matter) -> QuerySet[Department]:
+    """Departments the matter's owning level may assign (see ``services.assignable_departments``)."""
+    from .services import assignable_departments
+
+    return assignable_departments(matter)
