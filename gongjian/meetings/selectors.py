@@ -388,9 +388,8 @@ def calendar(*, actor: Any, year: int, quarter: int, root: Any = None, level: st
     level_counts = dict(regions.filter(level__in=levels).values_list("level").annotate(n=Count("id")).values_list("level", "n"))
     held_by_level = dict(meetings.filter(status=MeetingStatus.HELD).values_list("level").annotate(n=Count("region_id", distinct=True))
                          .values_list("level", "n"))
-    planned_regions = Meeting.objects.filter(region_id__in=planned_ids).values_list("level", "region_id").distinct()
     planned_by_level: dict[str, int] = {}
-    for lv, _rid in planned_regions:
+    for lv in Region.objects.filter(pk__in=planned_ids).values_list("level", flat=True):
         planned_by_level[lv] = planned_by_level.get(lv, 0) + 1
     for lv in levels:
         total = level_counts.get(lv, 0)

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from gongjian.meetings import services
+from gongjian.meetings.choices import MeetingStatus
+from gongjian.meetings.models import Decision, Meeting
+
+from .conftest import World, escalated, exchange, hold, plan, soon
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    c.force_login(user)
+    return c
+
+
+def test_list_filters_export_and_scope(world: World) -> None:
+    plan(world)
+    plan(world, actor_key="sub_b", region=world.tree.sub_b, title="花园路街道协调会")
+    c = client_for(world.u("erqi"))
+    r = c.get("/meetings/")
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "二季度党建协调会" in body and "花园路街道协调会" not in body and "协调会议" in body
+    assert "二季度党建协调会" not in c.get("/meetings/?status=held").content.decode()
+    assert "二季度党建协调会" in c.get("/meetings/?level=subdistrict&kind=coordination&q=二季度").content.decode()
+    # hostile filters give a list, never a 500
+    for qs in ["?year=abc", "?quarter=9", "?region=-1", "?year=99999999999999999999", "?q=%3Cscript%3E", "?page=zzz"]:
+        assert c.get("/meetings/" + qs).status_code == 200
+    assert c.get("/meetings/?q=%00").status_code == 400  # refused before the view (core middleware)
+    r = c.get("/meetings/export/?format=csv")
+    assert r.status_code == 200 and "二季度党建协调会" in r.content.decode("utf-8-sig")
+    assert client_for(world.u("resident")).get("/meetings/").status_code == 404
+
+
+def test_plan_page_and_errors_next_to_fields(world: World) -> None:
+    c = client_for(world.u("sub_a"))
+    assert c.get("/meetings/new/").status_code == 200
+    r = c.post("/meetings/new/", {"kind": "coordination", "region": world.tree.sub_a.pk, "title": "", "starts_at": ""})
+    assert r.status_code == 400 and 'data-error-for="title"' in r.content.decode()
+    assert not Meeting.objects.exists()
+    escalated(world)
+    when = soon().strftime("%Y-%m-%dT%H:%M")
+    r = c.post("/meetings/new/", {"kind": "coordination", "region": world.tree.sub_a.pk, "title": "三季度协调会", "starts_at": when,
+                                  "place": "会议室"})
+    m = Meeting.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/meetings/{m.pk}/"
+    assert m.agenda.count() == 1
+    assert client_for(world.u("handler_build")).get("/meetings/new/").status_code == 404
+
+
+def test_meeting_page_and_actions(world: World) -> None:
+    ma = escalated(world)
+    m = plan(world)
+    c = client_for(world.u("sub_a"))
+    body = c.get(f"/meetings/{m.pk}/").content.decode()
+    assert ma.number in body and 'data-source="escalated"' in body and 'id="hold-form"' in body
+    # others in sight read it without the forms; out of sight 404
+    ro = client_for(world.u("erqi")).get(f"/meetings/{m.pk}/").content.decode()
+    assert ma.number in ro and 'id="hold-form"' not in ro and 'id="agenda-form"' not in ro
+    assert client_for(world.u("sub_b")).get(f"/meetings/{m.pk}/").status_code == 404
+    assert client_for(world.u("erqi")).post(f"/meetings/{m.pk}/hold/", {"minutes": "x"}).status_code == 403
+    assert client_for(world.u("sub_b")).post(f"/meetings/{m.pk}/hold/", {"minutes": "x"}).status_code == 404
+    # attendee, agenda
+    r = c.post(f"/meetings/{m.pk}/attendees/", {"kind": "department", "department": world.dept_build.pk, "present": "1"})
+    assert r.status_code == 302 and m.attendees.count() == 1
+    c.post(f"/meetings/{m.pk}/agenda/", {"title": "辖区工作通报"})
+    assert m.agenda.count() == 2
+    r = c.post(f"/meetings/{m.pk}/agenda/", {"title": ""}, follow=True)
+    assert "请填写议题，或选择一个事项。" in r.content.decode()
+    # hold without minutes: error next to the field, nothing changed
+    r = c.post(f"/meetings/{m.pk}/hold/", {"minutes": ""})
+    assert r.status_code == 400 and 'data-error-for="minutes"' in r.content.decode()
+    Meeting.objects.filter(pk=m.pk).update(starts_at=timezone.now() - dt.timedelta(hours=1))
+    assert c.post(f"/meetings/{m.pk}/hold/", {"minutes": "研究了加装电梯"}).status_code == 302
+    assert Meeting.objects.get(pk=m.pk).status == MeetingStatus.HELD
+    item = m.agenda.get(matter=ma)
+    deadline = (timezone.localdate() + dt.timedelta(days=20)).isoformat()
+    r = c.post(f"/meetings/{m.pk}/decisions/", {"text": "城建局牵头加装电梯", "agenda_item": item.pk, "lead": world.dept_build.pk,
+                                                "deadline": deadline})
+    assert r.status_code == 302
+    d = Decision.objects.get()
+    assert d.assignments.count() == 1
+    r = c.post(f"/meetings/{m.pk}/decisions/", {"text": "通报", "task_department": [world.dept_build.pk, ""],
+                                                "task_deadline": [deadline, ""]})
+    assert Decision.objects.count() == 2
+    body = c.get(f"/meetings/{m.pk}/").content.decode()
+    assert "城建局牵头加装电梯" in body and 'data-task=' in body
+
+
+def test_cancel_page(world: World) -> None:
+    m = plan(world)
+    c = client_for(world.u("sub_a"))
+    assert c.post(f"/meetings/{m.pk}/cancel/", {"reason": ""}).status_code == 400
+    assert c.post(f"/meetings/{m.pk}/cancel/", {"reason": "改期"}).status_code == 302
+    assert Meeting.objects.get(pk=m.pk).status == MeetingStatus.CANCELLED
+
+
+def test_calendar_page(world: World) -> None:
+    plan(world)
+    c = client_for(world.u("erqi"))
+    r = c.get("/meetings/calendar/")
+    assert r.status_code == 200 and 'id="calendar-table"' in r.content.decode() and "淮河路街道" in r.content.decode()
+    for qs in ["?year=1", "?quarter=0", "?level=grid", "?root=999999", "?show=none", "?page=-3"]:
+        assert c.get("/meetings/calendar/" + qs).status_code == 200
+    assert client_for(world.u("handler_build")).get("/meetings/calendar/").status_code == 404
+
+
+def test_handler_tasks_pages(world: World) -> None:
+    m = plan(world)
+    hold(world, m)
+    d = services.decision_record(actor=world.u("sub_a"), meeting=m, text="开展专项检查", tasks=[(world.dept_build, soon())])
+    t = d.tasks.get()
+    c = client_for(world.u("handler_build"))
+    r = c.get("/meetings/tasks/")
+    assert r.status_code == 200 and "开展专项检查" in r.content.decode()
+    assert c.get(f"/meetings/tasks/{t.pk}/").status_code == 200
+    r = c.post(f"/meetings/tasks/{t.pk}/", {"result": ""})
+    assert r.status_code == 400
+    assert c.post(f"/meetings/tasks/{t.pk}/", {"result": "检查完成"}).status_code == 302
+    t.refresh_from_db()
+    assert t.status == "done"
+    assert client_for(world.u("handler_jinshui")).get(f"/meetings/tasks/{t.pk}/").status_code == 404
+    # the handler reads the meeting his department has a task from
+    assert c.get(f"/meetings/{m.pk}/").status_code == 200
+
+
+def test_exchange_pages_and_attachment_scope(world: World, tmp_path: Any, settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    m = exchange(world)
+    c = client_for(world.u("city"))
+    r = c.post(f"/meetings/{m.pk}/speakers/", {"region": world.tree.sub_a.pk, "name": "刘书记", "topic": "红色物业", "report": "做法",
+                                               "attachment": SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%%EOF\n")})
+    assert r.status_code == 302
+    s = m.speakers.get()
+    url = f"/meetings/{m.pk}/speakers/{s.pk}/attachment/"
+    r = c.get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r["X-Content-Type-Options"] == "nosniff"
+    assert client_for(world.u("comm_b1")).get(url).status_code == 200  # every admin reads a city exchange
+    assert client_for(world.u("resident")).get(url).status_code == 404
+    assert client_for(world.u("handler_build")).get(url).status_code == 404
+    c.post(f"/meetings/{m.pk}/experiences/", {"speaker": s.pk, "title": "红色物业经验", "summary": "党建引领", "tags": "物业", "published": "on"})
+    e = m.experiences.get()
+    body = client_for(world.u("comm_b1")).get("/meetings/experiences/?q=红色").content.decode()
+    assert "红色物业经验" in body
+    assert "红色物业经验" not in client_for(world.u("comm_b1")).get("/meetings/experiences/?q=充电桩").content.decode()
+    assert client_for(world.u("comm_b1")).get(f"/meetings/experiences/{e.pk}/").status_code == 200
+    assert client_for(world.u("comm_b1")).post(f"/meetings/experiences/{e.pk}/", {"title": "x", "summary": "y"}).status_code == 403
+    assert client_for(world.u("comm_b1")).post(f"/meetings/{m.pk}/speakers/", {"name": "x"}).status_code == 403
+
+
+def test_home_panels(world: World) -> None:
+    from gongjian.accounts.selectors import home_panels
+
+    keys = {p["key"] for p in home_panels(actor=world.u("sub_a"))}
+    assert "meetings.quarter" in keys
+    panel = next(p for p in home_panels(actor=world.u("sub_a")) if p["key"] == "meetings.quarter")
+    assert {s["key"]: s["value"] for s in panel["stats"]}["not_met"] == 1
+    assert "meetings.tasks" in {p["key"] for p in home_panels(actor=world.u("handler_build"))}
+    assert client_for(world.u("sub_a")).get("/").status_code == 200
