@@ -14,7 +14,9 @@ instance it passed (a bare id checks nothing). A different version on the locked
 ``Conflict`` ("该事项已被他人处理，请刷新后再试", HTTP 409) — so the loser of a race gets that answer,
 never a fork. Services on assignments lock the matter first, then the assignment (one lock order
 for everyone), and compare the assignment status the caller saw with the locked one. On success
-the ``Matter``/``Assignment`` instance the caller passed is updated in place.
+the ``Matter``/``Assignment`` instance the caller passed is updated in place. A department's result or
+return also increments the matter's version (the owner's open form is stale then); taking an
+assignment up, progress notes, follow-ups, attachments and meeting entries do not.
 
 **Decisions.**
 
@@ -925,6 +927,7 @@ def assignment_result(*, actor: Any, assignment: Assignment | int, result: Any) 
     if a.accepted_at is None:
         a.accepted_at = now
     a.save(update_fields=["status", "done_at", "result", "accepted_at", "updated_at"])
+    _save(m, [])  # the owner's next decision depends on it: a form opened before is stale
     _event(m, EventKind.RESULT, actor=actor, at=now, department=a.department, note=text)
     audit.record(actor=actor, verb="matters.assignment.result", target=m, changes={"assignment": a.pk, "role": a.role, "result": text,
                                                                                    "in_time": now <= a.deadline})
@@ -953,6 +956,8 @@ def assignment_return(*, actor: Any, assignment: Assignment | int, reason: Any) 
         _check_transition(m, MatterStatus.ACCEPTED)
         m.status = MatterStatus.ACCEPTED
         _save(m, ["status"])
+    else:
+        _save(m, [])  # the owner's next decision depends on it: a form opened before is stale
     _event(m, EventKind.RETURNED, actor=actor, at=now, from_status=before if m.status != before else "",
            to_status=m.status if m.status != before else "", department=a.department, note=text)
     audit.record(actor=actor, verb="matters.assignment.return", target=m, changes={

@@ -48,8 +48,8 @@ def build_world(tree: Any) -> World:
     return World(tree, u, tree.dept_erqi, dept_erqi_cj, tree.dept_jinshui, dept_city)
 
 
-@pytest.fixture
-def w(tree: Any) -> World:
+@pytest.fixture(name="w")
+def w_fixture(tree: Any) -> World:
     return build_world(tree)
 
 
@@ -74,3 +74,6 @@ def at_level(w: World, level: str, **kw: Any) -> Matter:
         if m.owner.level == level:
             break
     return m
+
+
+w = w_fixture  # the same fixture under its own name, for modules that import ``w``

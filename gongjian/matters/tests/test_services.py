@@ -15,7 +15,7 @@ from gongjian.matters import services as svc
 from gongjian.matters.choices import AssignmentRole, AssignmentStatus, EventKind, MatterSource, MatterStatus, Urgency
 from gongjian.matters.models import Assignment, FollowUp, Matter, MatterCategory, MatterEvent
 
-from .domain import World, accepted, at_level, report, w  # noqa: F401 - fixture
+from .domain import World, accepted, at_level, report, w_fixture  # noqa: F401 - the fixture "w"
 
 pytestmark = pytest.mark.django_db
 
@@ -406,7 +406,7 @@ def test_attachments_photo_pdf_and_refusals(w: World) -> None:
     assert attachment_get(actor=w.u["comm_a1"], id=a.pk) == a
     with pytest.raises(NotFound):
         attachment_get(actor=w.u["comm_b1"], id=a.pk)
-    got, fh = svc.attachment_read(actor=w.u["resident"], id=a.pk, matter=m.pk)
+    _got, fh = svc.attachment_read(actor=w.u["resident"], id=a.pk, matter=m.pk)
     with fh:
         assert fh.read(8).startswith(b"\x89PNG")
 
