@@ -14,3 +14,7 @@ class MattersConfig(AppConfig):
         from .registration import MODULE
 
         registry.register_module(MODULE)
+        from .reports import demo as reports_demo
+        from .reports import importers as _reports_importers  # noqa: F401 - registers the hotline importer
+
+        reports_demo.register()

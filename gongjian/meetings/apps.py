@@ -14,3 +14,6 @@ class MeetingsConfig(AppConfig):
         from .registration import MODULE
 
         registry.register_module(MODULE)
+        from .reports import demo as reports_demo
+
+        reports_demo.register()
