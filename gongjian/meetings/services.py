@@ -172,7 +172,7 @@ def _meeting(actor: Any, meeting: Meeting | int | Any, *, lock: bool = True) -> 
     if not can(actor, MEETING_MANAGE) or not sel.may_manage(actor, found):
         raise PermissionDenied()
     if lock:
-        return Meeting.objects.select_for_update().select_related("region").get(pk=found.pk)
+        return Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=found.pk)
     return found
 
 
@@ -788,7 +788,7 @@ def _task(actor: Any, task: Any) -> DecisionTask:
     if not can(actor, TASK_WORK) or t.department_id not in sel.handler_departments(actor):
         if not getattr(actor, "is_superuser", False):
             raise PermissionDenied()
-    return DecisionTask.objects.select_for_update().select_related("decision", "decision__meeting", "department").get(pk=t.pk)
+    return DecisionTask.objects.select_for_update(of=("self",)).select_related("decision", "decision__meeting", "department").get(pk=t.pk)
 
 
 @transaction.atomic
@@ -822,7 +822,7 @@ def task_follow_up(*, actor: Any, task: Any, note: Any, new_deadline: Any = None
     if t is None:
         raise NotFound()
     m = _meeting(actor, t.decision.meeting, lock=False)
-    t = DecisionTask.objects.select_for_update().select_related("decision", "department").get(pk=t.pk)
+    t = DecisionTask.objects.select_for_update(of=("self",)).select_related("decision", "department").get(pk=t.pk)
     if t.status != TaskStatus.ASSIGNED:
         raise TransitionError(_("This task is already done."))
     errors = Errors()
@@ -863,7 +863,7 @@ def sweep_overdue(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     flagged = 0
     with transaction.atomic():
-        newly = list(DecisionTask.objects.select_for_update(skip_locked=True)
+        newly = list(DecisionTask.objects.select_for_update(skip_locked=True, of=("self",))
                      .filter(status=TaskStatus.ASSIGNED, is_overdue=False, deadline__lt=now).select_related("department", "decision__meeting"))
         for t in newly:
             t.is_overdue = True
