@@ -244,11 +244,8 @@ def _ancestor_paths(path: str) -> list[str]:
 
 def secretary_regions(meeting: Meeting) -> QuerySet[Region]:
     """Regions whose secretaries can attend: the level below the meeting's region (a city meeting: the subdistricts)."""
-    level_below = {Level.CITY: Level.DISTRICT, Level.DISTRICT: Level.SUBDISTRICT, Level.SUBDISTRICT: Level.COMMUNITY}
-    if meeting.kind == MeetingKind.SECRETARY_EXCHANGE:
-        lv = Level.SUBDISTRICT
-    else:
-        lv = level_below.get(meeting.level, "")  # type: ignore[assignment]
+    level_below: dict[str, str] = {Level.CITY: Level.DISTRICT, Level.DISTRICT: Level.SUBDISTRICT, Level.SUBDISTRICT: Level.COMMUNITY}
+    lv: str = Level.SUBDISTRICT if meeting.kind == MeetingKind.SECRETARY_EXCHANGE else level_below.get(meeting.level, "")
     if not lv:
         return Region.objects.none()
     return Region.objects.filter(path_prefix_q("path", meeting.region_path), level=lv, is_active=True).order_by("path")
@@ -374,8 +371,9 @@ def calendar(*, actor: Any, year: int, quarter: int, root: Any = None, level: st
         chosen = roots[0] if roots else None
     if chosen is None:
         return Calendar(year, quarter, None, roots, "", [], [], {"held": 0, "planned": 0, "none": 0}, [])
-    idx = LEVEL_ORDER.index(chosen.level) if chosen.level in LEVEL_ORDER else 0
-    levels = [lv for lv in LEVEL_ORDER[idx:] if lv in MEETING_LEVELS]
+    order: list[str] = [str(x) for x in LEVEL_ORDER]
+    idx = order.index(chosen.level) if chosen.level in order else 0
+    levels: list[str] = [lv for lv in order[idx:] if lv in MEETING_LEVELS]
     if level not in levels:
         level = levels[1] if len(levels) > 1 else levels[0]
     regions = Region.objects.filter(path_prefix_q("path", chosen.path), is_active=True)

@@ -1013,7 +1013,7 @@ def speaker_update(*, actor: Any, meeting: Meeting | int, speaker: Any, attachme
     s.region, s.name, s.topic, s.report = clean["region"], clean["name"], clean["topic"], clean["report"]
     s.save()
     if remove_attachment and s.attachment and file is None:
-        old = s.attachment.name
+        old = str(s.attachment.name)
         s.attachment = ""  # type: ignore[assignment]
         s.save(update_fields=["attachment", "updated_at"])
         transaction.on_commit(lambda: s.attachment.storage.delete(old))
@@ -1085,6 +1085,7 @@ def experience_record(*, actor: Any, title: Any, summary: Any, region: Any = Non
         errors.add("region", _("Choose the region the experience comes from."))
     clean = _clean_experience({"title": title, "summary": summary, "tags": tags, "published": published}, errors)
     errors.raise_if_any()
+    assert reg
     e = Experience.objects.create(meeting=m, speaker=sp, region=reg, recorded_by=_actor_or_none(actor), **clean)
     audit.record(actor=actor, verb="meetings.experience.record", target=e,
                  changes={"title": e.title, "region": e.region_id, "meeting": e.meeting_id, "published": e.published})

@@ -19,7 +19,7 @@ BASE = "/api/v1/meetings"
 class Api:
     def __init__(self, user: Any) -> None:
         _tok, raw = ApiToken.issue(user)
-        self.h = {"HTTP_AUTHORIZATION": f"Bearer {raw}", "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+        self.h: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {raw}", "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
         self.c = Client()
 
     def get(self, path: str, **params: Any) -> Any:
