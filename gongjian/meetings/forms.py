@@ -22,7 +22,7 @@ class MeetingForm(_Styled):
     theme = forms.CharField(label=_("Theme"), max_length=200, required=False,
                             help_text=_("A secretaries' exchange has a theme, e.g. 物业管理融入基层治理."))
     starts_at = forms.CharField(label=_("Date and time"), required=True, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    place = forms.CharField(label=_("Meeting place"), max_length=200, required=False)
     is_video = forms.BooleanField(label=_("By video"), required=False)
     video_link = forms.CharField(label=_("Video link"), max_length=200, required=False)
     chair = forms.CharField(label=_("Chair"), max_length=64, required=False)

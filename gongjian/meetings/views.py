@@ -91,7 +91,7 @@ def meeting_export(request: HttpRequest) -> HttpResponse:
     require_page(request, MEETING_VIEW)
     qs = sel.meeting_list(actor=request.user, filters=get_filters(request, sel.FILTERS))[:EXPORT_LIMIT]
     headers = [_("Title"), _("Kind"), _("Level"), _("Region code"), _("Region"), _("Year"), _("Quarter"), _("Theme"), _("Date and time"),
-               _("Place"), _("By video"), _("Chair"), _("Status"), _("Held at"), _("Agenda items"), _("Decisions"), _("Reason")]
+               _("Meeting place"), _("By video"), _("Chair"), _("Status"), _("Held at"), _("Agenda items"), _("Decisions"), _("Reason")]
 
     def when(v: Any) -> Any:
         return timezone.localtime(v).strftime("%Y-%m-%d %H:%M") if v else None
