@@ -441,3 +441,52 @@ def department_choices(*, matter: Matter) -> QuerySet[Department]:
     from .services import assignable_departments
 
     return assignable_departments(matter)
+
+
+# --- what the actor may do on one matter (the page's buttons) -------------------------------------
+
+
+def available_actions(*, actor: Any, matter: Matter) -> dict[str, Any]:
+    """What ``actor`` may do on ``matter`` now (a matter he sees), for the page's buttons and the API.
+
+    Keys with True: ``accept``, ``reject``, ``escalate``, ``assign``, ``resolve``, ``callback``, ``attach``,
+    ``read_phone``; ``follow_up``: the active assignments the actor's level may press (list of ids);
+    ``handle``: the actor's departments' active assignments on it (list of ids). The services check the
+    same rules again on the locked row, so a button shown on a stale page still gets a clear answer."""
+    from .choices import MATTER_TRANSITIONS
+
+    st = matter.status
+    nexts = MATTER_TRANSITIONS.get(st, frozenset())
+
+    def owner_may(action: str) -> bool:
+        paths = acting_paths(actor, action)
+        return "" in paths or matter.owner_path in paths
+
+    out: dict[str, Any] = {
+        "accept": MatterStatus.ACCEPTED in nexts and st == MatterStatus.REPORTED and owner_may(perms.ACCEPT),
+        "reject": MatterStatus.REJECTED in nexts and owner_may(perms.REJECT),
+        "escalate": MatterStatus.ESCALATED in nexts and path_depth(matter.owner_path) > 0 and owner_may(perms.ESCALATE),
+        "assign": MatterStatus.ASSIGNED in nexts and owner_may(perms.ASSIGN),
+        "resolve": False,
+        "callback": False,
+        "attach": False,
+        "read_phone": bool(matter.reporter_phone_enc) and bool(acting_paths(actor, perms.READ_PHONE)),
+        "follow_up": [],
+        "handle": [],
+    }
+    if MatterStatus.RESOLVED in nexts and owner_may(perms.RESOLVE):
+        out["resolve"] = st != MatterStatus.ASSIGNED or Assignment.objects.filter(
+            matter=matter, role=AssignmentRole.LEAD, status=AssignmentStatus.DONE).exists()
+    if st == MatterStatus.RESOLVED:
+        cb = acting_paths(actor, perms.CALLBACK)
+        out["callback"] = "" in cb or matter.owner_path in cb or matter.region_path in cb
+    active = list(Assignment.objects.filter(matter=matter, status__in=ASSIGNMENT_ACTIVE).values_list("pk", "department_id"))
+    if active and owner_may(perms.FOLLOW_UP):
+        out["follow_up"] = [pk for pk, _d in active]
+    depts = set(actor_departments(actor))
+    out["handle"] = [pk for pk, d in active if d in depts]
+    if st not in (MatterStatus.CLOSED, MatterStatus.REJECTED) and can(actor, perms.ATTACH):
+        on_path = any(matter.region_path.startswith(p) for p in acting_paths(actor, perms.ATTACH))
+        own = matter.reported_by_id is not None and matter.reported_by_id == getattr(actor, "pk", None)
+        out["attach"] = on_path or bool(out["handle"]) or own
+    return out

@@ -1056,6 +1056,34 @@ def _notify_grouped(by_region: dict[int, list[str]], by_dept: dict[int, list[str
             notify.send(users, verb=verb, title=f"{title}（{len(by_dept[dept_id])}）", body=body(by_dept[dept_id]))
 
 
+def _mark_overdue(table: str, where: str, params: list[Any], returning: str, event_cols: str, *, at: Any, now: dt.datetime,
+                  note: Any) -> list[tuple[Any, ...]]:
+    """``UPDATE table SET is_overdue = true WHERE <where> AND NOT is_overdue RETURNING …`` plus one OVERDUE timeline entry
+    per changed row. ``event_cols`` picks (matter id, region id, department id) from the returned columns.
+
+    PostgreSQL does both in one statement (a data-modifying CTE: the entries never leave the server); elsewhere the
+    returned rows are inserted in batches."""
+    update = (f"UPDATE {table} SET is_overdue = %s, updated_at = %s WHERE {where} AND is_overdue = %s "  # noqa: S608 - names only
+              f"RETURNING {returning}")
+    text = str(note)
+    if connection.vendor == "postgresql":
+        ev = MatterEvent._meta.db_table
+        sql = (f"WITH upd AS ({update}), ev AS (INSERT INTO {ev} (matter_id, region_id, department_id, kind, at, actor_label, "  # noqa: S608
+               f"from_status, to_status, note, created_at, updated_at) SELECT {event_cols}, %s, %s, %s, '', '', %s, %s, %s FROM upd) "
+               f"SELECT {', '.join(c.strip() for c in returning.split(','))} FROM upd")
+        return _update_returning(sql, [True, at, *params, False, EventKind.OVERDUE, at, "system", text, at, at])
+    rows = _update_returning(update, [True, at, *params, False])
+    cols = [c.strip() for c in returning.split(",")]
+    picks = [c.strip() for c in event_cols.split(",")]
+
+    def value(row: tuple[Any, ...], pick: str) -> Any:
+        return None if pick == "NULL" else row[cols.index(pick)]
+
+    _bulk_events([MatterEvent(matter_id=value(r, picks[0]), region_id=value(r, picks[1]), department_id=value(r, picks[2]),
+                              kind=EventKind.OVERDUE, at=now, actor_label="system", note=text) for r in rows])
+    return rows
+
+
 @transaction.atomic
 def sweep_overdue(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Mark matters past their accept or resolve deadline and assignments past theirs as overdue.
@@ -1067,39 +1095,21 @@ def sweep_overdue(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or _now()
     at = connection.ops.adapt_datetimefield_value(now)
     open_in, open_vals = _in(MATTER_OPEN)
-    accept_rows = _update_returning(
-        f"UPDATE {Matter._meta.db_table} SET is_overdue = %s, updated_at = %s "  # noqa: S608 - table names and placeholders only
-        "WHERE status = %s AND accept_due < %s AND is_overdue = %s RETURNING id, owner_id, number",
-        [True, at, MatterStatus.REPORTED, at, False],
-    )
-    resolve_rows = _update_returning(
-        f"UPDATE {Matter._meta.db_table} SET is_overdue = %s, updated_at = %s "  # noqa: S608
-        f"WHERE status IN ({open_in}) AND resolve_due < %s AND is_overdue = %s RETURNING id, owner_id, number",
-        [True, at, *open_vals, at, False],
-    )
     active_in, active_vals = _in(ASSIGNMENT_ACTIVE)
-    asg_rows = _update_returning(
-        f"UPDATE {Assignment._meta.db_table} SET is_overdue = %s, updated_at = %s "  # noqa: S608
-        f"WHERE status IN ({active_in}) AND deadline < %s AND is_overdue = %s RETURNING id, matter_id, department_id, by_region_id",
-        [True, at, *active_vals, at, False],
-    )
-    accept_note = str(_("Not accepted within the deadline."))
-    resolve_note = str(_("Not resolved within the deadline."))
-    events = [MatterEvent(matter_id=mid, kind=EventKind.OVERDUE, at=now, actor_label="system", region_id=owner, note=accept_note)
-              for mid, owner, _n in accept_rows]
-    events += [MatterEvent(matter_id=mid, kind=EventKind.OVERDUE, at=now, actor_label="system", region_id=owner, note=resolve_note)
-               for mid, owner, _n in resolve_rows]
-    numbers = dict(Matter.objects.filter(pk__in={r[1] for r in asg_rows}).values_list("pk", "number")) if asg_rows else {}
-    dept_note = str(_("The department did not report its result within the deadline."))
-    events += [MatterEvent(matter_id=mid, kind=EventKind.OVERDUE, at=now, actor_label="system", department_id=dept, note=dept_note)
-               for _a, mid, dept, _r in asg_rows]
-    _bulk_events(events)
+    accept_rows = _mark_overdue(Matter._meta.db_table, "status = %s AND accept_due < %s", [MatterStatus.REPORTED, at],
+                                "id, owner_id, number", "id, owner_id, NULL", at=at, now=now, note=_("Not accepted within the deadline."))
+    resolve_rows = _mark_overdue(Matter._meta.db_table, f"status IN ({open_in}) AND resolve_due < %s", [*open_vals, at],
+                                 "id, owner_id, number", "id, owner_id, NULL", at=at, now=now, note=_("Not resolved within the deadline."))
+    asg_rows = _mark_overdue(Assignment._meta.db_table, f"status IN ({active_in}) AND deadline < %s", [*active_vals, at],
+                             "matter_id, department_id, by_region_id", "matter_id, NULL, department_id", at=at, now=now,
+                             note=_("The department did not report its result within the deadline."))
+    numbers = dict(Matter.objects.filter(pk__in={r[0] for r in asg_rows}).values_list("pk", "number")) if asg_rows else {}
     by_region: dict[int, list[str]] = defaultdict(list)
     for _mid, owner, number in (*accept_rows, *resolve_rows):
         by_region[owner].append(number)
     by_dept: dict[int, list[str]] = defaultdict(list)
     by_assigner: dict[int, list[str]] = defaultdict(list)
-    for _a, mid, dept, by in asg_rows:
+    for mid, dept, by in asg_rows:
         by_dept[dept].append(numbers.get(mid, ""))
         by_assigner[by].append(numbers.get(mid, ""))
     _notify_grouped(by_region, by_dept, verb="matters.overdue", title=_("Matters overdue"))

@@ -190,3 +190,30 @@ def test_events_and_catalogue(w: World) -> None:
     assert sel.rule_list(actor=w.u["erqi"]).count() == 4
     tree = sel.category_tree()
     assert tree[0].level == 1
+
+
+def test_available_actions_follow_the_owner(w: World) -> None:
+    m = report(w, actor="resident")
+    acts = sel.available_actions(actor=w.u["comm_a1"], matter=m)
+    assert acts["accept"] and acts["reject"] and not acts["escalate"] and not acts["assign"] and acts["attach"] and acts["read_phone"]
+    assert not any(v for k, v in sel.available_actions(actor=w.u["resident"], matter=m).items() if k != "attach")
+    assert sel.available_actions(actor=w.u["resident"], matter=m)["attach"]
+    svc.matter_accept(actor=w.u["comm_a1"], matter=m)
+    acts = sel.available_actions(actor=w.u["comm_a1"], matter=m)
+    assert acts["escalate"] and acts["assign"] and acts["resolve"] and not acts["accept"]
+    svc.matter_escalate(actor=w.u["comm_a1"], matter=m, reason="上交")
+    assert not sel.available_actions(actor=w.u["comm_a1"], matter=m)["assign"]
+    (lead,) = svc.matter_assign(actor=w.u["sub_a"], matter=m, lead=w.dept_erqi_cj)
+    acts = sel.available_actions(actor=w.u["sub_a"], matter=m)
+    assert acts["follow_up"] == [lead.pk] and not acts["resolve"] and acts["escalate"]
+    assert sel.available_actions(actor=w.u["h_cj"], matter=m)["handle"] == [lead.pk]
+    svc.assignment_result(actor=w.u["h_cj"], assignment=lead, result="已完成")
+    m.refresh_from_db()
+    assert sel.available_actions(actor=w.u["sub_a"], matter=m)["resolve"]
+    svc.matter_resolve(actor=w.u["sub_a"], matter=m, resolution="已办结")
+    assert sel.available_actions(actor=w.u["comm_a1"], matter=m)["callback"]
+    assert not sel.available_actions(actor=w.u["comm_a2"], matter=m)["callback"]
+    # the city cannot escalate
+    c = at_level(w, "city", title="市级")
+    assert not sel.available_actions(actor=w.u["city"], matter=c)["escalate"]
+    assert sel.available_actions(actor=w.u["city"], matter=c)["assign"]
