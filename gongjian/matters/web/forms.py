@@ -24,7 +24,7 @@ STAFF_SOURCES = [c for c in MatterSource.choices if c[0] != MatterSource.HOTLINE
 
 
 class VersionForm(_Styled):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)  # the service judges it
 
 
 class CategorySelect(forms.Select):
@@ -137,7 +137,7 @@ class AssignForm(VersionForm):
         self.fields["assist"].widget.attrs["class"] = "form-check-input"
 
     def clean_assist(self) -> list[str]:
-        return [v for v in self.cleaned_data.get("assist") or [] if v != self.data.get("lead")]
+        return [v for v in self.cleaned_data.get("assist") or [] if v != self.data.get(self.add_prefix("lead"))]
 
 
 class ResolveForm(VersionForm):

@@ -112,16 +112,17 @@ def _masked_phone(m: Matter) -> str:
     return services.reporter_phone_masked(m) if m.reporter_phone_enc else ""
 
 
-def _version(request: HttpRequest, prefix: str = "") -> int | None:
-    """The version the page was rendered with (``<prefix>-version``, or ``version`` from the API-like posts)."""
-    raw = request.POST.get(f"{prefix}-version" if prefix else "version", "") or request.POST.get("version", "")
-    return int_param(raw) if str(raw).strip() else None
+def _version(request: HttpRequest, prefix: str = "") -> str | None:
+    """The version the page was rendered with (``<prefix>-version``); None when the form sent none. A value that is not
+    a version goes to the service as it is, which refuses it ("reload the page")."""
+    raw = str(request.POST.get(f"{prefix}-version" if prefix else "version", "") or request.POST.get("version", "")).strip()
+    return raw[:20] or None
 
 
-def _check_version(m: Matter, version: int | None) -> None:
+def _check_version(m: Matter, version: str | None) -> None:
     """For services without ``version=``: a page older than the matter's last change is refused the same way."""
-    if version is not None and version != m.version:
-        raise Conflict(conflict_message())
+    if version is not None and int_param(version) != m.version:
+        raise Conflict(conflict_message(), code="stale")
 
 
 # --- the work queue ----------------------------------------------------------------------------
@@ -383,7 +384,7 @@ ACTION_FORMS: dict[str, Any] = {
     "callback": forms.CallbackForm, "attach": forms.AttachForm,
 }
 # service field name → form field name, to put a service's error next to the field
-FIELD_MAP = {"lead": "lead", "assist": "assist", "deadline": "deadline", "upload": "file", "filename": "file", "photo": "file",
+FIELD_MAP = {"version": "__top__", "lead": "lead", "assist": "assist", "deadline": "deadline", "upload": "file", "filename": "file", "photo": "file",
              "assignment": "assignment", "new_deadline": "new_deadline"}
 
 
@@ -474,11 +475,13 @@ def matter_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise
     except ValidationError as exc:
         bound = _bound_form(request, m, action)
-        if exc.details:
-            bound.add_domain_error(exc, FIELD_MAP)
-        else:
-            bound.add_error(None, str(exc.message))
-        return _detail(request, m.pk, status=400, open_action=action, **{action: bound})
+        visible = {f.name for f in bound.visible_fields()}
+        placed = {k: v for k, v in exc.details.items() if FIELD_MAP.get(k, k) in visible}
+        if placed:
+            bound.add_domain_error(ValidationError(exc.message, details=placed), FIELD_MAP)
+        rest = [str(msg) for k, msgs in exc.details.items() if k not in placed for msg in (msgs if isinstance(msgs, list | tuple) else [msgs])]
+        error = "；".join(rest) if rest or placed else str(exc.message)
+        return _detail(request, m.pk, status=400, open_action=action, error=error, **{action: bound})
     except (Conflict, TransitionError) as exc:
         return _detail(request, m.pk, status=409, error=str(exc.message))
     except DomainError as exc:
