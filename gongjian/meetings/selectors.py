@@ -189,7 +189,7 @@ def meeting_detail(*, actor: Any, id: Any) -> MeetingDetail:
     m = meeting_get(actor=actor, id=id)
     attendees = list(m.attendees.select_related("department", "department__region", "unit", "region"))
     agenda = list(m.agenda.select_related("matter", "matter__community", "matter__category"))
-    decisions = list(m.decisions.select_related("matter", "agenda_item", "decided_by").prefetch_related(
+    decisions = list(m.decisions.select_related("matter", "matter__community", "agenda_item", "decided_by").prefetch_related(
         Prefetch("assignments", queryset=_assignments_qs()),
         Prefetch("tasks", queryset=decision_tasks_qs()),
     ))

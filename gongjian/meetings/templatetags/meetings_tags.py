@@ -13,3 +13,11 @@ register = template.Library()
 def matter_url(matter_id: int) -> str:
     """The matter's page, or "" while the matters pages do not exist yet."""
     return _matter_url(matter_id)
+
+
+@register.filter
+def tag_list(tags: str) -> list[str]:
+    """An experience's tags as a list (commas, 、, semicolons or spaces between them)."""
+    from ..selectors import split_tags
+
+    return split_tags(tags)

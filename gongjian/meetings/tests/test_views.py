@@ -168,3 +168,35 @@ def test_home_panels(world: World) -> None:
     assert {s["key"]: s["value"] for s in panel["stats"]}["not_met"] == 1
     assert "meetings.tasks" in {p["key"] for p in home_panels(actor=world.u("handler_build"))}
     assert client_for(world.u("sub_a")).get("/").status_code == 200
+
+
+def _queries(c: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert c.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_rows(world: World) -> None:
+    c = client_for(world.u("sub_a"))
+    for i in range(2):
+        plan(world, title=f"会议{i}")
+    few = _queries(c, "/meetings/")
+    for i in range(8):
+        plan(world, title=f"更多会议{i}")
+    assert _queries(c, "/meetings/") == few
+    escalated(world)
+    escalated(world, title="充电桩")
+    m = plan(world, title="详情")
+    hold(world, m)
+    items = list(m.agenda.all())
+    services.decision_record(actor=world.u("sub_a"), meeting=m, text="一", agenda_item=items[0], lead=world.dept_build,
+                             deadline=timezone.localdate() + dt.timedelta(days=9))
+    services.decision_record(actor=world.u("sub_a"), meeting=m, text="二", tasks=[(world.dept_build, soon())])
+    one = _queries(c, f"/meetings/{m.pk}/")
+    services.decision_record(actor=world.u("sub_a"), meeting=m, text="三", agenda_item=items[1], lead=world.dept_build,
+                             assist=[world.tree.dept_erqi], deadline=timezone.localdate() + dt.timedelta(days=9))
+    services.decision_record(actor=world.u("sub_a"), meeting=m, text="四", tasks=[(world.dept_build, soon()), (world.tree.dept_erqi, soon())])
+    assert _queries(c, f"/meetings/{m.pk}/") == one
