@@ -23,8 +23,10 @@ Rules (issue #5, point 4):
   a timeline entry (``matter_record_agenda``).
 * **Decisions** are recorded on a held meeting. A decision on an agenda item with a matter assigns
   a lead and assisting departments with a deadline through ``matters.services.matter_assign
-  (decision=...)`` and marks the matter coordinated (``matter_mark_coordinated``); the
-  assignments are then tracked in the matters app. A decision without a matter gets one
+  (decision=...)``, which links the assignments to the decision and counts the matter coordinated
+  (its timeline gets the "coordinated" entry); the assignments are then tracked in the matters app.
+  A decision on a matter without departments (e.g. handed back to be handled at this level) only
+  marks it coordinated (``matter_mark_coordinated``). A decision without a matter gets one
   ``DecisionTask`` per department (department + deadline), which the department handler completes
   with a result. A decision is done when all its assignments / tasks are done.
 * **Tasks** are swept for overdue (``sweep_overdue``), followed up (督办, notified, optional new

@@ -103,3 +103,24 @@ def test_api_calendar_and_exchange(world: World) -> None:
     assert [e["id"] for e in Api(world.u("comm_b1")).get("/experiences", q="经验").json()] == [eid]
     assert Api(world.u("comm_b1")).patch(f"/experiences/{eid}", {"title": "x"}).status_code == 403
     assert Api(world.u("resident")).get(f"/experiences/{eid}").status_code == 404
+
+
+def test_api_speakers_with_attachment(world: World, tmp_path: Any, settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    ex = exchange(world)
+    c = Api(world.u("city"))
+    r = c.c.post(f"{BASE}/meetings/{ex.pk}/speakers", {"region_id": str(world.tree.sub_a.pk), "name": "刘书记", "topic": "红色物业",
+                                                      "attachment": SimpleUploadedFile("x.pdf", b"%PDF-1.7\n%%EOF")}, **c.h)
+    assert r.status_code == 201, r.json()
+    url = r.json()["attachment_url"]
+    assert url and c.c.get(url, **c.h).status_code == 200
+    assert Api(world.u("resident")).c.get(url, **Api(world.u("resident")).h).status_code == 404
+    r = c.c.post(f"{BASE}/meetings/{ex.pk}/speakers", {"region_id": str(world.tree.sub_a.pk), "name": "x", "topic": "y",
+                                                      "attachment": SimpleUploadedFile("x.pdf", b"<svg onload=alert(1)>")}, **c.h)
+    assert r.status_code == 400 and "attachment" in r.json()["details"]
+    assert [s["name"] for s in c.get(f"/meetings/{ex.pk}/speakers").json()] == ["刘书记"]
+    sid = r = c.get(f"/meetings/{ex.pk}/speakers").json()[0]["id"]
+    assert Api(world.u("sub_a")).delete(f"/meetings/{ex.pk}/speakers/{sid}").status_code == 403
+    assert c.delete(f"/meetings/{ex.pk}/speakers/{sid}").status_code == 204
