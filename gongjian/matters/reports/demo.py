@@ -539,7 +539,9 @@ def _simulate(ctx: DemoContext, plan: _Plan, rng: random.Random, kind: Kind, cat
         return finish()
     assists = [depts[(dept_region.id, k)] for k in kind.assist if (dept_region.id, k) in depts and rng.random() < 0.6]
     assign_at = t if coordinate else _at(rng, t, 4, 72)
-    deadline = assign_at + dt.timedelta(days=rng.choice((10, 15, 20, 30)))
+    # a meeting sets its own deadline; a direct assignment works to the matter's deadline (at least three days)
+    deadline = (assign_at + dt.timedelta(days=rng.choice((10, 15, 20, 30))) if coordinate or m.resolve_due is None
+                else max(assign_at + dt.timedelta(days=3), m.resolve_due - dt.timedelta(hours=rng.uniform(6, 30))))
     note = "经党建协调会议研究决定" if coordinate else ""
     returned_first = rng.random() < 0.04 and not coordinate
     if returned_first:

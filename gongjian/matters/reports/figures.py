@@ -9,7 +9,8 @@ down into.
 Period semantics (``period=None`` means "as of now", i.e. over all records):
 
 * raised: matters reported in the period (rejected ones included: they were raised);
-* escalated: matters with an escalation (a timeline entry ``escalated``) in the period; as of now,
+* escalated: matters with an escalation in the period (their last one, ``escalated_at``, in it; or a
+  timeline entry ``escalated`` in it when they were escalated again after the period); as of now,
   every matter escalated at least once (``escalation_count > 0``);
 * coordinated: matters decided at a coordination meeting (``coordinated_at``) in the period;
 * resolved: matters now resolved or closed whose resolution (``resolved_at``) falls in the period
@@ -42,6 +43,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.registry import Figure, Period
@@ -63,10 +65,15 @@ def _in_region(region: Any, field: str = "region_path") -> Q:
     return path_prefix_q(field, path) if path else Q()
 
 
+def day_start(day: dt.date) -> dt.datetime:
+    """The first instant of a local day (a period's bounds as instants: a range on the column, no per-row date cast)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _in_period(field: str, period: Period | None) -> Q:
     if period is None:
         return Q()
-    return Q(**{f"{field}__date__gte": period.start, f"{field}__date__lte": period.end})
+    return Q(**{f"{field}__gte": day_start(period.start), f"{field}__lt": day_start(period.end + dt.timedelta(days=1))})
 
 
 def matters_of(region: Any) -> QuerySet[Matter]:
@@ -91,11 +98,13 @@ def raised_records(region: Any, period: Period | None = None) -> QuerySet[Matter
 
 def escalated_records(region: Any, period: Period | None = None) -> QuerySet[Matter]:
     """Matters escalated at least once (in a period: with an escalation in it)."""
-    qs = matters_of(region)
+    qs = matters_of(region).filter(escalation_count__gt=0)
     if period is None:
-        return qs.filter(escalation_count__gt=0)
-    events = MatterEvent.objects.filter(_in_period("at", period), kind=EventKind.ESCALATED)
-    return qs.filter(pk__in=events.values("matter_id"))
+        return qs
+    return qs.filter(Q(escalated_at__isnull=False) & _in_period("escalated_at", period)) | qs.filter(
+        pk__in=MatterEvent.objects.filter(_in_period("at", period), kind=EventKind.ESCALATED,
+                                          matter__escalated_at__gte=day_start(period.end + dt.timedelta(days=1)))
+        .values("matter_id"))
 
 
 def coordinated_records(region: Any, period: Period | None = None) -> QuerySet[Matter]:

@@ -20,6 +20,7 @@ Every service that changes these records calls ``core.registry.bump("meetings")`
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.registry import Figure, Period
 from gongjian.core.scope import path_prefix_q
+from gongjian.matters.reports.figures import day_start
 from gongjian.regions.choices import Level
 
 from ..choices import DecisionStatus, MeetingKind, MeetingStatus
@@ -54,8 +56,8 @@ def _count(records: Any) -> Any:
 def held_records(region: Any, period: Period | None = None, *, kind: str = MeetingKind.COORDINATION) -> QuerySet[Meeting]:
     """Meetings of the kind held in the region's subtree in the period (as of now: this calendar year)."""
     p = _year_or(period)
-    return Meeting.objects.filter(_in_region(region), kind=kind, status=MeetingStatus.HELD,
-                                  held_at__date__gte=p.start, held_at__date__lte=p.end)
+    return Meeting.objects.filter(_in_region(region), kind=kind, status=MeetingStatus.HELD, held_at__gte=day_start(p.start),
+                                  held_at__lt=day_start(p.end + dt.timedelta(days=1)))
 
 
 def held_at_level(level: str) -> Any:
@@ -75,7 +77,7 @@ def decisions_records(region: Any, period: Period | None = None) -> QuerySet[Dec
     """Decisions of the meetings (of both kinds) held in the region in the period (as of now: this calendar year)."""
     p = _year_or(period)
     return Decision.objects.filter(_in_region(region, "meeting__region_path"), meeting__status=MeetingStatus.HELD,
-                                   meeting__held_at__date__gte=p.start, meeting__held_at__date__lte=p.end)
+                                   meeting__held_at__gte=day_start(p.start), meeting__held_at__lt=day_start(p.end + dt.timedelta(days=1)))
 
 
 def decisions_done_records(region: Any, period: Period | None = None) -> QuerySet[Decision]:
@@ -87,7 +89,7 @@ def experiences_records(region: Any, period: Period | None = None) -> QuerySet[E
     """Published experiences of the region's subtree (in a period: recorded in it)."""
     qs = Experience.objects.filter(_in_region(region, "region__path"), published=True)
     if period:
-        qs = qs.filter(created_at__date__gte=period.start, created_at__date__lte=period.end)
+        qs = qs.filter(created_at__gte=day_start(period.start), created_at__lt=day_start(period.end + dt.timedelta(days=1)))
     return qs
 
 
