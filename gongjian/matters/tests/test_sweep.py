@@ -95,3 +95,19 @@ def test_command_and_beat_schedule(w: World, capsys: Any) -> None:
     from gongjian.matters.tasks import sweep_overdue
 
     assert sweep_overdue.delay().get() == {"accept": 0, "resolve": 0, "assignments": 0}
+
+
+def test_sweep_is_set_based(w: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep_queries(n: int) -> int:
+        for i in range(n):
+            report(w, title=f"批量{n}-{i}", urgency="emergency")
+        Matter.objects.filter(is_overdue=False).update(accept_due=timezone.now() - dt.timedelta(minutes=1))
+        with CaptureQueriesContext(connection) as q:
+            counts = svc.sweep_overdue()
+        assert counts["accept"] == n
+        return len(q)
+
+    assert sweep_queries(2) == sweep_queries(15)
