@@ -217,3 +217,26 @@ def test_available_actions_follow_the_owner(w: World) -> None:
     c = at_level(w, "city", title="市级")
     assert not sel.available_actions(actor=w.u["city"], matter=c)["escalate"]
     assert sel.available_actions(actor=w.u["city"], matter=c)["assign"]
+
+
+def test_department_queue_and_overdue_lists_cost_one_query_each(w: World) -> None:
+    def fill(n: int) -> None:
+        for i in range(n):
+            m = at_level(w, "subdistrict", title=f"派单{n}-{i}")
+            svc.matter_assign(actor=w.u["sub_a"], matter=m, lead=w.dept_erqi_cj)
+        Matter.objects.update(is_overdue=True)
+
+    def cost() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as q:
+            queues = sel.department_queue(actor=w.u["h_cj"])
+            for qs in queues.values():
+                _ = [(a.matter.number, a.matter.community.name, a.department.name, a.by_region.name) for a in qs]
+            _ = [(m.community.name, m.owner.name) for m in sel.overdue_list(actor=w.u["sub_a"])]
+            _ = [(a.matter.number, a.department.name) for a in sel.overdue_assignments(actor=w.u["sub_a"])]
+        return len(q), len(queues)
+
+    sel.department_queue(actor=w.u["h_cj"])
+    fill(2)
+    few, n = cost()
+    fill(6)
+    assert cost() == (few, n) and few <= n + 2 + 2
