@@ -398,32 +398,32 @@ def matter_report(request: HttpRequest, payload: ReportIn) -> Status[dict[str, A
     return Status(201, _detail(request, m.pk))
 
 
-@router.get("/{matter_id}", response=MatterDetailOut, summary="One matter with its timeline, departments, attachments and "
+@router.get("/{int:matter_id}", response=MatterDetailOut, summary="One matter with its timeline, departments, attachments and "
             "follow-ups; 404 outside the caller's sight")
 def matter_detail(request: HttpRequest, matter_id: int) -> dict[str, Any]:
     _visible(request, matter_id)
     return _detail(request, matter_id)
 
 
-@router.post("/{matter_id}/accept", response=MatterDetailOut, summary="Accept (the community, first receiver)")
+@router.post("/{int:matter_id}/accept", response=MatterDetailOut, summary="Accept (the community, first receiver)")
 def matter_accept(request: HttpRequest, matter_id: int, payload: VersionIn) -> dict[str, Any]:
     services.matter_accept(actor=request.user, matter=_visible(request, matter_id), version=payload.version)
     return _detail(request, matter_id)
 
 
-@router.post("/{matter_id}/reject", response=MatterDetailOut, summary="Reject as not a governance matter (with a reason)")
+@router.post("/{int:matter_id}/reject", response=MatterDetailOut, summary="Reject as not a governance matter (with a reason)")
 def matter_reject(request: HttpRequest, matter_id: int, payload: ReasonIn) -> dict[str, Any]:
     services.matter_reject(actor=request.user, matter=_visible(request, matter_id), reason=payload.reason, version=payload.version)
     return _detail(request, matter_id)
 
 
-@router.post("/{matter_id}/escalate", response=MatterDetailOut, summary="Escalate to the parent level (with a reason; never above the city)")
+@router.post("/{int:matter_id}/escalate", response=MatterDetailOut, summary="Escalate to the parent level (with a reason; never above the city)")
 def matter_escalate(request: HttpRequest, matter_id: int, payload: ReasonIn) -> dict[str, Any]:
     services.matter_escalate(actor=request.user, matter=_visible(request, matter_id), reason=payload.reason, version=payload.version)
     return _detail(request, matter_id)
 
 
-@router.post("/{matter_id}/assign", response=MatterDetailOut, summary="Assign one lead and optional assisting departments "
+@router.post("/{int:matter_id}/assign", response=MatterDetailOut, summary="Assign one lead and optional assisting departments "
              "(deadline: a date or date-time; blank = the matter's deadline to resolve)")
 def matter_assign(request: HttpRequest, matter_id: int, payload: AssignIn) -> dict[str, Any]:
     services.matter_assign(actor=request.user, matter=_visible(request, matter_id), lead=payload.lead, assist=payload.assist,
@@ -431,13 +431,13 @@ def matter_assign(request: HttpRequest, matter_id: int, payload: AssignIn) -> di
     return _detail(request, matter_id)
 
 
-@router.post("/{matter_id}/resolve", response=MatterDetailOut, summary="Mark resolved (with departments: after the lead's result)")
+@router.post("/{int:matter_id}/resolve", response=MatterDetailOut, summary="Mark resolved (with departments: after the lead's result)")
 def matter_resolve(request: HttpRequest, matter_id: int, payload: ResolveIn) -> dict[str, Any]:
     services.matter_resolve(actor=request.user, matter=_visible(request, matter_id), resolution=payload.resolution, version=payload.version)
     return _detail(request, matter_id)
 
 
-@router.post("/{matter_id}/callback", response=MatterDetailOut, summary="Record the callback: satisfied / basically → closed; "
+@router.post("/{int:matter_id}/callback", response=MatterDetailOut, summary="Record the callback: satisfied / basically → closed; "
              "unsatisfied → reopened")
 def matter_callback(request: HttpRequest, matter_id: int, payload: CallbackIn) -> dict[str, Any]:
     services.matter_callback(actor=request.user, matter=_visible(request, matter_id), satisfaction=payload.satisfaction,
@@ -445,7 +445,7 @@ def matter_callback(request: HttpRequest, matter_id: int, payload: CallbackIn) -
     return _detail(request, matter_id)
 
 
-@router.post("/{matter_id}/reporter-phone", response=PhoneOut, summary="The reporter's full phone number for the callback "
+@router.post("/{int:matter_id}/reporter-phone", response=PhoneOut, summary="The reporter's full phone number for the callback "
              "(administrators on the matter's path; the read is audited)")
 def reporter_phone(request: HttpRequest, matter_id: int) -> dict[str, Any]:
     from .views import may_read_phone
@@ -459,13 +459,13 @@ def reporter_phone(request: HttpRequest, matter_id: int) -> dict[str, Any]:
         return {"reporter_phone": services.reporter_phone(actor=request.user, matter=m)}
 
 
-@router.get("/{matter_id}/attachments", response=list[AttachmentOut], summary="The matter's attachments")
+@router.get("/{int:matter_id}/attachments", response=list[AttachmentOut], summary="The matter's attachments")
 def attachments(request: HttpRequest, matter_id: int) -> list[dict[str, Any]]:
     m = _visible(request, matter_id)
     return [attachment_out(a) for a in selectors.matter_attachments(actor=request.user, matter=m)]
 
 
-@router.post("/{matter_id}/attachments", response={201: AttachmentOut}, summary="Attach a photo (JPEG, PNG, WebP) or a PDF "
+@router.post("/{int:matter_id}/attachments", response={201: AttachmentOut}, summary="Attach a photo (JPEG, PNG, WebP) or a PDF "
              "(multipart field `file`)")
 def attachment_add(request: HttpRequest, matter_id: int, file: File[UploadedFile]) -> Status[dict[str, Any]]:
     m = _visible(request, matter_id)
@@ -473,7 +473,7 @@ def attachment_add(request: HttpRequest, matter_id: int, file: File[UploadedFile
     return Status(201, attachment_out(a))
 
 
-@router.get("/{matter_id}/attachments/{attachment_id}", url_name="matters_attachment", response={200: None},
+@router.get("/{int:matter_id}/attachments/{int:attachment_id}", url_name="matters_attachment", response={200: None},
             summary="An attachment's bytes; 404 outside the caller's sight")
 def attachment(request: HttpRequest, matter_id: int, attachment_id: int) -> FileResponse:
     from .views import attachment_response
@@ -507,7 +507,7 @@ def assignment_list(request: HttpRequest, filters: Query[AssignmentFilters]) -> 
     return {**meta, "items": [assignment_out(a) for a in rows]}
 
 
-@router.get("/assignments/{assignment_id}", response=AssignmentOut, summary="One assignment; 404 outside the caller's sight")
+@router.get("/assignments/{int:assignment_id}", response=AssignmentOut, summary="One assignment; 404 outside the caller's sight")
 def assignment_detail(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
     return assignment_out(_assignment(request, assignment_id))
 
@@ -516,31 +516,31 @@ def _fresh(request: HttpRequest, assignment_id: int) -> dict[str, Any]:
     return assignment_out(selectors.assignment_get(actor=request.user, id=assignment_id))
 
 
-@router.post("/assignments/{assignment_id}/accept", response=AssignmentOut, summary="The department takes it up")
+@router.post("/assignments/{int:assignment_id}/accept", response=AssignmentOut, summary="The department takes it up")
 def assignment_accept(request: HttpRequest, assignment_id: int, payload: SeenIn) -> dict[str, Any]:
     services.assignment_accept(actor=request.user, assignment=_assignment(request, assignment_id, payload.status))
     return _fresh(request, assignment_id)
 
 
-@router.post("/assignments/{assignment_id}/progress", response=AssignmentOut, summary="Report progress (a timeline entry)")
+@router.post("/assignments/{int:assignment_id}/progress", response=AssignmentOut, summary="Report progress (a timeline entry)")
 def assignment_progress(request: HttpRequest, assignment_id: int, payload: NoteIn) -> dict[str, Any]:
     services.assignment_progress(actor=request.user, assignment=_assignment(request, assignment_id, payload.status), note=payload.note)
     return _fresh(request, assignment_id)
 
 
-@router.post("/assignments/{assignment_id}/result", response=AssignmentOut, summary="Report the result (done)")
+@router.post("/assignments/{int:assignment_id}/result", response=AssignmentOut, summary="Report the result (done)")
 def assignment_result(request: HttpRequest, assignment_id: int, payload: ResultIn) -> dict[str, Any]:
     services.assignment_result(actor=request.user, assignment=_assignment(request, assignment_id, payload.status), result=payload.result)
     return _fresh(request, assignment_id)
 
 
-@router.post("/assignments/{assignment_id}/return", response=AssignmentOut, summary="Send a mis-assigned matter back (with a reason)")
+@router.post("/assignments/{int:assignment_id}/return", response=AssignmentOut, summary="Send a mis-assigned matter back (with a reason)")
 def assignment_return(request: HttpRequest, assignment_id: int, payload: ReturnIn) -> dict[str, Any]:
     services.assignment_return(actor=request.user, assignment=_assignment(request, assignment_id, payload.status), reason=payload.reason)
     return _fresh(request, assignment_id)
 
 
-@router.post("/assignments/{assignment_id}/follow-up", response={201: FollowUpOut}, summary="Follow up (督办) an active assignment "
+@router.post("/assignments/{int:assignment_id}/follow-up", response={201: FollowUpOut}, summary="Follow up (督办) an active assignment "
              "(the owning level), optionally with a new deadline")
 def assignment_follow_up(request: HttpRequest, assignment_id: int, payload: FollowUpIn) -> Status[dict[str, Any]]:
     fu = services.assignment_follow_up(actor=request.user, assignment=_assignment(request, assignment_id, payload.status),

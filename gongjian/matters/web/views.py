@@ -34,7 +34,7 @@ from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from .. import selectors, services
-from ..choices import ASSIGNMENT_ACTIVE, MATTER_OPEN, AssignmentRole, AssignmentStatus, MatterSource, MatterStatus, Satisfaction, Urgency
+from ..choices import ASSIGNMENT_ACTIVE, MATTER_OPEN, AssignmentStatus, MatterSource, MatterStatus, Satisfaction, Urgency
 from ..models import Assignment, Matter
 from . import forms
 
@@ -66,37 +66,11 @@ def _dept_label(key: str) -> str:
 # --- who may do what on this matter (the services decide again; this only chooses the forms to show) ---
 
 
-def _acts(actor: Any, action: str, path: str) -> bool:
-    paths = selectors.acting_paths(actor, action)
-    return "" in paths or path in paths
-
-
 def matter_actions(actor: Any, m: Matter) -> set[str]:
-    """The action forms to show this viewer on this matter now."""
-    out: set[str] = set()
-    status = m.status
-    owner = m.owner_path
-    if status == MatterStatus.REPORTED and _acts(actor, perms.ACCEPT, owner):
-        out.add("accept")
-    if status in (MatterStatus.REPORTED, MatterStatus.ACCEPTED, MatterStatus.ESCALATED) and _acts(actor, perms.REJECT, owner):
-        out.add("reject")
-    deciding = (MatterStatus.ACCEPTED, MatterStatus.ESCALATED, MatterStatus.REOPENED)
-    if (status in (*deciding, MatterStatus.ASSIGNED) and selectors.path_depth(owner) > 0 and _acts(actor, perms.ESCALATE, owner)):
-        out.add("escalate")
-    if status in deciding and _acts(actor, perms.ASSIGN, owner):
-        out.add("assign")
-    if status in (*deciding, MatterStatus.ASSIGNED) and _acts(actor, perms.RESOLVE, owner) and (
-        status != MatterStatus.ASSIGNED  # with departments: once the lead reported its result
-        or Assignment.objects.filter(matter_id=m.pk, role=AssignmentRole.LEAD, status=AssignmentStatus.DONE).exists()
-    ):
-        out.add("resolve")
-    if status == MatterStatus.RESOLVED and (_acts(actor, perms.CALLBACK, owner) or _acts(actor, perms.CALLBACK, m.region_path)):
-        out.add("callback")
-    if status == MatterStatus.ASSIGNED and _acts(actor, perms.FOLLOW_UP, owner):
-        out.add("follow_up")
-    if status not in (MatterStatus.CLOSED, MatterStatus.REJECTED) and can(actor, perms.ATTACH):
-        out.add("attach")
-    return out
+    """The action forms to show this viewer on this matter now (``selectors.available_actions``; the services check
+    the same rules again on the locked row)."""
+    allowed = selectors.available_actions(actor=actor, matter=m)
+    return {k for k in MATTER_ACTIONS if allowed.get(k)}
 
 
 def may_read_phone(actor: Any, m: Matter) -> bool:
