@@ -21,7 +21,7 @@ import datetime as dt
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from gongjian.accounts.choices import ADMIN_ROLES
@@ -376,14 +376,17 @@ def overdue_assignments(*, actor: Any, filters: dict[str, Any] | None = None) ->
 
 def matters_awaiting_coordination(*, actor: Any = None, region: Region | int) -> QuerySet[Matter]:
     """Matters escalated to ``region``'s level and waiting for it (owned by it, status escalated — or reopened
-    after an escalation), not yet coordinated at a meeting since, and not on the agenda of a planned meeting
+    after an escalation), not coordinated at a meeting since they arrived (a decision without departments leaves
+    the matter with the level, but it is not proposed again), and not on the agenda of a planned meeting
     already. With ``actor`` the actor's sight applies too. For the meetings app's proposed agenda."""
     reg = region if isinstance(region, Region) else Region.objects.filter(pk=int_param(region) or 0).first()
     if reg is None:
         return Matter.objects.none()
     AgendaItem = apps.get_model("meetings", "AgendaItem")
     qs = visible_matters(actor) if actor is not None else Matter.objects.all()
-    waiting = Q(status=MatterStatus.ESCALATED) | Q(status=MatterStatus.REOPENED, escalation_count__gt=0)
+    # not coordinated since it last arrived here (escalated, or reopened after a callback)
+    waiting = (Q(status=MatterStatus.ESCALATED) & (Q(coordinated_at__isnull=True) | Q(coordinated_at__lt=F("escalated_at")))) | (
+        Q(status=MatterStatus.REOPENED, escalation_count__gt=0) & (Q(coordinated_at__isnull=True) | Q(coordinated_at__lt=F("callback_at"))))
     return (qs.filter(waiting, owner_path=reg.path)
             .exclude(Exists(AgendaItem.objects.filter(matter_id=OuterRef("pk"), meeting__status="planned")))
             .select_related(*LIST_RELATED).order_by("escalated_at", "id"))

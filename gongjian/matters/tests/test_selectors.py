@@ -173,7 +173,15 @@ def test_matters_awaiting_coordination(w: World) -> None:
     assert set(sel.matters_awaiting_coordination(region=w.tree.sub_a).values_list("pk", flat=True)) == {a.pk}
     assert set(sel.matters_awaiting_coordination(actor=w.u["sub_b"], region=w.tree.sub_a).values_list("pk", flat=True)) == set()
     assert sel.matters_awaiting_coordination(region=999999).count() == 0
-    assert Matter.objects.get(pk=a.pk).status == MatterStatus.ESCALATED
+    # decided at a meeting without departments: no longer proposed; escalated again later: proposed at the next level
+    from gongjian.meetings.models import Decision
+
+    held = Meeting.objects.get(pk=meeting.pk)
+    svc.matter_mark_coordinated(actor=w.u["sub_a"], matter=a, decision=Decision.objects.create(meeting=held, matter=a, text="街道自办"))
+    assert set(sel.matters_awaiting_coordination(region=w.tree.sub_a).values_list("pk", flat=True)) == set()
+    svc.matter_escalate(actor=w.u["sub_a"], matter=a.pk, reason="街道协调未果")
+    assert a.pk in set(sel.matters_awaiting_coordination(region=w.tree.erqi).values_list("pk", flat=True))
+    assert Matter.objects.get(pk=a.pk).status == MatterStatus.ESCALATED and Matter.objects.get(pk=a.pk).owner == w.tree.erqi
 
 
 def test_events_and_catalogue(w: World) -> None:
