@@ -436,3 +436,21 @@ def test_every_transition_writes_one_audit_event_and_bumps_figures(w: World, dja
     verbs = list(AuditEvent.objects.filter(target_type="matters.matter", target_id=str(m.pk)).order_by("id").values_list("verb", flat=True))
     assert verbs == ["matters.matter.report", "matters.matter.accept", "matters.matter.escalate"]
     assert MatterEvent.objects.filter(matter=m).count() == 3
+
+
+def test_hostile_input_is_refused_or_stored_verbatim(w: World) -> None:
+    with pytest.raises(ValidationError) as exc:
+        report(w, title="电梯\x00坏了", description="x" * 4001, lat="NaN", lng="Infinity")
+    assert {"title", "description", "lat", "lng"} <= set(exc.value.details)
+    with pytest.raises(ValidationError) as exc:
+        report(w, community="1 OR 1=1", category="../../etc", reported_at="yesterday")
+    assert {"community", "category", "reported_at"} <= set(exc.value.details)
+    m = report(w, title="'; DROP TABLE matters_matter; --", address="<script>alert(1)</script>")
+    assert Matter.objects.get(pk=m.pk).title == "'; DROP TABLE matters_matter; --"
+    svc.matter_accept(actor=w.u["comm_a1"], matter=m)
+    svc.matter_escalate(actor=w.u["comm_a1"], matter=m, reason="上交")
+    exc2 = refused(ValidationError, m, svc.matter_assign, actor=w.u["sub_a"], matter=m, lead="x", assist=["1; DROP"], deadline="2026-13-45")
+    assert {"lead", "assist", "deadline"} <= set(exc2.details)  # type: ignore[attr-defined]
+    refused(NotFound, m, svc.matter_accept, actor=w.u["comm_a1"], matter="abc")
+    refused(NotFound, m, svc.matter_accept, actor=w.u["comm_a1"], matter=2**70)
+    refused(ValidationError, m, svc.matter_escalate, actor=w.u["sub_a"], matter=m.pk, reason="x" * 501)
