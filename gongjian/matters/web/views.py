@@ -124,7 +124,11 @@ def queue(request: HttpRequest) -> HttpResponse:
             return redirect("matters:report")
     queues = selectors.work_queue(actor=user)
     keys = [k for k in QUEUE_TABS if k in queues]
+    if not selectors.acting_paths(user, perms.ACCEPT) and "to_accept" in keys:
+        keys.remove("to_accept")  # only the community accepts: the tab would always be empty above it
     tabs = [{"key": k, "label": _queue_label(k), "count": queues[k].count(), "warn": k == "overdue"} for k in keys]
+    tabs = [t for t in tabs if t["count"] or t["key"] != "mine"]  # an administrator's own reports only when there are some
+    keys = [str(t["key"]) for t in tabs]
     current = _tab(request, keys, [str(t["key"]) for t in tabs if t["count"]])
     page = paginate(request, queues[current]) if current else None
     now = timezone.now()
