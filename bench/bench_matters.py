@@ -245,14 +245,15 @@ def ensure_matters(n: int, rebuild: bool, out: Any = print) -> str:
 
 
 def unflag(since: dt.datetime) -> None:
-    """Undo what a sweep did, so the next run does the same work."""
+    """Undo what sweeps did to the generated matters (flags, timeline entries, and the notifications since ``since``)."""
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("UPDATE matters_matter SET is_overdue = false WHERE is_overdue AND source_ref = %s", [MARK])
         cur.execute("UPDATE matters_assignment SET is_overdue = false WHERE is_overdue AND matter_id IN "
                     "(SELECT id FROM matters_matter WHERE source_ref = %s)", [MARK])
-        cur.execute("DELETE FROM matters_matterevent WHERE kind = 'overdue' AND created_at >= %s", [since])
+        cur.execute("DELETE FROM matters_matterevent WHERE kind = 'overdue' AND matter_id IN "
+                    "(SELECT id FROM matters_matter WHERE source_ref = %s)", [MARK])
         cur.execute("DELETE FROM core_notification WHERE created_at >= %s AND verb LIKE 'matters.%%overdue'", [since])
 
 
@@ -289,7 +290,8 @@ def measure(args: argparse.Namespace, out: Any = print) -> dict[str, Any]:
     }
     district = Region.objects.get(code=DISTRICT)
     facts["district_matters"] = Matter.objects.filter(region_path__startswith=district.path).count()
-    # the sweep, for real
+    # the sweep, for real, on data no sweep has flagged yet (an earlier run leaves its flags)
+    unflag(timezone.now())
     sweeps = []
     for _ in range(args.repeat_sweep):
         since = timezone.now()

@@ -153,6 +153,9 @@ class Matter(BaseModel):
         verbose_name_plural = _("matters")
         indexes = [
             models.Index(fields=["region_path"], name="matters_path_like", opclasses=PATH_INDEX_OPCLASS),
+            # who sees a matter: region_path under the scope AND top_depth <= the scope's depth (bench/bench_matters.py:
+            # a district's list over 1,000,000 matters 565 ms → 78 ms median)
+            models.Index(fields=["top_depth", "region_path"], name="matters_depth_path", opclasses=["int2_ops", *PATH_INDEX_OPCLASS]),
             models.Index(fields=["owner_path", "status"], name="matters_owner_status"),
             models.Index(fields=["status", "resolve_due"], name="matters_status_due"),
             models.Index(fields=["status", "accept_due"], name="matters_status_accept_due"),
