@@ -52,6 +52,22 @@ def _usable(actor: Any) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False) and getattr(actor, "is_active", False)
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The path of every region from the top down to ``path`` itself."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def region_scope_q(path: str) -> Q:
+    """Matters on the escalation path of the scope ``path``: under it and reached its level (``top_depth <= depth``).
+
+    Ownership only moves up, so the owner is the highest level reached (its depth is ``top_depth``) and such a
+    matter's owner is ``path`` itself or one of its ancestors. Saying so (``owner_path IN …``) lets the database
+    start from the (owner_path, status) index — a district reads the few hundred matters it or the city owns, not
+    the hundred thousand under it; the prefix and depth conditions keep the rule exact."""
+    return Q(owner_path__in=ancestor_paths(path)) & path_prefix_q("region_path", path) & Q(top_depth__lte=path_depth(path))
+
+
 def visible_q(actor: Any, action: str = perms.VIEW) -> Q | None:
     """The matters ``actor`` may see, as one filter; None means all (a superuser)."""
     if not _usable(actor) or not is_registered(action):
@@ -68,7 +84,7 @@ def visible_q(actor: Any, action: str = perms.VIEW) -> Q | None:
         if reach is Reach.SELF:
             q |= Q(reported_by_id=actor.pk)
         elif s.kind == "region" and s.region_path:
-            q |= path_prefix_q("region_path", s.region_path) & Q(top_depth__lte=path_depth(s.region_path))
+            q |= region_scope_q(s.region_path)
         elif s.kind == "department" and s.department_id:
             departments.add(s.department_id)
     if departments:
