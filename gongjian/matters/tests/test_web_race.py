@@ -1,0 +1,156 @@
+"""Two people act on one matter at the same moment through the pages: the database decides (row lock + version +
+status check), one wins, the other gets the clear "already changed" page (409), and the state never forks.
+
+Needs real concurrent transactions, so PostgreSQL (TEST_DATABASE_URL); SQLite in memory serialises every write on one
+connection and cannot show a race."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from gongjian.accounts.choices import Role
+from gongjian.core.models import AuditEvent
+from gongjian.matters import services as svc
+from gongjian.matters.choices import AssignmentStatus, MatterStatus
+from gongjian.matters.models import Assignment, Matter, MatterEvent
+from gongjian.testing import factories as f
+
+from .domain import World, at_level, build_world, report
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def w(tree: Any) -> World:
+    return build_world(tree)
+
+
+def _client(user: Any) -> Client:
+    c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    c.force_login(user)
+    return c
+
+
+def _race(posts: list[tuple[Client, str, dict[str, Any]]], lock_name: str = "_lock") -> list[Any]:
+    """Run the posts at once; every thread passes the view's reads, then they meet at the service's row lock."""
+    barrier = threading.Barrier(len(posts))
+    real = getattr(svc, lock_name)
+
+    def wait_then_lock(*args: Any, **kwargs: Any) -> Any:
+        barrier.wait(timeout=20)
+        return real(*args, **kwargs)
+
+    outcomes: list[Any] = [None] * len(posts)
+
+    def run(i: int) -> None:
+        client, url, data = posts[i]
+        try:
+            resp = client.post(url, data)
+            outcomes[i] = (resp.status_code, resp.content.decode())
+        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    setattr(svc, lock_name, wait_then_lock)
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(posts))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        setattr(svc, lock_name, real)
+    return outcomes
+
+
+def test_two_secretaries_accept_and_reject_the_same_matter_at_once(w: World) -> None:
+    assert connection.vendor == "postgresql"
+    m = report(w)
+    colleague = f.user(Role.COMMUNITY_ADMIN, region=w.tree.comm_a1, username="comm_a1_b")
+    v = str(Matter.objects.get(pk=m.pk).version)
+    outcomes = _race([
+        (_client(w.u["comm_a1"]), reverse("matters:action", args=[m.pk, "accept"]), {"accept-version": v}),
+        (_client(colleague), reverse("matters:action", args=[m.pk, "reject"]), {"reject-version": v, "reject-reason": "不属于治理事项"}),
+    ])
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    codes = sorted(code for code, _html in outcomes)
+    assert codes == [302, 409], outcomes
+    loser = next(html for code, html in outcomes if code == 409)
+    assert "该事项已被他人处理" in loser
+    m = Matter.objects.get(pk=m.pk)
+    assert m.status in (MatterStatus.ACCEPTED, MatterStatus.REJECTED) and m.version == 2
+    kinds = list(MatterEvent.objects.filter(matter=m).exclude(kind="reported").values_list("kind", flat=True))
+    assert kinds == [m.status]  # one decision on the timeline, not two
+    assert AuditEvent.objects.filter(target_type="matters.matter", target_id=str(m.pk)).count() == 2  # report + the winner
+
+
+def test_escalating_while_the_lead_department_reports_its_result(w: World) -> None:
+    assert connection.vendor == "postgresql"
+    m = at_level(w, "subdistrict")
+    svc.matter_assign(actor=w.u["sub_a"], matter=m.pk, lead=w.dept_erqi.pk)
+    a = Assignment.objects.get(matter=m)
+    v = str(Matter.objects.get(pk=m.pk).version)
+    # the department's service locks the matter first too (_lock_assignment); both meet at the matter row
+    barrier = threading.Barrier(2)
+    real_lock, real_lock_a = svc._lock, svc._lock_assignment
+
+    def lock(*args: Any, **kwargs: Any) -> Any:
+        barrier.wait(timeout=20)
+        return real_lock(*args, **kwargs)
+
+    def lock_a(*args: Any, **kwargs: Any) -> Any:
+        barrier.wait(timeout=20)
+        return real_lock_a(*args, **kwargs)
+
+    outcomes: list[Any] = [None, None]
+    posts = [
+        (_client(w.u["sub_a"]), reverse("matters:action", args=[m.pk, "escalate"]), {"escalate-version": v, "escalate-reason": "需区级协调"}),
+        (_client(w.u["h_erqi"]), reverse("matters:assignment_action", args=[a.pk, "result"]),
+         {"result-version": v, "result-seen": "assigned", "result-result": "已处理完毕"}),
+    ]
+
+    def run(i: int) -> None:
+        client, url, data = posts[i]
+        try:
+            resp = client.post(url, data)
+            outcomes[i] = (resp.status_code, resp.content.decode())
+        except Exception as exc:  # noqa: BLE001
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    svc._lock, svc._lock_assignment = lock, lock_a  # type: ignore[assignment]
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        svc._lock, svc._lock_assignment = real_lock, real_lock_a  # type: ignore[assignment]
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    escalate_code, result_code = outcomes[0][0], outcomes[1][0]
+    m = Matter.objects.get(pk=m.pk)
+    a = Assignment.objects.get(pk=a.pk)
+    assert sorted([escalate_code, result_code]) == [302, 409], outcomes
+    assert "该事项已被他人处理" in next(html for code, html in outcomes if code == 409)
+    if escalate_code == 302:  # the escalation came first and withdrew the assignment: the late result is refused
+        assert m.status == MatterStatus.ESCALATED and m.owner == w.tree.erqi
+        assert a.status == AssignmentStatus.WITHDRAWN and not a.result
+        assert MatterEvent.objects.filter(matter=m, kind="escalated").count() == 2
+    else:  # the result came first: it stands, and the escalation was made on a page that no longer showed the matter as it is
+        assert m.status == MatterStatus.ASSIGNED and m.owner == w.tree.sub_a
+        assert a.status == AssignmentStatus.DONE and a.result == "已处理完毕"
+        assert MatterEvent.objects.filter(matter=m, kind="escalated").count() == 1
