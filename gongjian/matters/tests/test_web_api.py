@@ -254,3 +254,25 @@ def test_reporter_phone_is_audited_and_only_for_administrators(w: World, api: An
     shape(api("resident").post(f"/{own.pk}/reporter-phone"), 403)
     shape(api("comm_a2").post(f"/{m.pk}/reporter-phone"), 404)
     assert AuditEvent.objects.filter(verb="pii.read").count() == 1
+
+
+def test_list_endpoints_cost_the_same_for_more_rows(w: World, api: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(who: str, path: str) -> int:
+        client = api(who)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    def one() -> None:
+        m = at_level(w, "district")
+        svc.matter_assign(actor=w.u["erqi"], matter=m.pk, lead=w.dept_erqi_cj.pk, assist=[w.dept_erqi.pk])
+
+    one()
+    before = [cost("erqi", "/"), cost("h_cj", "/assignments"), cost("h_cj", "/queue"), cost("erqi", "/queue")]
+    for _i in range(4):
+        one()
+    after = [cost("erqi", "/"), cost("h_cj", "/assignments"), cost("h_cj", "/queue"), cost("erqi", "/queue")]
+    assert before == after, (before, after)

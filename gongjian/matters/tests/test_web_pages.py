@@ -503,3 +503,21 @@ def test_home_panels_count_waiting_and_overdue(w: World, client: Any) -> None:
     assert {s["key"]: s["value"] for s in panel["stats"]}["new"] == 1
     panels = login(client, w.u["resident"]).get(reverse("core:home")).context["panels"]
     assert [p["key"] for p in panels if p["key"].startswith("matters")] == ["matters.mine"]
+
+
+def test_matter_page_queries_do_not_grow_with_the_timeline(w: World, client: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small, _a = assigned(w)
+    big, lead = assigned(w)
+    for i in range(8):
+        svc.assignment_progress(actor=w.u["h_cj"], assignment=lead.pk, note=f"进展{i}")
+        svc.assignment_follow_up(actor=w.u["erqi"], assignment=lead.pk, note=f"督办{i}")
+    counts = []
+    login(client, w.u["erqi"])
+    for m in (small, big):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(detail(m)).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] and counts[0] <= 20, counts

@@ -295,7 +295,8 @@ def _detail(request: HttpRequest, matter_id: Any) -> dict[str, Any]:
     user = request.user
     m = selectors.matter_get(actor=user, id=matter_id)
     assignments = list(selectors.matter_assignments(actor=user, matter=m).select_related("matter"))
-    follow = FollowUp.objects.filter(assignment__matter=m).select_related("assignment__department", "by_region").order_by("-created_at", "-id")
+    follow = (FollowUp.objects.filter(assignment__matter=m).select_related("assignment__department__region", "by_region")
+              .order_by("-created_at", "-id"))
     return {
         **matter_out(m), "description": m.description, "category_path": _category_path(m), "reporter_name": m.reporter_name,
         "reporter_phone_masked": services.reporter_phone_masked(m) if m.reporter_phone_enc else "", "external_ref": m.external_ref,
@@ -303,7 +304,7 @@ def _detail(request: HttpRequest, matter_id: Any) -> dict[str, Any]:
         "closed_at": m.closed_at, "rejected_at": m.rejected_at, "reject_reason": m.reject_reason, "resolution": m.resolution,
         "satisfaction": m.satisfaction, "callback_at": m.callback_at, "callback_note": m.callback_note, "reopen_count": m.reopen_count,
         "actions": sorted(matter_actions(user, m)),
-        "timeline": [event_out(e) for e in selectors.matter_events(actor=user, matter=m)],
+        "timeline": [event_out(e) for e in selectors.matter_events(actor=user, matter=m).select_related("department__region")],
         "assignments": [assignment_out(a) for a in assignments],
         "attachments": [attachment_out(a) for a in selectors.matter_attachments(actor=user, matter=m)],
         "follow_ups": [follow_up_out(f) for f in follow],
@@ -377,7 +378,7 @@ def work_queue(request: HttpRequest, limit: int = QUEUE_ITEMS) -> dict[str, Any]
                for k, qs in selectors.work_queue(actor=request.user).items()}
     assignments: dict[str, Any] = {}
     if selectors.actor_departments(request.user):
-        assignments = {k: {"count": qs.count(), "items": [assignment_out(a) for a in qs[:limit]]}
+        assignments = {k: {"count": qs.count(), "items": [assignment_out(a) for a in qs.select_related("department__region")[:limit]]}
                        for k, qs in selectors.department_queue(actor=request.user).items()}
     return {"matters": matters, "assignments": assignments}
 
@@ -503,7 +504,8 @@ def assignment_list(request: HttpRequest, filters: Query[AssignmentFilters]) -> 
     f = {k: v for k, v in raw.items() if v not in (None, "", False) and k not in ("page", "size")}
     if raw.get("overdue"):
         f["overdue"] = "1"
-    rows, meta = _page(selectors.assignment_list(actor=request.user, filters=f).select_related("matter"), filters.page, filters.size)
+    qs = selectors.assignment_list(actor=request.user, filters=f).select_related("matter", "department__region")
+    rows, meta = _page(qs, filters.page, filters.size)
     return {**meta, "items": [assignment_out(a) for a in rows]}
 
 

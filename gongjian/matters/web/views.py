@@ -303,7 +303,7 @@ def _detail(request: HttpRequest, pk: Any, *, status: int = 200, open_action: st
         a.countdown = _countdown(a.deadline, now) if a.status in ASSIGNMENT_ACTIVE else None  # type: ignore[attr-defined]
         a.mine = a.department_id in mine  # type: ignore[attr-defined]
     departments = selectors.department_choices(matter=m) if "assign" in actions else []
-    events = _labelled(selectors.matter_events(actor=user, matter=m))
+    events = _labelled(selectors.matter_events(actor=user, matter=m).select_related("department__region"))
     follow = list(_follow_ups(assignments))
     ctx = {
         "m": m, "actions": actions, "forms": _forms(m, actions, assignments, departments, **bound), "open_action": open_action,
@@ -332,7 +332,8 @@ def _follow_ups(assignments: list[Assignment]) -> Any:
     ids = [a.pk for a in assignments]
     if not ids:
         return []
-    return FollowUp.objects.filter(assignment_id__in=ids).select_related("assignment__department", "by", "by_region").order_by("-created_at", "-id")
+    return (FollowUp.objects.filter(assignment_id__in=ids).select_related("assignment__department__region", "by", "by_region")
+            .order_by("-created_at", "-id"))
 
 
 @login_required
@@ -651,7 +652,8 @@ def _assignment_page(request: HttpRequest, pk: Any, *, status: int = 200, error:
     }
     forms_.update(bound)
     now = timezone.now()
-    events = _labelled(e for e in selectors.matter_events(actor=user, matter=m) if e.department_id in (None, a.department_id))
+    timeline = selectors.matter_events(actor=user, matter=m).select_related("department__region")
+    events = _labelled(e for e in timeline if e.department_id in (None, a.department_id))
     return render(request, "matters/web/assignment.html", {
         "a": a, "m": m, "actions": assignment_actions(user, a), "forms": forms_, "error": error, "open_action": open_action,
         "countdown": _countdown(a.deadline, now) if a.status in ASSIGNMENT_ACTIVE else None,
