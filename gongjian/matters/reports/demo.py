@@ -458,8 +458,9 @@ def _simulate(ctx: DemoContext, plan: _Plan, rng: random.Random, kind: Kind, cat
         if m.is_overdue:
             due = m.accept_due if m.status == MatterStatus.REPORTED else m.resolve_due
             assert due is not None
-            ev(EventKind.OVERDUE, max(due, events[-1].at) + dt.timedelta(minutes=5), community if m.owner_id == community.id else None,
-               note="超过办理时限")
+            # the sweep flags it a few minutes after the deadline; not yet if that is after now
+            m.is_overdue = ev(EventKind.OVERDUE, max(due, events[-1].at) + dt.timedelta(minutes=5),
+                              community if m.owner_id == community.id else None, note="超过办理时限")
         m.version = 1 + sum(1 for e in events if e.to_status)
         m.created_at, m.updated_at = m.reported_at, max(e.at for e in events)
         plan.matters.append(m)
@@ -528,7 +529,9 @@ def _simulate(ctx: DemoContext, plan: _Plan, rng: random.Random, kind: Kind, cat
     dept_region = chain[2] if owner_index < 3 else chain[3]  # the district's departments, the city's for the city
     if not needs_departments:
         # the community (or owner) handles it itself
-        res_at = _at(rng, t, 24, 24 * 9)
+        # within the rule's time mostly (a utilities outage in hours, a general matter in days), late sometimes
+        span_h = max(2.0, ((m.resolve_due or t + dt.timedelta(days=7)) - t).total_seconds() / 3600)
+        res_at = _at(rng, t, span_h * 0.1, span_h * 0.85) if rng.random() < 0.88 else _at(rng, t, span_h * 1.05, span_h * 1.8)
         if not ev(EventKind.RESOLVED, res_at, owner, MatterStatus.RESOLVED, _fill(kind.resolution, rng, community.name), actor=owner_actor):
             return finish()
         m.resolved_at, m.resolution = res_at, events[-1].note
@@ -541,7 +544,7 @@ def _simulate(ctx: DemoContext, plan: _Plan, rng: random.Random, kind: Kind, cat
     assign_at = t if coordinate else _at(rng, t, 4, 72)
     # a meeting sets its own deadline; a direct assignment works to the matter's deadline (at least three days)
     deadline = (assign_at + dt.timedelta(days=rng.choice((10, 15, 20, 30))) if coordinate or m.resolve_due is None
-                else max(assign_at + dt.timedelta(days=3), m.resolve_due - dt.timedelta(hours=rng.uniform(6, 30))))
+                else max(assign_at + dt.timedelta(hours=4), m.resolve_due - (m.resolve_due - assign_at) * rng.uniform(0.05, 0.2)))
     note = "经党建协调会议研究决定" if coordinate else ""
     returned_first = rng.random() < 0.04 and not coordinate
     if returned_first:
@@ -583,13 +586,13 @@ def _simulate(ctx: DemoContext, plan: _Plan, rng: random.Random, kind: Kind, cat
     results: list[dt.datetime] = []
     for a in [lead_a, *assist_as]:
         handler = actors.handler if a.department_id == actors.handler_department else None
-        acc = _at(rng, a.assigned_at, 2, 40)
+        acc = _at(rng, a.assigned_at, 0.2, min(40.0, max(1.0, (a.deadline - a.assigned_at).total_seconds() / 3600 * 0.2)))
         if not ev(EventKind.ASSIGNMENT_ACCEPTED, acc, None, note="", department=a.department, actor=handler):
             a.is_overdue = a.deadline < NOW
             continue
         a.status, a.accepted_at, a.updated_at = AssignmentStatus.IN_PROGRESS, acc, acc
         span = (a.deadline - acc).total_seconds() / 3600
-        done = _at(rng, acc, span * 0.3, span * 0.95) if on_time else a.deadline + dt.timedelta(hours=rng.uniform(24, 24 * 12))
+        done = _at(rng, acc, span * 0.2, span * 0.8) if on_time else a.deadline + dt.timedelta(hours=rng.uniform(24, 24 * 12))
         for j in range(rng.randint(0, 2)):
             when = acc + (done - acc) * (j + 1) / 3
             ev(EventKind.PROGRESS, when, None, note=rng.choice(PROGRESS_NOTES), department=a.department, actor=handler)
@@ -611,7 +614,7 @@ def _simulate(ctx: DemoContext, plan: _Plan, rng: random.Random, kind: Kind, cat
         results.append(done)
     if len(results) < 1 + len(assist_as) or not lead_a.done_at:
         return finish()
-    res_at = _at(rng, max(results), 4, 48)
+    res_at = _at(rng, max(results), 1, 12)
     if not ev(EventKind.RESOLVED, res_at, owner, MatterStatus.RESOLVED, lead_a.result, actor=owner_actor):
         return finish()
     m.resolved_at, m.resolution = res_at, lead_a.result
