@@ -186,3 +186,11 @@ def test_category_matching() -> None:
 def test_title_from_content() -> None:
     assert title_from("小区路灯不亮。已经一周了") == "小区路灯不亮"
     assert len(title_from("很" * 300)) == 60
+
+
+def test_import_pages_for_city_and_district_admins_only(world: World, client: Any) -> None:
+    client.force_login(world.u["erqi"])
+    assert client.get("/imports/matters-hotline/template/?format=csv").content.decode("utf-8-sig").startswith("工单编号*,问题分类")
+    assert client.get("/imports/matters-hotline/").status_code == 200
+    client.force_login(world.u["comm_a1"])  # a community administrator does not import work orders
+    assert client.get("/imports/matters-hotline/").status_code == 404
