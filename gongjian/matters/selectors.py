@@ -18,6 +18,7 @@ queries (asserted in ``tests/test_selectors.py``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.apps import apps
@@ -148,6 +149,9 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 # --- matters ---------------------------------------------------------------------------------
 
+# ``services.make_number``: SX + yyyymmdd + the id (six digits at least).
+MATTER_NUMBER_RE = re.compile(r"^SX\d{14,}$")
+
 FILTER_KEYS = ("q", "status", "urgency", "category", "source", "region", "community", "owner", "overdue", "department",
                "from", "to", "mine")
 
@@ -161,7 +165,11 @@ def apply_filters(qs: QuerySet[Matter], filters: dict[str, Any] | None, *, actor
     if f.get("q"):
         text = str(f["q"]).strip()[:100]
         number_like = text.replace(" ", "").upper()
-        qs = qs.filter(Q(number=number_like) | Q(external_ref=text) | _text_q(text, "title", "description", "address"))
+        if MATTER_NUMBER_RE.match(number_like):
+            # A matter number is looked up alone (one probe of its unique index), not also as text in every visible row.
+            qs = qs.filter(number=number_like)
+        else:
+            qs = qs.filter(Q(number=number_like) | Q(external_ref=text) | _text_q(text, "title", "description", "address"))
     status = f.get("status")
     if status == "open":
         qs = qs.filter(status__in=MATTER_OPEN)

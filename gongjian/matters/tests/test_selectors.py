@@ -248,3 +248,14 @@ def test_department_queue_and_overdue_lists_cost_one_query_each(w: World) -> Non
     few, n = cost()
     fill(6)
     assert cost() == (few, n) and few <= n + 2 + 2
+
+
+def test_a_matter_number_is_looked_up_alone(w: World) -> None:
+    a = accepted(w, title="加装电梯")
+    b = report(w, title=f"与 {a.number} 同一楼栋的路灯不亮")  # mentions the first one's number in its title
+    listed = lambda q: set(sel.matter_list(actor=w.u["comm_a1"], filters={"q": q}).values_list("pk", flat=True))  # noqa: E731
+    assert sel.MATTER_NUMBER_RE.match(a.number)
+    assert listed(a.number) == {a.pk}
+    assert listed(a.number.lower()) == {a.pk}  # typed in lower case
+    assert listed("路灯") == {b.pk}
+    assert listed(a.number[:-3]) == {b.pk}  # a partial number is text: it finds the title that mentions it
