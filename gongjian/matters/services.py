@@ -66,6 +66,7 @@ from gongjian.core.images import ImageRejected, clean_image, read_limited
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can, require
 from gongjian.core.scope import region_paths
+from gongjian.core.validation import Errors, clean_text
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Department, Region
 
@@ -94,39 +95,6 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_DEADLINE_DAYS = 366
 CONFLICT_MESSAGE = _("This matter has just been handled by someone else; reload it and try again.")
-
-
-class Errors:
-    """Collects field errors so a form shows all of them at once; raises if any."""
-
-    def __init__(self) -> None:
-        self.details: dict[str, list[Any]] = {}
-
-    def add(self, field: str, message: Any) -> None:
-        self.details.setdefault(field, []).append(message)
-
-    def catch(self, exc: ValidationError) -> None:
-        for field, msgs in exc.details.items():
-            for m in msgs if isinstance(msgs, list | tuple) else [msgs]:
-                self.add(field, m)
-
-    def raise_if_any(self) -> None:
-        if self.details:
-            first = next(iter(self.details.values()))[0]
-            raise ValidationError(first, details=self.details)
-
-
-def clean_text(value: Any, *, field: str, errors: Errors, required: Any = None, max_length: int = 255, multiline: bool = False) -> str:
-    raw = str(value or "")
-    if "\x00" in raw:
-        errors.add(field, _("This text contains characters that cannot be stored."))
-        return ""
-    text = raw.strip() if multiline else " ".join(raw.split())
-    if not text and required is not None:
-        errors.add(field, required)
-    elif len(text) > max_length:
-        errors.add(field, _("At most %(n)s characters.") % {"n": max_length})
-    return text
 
 
 def _coordinate(value: Any, *, field: str, limit: int, errors: Errors) -> Decimal | None:

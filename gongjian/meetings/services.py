@@ -54,6 +54,8 @@ from gongjian.core import audit, notify, registry
 from gongjian.core.errors import Conflict, NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can, require
+from gongjian.core.validation import Errors
+from gongjian.core.validation import clean_text as _clean_text
 from gongjian.matters.choices import MATTER_OPEN, AssignmentStatus
 from gongjian.matters.models import Matter
 from gongjian.orgs.models import ResidentUnit
@@ -86,37 +88,9 @@ DEADLINE_MAX_DAYS = 3 * 366
 # --- helpers ---------------------------------------------------------------------------------
 
 
-class Errors:
-    """Collects field errors so a form shows all of them at once; raises if any."""
-
-    def __init__(self) -> None:
-        self.details: dict[str, list[Any]] = {}
-
-    def add(self, field: str, message: Any) -> None:
-        self.details.setdefault(field, []).append(message)
-
-    def catch(self, exc: ValidationError) -> None:
-        for f, msgs in exc.details.items():
-            for m in msgs if isinstance(msgs, list | tuple) else [msgs]:
-                self.add(f, m)
-
-    def raise_if_any(self) -> None:
-        if self.details:
-            first = next(iter(self.details.values()))[0]
-            raise ValidationError(first, details=self.details)
-
-
 def clean_text(value: Any, *, field: str, errors: Errors, required: Any = None, max_length: int = 200, multiline: bool = False) -> str:
-    raw = "" if value is None else str(value)
-    if "\x00" in raw:
-        errors.add(field, _("This text contains characters that cannot be stored."))
-        return ""
-    text = raw.strip() if multiline else " ".join(raw.split())
-    if not text and required is not None:
-        errors.add(field, required)
-    elif len(text) > max_length:
-        errors.add(field, _("At most %(n)s characters.") % {"n": max_length})
-    return text
+    """``core.validation.clean_text`` with this app's default length (titles, themes and places are 200 characters)."""
+    return _clean_text(value, field=field, errors=errors, required=required, max_length=max_length, multiline=multiline)
 
 
 def clean_datetime(value: Any, *, field: str, errors: Errors, required: Any = None, end_of_day: bool = False) -> dt.datetime | None:
