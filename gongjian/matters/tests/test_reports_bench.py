@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_bench_smoke(tree: Any, capsys: Any) -> None:
+def test_bench_smoke(tree: Any, capsys: Any, seeded_catalogue: None) -> None:
     import bench_matters
 
     assert bench_matters.main(["--smoke", "--matters", "3000", "--repeat", "1", "--repeat-sweep", "1"]) == 0
