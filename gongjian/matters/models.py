@@ -159,7 +159,7 @@ class Matter(BaseModel):
             models.Index(fields=["owner_path", "status"], name="matters_owner_status"),
             models.Index(fields=["status", "resolve_due"], name="matters_status_due"),
             models.Index(fields=["status", "accept_due"], name="matters_status_accept_due"),
-            models.Index(fields=["is_overdue", "status"], name="matters_overdue_status"),
+            # no index holds is_overdue: the overdue sweep then updates rows in place (HOT, migration 0004)
             models.Index(fields=["reported_at"], name="matters_reported_at"),
         ]
         constraints = [
@@ -171,17 +171,24 @@ class Matter(BaseModel):
 
 
 class MatterEvent(BaseModel):
-    """The matter's timeline: one entry per action, with the actor and the level or department acting."""
+    """The matter's timeline: one entry per action, with the actor and the level or department acting.
 
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="events", verbose_name=_("matter"))
+    Only two indexes (the key and ``(matter, at)``): the timeline is read per matter, and the overdue sweep writes tens of
+    thousands of entries at once (each index more costs every entry — bench/bench_matters.py). Users, regions and
+    departments are never deleted (deactivated), so their foreign keys need no index of their own here."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="events", verbose_name=_("matter"), db_index=False)
     kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
     at = models.DateTimeField(_("time"))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor"),
+                              db_index=False)
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
     from_status = models.CharField(_("from status"), max_length=16, blank=True)
     to_status = models.CharField(_("to status"), max_length=16, blank=True)
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("level"))
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("department"))
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("level"), db_index=False)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("department"),
+                                   db_index=False)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:

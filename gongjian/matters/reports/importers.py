@@ -20,13 +20,12 @@ Decisions (also in the report and docs/performance.md's neighbour, the module do
 * **Outcome.** 是否解决 = 是 needs a 办理结果 (the resolution); 是否满意 (满意 / 基本满意 / 不满意) needs a
   solved order. Each row becomes a matter through ``matter_report`` as the importing administrator
   (source hotline, the work-order number as ``external_ref``, reported at 来电时间; owned by the
-  community, the first receiver). When the importer may act for that community (the services let
-  only the owning level accept, resolve and call back), the hotline's outcome is recorded through
-  ``matter_accept`` → ``matter_resolve`` (the 办理结果) → ``matter_callback`` (closed, or reopened when
-  unsatisfied), each noted “12345热线工单导入”. A city or district administrator may not act for a
-  community, so for him the outcome is kept in the matter's description under “【12345办理情况】”
-  and the community accepts, resolves and records the callback itself: nothing the hotline said is
-  lost, and the timeline never shows a level acting for another.
+  community, the first receiver). A solved order's outcome is recorded through
+  ``matter_hotline_outcome``: the hotline handled it, so the timeline says “12345热线” (entered by the
+  importing administrator) and no level of the city appears to act for another — resolved, then closed
+  or reopened at the owning level when the hotline's callback says 不满意. Only a work order the city's
+  own workflow has not taken further (reported or accepted; resolved for a later callback) takes the
+  hotline's outcome; one already escalated or with departments is a row error (its owner records it).
 * **Idempotence** on 工单编号: a work order already imported is “unchanged” when its row says the
   same; a later export of the same order may carry the hotline's progress (resolved, then the
   callback): those steps are added through the services (“updated”). The report itself (content,
@@ -62,7 +61,6 @@ from ..models import Matter, MatterCategory
 
 IMPORT = "matters.import"
 HOTLINE_NOTE = "12345热线工单导入"
-OUTCOME_MARK = "\n\n【12345办理情况】"
 FALLBACK_CATEGORY = "其他"
 TITLE_MAX = 60
 _PATH_SEPARATORS = re.compile(r"\s*(?:/|／|›|>|＞|→|-|—|、|\\)\s*")
@@ -255,6 +253,10 @@ def parse_solved(value: str) -> bool | None:
     raise ValidationError.for_field("solved", _("Write 是 or 否."))
 
 
+def _wanted(data: dict[str, Any]) -> int:
+    return _STAGE["callback"] if data["satisfaction"] else _STAGE["resolved"] if data["solved"] else _STAGE["open"]
+
+
 def _stage(m: Matter) -> int:
     if m.callback_at is not None or m.status in (MatterStatus.CLOSED, MatterStatus.REOPENED):
         return _STAGE["callback"]
@@ -357,7 +359,7 @@ class HotlineImporter(Importer):
     # -- an order imported before ------------------------------------------------------------
     def _report_changes(self, m: Matter, data: dict[str, Any]) -> list[str]:
         changed = []
-        if m.description.split(OUTCOME_MARK)[0].strip() != data["description"]:
+        if m.description.strip() != data["description"]:
             changed.append("content")
         if m.community_id != data["community"].pk:
             changed.append("community")
@@ -377,7 +379,7 @@ class HotlineImporter(Importer):
             labels = "、".join(self.label(k) for k in changed)
             raise ValidationError.for_field(changed[0], _("Work order %(ref)s was imported before with other %(cols)s; change the matter "
                                                           "itself instead.") % {"ref": m.external_ref, "cols": labels})
-        wanted = _STAGE["callback"] if data["satisfaction"] else _STAGE["resolved"] if data["solved"] else _STAGE["open"]
+        wanted = _wanted(data)
         have = _stage(m)
         if wanted < have:
             raise ValidationError.for_field("solved", _("Work order %(ref)s is already further along (%(status)s); an import cannot take "
@@ -389,33 +391,19 @@ class HotlineImporter(Importer):
         if wanted > have and m.status in (MatterStatus.REJECTED,):
             raise ValidationError.for_field("solved", _("Work order %(ref)s was rejected; it cannot be resolved by an import.")
                                             % {"ref": m.external_ref})
+        if wanted > have and have == _STAGE["open"] and m.status not in (MatterStatus.REPORTED, MatterStatus.ACCEPTED):
+            raise ValidationError.for_field("solved", _("Work order %(ref)s is already being handled here (%(status)s); its outcome is "
+                                                        "recorded by the level that owns it.") % {"ref": m.external_ref,
+                                                                                                  "status": m.get_status_display()})
 
     # -- writing ------------------------------------------------------------------------------
-    @staticmethod
-    def can_act_for(actor: Any, community: Region) -> bool:
-        """May the importer record the hotline's outcome himself? Only who may act for the community (the owner of a new
-        matter): the services refuse anyone else (first-receiver responsibility)."""
-        from ..selectors import acting_paths
-
-        return all("" in paths or community.path in paths
-                   for paths in (acting_paths(actor, a) for a in ("matters.accept", "matters.resolve", "matters.callback")))
-
-    @staticmethod
-    def outcome_note(data: dict[str, Any]) -> str:
-        if not data["solved"]:
-            return ""
-        sat = dict(Satisfaction.choices).get(data["satisfaction"], "")
-        return f"{OUTCOME_MARK}办理结果：{data['resolution']}；是否解决：是" + (f"；是否满意：{sat}" if sat else "")
-
     def write_row(self, data: dict[str, Any], *, actor: Any, context: dict[str, Any]) -> str:
         from .. import services
 
         m = Matter.objects.filter(external_ref=data["external_ref"]).first()
-        can_act = self.can_act_for(actor, data["community"])
         if m is None:
-            description = data["description"] if can_act else data["description"] + self.outcome_note(data)
             m = services.matter_report(
-                actor=actor, title=data["title"], description=description, category=data["category"], urgency=data["urgency"],
+                actor=actor, title=data["title"], description=data["description"], category=data["category"], urgency=data["urgency"],
                 community=data["community"], address=data["address"], source=MatterSource.HOTLINE,
                 reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"], external_ref=data["external_ref"],
                 source_ref=HOTLINE_NOTE, reported_at=data["reported_at"],
@@ -424,16 +412,13 @@ class HotlineImporter(Importer):
         else:
             self._check_existing(m, data, context)
             outcome = "unchanged"
-        wanted = _STAGE["callback"] if data["satisfaction"] else _STAGE["resolved"] if data["solved"] else _STAGE["open"]
-        if wanted <= _stage(m) or not can_act:
+        wanted = _wanted(data)
+        have = _stage(m)
+        if wanted <= have:
             return outcome
         try:
-            if m.status == MatterStatus.REPORTED:
-                m = services.matter_accept(actor=actor, matter=m)
-            if _stage(m) < _STAGE["resolved"]:
-                m = services.matter_resolve(actor=actor, matter=m, resolution=f"{data['resolution']}（{HOTLINE_NOTE}）")
-            if wanted >= _STAGE["callback"]:
-                services.matter_callback(actor=actor, matter=m, satisfaction=data["satisfaction"], note=HOTLINE_NOTE)
+            services.matter_hotline_outcome(actor=actor, matter=m, resolution=data["resolution"] if have < _STAGE["resolved"] else "",
+                                            satisfaction=data["satisfaction"] if wanted >= _STAGE["callback"] else "")
         except DomainError as exc:
             raise ValidationError(exc.message) from None
         return "updated" if outcome == "unchanged" else outcome

@@ -10,14 +10,15 @@ from django.utils import timezone
 
 from gongjian.accounts.models import User
 from gongjian.core.errors import ValidationError
+from gongjian.core.models import AuditEvent
 from gongjian.core.registry import importer
 from gongjian.core.tabular import write_csv, write_xlsx
 from gongjian.matters.choices import EventKind, MatterSource, MatterStatus, Satisfaction, Urgency
 from gongjian.matters.models import Matter, MatterCategory
-from gongjian.matters.reports.importers import HOTLINE_NOTE, OUTCOME_MARK, Catalogue, HotlineImporter, title_from
+from gongjian.matters.reports.importers import Catalogue, HotlineImporter, title_from
 from gongjian.testing import factories as f
 
-from .domain import World, build_world
+from .domain import World, build_world, report
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_registered_for_city_and_district_admins() -> None:
     assert d.permission == "matters.import" and d.back_url_name == "matters:list"
 
 
-def test_good_file_as_district_admin_keeps_the_outcome_for_the_community(world: World) -> None:
+def test_good_file_as_district_admin_records_the_hotlines_outcome(world: World) -> None:
     erqi = world.u["erqi"]
     rows = [
         row("2026031500001"),
@@ -71,9 +72,14 @@ def test_good_file_as_district_admin_keeps_the_outcome_for_the_community(world: 
     assert timezone.localtime(a.reported_at).strftime("%Y-%m-%d %H:%M") == "2026-03-15 09:12"
     assert a.reporter_phone_hash and "13800001111" not in a.reporter_phone_enc and a.reporter_name == "张先生"
     b = Matter.objects.get(external_ref="2026031500002")
-    # a district administrator may not act for the community: the hotline's outcome waits in the description
-    assert b.status == MatterStatus.REPORTED and b.community == world.tree.comm_a2 and b.urgency == Urgency.EMERGENCY
-    assert OUTCOME_MARK.strip() in b.description and "已更换灯具" in b.description and "满意" in b.description
+    # the hotline handled it: closed as the hotline's outcome, entered by the district administrator, no level acting for another
+    assert b.status == MatterStatus.CLOSED and b.community == world.tree.comm_a2 and b.urgency == Urgency.EMERGENCY
+    assert b.resolution == "已更换灯具" and b.satisfaction == Satisfaction.SATISFIED and b.description == "淮河路与大学路口路灯不亮"
+    events = list(b.events.order_by("at", "id"))
+    assert [e.kind for e in events] == [EventKind.REPORTED, EventKind.RESOLVED, EventKind.CALLBACK, EventKind.CLOSED]
+    assert all(e.actor_id == erqi.pk for e in events) and all(e.region_id is None for e in events[1:])
+    assert events[1].note == "12345热线：已更换灯具" and events[2].note.startswith("12345热线")
+    assert AuditEvent.objects.filter(verb="matters.matter.hotline_outcome", target_id=str(b.pk)).count() == 1
     assert b.category is not None and b.category.name == "路灯不亮"
     # the same file again changes nothing
     again = imp.check(csv(rows), filename="12345.csv", actor=erqi)
@@ -89,9 +95,9 @@ def test_outcome_recorded_through_the_services_and_idempotent(world: World, root
     imp.apply(first, actor=root)
     a1, a2 = Matter.objects.get(external_ref="A1"), Matter.objects.get(external_ref="A2")
     assert a1.status == MatterStatus.REPORTED
-    assert a2.status == MatterStatus.CLOSED and a2.satisfaction == Satisfaction.BASICALLY and HOTLINE_NOTE in a2.resolution
+    assert a2.status == MatterStatus.CLOSED and a2.satisfaction == Satisfaction.BASICALLY and a2.resolution == "已协调"
     kinds = list(a2.events.values_list("kind", flat=True))
-    assert kinds[:4] == [EventKind.REPORTED, EventKind.ACCEPTED, EventKind.RESOLVED, EventKind.CALLBACK]
+    assert kinds == [EventKind.REPORTED, EventKind.RESOLVED, EventKind.CALLBACK, EventKind.CLOSED]
     assert all(e.actor_id == root.pk for e in a2.events.all())
     # a later export carries A1's progress: resolved, then an unsatisfied callback → reopened
     later = imp.check(csv([row("A1", 办理结果="已答复", 是否解决="是", 是否满意="不满意"), row("A2", 办理结果="已协调", 是否解决="是",
@@ -194,3 +200,51 @@ def test_import_pages_for_city_and_district_admins_only(world: World, client: An
     assert client.get("/imports/matters-hotline/").status_code == 200
     client.force_login(world.u["comm_a1"])  # a community administrator does not import work orders
     assert client.get("/imports/matters-hotline/").status_code == 404
+
+
+def test_hotline_outcome_only_for_orders_the_workflow_has_not_taken_further(world: World, root: User) -> None:
+    """An order the community has escalated is the owner's to finish: the import refuses the hotline's outcome (a row error,
+    nothing changes); a staff-reported matter never takes it; a resolved order then gets the hotline's callback."""
+    from gongjian.core.errors import TransitionError
+    from gongjian.matters import services as svc
+
+    imp = HotlineImporter()
+    imp.apply(imp.check(csv([row("C1"), row("C2")]), filename="c.csv", actor=root), actor=root)
+    c1 = Matter.objects.get(external_ref="C1")
+    svc.matter_accept(actor=root, matter=c1)
+    svc.matter_escalate(actor=root, matter=c1, reason="需街道协调")
+    version = Matter.objects.get(pk=c1.pk).version
+    res = imp.check(csv([row("C1", 办理结果="已办结", 是否解决="是")]), filename="d.csv", actor=root)
+    assert [(e.row, e.column) for e in res.errors] == [(2, "是否解决")] and "C1" in res.errors[0].reason
+    assert Matter.objects.get(pk=c1.pk).version == version and Matter.objects.get(pk=c1.pk).status == MatterStatus.ESCALATED
+    with pytest.raises(TransitionError):
+        svc.matter_hotline_outcome(actor=root, matter=c1, resolution="已办结")
+    staff = report(world, title="井盖缺失")
+    with pytest.raises(TransitionError):
+        svc.matter_hotline_outcome(actor=root, matter=staff, resolution="已办结")
+    # resolved without a callback, then the hotline's callback arrives in a later export
+    c2 = Matter.objects.get(external_ref="C2")
+    imp.apply(imp.check(csv([row("C2", 办理结果="已答复", 是否解决="是")]), filename="e.csv", actor=root), actor=root)
+    c2.refresh_from_db()
+    assert c2.status == MatterStatus.RESOLVED and c2.callback_at is None
+    imp.apply(imp.check(csv([row("C2", 办理结果="已答复", 是否解决="是", 是否满意="满意")]), filename="f.csv", actor=root), actor=root)
+    c2.refresh_from_db()
+    assert c2.status == MatterStatus.CLOSED and c2.satisfaction == Satisfaction.SATISFIED
+    # bad input changes nothing
+    with pytest.raises(ValidationError):
+        svc.matter_hotline_outcome(actor=root, matter=Matter.objects.get(external_ref="C2"), resolution="", satisfaction="很好")
+
+
+def test_hotline_outcome_needs_the_import_permission_and_scope(world: World) -> None:
+    from gongjian.core.errors import NotFound, PermissionDenied
+    from gongjian.matters import services as svc
+
+    imp = HotlineImporter()
+    erqi = world.u["erqi"]
+    imp.apply(imp.check(csv([row("D1")]), filename="d.csv", actor=erqi), actor=erqi)
+    d1 = Matter.objects.get(external_ref="D1")
+    with pytest.raises(PermissionDenied):
+        svc.matter_hotline_outcome(actor=world.u["comm_a1"], matter=d1, resolution="已办结")
+    with pytest.raises(NotFound):
+        svc.matter_hotline_outcome(actor=world.u["jinshui"], matter=d1, resolution="已办结")
+    assert Matter.objects.get(pk=d1.pk).status == MatterStatus.REPORTED

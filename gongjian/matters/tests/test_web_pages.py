@@ -521,3 +521,17 @@ def test_matter_page_queries_do_not_grow_with_the_timeline(w: World, client: Any
             assert client.get(detail(m)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] and counts[0] <= 20, counts
+
+
+def test_list_offers_the_hotline_import_to_who_may_import(w: World, client: Any) -> None:
+    """The district administrator imports 12345 work orders from the list; a community administrator has no such button
+    and the import page refuses him."""
+    url = reverse("core:import_start", args=["matters-hotline"])
+    login(client, w.u["erqi"])
+    page = client.get(reverse("matters:list")).content.decode()
+    assert 'data-action="import-hotline"' in page and url in page
+    assert client.get(url).status_code == 200
+    client.logout()
+    login(client, w.u["comm_a1"])
+    assert 'data-action="import-hotline"' not in client.get(reverse("matters:list")).content.decode()
+    assert client.get(url).status_code in (403, 404)

@@ -365,7 +365,7 @@ def matter_list(request: HttpRequest, filters: Query[MatterFilters]) -> dict[str
         f["from"] = raw["date_from"]
     if raw.get("date_to"):
         f["to"] = raw["date_to"]
-    rows, meta = _page(selectors.matter_list(actor=request.user, filters=f), filters.page, filters.size)
+    rows, meta = _page(selectors.matter_list(actor=request.user, filters=f, page=True), filters.page, filters.size)
     return {**meta, "items": [matter_out(m) for m in rows]}
 
 

@@ -192,7 +192,7 @@ def _list_context(request: HttpRequest, f: dict[str, str]) -> dict[str, Any]:
             attrs={"class": "form-select", "aria-label": _("Category")},
         ).render("category", f.get("category")),
         "regions": _region_options(request.user), "export_qs": querystring_without(request, "page", "size"),
-        "can_report": can(request.user, perms.REPORT),
+        "can_report": can(request.user, perms.REPORT), "can_import": can(request.user, perms.IMPORT),
     }
 
 
@@ -201,7 +201,7 @@ def _list_context(request: HttpRequest, f: dict[str, str]) -> dict[str, Any]:
 def matter_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.VIEW)
     f = get_filters(request, LIST_FILTERS)
-    page = paginate(request, selectors.matter_list(actor=request.user, filters=f))
+    page = paginate(request, selectors.matter_list(actor=request.user, filters=f, page=True))
     _annotate(page.object_list, timezone.now())
     return render(request, "matters/web/list.html", {
         **_list_context(request, f), "page": page, "qs": querystring_without(request, "page"), "now": timezone.now(),
