@@ -28,6 +28,7 @@ from gongjian.matters.web.api import router as matters_router
 from gongjian.meetings.api import router as meetings_router
 from gongjian.orgs.api import router as orgs_router
 from gongjian.regions.api import router as regions_router
+from gongjian.volunteering.api import router as volunteering_router
 
 logger = logging.getLogger("gongjian.api")
 
@@ -122,3 +123,4 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/cobuild", cobuild_router)
 api.add_router("/matters", matters_router)
 api.add_router("/meetings", meetings_router)
+api.add_router("/volunteering", volunteering_router)

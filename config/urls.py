@@ -11,5 +11,6 @@ urlpatterns = [
     path("cobuild/", include("gongjian.cobuild.urls")),
     path("matters/", include("gongjian.matters.web.urls")),
     path("meetings/", include("gongjian.meetings.urls")),
+    path("volunteering/", include("gongjian.volunteering.urls")),
     path("", include("gongjian.core.urls")),
 ]

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "gongjian.cobuild",
     "gongjian.matters",
     "gongjian.meetings",
+    "gongjian.volunteering",
     "gongjian.demo",
 ]
 

@@ -1,0 +1,72 @@
+"""What every part of volunteering shares: the acting member, his active report-in, the point rule, path checks.
+
+Parts (decision 0009): ``members/`` (report-in, receipts, pledges, the member's and the unit's pages),
+``activities/`` (posts, brands, activities and shifts, sign-ups, check-in codes, hours, points, leaderboard),
+``roads/`` (road segments, road chiefs, patrols, patrol reports → matters), ``reports/`` (figures, demo).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.core.errors import NotFound, PermissionDenied, ValidationError
+from gongjian.core.params import int_param
+from gongjian.core.scope import region_paths
+from gongjian.orgs.models import Member
+from gongjian.regions.choices import Level
+from gongjian.regions.models import Region
+
+from .choices import REPORT_IN_ACTIVE, ReportInStatus
+from .models import MemberReportIn, PointRule
+
+MODULE = "volunteering"
+NO_MEMBER_MESSAGE = _("Your account is not linked to a party member record yet; ask your branch to link it.")
+
+
+def actor_member(actor: Any, *, required: bool = True) -> Member | None:
+    """The active member record linked to the account (``Member.user``). ``required``: refuse without one."""
+    member = None
+    if actor is not None and getattr(actor, "pk", None):
+        member = Member.objects.filter(user_id=actor.pk, is_active=True).select_related("employer_unit", "home_community").first()
+    if member is None and required:
+        raise PermissionDenied(NO_MEMBER_MESSAGE, code="no_member")
+    return member
+
+
+def active_report_in(member: Member | None, *, confirmed_only: bool = False) -> MemberReportIn | None:
+    """The member's one active report-in (pending or confirmed), or None."""
+    if member is None:
+        return None
+    statuses = [ReportInStatus.CONFIRMED] if confirmed_only else list(REPORT_IN_ACTIVE)
+    return (MemberReportIn.objects.filter(member=member, status__in=statuses).select_related("community", "community__parent").first())
+
+
+def point_rule() -> PointRule:
+    """The one point rule (created with the defaults on first use)."""
+    rule = PointRule.objects.order_by("id").first()
+    return rule if rule is not None else PointRule.objects.create()
+
+
+def points_for_hours(hours: Decimal | float | int, rule: PointRule | None = None) -> int:
+    """Points for confirmed hours under the rule, rounded half up to whole points."""
+    r = rule or point_rule()
+    return int((Decimal(str(hours)) * r.per_hour).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def in_paths(path: str, paths: list[str]) -> bool:
+    """Does ``path`` lie under one of the scope paths ([""] = everywhere)?"""
+    return any(p == "" or path.startswith(p) for p in paths)
+
+
+def acting_community(actor: Any, action: str, community: Region | int | None) -> Region:
+    """The community an administrator acts for with ``action``: it must be a community of his area (outside it: not
+    found, as for any record out of scope)."""
+    region = community if isinstance(community, Region) else Region.objects.filter(pk=int_param(community) or 0).first()
+    if region is None or region.level != Level.COMMUNITY:
+        raise ValidationError.for_field("community", _("Choose a community."))
+    if not in_paths(region.path, region_paths(actor, action)):
+        raise NotFound()
+    return region
