@@ -1,0 +1,293 @@
+"""Reads of members' report-ins, receipts and pledges, the unit's view of its members, communities to report in to and the
+member's public card. Every read takes ``actor=`` and starts from the actor's scope; one record outside it is NotFound.
+
+Where a community is (decision): regions carry no coordinates, so a community's location is the mean of the
+coordinates of the resident units registered in it (or in its grids). Communities without such units have no location:
+they are found by searching their name only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from gongjian.core.errors import NotFound
+from gongjian.core.params import int_param
+from gongjian.core.permissions import can
+from gongjian.core.scope import actor_scopes, get_in_scope, region_paths, scoped
+from gongjian.orgs.models import Member, ResidentUnit
+from gongjian.regions.choices import Level
+from gongjian.regions.models import Region
+
+from .. import permissions as perms
+from ..choices import REPORT_IN_ACTIVE, HoldingStatus, HourStatus, ReportInStatus
+from ..common import active_report_in, actor_member, in_paths
+from ..models import FeedbackReceipt, HourRecord, MemberReportIn, Pledge, PostHolding
+from .services import city_path
+
+PICKER_LIMIT = 20
+NEAR_DEGREES = 0.15  # about 15 km around the member: where communities are looked for by location
+
+
+def _text_q(query: str, *fields: str) -> Q:
+    q = Q()
+    for word in query.replace("\x00", "").split()[:8]:
+        part = Q()
+        for f in fields:
+            part |= Q(**{f"{f}__icontains": word[:64]})
+        q &= part
+    return q
+
+
+def this_year() -> int:
+    return timezone.localdate().year
+
+
+# --- report-ins ---------------------------------------------------------------------------------
+
+
+def _report_in_filters(qs: QuerySet[MemberReportIn], f: dict[str, Any]) -> QuerySet[MemberReportIn]:
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "member__name"))
+    status = f.get("status")
+    if status == "active":
+        qs = qs.filter(status__in=list(REPORT_IN_ACTIVE))
+    elif status in ReportInStatus.values:
+        qs = qs.filter(status=status)
+    if f.get("community"):
+        qs = qs.filter(community_id=int_param(f["community"]) or 0)
+    if f.get("unit"):
+        qs = qs.filter(unit_id=int_param(f["unit"]) or 0)
+    return qs
+
+
+def report_in_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.REPORT_IN_VIEW) -> QuerySet[MemberReportIn]:
+    """Report-ins in the actor's scope. Filters: q (member's name), status (or "active"), community, unit."""
+    qs = scoped(MemberReportIn.objects.all(), actor, action).select_related("member", "community", "unit")
+    return _report_in_filters(qs, filters or {}).order_by("-reported_at", "-id")
+
+
+def report_in_get(*, actor: Any, id: Any, action: str = perms.REPORT_IN_VIEW) -> MemberReportIn:
+    qs = MemberReportIn.objects.select_related("member", "community", "unit", "confirmed_by")
+    return get_in_scope(qs, actor, action, pk=int_param(id) or 0)
+
+
+def report_in_pending(*, actor: Any) -> QuerySet[MemberReportIn]:
+    """Report-ins waiting for the actor's confirmation (oldest first)."""
+    return report_in_list(actor=actor, filters={"status": ReportInStatus.PENDING}, action=perms.REPORT_IN_CONFIRM).order_by("reported_at", "id")
+
+
+def my_units(*, actor: Any) -> list[ResidentUnit]:
+    """The units of the actor's liaison scopes."""
+    ids = sorted({s.unit_id for s in actor_scopes(actor) if s.kind == "unit" and s.unit_id})
+    return list(ResidentUnit.objects.filter(pk__in=ids).order_by("name")) if ids else []
+
+
+def unit_get(*, actor: Any, id: Any) -> ResidentUnit:
+    return get_in_scope(ResidentUnit.objects.all(), actor, perms.REPORT_IN_VIEW, ResidentUnit.scope_fields, pk=int_param(id) or 0)
+
+
+def unit_report_ins(*, actor: Any, unit: Any = None, filters: dict[str, Any] | None = None) -> QuerySet[MemberReportIn]:
+    """Report-ins of the unit(s) in the actor's scope (shared contract). ``unit``: one unit (an instance or id).
+    Filters: q (member's name), status (or "active"), community. Index-friendly: (unit, status), then the page's rows."""
+    qs = scoped(MemberReportIn.objects.all(), actor, perms.REPORT_IN_VIEW).filter(unit__isnull=False)
+    if unit is not None:
+        qs = qs.filter(unit_id=unit.pk if isinstance(unit, ResidentUnit) else (int_param(unit) or 0))
+    return _report_in_filters(qs, filters or {}).select_related("member", "community", "unit").order_by("-reported_at", "-id")
+
+
+def unit_members_missing(*, unit: ResidentUnit, q: str = "") -> QuerySet[Member]:
+    """The unit's active in-service members without an active report-in (the caller has the unit in scope)."""
+    active = MemberReportIn.objects.filter(member_id=OuterRef("pk"), status__in=list(REPORT_IN_ACTIVE))
+    qs = Member.objects.filter(employer_unit=unit, is_active=True, in_service=True).filter(~Exists(active))
+    if q:
+        qs = qs.filter(_text_q(q, "name"))
+    return qs.select_related("org").only("id", "name", "gender", "org__name", "phone_enc", "home_community_id").order_by("name", "id")
+
+
+def unit_counts(*, unit: ResidentUnit) -> dict[str, int]:
+    """In-service members of the unit, and how many have an active report-in (pending or confirmed)."""
+    total = Member.objects.filter(employer_unit=unit, is_active=True, in_service=True).count()
+    by_status = dict(MemberReportIn.objects.filter(unit=unit, status__in=list(REPORT_IN_ACTIVE)).values("status")
+                     .annotate(n=Count("id")).values_list("status", "n"))
+    return {"members": total, "confirmed": by_status.get(ReportInStatus.CONFIRMED, 0), "pending": by_status.get(ReportInStatus.PENDING, 0)}
+
+
+# --- communities to report in to ----------------------------------------------------------------
+
+
+def city_communities(member: Member) -> QuerySet[Region]:
+    path = city_path(member)
+    return Region.objects.filter(is_active=True, level=Level.COMMUNITY, path__startswith=path or "\x00")
+
+
+def community_search(*, member: Member, q: str = "") -> QuerySet[Region]:
+    qs = city_communities(member)
+    if q:
+        qs = qs.filter(_text_q(q, "name", "full_name"))
+    return qs.select_related("parent").order_by("name", "id")
+
+
+def _distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
+
+
+def communities_near(*, member: Member, lat: float, lng: float, limit: int = 8) -> list[dict[str, Any]]:
+    """The member's city's communities nearest to (lat, lng), located by their units' coordinates; [] when none is known."""
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return []
+    path = city_path(member)
+    units = (ResidentUnit.objects.filter(is_active=True, region_path__startswith=path or "\x00", lat__isnull=False, lng__isnull=False,
+                                         lat__range=(lat - NEAR_DEGREES, lat + NEAR_DEGREES), lng__range=(lng - NEAR_DEGREES, lng + NEAR_DEGREES))
+             .values_list("region_path", "lat", "lng")[:5000])
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for region_path, ulat, ulng in units:
+        codes = [c for c in region_path.strip("/").split("/") if c]
+        if len(codes) < 4:
+            continue
+        s = sums["/" + "/".join(codes[:4]) + "/"]
+        s[0] += float(ulat or 0)
+        s[1] += float(ulng or 0)
+        s[2] += 1
+    if not sums:
+        return []
+    communities = {c.path: c for c in city_communities(member).filter(path__in=list(sums)).select_related("parent")}
+    rows: list[dict[str, Any]] = []
+    for p, (slat, slng, n) in sums.items():
+        c = communities.get(p)
+        if c is not None:
+            rows.append({"community": c, "km": round(_distance_km(lat, lng, slat / n, slng / n), 1)})
+    rows.sort(key=lambda r: (r["km"], r["community"].name))
+    return rows[:limit]
+
+
+# --- receipts -----------------------------------------------------------------------------------
+
+
+def receipt_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[FeedbackReceipt]:
+    """Receipts in the actor's scope (community staff, the unit's liaison, the member his own). Filters: q, period, community, unit."""
+    f = filters or {}
+    qs = scoped(FeedbackReceipt.objects.all(), actor, perms.RECEIPT_VIEW).select_related("member", "community", "unit")
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "member__name"))
+    if f.get("period"):
+        qs = qs.filter(period=str(f["period"]).strip().upper()[:8])
+    if f.get("community"):
+        qs = qs.filter(community_id=int_param(f["community"]) or 0)
+    if f.get("unit"):
+        qs = qs.filter(unit_id=int_param(f["unit"]) or 0)
+    return qs.order_by("-period", "member__name", "id")
+
+
+def receipt_get(*, actor: Any, id: Any) -> FeedbackReceipt:
+    qs = FeedbackReceipt.objects.select_related("member", "community", "community__parent", "unit", "issued_by")
+    return get_in_scope(qs, actor, perms.RECEIPT_VIEW, pk=int_param(id) or 0)
+
+
+# --- pledges ------------------------------------------------------------------------------------
+
+
+def pledge_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Pledge]:
+    """Pledges in the actor's scope. Filters: q (member's name), year, status, community."""
+    f = filters or {}
+    qs = scoped(Pledge.objects.all(), actor, perms.PLEDGE_VIEW).select_related("member", "community")
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "member__name", "content"))
+    year = int_param(f.get("year"))
+    if year:
+        qs = qs.filter(year=year)
+    if f.get("status"):
+        qs = qs.filter(status=str(f["status"]))
+    if f.get("community"):
+        qs = qs.filter(community_id=int_param(f["community"]) or 0)
+    return qs.order_by("-year", "member__name", "id")
+
+
+def pledge_get(*, actor: Any, id: Any, action: str = perms.PLEDGE_VIEW) -> Pledge:
+    return get_in_scope(Pledge.objects.select_related("member", "community"), actor, action, pk=int_param(id) or 0)
+
+
+def my_pledge(member: Member, year: int | None = None) -> Pledge | None:
+    return Pledge.objects.filter(member=member, year=year or this_year()).first()
+
+
+# --- public cards -------------------------------------------------------------------------------
+
+
+def _card_community(actor: Any, member_id: int) -> MemberReportIn:
+    """The member's confirmed report-in when the actor may see his card: staff of its community, or a member confirmed in
+    the same community. Anything else: NotFound."""
+    ri = (MemberReportIn.objects.filter(member_id=member_id, status=ReportInStatus.CONFIRMED, member__is_active=True)
+          .select_related("member", "community").first())
+    if ri is None:
+        raise NotFound()
+    if can(actor, perms.PLEDGE_VIEW) and in_paths(ri.community.path, region_paths(actor, perms.PLEDGE_VIEW)):
+        return ri
+    me = actor_member(actor, required=False)
+    mine = active_report_in(me, confirmed_only=True)
+    if mine is None or mine.community_id != ri.community_id:
+        raise NotFound()
+    return ri
+
+
+def _cards(report_ins: list[MemberReportIn]) -> list[dict[str, Any]]:
+    """Cards of many members of one community: three queries whatever their number."""
+    if not report_ins:
+        return []
+    ids = [r.member_id for r in report_ins]
+    year = this_year()
+    posts: dict[int, list[str]] = defaultdict(list)
+    for mid, name in (PostHolding.objects.filter(member_id__in=ids, status=HoldingStatus.APPROVED,
+                                                 post__community_id=report_ins[0].community_id)
+                      .values_list("member_id", "post__name").order_by("post__name")):
+        posts[mid].append(name)
+    pledges = {p.member_id: p for p in Pledge.objects.filter(member_id__in=ids, year=year)}
+    hours = dict(HourRecord.objects.filter(member_id__in=ids, status=HourStatus.CONFIRMED).values_list("member_id")
+                 .annotate(h=Sum("hours")).values_list("member_id", "h"))
+    return [{"member": r.member, "community": r.community, "since": r.confirmed_at, "posts": posts[r.member_id],
+             "pledge": pledges.get(r.member_id), "hours": hours.get(r.member_id) or 0} for r in report_ins]
+
+
+def member_card(*, actor: Any, member_id: Any) -> dict[str, Any]:
+    """A member's public card in his community (name, posts held, this year's pledge and its status, confirmed hours)."""
+    ri = _card_community(actor, int_param(member_id) or 0)
+    return _cards([ri])[0]
+
+
+def community_cards(*, actor: Any, q: str = "") -> tuple[Region | None, QuerySet[MemberReportIn]]:
+    """The confirmed members of the actor's community (his confirmed report-in's), for the wall of cards."""
+    me = actor_member(actor, required=False)
+    mine = active_report_in(me, confirmed_only=True)
+    if mine is None:
+        return None, MemberReportIn.objects.none()
+    qs = MemberReportIn.objects.filter(community_id=mine.community_id, status=ReportInStatus.CONFIRMED, member__is_active=True)
+    if q:
+        qs = qs.filter(_text_q(q, "member__name"))
+    return mine.community, qs.select_related("member", "community").order_by("member__name", "id")
+
+
+def cards_for(report_ins: list[MemberReportIn]) -> list[dict[str, Any]]:
+    return _cards(report_ins)
+
+
+def confirmed_hours(member: Member) -> Any:
+    return HourRecord.objects.filter(member=member, status=HourStatus.CONFIRMED).aggregate(h=Sum("hours"))["h"] or 0
+
+
+def issue_communities(*, actor: Any) -> QuerySet[Region]:
+    """The communities the actor issues receipts for (his area's)."""
+    paths = region_paths(actor, perms.RECEIPT_ISSUE)
+    qs = Region.objects.filter(is_active=True, level=Level.COMMUNITY)
+    if "" not in paths:
+        cond = Q(pk__in=[])
+        for p in paths:
+            cond |= Q(path__startswith=p)
+        qs = qs.filter(cond)
+    return qs.order_by("path")

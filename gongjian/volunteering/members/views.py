@@ -1,0 +1,384 @@
+"""Pages of members' report-in, receipts and pledges: the member's own pages (phone first), the community's report-in
+and pledge lists, the unit's page of its members, receipts as PDF, public cards. Views parse input, call selectors and
+services, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gongjian.core import pii
+from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core.permissions import can
+from gongjian.core.tabular import export_response
+
+from .. import permissions as perms
+from ..choices import REPORT_IN_TRANSITIONS, PledgeStatus, ReportInStatus
+from ..common import active_report_in, actor_member
+from ..models import MemberReportIn
+from . import forms, pdf, selectors, services
+
+EXPORT_LIMIT = 100_000
+# Pages of the other parts, linked from the member's home when they exist (they are built at the same time).
+OTHER_PAGES = (("volunteering:activity_list", "Activities"), ("volunteering:my_hours", "My hours"), ("volunteering:my_patrols", "My patrols"))
+
+
+def _error_text(exc: DomainError, *fields: str) -> str:
+    for f in fields:
+        if exc.details.get(f):
+            msgs = exc.details[f]
+            return str(msgs[0] if isinstance(msgs, list | tuple) else msgs)
+    return str(exc.message)
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/volunteering/") and "//" not in nxt and "\\" not in nxt:
+        return nxt
+    return default
+
+
+def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
+    return {"page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size")}
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _masked_phone(member: Any) -> str:
+    try:
+        return pii.mask_phone(pii.decrypt(member.phone_enc)) if member.phone_enc else ""
+    except pii.DecryptionError:
+        return ""
+
+
+def other_links() -> list[dict[str, str]]:
+    """Links to the other parts' member pages that resolve (the parts are built at the same time)."""
+    labels = {"Activities": _("Activities"), "My hours": _("My hours"), "My patrols": _("My patrols")}
+    out = []
+    for name, label in OTHER_PAGES:
+        try:
+            out.append({"url": reverse(name), "label": labels[label]})
+        except NoReverseMatch:
+            continue
+    return out
+
+
+# --- the member's pages -------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """我的社区: the member's report-in (or the way to report in), his community, his pledge, his receipts, links."""
+    member = actor_member(request.user, required=False)
+    if member is None:
+        if can(request.user, perms.REPORT_IN_CONFIRM):
+            return redirect(reverse("volunteering:report_in_list") + "?status=pending")
+        if selectors.my_units(actor=request.user):
+            return redirect("volunteering:unit_members")
+        if can(request.user, perms.REPORT_IN_SELF):
+            messages.error(request, _("Your account is not linked to a party member record yet; ask your branch to link it."))
+            return render(request, "volunteering/members/home.html", {"member": None}, status=200)
+        raise NotFound()
+    active = active_report_in(member)
+    last = None if active else MemberReportIn.objects.filter(member=member).select_related("community").order_by("-reported_at", "-id").first()
+    confirmed = active if active and active.status == ReportInStatus.CONFIRMED else None
+    receipts = list(selectors.receipt_list(actor=request.user)[:6])
+    return render(request, "volunteering/members/home.html", {
+        "member": member, "active": active, "last": last, "confirmed": confirmed, "pledge": selectors.my_pledge(member),
+        "receipts": receipts, "links": other_links(), "hours": selectors.confirmed_hours(member), "year": selectors.this_year(),
+    })
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None  # NaN
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_in_form(request: HttpRequest) -> HttpResponse:
+    """Report in (phone first): find the community by name or by location, enter the ID number, confirm."""
+    require_page(request, perms.REPORT_IN_SELF)
+    member = actor_member(request.user)
+    assert member is not None
+    active = active_report_in(member)
+    moving = request.GET.get("move") == "1" or request.POST.get("move") == "1"
+    if active and not moving:
+        messages.info(request, _("You have already reported in to %(community)s.") % {"community": active.community.name})
+        return redirect("volunteering:my_community")
+    q = request.GET.get("q", "").strip()[:64]
+    lat, lng = _float(request.GET.get("lat")), _float(request.GET.get("lng"))
+    near: list[dict[str, Any]] = []
+    located = lat is not None and lng is not None
+    if located:
+        near = selectors.communities_near(member=member, lat=lat or 0.0, lng=lng or 0.0)
+    found = list(selectors.community_search(member=member, q=q)[:selectors.PICKER_LIMIT]) if q else []
+    chosen = int_param(request.POST.get("community") or request.GET.get("community"))
+    chosen_region = selectors.city_communities(member).filter(pk=chosen).select_related("parent").first() if chosen else None
+    form = forms.ReportInForm(request.POST or None, initial={"community": chosen, "move": "1" if moving else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            r = services.report_in(actor=request.user, community=request.POST.get("community"), id_number=form.cleaned_data["id_number"],
+                                   skills=form.cleaned_data["skills"], move=moving, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("You reported in to %(community)s. The community will confirm it.") % {"community": r.community.name})
+            return redirect("volunteering:my_community")
+    return render(request, "volunteering/members/report_in_form.html", {
+        "form": form, "q": q, "found": found, "near": near, "located": located, "chosen": chosen_region, "active": active,
+        "moving": moving, "member": member,
+    }, status=400 if form.errors else 200)
+
+
+# --- the community's report-ins -----------------------------------------------------------------
+
+REPORT_IN_FILTERS = ("q", "status", "community")
+
+
+@login_required
+def report_in_list(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.REPORT_IN_CONFIRM)
+    f = get_filters(request, REPORT_IN_FILTERS)
+    page = paginate(request, selectors.report_in_list(actor=request.user, filters=f, action=perms.REPORT_IN_CONFIRM))
+    for r in page.object_list:
+        allowed = REPORT_IN_TRANSITIONS[r.status]
+        r.actions = [a for a in ("confirm", "reject", "end") if {"confirm": ReportInStatus.CONFIRMED, "reject": ReportInStatus.REJECTED,
+                                                                 "end": ReportInStatus.ENDED}[a] in allowed]
+    return render(request, "volunteering/members/report_in_list.html", {
+        **_list_ctx(request, page, f), "statuses": ReportInStatus.choices,
+        "pending": selectors.report_in_pending(actor=request.user).count(), "period": services.current_period(),
+    })
+
+
+@login_required
+def report_in_export(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.REPORT_IN_VIEW)
+    qs = selectors.report_in_list(actor=request.user, filters=get_filters(request, REPORT_IN_FILTERS))[:EXPORT_LIMIT]
+    return _report_in_export(qs, request, _("member report-ins"))
+
+
+def _report_in_export(qs: Any, request: HttpRequest, basename: str) -> HttpResponse:
+    headers = [_("Name"), _("Phone"), _("Employer unit"), _("Community"), _("Status"), _("Reported in at"), _("Confirmed at"),
+               _("Ended at"), _("Reason")]
+    rows = ([r.member.name, _masked_phone(r.member), r.unit.name if r.unit else "", r.community.name, r.get_status_display(),
+             _when(r.reported_at), _when(r.confirmed_at), _when(r.ended_at), r.rejected_reason or r.end_reason] for r in qs)
+    return export_response(headers, rows, basename=basename, fmt=export_format(request))
+
+
+@login_required
+@require_POST
+def report_in_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    fn: Any = services.REPORT_IN_ACTIONS.get(action)
+    if fn is None:
+        raise NotFound()
+    require_page(request, perms.REPORT_IN_CONFIRM)
+    r = selectors.report_in_get(actor=request.user, id=pk, action=perms.REPORT_IN_CONFIRM)
+    kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("reject", "end") else {}
+    try:
+        done = fn(actor=request.user, report_in=r, **kwargs)
+    except DomainError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        messages.error(request, _error_text(exc, "reason"))
+    else:
+        messages.success(request, _("The report-in of %(name)s is now “%(status)s”.") % {"name": r.member.name,
+                                                                                        "status": done.get_status_display()})
+    return redirect(_back(request, reverse("volunteering:report_in_list")))
+
+
+# --- the unit's page ----------------------------------------------------------------------------
+
+
+def _unit(request: HttpRequest) -> Any:
+    pk = int_param(request.GET.get("unit"))
+    if pk:
+        return selectors.unit_get(actor=request.user, id=pk)
+    units = selectors.my_units(actor=request.user)
+    if not units:
+        raise NotFound()
+    return units[0]
+
+
+@login_required
+def unit_members(request: HttpRequest) -> HttpResponse:
+    """本单位党员报到: which of the unit's in-service members reported in and where, and who has not."""
+    require_page(request, perms.REPORT_IN_VIEW)
+    unit = _unit(request)
+    show = "missing" if request.GET.get("show") == "missing" else "reported"
+    f = get_filters(request, ("q", "status", "community"))
+    if show == "missing":
+        page = paginate(request, selectors.unit_members_missing(unit=unit, q=f.get("q", "")))
+    else:
+        page = paginate(request, selectors.unit_report_ins(actor=request.user, unit=unit, filters={"status": "active", **f}))
+    return render(request, "volunteering/members/unit.html", {
+        **_list_ctx(request, page, f), "unit": unit, "show": show, "counts": selectors.unit_counts(unit=unit),
+        "units": selectors.my_units(actor=request.user), "statuses": ReportInStatus.choices,
+    })
+
+
+@login_required
+def unit_members_export(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.REPORT_IN_VIEW)
+    unit = _unit(request)
+    f = get_filters(request, ("q", "status", "community"))
+    if request.GET.get("show") == "missing":
+        headers = [_("Name"), _("Phone"), _("Party organisation")]
+        rows = ([m.name, _masked_phone(m), m.org.name] for m in selectors.unit_members_missing(unit=unit, q=f.get("q", ""))[:EXPORT_LIMIT])
+        return export_response(headers, rows, basename=_("members who have not reported in"), fmt=export_format(request))
+    qs = selectors.unit_report_ins(actor=request.user, unit=unit, filters={"status": "active", **f})[:EXPORT_LIMIT]
+    return _report_in_export(qs, request, _("member report-ins"))
+
+
+# --- receipts -----------------------------------------------------------------------------------
+
+RECEIPT_FILTERS = ("q", "period", "community", "unit")
+
+
+@login_required
+def receipt_list(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.RECEIPT_VIEW)
+    f = get_filters(request, RECEIPT_FILTERS)
+    page = paginate(request, selectors.receipt_list(actor=request.user, filters=f))
+    can_issue = can(request.user, perms.RECEIPT_ISSUE)
+    communities = list(selectors.issue_communities(actor=request.user)[:200]) if can_issue else []
+    return render(request, "volunteering/members/receipt_list.html", {
+        **_list_ctx(request, page, f), "can_issue": can_issue, "communities": communities, "period": services.current_period(),
+        "is_member": actor_member(request.user, required=False) is not None,
+    })
+
+
+@login_required
+@require_POST
+def receipt_issue(request: HttpRequest) -> HttpResponse:
+    """Issue receipts: for one report-in (``report_in``) or every confirmed report-in of a community (``community``)."""
+    require_page(request, perms.RECEIPT_ISSUE)
+    period, remark = request.POST.get("period", ""), request.POST.get("remark", "")
+    try:
+        if request.POST.get("report_in"):
+            rc = services.receipt_issue(actor=request.user, report_in=request.POST.get("report_in"), period=period, remark=remark)
+            messages.success(request, _("The receipt of %(name)s for %(period)s was issued.") % {"name": rc.member.name, "period": rc.period})
+        else:
+            n = services.receipt_issue_all(actor=request.user, community=request.POST.get("community"), period=period, remark=remark)
+            messages.success(request, _("%(issued)s receipts issued, %(refreshed)s refreshed.") % n)
+    except DomainError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        messages.error(request, _error_text(exc, "period", "community", "remark"))
+    return redirect(_back(request, reverse("volunteering:receipt_list")))
+
+
+@login_required
+def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.RECEIPT_VIEW)
+    rc = selectors.receipt_get(actor=request.user, id=pk)
+    response = HttpResponse(pdf.receipt_pdf(rc), content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") == "1" else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{pdf.filename(rc)}"'
+    return response
+
+
+# --- pledges ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_pledge(request: HttpRequest) -> HttpResponse:
+    """The member's pledge for this year: make it, or change it while the community has not assessed it."""
+    require_page(request, perms.PLEDGE_MAKE)
+    member = actor_member(request.user)
+    assert member is not None
+    pledge = selectors.my_pledge(member)
+    confirmed = active_report_in(member, confirmed_only=True)
+    editable = pledge is None or pledge.status == PledgeStatus.MADE
+    initial = {"content": pledge.content, "due_date": pledge.due_date} if pledge else {}
+    form = forms.PledgeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and editable and form.is_valid():
+        try:
+            if pledge is None:
+                services.pledge_make(actor=request.user, **form.cleaned_data)
+            else:
+                services.pledge_update(actor=request.user, pledge=pledge, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Your pledge was saved."))
+            return redirect("volunteering:my_community")
+    return render(request, "volunteering/members/pledge_form.html", {
+        "form": form, "pledge": pledge, "confirmed": confirmed, "editable": editable, "year": selectors.this_year(),
+    }, status=400 if form.errors else 200)
+
+
+PLEDGE_FILTERS = ("q", "year", "status", "community")
+
+
+@login_required
+def pledge_list(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.PLEDGE_ASSESS)
+    f = get_filters(request, PLEDGE_FILTERS)
+    page = paginate(request, selectors.pledge_list(actor=request.user, filters=f))
+    return render(request, "volunteering/members/pledge_list.html", {
+        **_list_ctx(request, page, f), "statuses": PledgeStatus.choices,
+    })
+
+
+@login_required
+@require_POST
+def pledge_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.PLEDGE_ASSESS)
+    p = selectors.pledge_get(actor=request.user, id=pk, action=perms.PLEDGE_ASSESS)
+    try:
+        done = services.pledge_assess(actor=request.user, pledge=p, fulfilled=request.POST.get("fulfilled", ""),
+                                      remark=request.POST.get("remark", ""))
+    except DomainError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        messages.error(request, _error_text(exc, "fulfilled", "remark"))
+    else:
+        messages.success(request, _("The pledge of %(name)s is now “%(status)s”.") % {"name": p.member.name,
+                                                                                     "status": done.get_status_display()})
+    return redirect(_back(request, reverse("volunteering:pledge_list")))
+
+
+# --- public cards -------------------------------------------------------------------------------
+
+
+@login_required
+def member_card(request: HttpRequest, pk: int) -> HttpResponse:
+    card = selectors.member_card(actor=request.user, member_id=pk)
+    return render(request, "volunteering/members/card.html", {"card": card, "year": selectors.this_year()})
+
+
+@login_required
+def community_cards(request: HttpRequest) -> HttpResponse:
+    """The members serving in the member's community (his confirmed report-in's), each with his card."""
+    require_page(request, perms.REPORT_IN_SELF)
+    q = request.GET.get("q", "").strip()[:64]
+    community, qs = selectors.community_cards(actor=request.user, q=q)
+    if community is None:
+        messages.info(request, _("Report in to your community first; once it confirms you, you see the members serving there."))
+        return redirect("volunteering:my_community")
+    page = paginate(request, qs)
+    return render(request, "volunteering/members/cards.html", {
+        "community": community, "page": page, "cards": selectors.cards_for(list(page.object_list)), "q": q,
+        "qs": querystring_without(request, "page"), "year": selectors.this_year(),
+    })
