@@ -225,7 +225,7 @@ def _lock_segment(actor: Any, segment: Any, action: str = perms.ROAD_MANAGE) -> 
     found = scoped(RoadSegment.objects.filter(pk=_pk(segment)), actor, action).first()
     if found is None:
         raise NotFound()
-    return RoadSegment.objects.select_for_update().select_related("community").get(pk=found.pk)
+    return RoadSegment.objects.select_for_update(of=("self",)).select_related("community").get(pk=found.pk)
 
 
 @transaction.atomic
@@ -477,7 +477,8 @@ def _lock_report(actor: Any, report: Any) -> PatrolReport:
     found = scoped(PatrolReport.objects.filter(pk=_pk(report)), actor, perms.PATROL_HANDLE).first()
     if found is None:
         raise NotFound()
-    return PatrolReport.objects.select_for_update().select_related("segment", "segment__community", "member", "member__user").get(pk=found.pk)
+    related = ("segment", "segment__community", "member", "member__user")
+    return PatrolReport.objects.select_for_update(of=("self",)).select_related(*related).get(pk=found.pk)
 
 
 def _check(r: PatrolReport, to: str) -> None:

@@ -49,8 +49,8 @@ def upload(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="image/jpeg")
 
 
-@pytest.fixture
-def road(w: World) -> dict[str, Any]:
+@pytest.fixture(name="road")
+def road_fixture(w: World) -> dict[str, Any]:
     """淮河社区: a segment with m1 as its road chief (m1's report-in confirmed)."""
     confirm(w, "m1", w.tree.comm_a1)
     seg = services.segment_create(actor=w.u["comm_a1"], community=w.tree.comm_a1, name="淮河路", start_name="大学路", end_name="兴华街",
