@@ -216,7 +216,7 @@ def _get_report_in(actor: Any, report_in: Any) -> MemberReportIn:
     pk = _pk(report_in)
     if not scoped(MemberReportIn.objects.filter(pk=pk), actor, perms.REPORT_IN_CONFIRM).exists():
         raise NotFound()
-    return MemberReportIn.objects.select_for_update().select_related("member", "member__user", "community").get(pk=pk)
+    return MemberReportIn.objects.select_for_update(of=("self",)).select_related("member", "member__user", "community").get(pk=pk)
 
 
 def _transition(actor: Any, report_in: Any, to: str, *, reason: str = "") -> MemberReportIn:
@@ -381,7 +381,7 @@ def _confirmed_report_in(actor: Any, report_in: Any) -> MemberReportIn:
     pk = _pk(report_in)
     if not scoped(MemberReportIn.objects.filter(pk=pk), actor, perms.RECEIPT_ISSUE).exists():
         raise NotFound()
-    r = MemberReportIn.objects.select_for_update().select_related("member", "member__user", "community").get(pk=pk)
+    r = MemberReportIn.objects.select_for_update(of=("self",)).select_related("member", "member__user", "community").get(pk=pk)
     if r.status != ReportInStatus.CONFIRMED:
         raise ValidationError(_("Receipts are issued for confirmed report-ins only; this one is “%(status)s”.")
                               % {"status": r.get_status_display()})
@@ -523,7 +523,7 @@ def pledge_assess(*, actor: Any, pledge: Any, fulfilled: Any, remark: Any = "") 
     text = _text(remark, field="remark", errors=errors, max_length=500, multiline=True,
                  required=None if done else _("Say why the pledge was not fulfilled."))
     errors.raise_if_any()
-    p = Pledge.objects.select_for_update().select_related("member", "member__user").get(pk=pk)
+    p = Pledge.objects.select_for_update(of=("self",)).select_related("member", "member__user").get(pk=pk)
     to = PledgeStatus.FULFILLED if done else PledgeStatus.NOT_FULFILLED
     if to not in PLEDGE_TRANSITIONS.get(p.status, frozenset()):
         raise TransitionError(_("This pledge has already been assessed (“%(status)s”).") % {"status": p.get_status_display()})
