@@ -14,7 +14,7 @@ from .. import permissions as perms
 
 NAV: list[NavEntry] = [
     NavEntry("volunteering.my_patrols", _("My patrols"), "volunteering:my_patrols", icon="road", permission=perms.PATROL, order=38),
-    NavEntry("volunteering.roads", _("Road chiefs"), "volunteering:road_segments", icon="road", permission=perms.ROAD_MANAGE, order=38),
+    NavEntry("volunteering.roads", _("Road chief system"), "volunteering:road_segments", icon="road", permission=perms.ROAD_MANAGE, order=38),
 ]
 
 
@@ -26,7 +26,7 @@ def admin_panel(actor: Any) -> dict[str, Any] | None:
 
     return {
         "key": "volunteering.roads",
-        "title": _("Road chiefs"),
+        "title": _("Road chief system"),
         "stats": [{"key": "open_reports", "label": _("Open patrol reports"), "value": selectors.open_report_count(actor=actor)}],
         "links": [
             {"label": _("Patrol reports to handle"), "url": reverse("volunteering:road_reports") + "?status=open"},

@@ -83,13 +83,13 @@ def test_segment_line_as_text_and_edit(w: World, road: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("line, message", [
-    ([[34.7, 113.6]], "between 2 and 200"),
-    ([[34.7, 113.6]] * 201, "between 2 and 200"),
-    ([[113.6, 34.7], [113.7, 34.8]], "between -90 and 90"),
-    ([[40.7, -74.0], [40.8, -74.1]], "outside China"),
-    ([[34.7, 113.6], [34.8]], "one per line"),
-    ("not a line", "one per line"),
-    ([[34.7, 113.6], [True, 113.6]], "one per line"),
+    ([[34.7, 113.6]], "2 到 200"),
+    ([[34.7, 113.6]] * 201, "2 到 200"),
+    ([[113.6, 34.7], [113.7, 34.8]], "-90 到 90"),
+    ([[40.7, -74.0], [40.8, -74.1]], "不在中国境内"),
+    ([[34.7, 113.6], [34.8]], "逐行填写"),
+    ("not a line", "逐行填写"),
+    ([[34.7, 113.6], [True, 113.6]], "逐行填写"),
 ])
 def test_bad_lines_are_refused_and_nothing_changes(w: World, road: dict[str, Any], line: Any, message: str) -> None:
     before = RoadSegment.objects.count()
@@ -108,7 +108,7 @@ def test_bad_lines_are_refused_and_nothing_changes(w: World, road: dict[str, Any
 def test_unique_name_per_community(w: World, road: dict[str, Any]) -> None:
     with pytest.raises(ValidationError) as exc:
         services.segment_create(actor=w.u["comm_a1"], community=w.tree.comm_a1, name=" 淮河路 ")
-    assert "already has a road segment" in str(exc.value.details["name"][0])
+    assert "已有同名路段" in str(exc.value.details["name"][0])
     other = services.segment_create(actor=w.u["comm_a2"], community=w.tree.comm_a2, name="淮河路")  # another community may
     assert other.community_id == w.tree.comm_a2.pk
     assert RoadSegment.objects.filter(name="淮河路").count() == 2
@@ -146,7 +146,7 @@ def test_chief_needs_a_confirmed_report_in_to_that_community(w: World, road: dic
     seg = road["seg"]
     with pytest.raises(ValidationError) as exc:  # m2 has no report-in
         services.chief_assign(actor=w.u["comm_a1"], segment=seg, member=w.m["m2"])
-    assert "confirmed" in str(exc.value.details["member"][0])
+    assert "经确认" in str(exc.value.details["member"][0])
     confirm(w, "m2", w.tree.comm_a2)  # confirmed, but to another community
     with pytest.raises(ValidationError):
         services.chief_assign(actor=w.u["comm_a1"], segment=seg, member=w.m["m2"])
@@ -160,7 +160,7 @@ def test_chief_needs_a_confirmed_report_in_to_that_community(w: World, road: dic
 def test_duplicate_chief_is_a_clear_conflict_and_end_then_again(w: World, road: dict[str, Any]) -> None:
     with pytest.raises(Conflict) as exc:
         services.chief_assign(actor=w.u["comm_a1"], segment=road["seg"], member=w.m["m1"])
-    assert exc.value.code == "duplicate" and "already an active road chief" in str(exc.value.message)
+    assert exc.value.code == "duplicate" and "已经是本路段的在任路长" in str(exc.value.message)
     c = services.chief_end(actor=w.u["comm_a1"], chief=road["chief"])
     assert not c.is_active and c.until
     with pytest.raises(TransitionError):
@@ -258,7 +258,7 @@ def test_report_category_must_be_a_leaf(w: World, road: dict[str, Any]) -> None:
     leaf = leaf_category()
     with pytest.raises(ValidationError) as exc:
         services.report_create(actor=w.u["m1"], segment=road["seg"], title="x", category=leaf.parent)
-    assert "most specific" in str(exc.value.details["category"][0])
+    assert "最末一级" in str(exc.value.details["category"][0])
     with pytest.raises(ValidationError):
         services.report_create(actor=w.u["m1"], segment=road["seg"], title="", category=999999)
     assert PatrolReport.objects.count() == 0

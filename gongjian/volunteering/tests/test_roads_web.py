@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -71,7 +72,7 @@ def test_segment_pages(w: World, road: dict[str, Any], login: Any) -> None:
     assert 'id="segment-map"' in html and "vendor/leaflet/leaflet.js" in html and 'id="map-offline"' in html and "巡查一次" in html
     assert c.get("/volunteering/roads/?q=不存在").content.decode().count("segment-table") == 0
     r = c.post("/volunteering/roads/new/", {"community": w.tree.comm_a1.pk, "name": "淮河路", "line": "34.7, 113.6"})
-    assert r.status_code == 400 and ("already has a road segment" in r.content.decode() or "已有" in r.content.decode())
+    assert r.status_code == 400 and "本社区已有同名路段" in r.content.decode()
     r = c.post("/volunteering/roads/new/", {"community": w.tree.comm_a1.pk, "name": "兴华街", "line": "34.7466, 113.6253\n34.7480, 113.6301"})
     assert r.status_code == 302
     s2 = RoadSegment.objects.get(name="兴华街")
@@ -86,7 +87,7 @@ def test_chief_assignment_pages(w: World, road: dict[str, Any], login: Any) -> N
     c = login(w.u["comm_a1"])
     seg = road["seg"]
     r = c.post(f"/volunteering/roads/{seg.pk}/chiefs/", {"member": w.m["m1"].pk})
-    assert r.status_code == 400 and ("已经是" in r.content.decode() or "already an active" in r.content.decode())
+    assert r.status_code == 400 and "已经是本路段的在任路长" in r.content.decode()
     r = c.post(f"/volunteering/roads/{seg.pk}/chiefs/", {"member": w.m["m2"].pk})
     assert r.status_code == 400 and RoadChief.objects.count() == 1
     r = c.post(f"/volunteering/roads/chiefs/{road['chief'].pk}/end/")
@@ -263,7 +264,7 @@ def test_api_patrols_and_reports(w: World, road: dict[str, Any], api: Any, djang
     assert r.status_code == 201 and r.json()["has_photo"]
     r = m.multipart("/patrols", {"segment_id": road["seg"].pk, "photo": upload(b"text", "x.jpg")})
     assert r.status_code == 400 and "photo" in r.json()["details"]
-    future = (timezone.now() + timezone.timedelta(days=1)).isoformat()
+    future = (timezone.now() + dt.timedelta(days=1)).isoformat()
     assert m.multipart("/patrols", {"segment_id": road["seg"].pk, "at": future}).status_code == 400
     other = api(w.u["m2"])
     assert other.multipart("/patrols", {"segment_id": road["seg"].pk, "notes": "x"}).status_code == 404
