@@ -1,0 +1,345 @@
+"""Reads of service posts, brands, activities, shifts, sign-ups, hours and the community leaderboard. Every read takes
+``actor=`` and starts from the actor's scope; a record outside it is "not found". Members see their own records
+(``Reach.SELF``) and the published activities and open posts of the community they reported in to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.params import int_param
+from gongjian.core.permissions import can
+from gongjian.core.scope import get_in_scope, region_paths, scoped
+from gongjian.orgs.models import Member
+from gongjian.regions.choices import Level
+from gongjian.regions.models import Region
+
+from .. import permissions as perms
+from ..choices import ActivityStatus, HoldingStatus, HourStatus, SignupStatus
+from ..common import acting_community, active_report_in, actor_member, in_paths
+from ..models import Activity, HourRecord, PostHolding, ServiceBrand, ServicePost, Shift, Signup
+from .services import _SHIFT_MANAGE_SCOPE, SIGNUP_MANAGE_SCOPE
+
+
+def _text_q(query: str, *fields: str) -> Q:
+    q = Q()
+    for word in query.replace("\x00", "").split()[:8]:
+        part = Q()
+        for f in fields:
+            part |= Q(**{f"{f}__icontains": word[:64]})
+        q &= part
+    return q
+
+
+def _id(value: Any) -> int:
+    return int_param(value) or 0
+
+
+def my_community(actor: Any) -> Region | None:
+    """The community of the member's confirmed report-in (None without one)."""
+    ri = active_report_in(actor_member(actor, required=False), confirmed_only=True)
+    return ri.community if ri else None
+
+
+def managed_communities(*, actor: Any, action: str = perms.ACTIVITY_MANAGE) -> QuerySet[Region]:
+    """Communities of the administrator's area (for pickers)."""
+    paths = region_paths(actor, action)
+    qs = Region.objects.filter(is_active=True, level=Level.COMMUNITY)
+    if "" not in paths:
+        cond = Q(pk__in=[])
+        for p in paths:
+            cond |= Q(path__startswith=p)
+        qs = qs.filter(cond)
+    return qs.order_by("path")
+
+
+def community_get(*, actor: Any, id: Any, action: str = perms.ACTIVITY_MANAGE) -> Region:
+    try:
+        return acting_community(actor, action, _id(id))
+    except DomainError:
+        raise NotFound() from None
+
+
+# --- posts ---------------------------------------------------------------------------------------
+
+
+def post_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[ServicePost]:
+    """Posts in the administrator's area with their numbers of holders and open applications. Filters: q, kind, community,
+    open (1/0)."""
+    f = filters or {}
+    qs = scoped(ServicePost.objects.all(), actor, perms.POST_MANAGE).select_related("community").annotate(
+        holders=Count("holdings", filter=Q(holdings__status=HoldingStatus.APPROVED)),
+        applications=Count("holdings", filter=Q(holdings__status=HoldingStatus.APPLIED)))
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "name", "skills", "community__name"))
+    if f.get("kind"):
+        qs = qs.filter(kind=str(f["kind"]))
+    if f.get("community"):
+        qs = qs.filter(community_id=_id(f["community"]))
+    if f.get("open") in ("1", "0"):
+        qs = qs.filter(is_active=f["open"] == "1")
+    return qs.order_by("community__path", "kind", "name", "id")
+
+
+def post_get(*, actor: Any, id: Any) -> ServicePost:
+    return get_in_scope(ServicePost.objects.select_related("community"), actor, perms.POST_MANAGE, pk=_id(id))
+
+
+def holding_list(*, actor: Any, post: Any = None, status: str = "") -> QuerySet[PostHolding]:
+    qs = scoped(PostHolding.objects.all(), actor, perms.POST_MANAGE).select_related("post", "member", "post__community")
+    if post is not None:
+        qs = qs.filter(post_id=_id(getattr(post, "pk", post)))
+    if status in HoldingStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-applied_at", "-id")
+
+
+def open_posts(*, actor: Any) -> QuerySet[ServicePost]:
+    """The open posts of the member's community, with how many people hold each."""
+    community = my_community(actor)
+    if community is None:
+        return ServicePost.objects.none()
+    return (ServicePost.objects.filter(community=community, is_active=True)
+            .annotate(holders=Count("holdings", filter=Q(holdings__status=HoldingStatus.APPROVED))).order_by("kind", "name", "id"))
+
+
+def my_holdings(*, actor: Any) -> QuerySet[PostHolding]:
+    return scoped(PostHolding.objects.all(), actor, perms.POST_APPLY).select_related("post", "post__community").order_by("-applied_at", "-id")
+
+
+# --- brands --------------------------------------------------------------------------------------
+
+
+def brand_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[ServiceBrand]:
+    f = filters or {}
+    if can(actor, perms.BRAND_MANAGE) or not actor_member(actor, required=False):
+        qs = scoped(ServiceBrand.objects.all(), actor, perms.BRAND_VIEW)
+    else:
+        community = my_community(actor)
+        qs = ServiceBrand.objects.filter(community=community, is_active=True) if community else ServiceBrand.objects.none()
+    qs = qs.select_related("community").annotate(activity_count=Count("activities"))
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "name", "target_group", "community__name"))
+    if f.get("community"):
+        qs = qs.filter(community_id=_id(f["community"]))
+    return qs.order_by("community__path", "name")
+
+
+def brand_get(*, actor: Any, id: Any) -> ServiceBrand:
+    return brand_list(actor=actor).filter(pk=_id(id)).first() or _not_found()
+
+
+def _not_found() -> Any:
+    raise NotFound()
+
+
+def brand_reach(brand: ServiceBrand, months: int = 12) -> list[dict[str, Any]]:
+    """People served per month by the brand's finished activities (the month of an activity's first shift), the last
+    ``months`` months that have any, oldest first."""
+    rows = (Activity.objects.filter(brand=brand, status=ActivityStatus.FINISHED).annotate(first=Min("shifts__starts_at"))
+            .values_list("first", "people_served", "published_at"))
+    per: dict[str, int] = defaultdict(int)
+    count: dict[str, int] = defaultdict(int)
+    for first, served, published in rows:
+        when = first or published
+        if when is None:
+            continue
+        key = timezone.localtime(when).strftime("%Y-%m")
+        per[key] += served
+        count[key] += 1
+    keys = sorted(per)[-months:]
+    top = max([per[k] for k in keys], default=0) or 1
+    return [{"month": k, "people": per[k], "activities": count[k], "share": round(per[k] * 100 / top)} for k in keys]
+
+
+# --- activities and shifts -------------------------------------------------------------------------
+
+
+def activity_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
+    """Activities the actor manages (administrators: their area; a unit liaison: his unit's). Filters: q, status,
+    community, brand."""
+    f = filters or {}
+    qs = scoped(Activity.objects.all(), actor, perms.ACTIVITY_MANAGE).select_related("community", "unit", "brand").annotate(
+        shift_count=Count("shifts", filter=Q(shifts__is_cancelled=False)), places=Sum("shifts__capacity", filter=Q(shifts__is_cancelled=False)),
+        taken=Sum("shifts__taken", filter=Q(shifts__is_cancelled=False)))
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "title", "place", "community__name"))
+    if f.get("status") in ActivityStatus.values:
+        qs = qs.filter(status=f["status"])
+    if f.get("community"):
+        qs = qs.filter(community_id=_id(f["community"]))
+    if f.get("brand"):
+        qs = qs.filter(brand_id=_id(f["brand"]))
+    return qs.order_by("-created_at", "-id")
+
+
+def activity_get(*, actor: Any, id: Any) -> Activity:
+    """An activity the actor manages, or one of his community's published ones (a member)."""
+    qs = Activity.objects.select_related("community", "unit", "brand")
+    if can(actor, perms.ACTIVITY_MANAGE):
+        found = scoped(qs, actor, perms.ACTIVITY_MANAGE).filter(pk=_id(id)).first()
+        if found is not None:
+            return found
+    community = my_community(actor)
+    found = qs.filter(pk=_id(id), community=community, status__in=[ActivityStatus.PUBLISHED, ActivityStatus.FINISHED]).first() \
+        if community else None
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def shifts_of(activity: Activity) -> QuerySet[Shift]:
+    return Shift.objects.filter(activity=activity).order_by("starts_at", "id")
+
+
+def shift_get(*, actor: Any, id: Any) -> Shift:
+    """A shift the actor manages."""
+    return get_in_scope(Shift.objects.select_related("activity", "activity__community"), actor, perms.ACTIVITY_MANAGE, _SHIFT_MANAGE_SCOPE,
+                        pk=_id(id))
+
+
+def roster(shift: Shift) -> dict[str, list[Signup]]:
+    """The shift's sign-ups: with a place (by arrival), waiting (by position), cancelled."""
+    rows = list(Signup.objects.filter(shift=shift).select_related("member", "checked_by", "hour_record").order_by("signed_up_at", "id"))
+    return {
+        "confirmed": [r for r in rows if r.status == SignupStatus.CONFIRMED],
+        "waiting": sorted((r for r in rows if r.status == SignupStatus.WAITING), key=lambda r: (r.position or 0, r.pk)),
+        "cancelled": [r for r in rows if r.status == SignupStatus.CANCELLED],
+    }
+
+
+def member_activities(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
+    """Published activities of the member's community that still have shifts ahead, with their free places."""
+    community = my_community(actor)
+    if community is None:
+        return Activity.objects.none()
+    f = filters or {}
+    now = timezone.now()
+    ahead = Q(shifts__is_cancelled=False, shifts__ends_at__gt=now)
+    qs = (Activity.objects.filter(community=community, status=ActivityStatus.PUBLISHED).filter(ahead).distinct()
+          .select_related("brand", "unit")
+          .annotate(places=Sum("shifts__capacity", filter=ahead), taken=Sum("shifts__taken", filter=ahead),
+                    next_start=Min("shifts__starts_at", filter=ahead)))
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "title", "place"))
+    return qs.order_by("next_start", "id")
+
+
+def member_shifts(*, actor: Any, activity: Activity) -> list[dict[str, Any]]:
+    """The activity's shifts with the member's own sign-up on each."""
+    member = actor_member(actor, required=False)
+    shifts = list(shifts_of(activity))
+    mine: dict[int, Signup] = {}
+    if member is not None:
+        for s in Signup.objects.filter(shift__in=shifts, member=member).exclude(status=SignupStatus.CANCELLED):
+            mine[s.shift_id] = s
+    now = timezone.now()
+    return [{"shift": s, "mine": mine.get(s.pk), "free": max(s.capacity - s.taken, 0), "open": not s.is_cancelled and now < s.signup_cutoff
+             and activity.status == ActivityStatus.PUBLISHED} for s in shifts]
+
+
+def my_signups(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Signup]:
+    f = filters or {}
+    qs = scoped(Signup.objects.all(), actor, perms.SIGNUP).select_related("shift", "shift__activity", "hour_record")
+    if f.get("when") == "past":
+        qs = qs.filter(shift__ends_at__lte=timezone.now())
+    elif f.get("when") != "all":
+        qs = qs.filter(shift__ends_at__gt=timezone.now() - dt.timedelta(hours=2)).exclude(status=SignupStatus.CANCELLED)
+    return qs.order_by("shift__starts_at", "id")
+
+
+def signup_get(*, actor: Any, id: Any) -> Signup:
+    """A sign-up of the member's own, or of a shift the actor manages."""
+    qs = Signup.objects.select_related("shift", "shift__activity", "member")
+    found = scoped(qs, actor, perms.SIGNUP).filter(pk=_id(id)).first()
+    if found is None and can(actor, perms.ACTIVITY_MANAGE):
+        found = scoped(qs, actor, perms.ACTIVITY_MANAGE, SIGNUP_MANAGE_SCOPE).filter(pk=_id(id)).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+# --- hours ---------------------------------------------------------------------------------------
+
+
+def hour_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[HourRecord]:
+    """Hour records of the administrator's area. Filters: status (default pending), kind, community, q (member), year."""
+    f = filters or {}
+    qs = scoped(HourRecord.objects.all(), actor, perms.HOURS_CONFIRM).select_related("member", "community", "activity", "post")
+    status = f.get("status", HourStatus.PENDING)
+    if status in HourStatus.values:
+        qs = qs.filter(status=status)
+    if f.get("kind"):
+        qs = qs.filter(kind=str(f["kind"]))
+    if f.get("community"):
+        qs = qs.filter(community_id=_id(f["community"]))
+    if f.get("q"):
+        qs = qs.filter(_text_q(str(f["q"]), "member__name", "activity__title"))
+    return qs.order_by("-date", "-id")
+
+
+def hours_pending_count(*, actor: Any) -> int:
+    return scoped(HourRecord.objects.filter(status=HourStatus.PENDING), actor, perms.HOURS_CONFIRM).count()
+
+
+def my_hours(*, actor: Any, year: int | None = None) -> dict[str, Any]:
+    """The member's hour records (newest first) and his totals: confirmed hours and points, pending hours."""
+    qs = scoped(HourRecord.objects.all(), actor, perms.HOURS_VIEW).select_related("activity", "post", "community")
+    if year:
+        qs = qs.filter(date__year=year)
+    sums = qs.order_by().values("status").annotate(h=Sum("hours"), p=Sum("points"), n=Count("id"))
+    totals: dict[str, dict[str, Any]] = {row["status"]: dict(row) for row in sums}
+    conf: dict[str, Any] = totals.get(HourStatus.CONFIRMED, {})
+    return {
+        "records": qs.order_by("-date", "-id"),
+        "confirmed_hours": conf.get("h") or Decimal(0), "points": conf.get("p") or 0, "confirmed_count": conf.get("n") or 0,
+        "pending_hours": (totals.get(HourStatus.PENDING, {}).get("h") or Decimal(0)),
+    }
+
+
+# --- leaderboard ---------------------------------------------------------------------------------
+
+
+def leaderboard_community(*, actor: Any, community: Any) -> Region:
+    """The community whose leaderboard the actor may see: an administrator's area, or the member's own community."""
+    region = Region.objects.filter(pk=_id(getattr(community, "pk", community)), level=Level.COMMUNITY).first()
+    if region is None:
+        raise NotFound()
+    if can(actor, perms.HOURS_CONFIRM) and in_paths(region.path, region_paths(actor, perms.HOURS_CONFIRM)):
+        return region
+    mine = my_community(actor)
+    if mine is not None and mine.pk == region.pk:
+        return region
+    raise NotFound()
+
+
+def leaderboard(*, actor: Any, community: Any, year: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Confirmed hours and points per member of the community in a year, best first (top ``limit``), ranked 1, 2, 2, 4.
+
+    The aggregate reads the ``vol_hours_board`` index alone (community, status, date → member, hours, points); the
+    members' names are fetched for the top rows only."""
+    region = leaderboard_community(actor=actor, community=community)
+    y = year or timezone.localdate().year
+    limit = max(1, min(int(limit), 500))
+    rows = list(
+        HourRecord.objects.filter(community_id=region.pk, status=HourStatus.CONFIRMED, date__gte=dt.date(y, 1, 1), date__lt=dt.date(y + 1, 1, 1))
+        .order_by().values("member_id").annotate(total_hours=Sum("hours"), total_points=Sum("points"))
+        .order_by("-total_hours", "-total_points", "member_id")[:limit]
+    )
+    names = dict(Member.objects.filter(pk__in=[r["member_id"] for r in rows]).values_list("pk", "name"))
+    out: list[dict[str, Any]] = []
+    rank = 0
+    previous: tuple[Any, Any] | None = None
+    for i, r in enumerate(rows, start=1):
+        key = (r["total_hours"], r["total_points"])
+        if key != previous:
+            rank, previous = i, key
+        out.append({"member_id": r["member_id"], "name": names.get(r["member_id"], ""), "hours": r["total_hours"], "points": r["total_points"],
+                    "rank": rank})
+    return out

@@ -1,0 +1,684 @@
+"""Pages of posts, brands, activities and shifts, sign-ups, the QR check-in, hours and the leaderboard.
+
+Members' pages (the activity list of their community, sign-up, my sign-ups, the check-in confirmation, my hours, my
+posts) are phone-first; the community's pages manage posts, activities, rosters, the QR screen and hours. Views parse
+input, call selectors and services, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.pagination import paginate, querystring_without
+from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core.permissions import can
+from gongjian.core.tabular import export_response
+from gongjian.orgs.models import Member, ResidentUnit
+
+from .. import permissions as perms
+from ..choices import ACTIVITY_TRANSITIONS, ActivityStatus, CodeKind, HoldingStatus, HourKind, HourStatus, PostKind, SignupStatus
+from ..common import actor_member, point_rule
+from ..models import Activity, ServiceBrand, ServicePost
+from . import codes, forms, selectors, services
+
+EXPORT_LIMIT = 100_000
+
+
+def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
+    return {"page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size")}
+
+
+def _fail(request: HttpRequest, exc: DomainError) -> None:
+    if exc.status in (401, 404):
+        raise exc
+    messages.error(request, str(exc.message))
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/volunteering/activities/") and "//" not in nxt and "\\" not in nxt:
+        return nxt
+    return default
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _is_manager(request: HttpRequest) -> bool:
+    return can(request.user, perms.ACTIVITY_MANAGE)
+
+
+def _community_of(request: HttpRequest, action: str) -> Any:
+    """The community an administrator works on: ?community=, or his only one."""
+    pk = int_param(request.POST.get("community") or request.GET.get("community"))
+    if pk:
+        return selectors.community_get(actor=request.user, id=pk, action=action)
+    only = list(selectors.managed_communities(actor=request.user, action=action)[:2])
+    return only[0] if len(only) == 1 else None
+
+
+def _no_report_in(request: HttpRequest) -> HttpResponse:
+    return render(request, "volunteering/activities/no_report_in.html", {"member": actor_member(request.user, required=False)})
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+ACTIVITY_FILTERS = ("q", "status", "community", "brand")
+
+
+@login_required
+def activities(request: HttpRequest) -> HttpResponse:
+    """Administrators and liaisons: the activities they manage. Members: their community's open activities."""
+    require_page(request, perms.ACTIVITY_VIEW)
+    f = get_filters(request, ACTIVITY_FILTERS)
+    if _is_manager(request):
+        page = paginate(request, selectors.activity_list(actor=request.user, filters=f))
+        return render(request, "volunteering/activities/activity_list.html", {
+            **_list_ctx(request, page, f), "statuses": ActivityStatus.choices,
+            "communities": selectors.managed_communities(actor=request.user)[:500],
+        })
+    if selectors.my_community(request.user) is None:
+        return _no_report_in(request)
+    page = paginate(request, selectors.member_activities(actor=request.user, filters=f))
+    return render(request, "volunteering/activities/member_activities.html", {**_list_ctx(request, page, f),
+                                                                              "community": selectors.my_community(request.user)})
+
+
+@login_required
+def activity_export(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    qs = selectors.activity_list(actor=request.user, filters=get_filters(request, ACTIVITY_FILTERS))[:EXPORT_LIMIT]
+    headers = [_("Title"), _("Community"), _("Organising unit"), _("Service brand"), _("Status"), _("Shifts"), _("Places"), _("Places taken"),
+               _("People served"), _("Published at")]
+    rows = ([a.title, a.community.name, a.unit.name if a.unit else "", a.brand.name if a.brand else "", a.get_status_display(),
+             a.shift_count, a.places or 0, a.taken or 0, a.people_served, _when(a.published_at)] for a in qs)  # type: ignore[attr-defined]
+    return export_response(headers, rows, basename=_("volunteer activities"), fmt=export_format(request))
+
+
+@login_required
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_VIEW)
+    a = selectors.activity_get(actor=request.user, id=pk)
+    if services.may_manage(request.user, a):
+        allowed = ACTIVITY_TRANSITIONS[a.status]
+        return render(request, "volunteering/activities/activity_detail.html", {
+            "a": a, "shifts": selectors.shifts_of(a), "can_publish": ActivityStatus.PUBLISHED in allowed,
+            "can_finish": ActivityStatus.FINISHED in allowed, "can_cancel": ActivityStatus.CANCELLED in allowed,
+            "editable": a.status in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED),
+        })
+    return render(request, "volunteering/activities/member_activity.html", {"a": a, "rows": selectors.member_shifts(actor=request.user, activity=a)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    liaison_units = services._liaison_units(request.user)
+    community = None
+    if not liaison_units:
+        community = _community_of(request, perms.ACTIVITY_MANAGE)
+        if community is None:
+            return render(request, "volunteering/activities/community_pick.html", {
+                "communities": selectors.managed_communities(actor=request.user)[:500], "next": reverse("volunteering:activity_create")})
+    choices = {"brands": ServiceBrand.objects.filter(community=community, is_active=True).order_by("name") if community else [],
+               "units": ResidentUnit.objects.filter(pk__in=liaison_units).order_by("name")}
+    form = forms.ActivityForm(request.POST or None, initial={"community": getattr(community, "pk", None)}, **choices)
+    communities = selectors.managed_communities(actor=request.user) if not liaison_units else None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            a = services.activity_create(actor=request.user, community=data["community"] or request.POST.get("community_pick"),
+                                         title=data["title"], place=data["place"], description=data["description"],
+                                         brand=data["brand"] or None, unit=data["unit"] or None)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Draft saved. Add its shifts, then publish it."))
+            return redirect("volunteering:activity_detail", pk=a.pk)
+    return render(request, "volunteering/activities/activity_form.html", {
+        "form": form, "community": community, "liaison": bool(liaison_units),
+        "all_communities": None if communities is None else communities[:1000]}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    a = selectors.activity_get(actor=request.user, id=pk)
+    if not services.may_manage(request.user, a):
+        raise NotFound()
+    brands = ServiceBrand.objects.filter(community=a.community, is_active=True).order_by("name")
+    form = forms.ActivityForm(request.POST or None, brands=brands, initial={
+        "title": a.title, "place": a.place, "description": a.description, "brand": a.brand_id or ""})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.activity_update(actor=request.user, activity=a, title=d["title"], place=d["place"], description=d["description"],
+                                     brand=d["brand"] or None)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("volunteering:activity_detail", pk=a.pk)
+    return render(request, "volunteering/activities/activity_form.html", {"form": form, "a": a, "community": a.community},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def activity_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    fns: dict[str, Any] = {
+        "publish": lambda a: services.activity_publish(actor=request.user, activity=a),
+        "finish": lambda a: services.activity_finish(actor=request.user, activity=a, people_served=request.POST.get("people_served", "")),
+        "cancel": lambda a: services.activity_cancel(actor=request.user, activity=a, reason=request.POST.get("reason", "")),
+    }
+    if action not in fns:
+        raise NotFound()
+    a = selectors.activity_get(actor=request.user, id=pk)
+    try:
+        done = fns[action](a)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("The activity is now “%(status)s”.") % {"status": done.get_status_display()})
+    return redirect("volunteering:activity_detail", pk=a.pk)
+
+
+# --- shifts --------------------------------------------------------------------------------------
+
+
+def _shift_initial(s: Any) -> dict[str, Any]:
+    def local(v: Any) -> str:
+        return timezone.localtime(v).strftime("%Y-%m-%dT%H:%M")
+
+    return {"starts_at": local(s.starts_at), "ends_at": local(s.ends_at), "capacity": s.capacity, "place": s.place, "skills": s.skills,
+            "signup_cutoff": local(s.signup_cutoff)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shift_form(request: HttpRequest, pk: int | None = None, activity: int | None = None) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    shift = selectors.shift_get(actor=request.user, id=pk) if pk else None
+    a = shift.activity if shift else selectors.activity_get(actor=request.user, id=activity)
+    if not services.may_manage(request.user, a):
+        raise NotFound()
+    form = forms.ShiftForm(request.POST or None, initial=_shift_initial(shift) if shift else {})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if shift:
+                services.shift_update(actor=request.user, shift=shift, **d)
+            else:
+                services.shift_create(actor=request.user, activity=a, **d)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("volunteering:activity_detail", pk=a.pk)
+    return render(request, "volunteering/activities/shift_form.html", {"form": form, "a": a, "shift": shift}, status=400 if form.errors else 200)
+
+
+@login_required
+def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roster: members with a place (check in/out by hand), the waiting list in order, cancellations."""
+    require_page(request, perms.ACTIVITY_MANAGE)
+    s = selectors.shift_get(actor=request.user, id=pk)
+    return render(request, "volunteering/activities/shift_detail.html", {"s": s, "a": s.activity, "roster": selectors.roster(s),
+                                                                         "free": max(s.capacity - s.taken, 0)})
+
+
+@login_required
+def shift_export(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    s = selectors.shift_get(actor=request.user, id=pk)
+    r = selectors.roster(s)
+    headers = [_("Name"), _("Status"), _("Waiting-list position"), _("Signed up at"), _("Checked in at"), _("Checked out at"), _("Hours")]
+    rows = ([x.member.name, x.get_status_display(), x.position or "", _when(x.signed_up_at), _when(x.checked_in_at), _when(x.checked_out_at),
+             getattr(getattr(x, "hour_record", None), "hours", "")] for x in [*r["confirmed"], *r["waiting"], *r["cancelled"]])
+    return export_response(headers, rows, basename=_("shift roster"), fmt=export_format(request))
+
+
+@login_required
+def shift_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The screen shown at the place: a QR code that changes every minute (the page reloads itself)."""
+    require_page(request, perms.ACTIVITY_MANAGE)
+    s = selectors.shift_get(actor=request.user, id=pk)
+    kind = request.GET.get("kind", CodeKind.CHECK_IN)
+    if kind not in CodeKind.values:
+        kind = CodeKind.CHECK_IN
+    token = codes.make_token(s, kind)
+    url = request.build_absolute_uri(reverse("volunteering:checkin", args=[token]))
+    opens, closes = codes.window(s)
+    return render(request, "volunteering/activities/shift_qr.html", {
+        "s": s, "a": s.activity, "kind": kind, "kind_label": CodeKind(kind).label, "qr": codes.qr_svg(url), "url": url,
+        "refresh": codes.CODE_ROTATE_SECONDS, "opens": opens, "closes": closes, "checked_in": s.signups.filter(checked_in_at__isnull=False).count(),
+    })
+
+
+@login_required
+@require_POST
+def shift_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    s = selectors.shift_get(actor=request.user, id=pk)
+    try:
+        if action == "cancel":
+            services.shift_cancel(actor=request.user, shift=s, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The shift was cancelled; the members were told."))
+        elif action == "rotate":
+            services.shift_rotate_key(actor=request.user, shift=s)
+            messages.success(request, _("New check-in key: every code shown before no longer works."))
+        else:
+            raise NotFound()
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect(_back(request, reverse("volunteering:shift_detail", args=[s.pk])))
+
+
+@login_required
+@require_POST
+def staff_check(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    sign = selectors.signup_get(actor=request.user, id=pk)
+    try:
+        services.check_by_staff(actor=request.user, signup=sign, kind=kind)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("%(name)s: %(what)s recorded.") % {"name": sign.member.name, "what": CodeKind(kind).label})
+    return redirect("volunteering:shift_detail", pk=sign.shift_id)
+
+
+# --- members: sign-up, cancel, check-in ------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def signup(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.SIGNUP)
+    try:
+        sign = services.signup_create(actor=request.user, shift=pk, wait=request.POST.get("wait", "1") != "0")
+    except DomainError as exc:
+        if exc.code == "no_report_in":
+            return _no_report_in(request)
+        _fail(request, exc)
+        a = Activity.objects.filter(shifts__pk=pk).values_list("pk", flat=True).first()
+        return redirect(_back(request, reverse("volunteering:activity_detail", args=[a]) if a else reverse("volunteering:activities")))
+    if sign.status == SignupStatus.WAITING:
+        messages.warning(request, _("The shift is full (已满): you are number %(n)s on the waiting list and will be told when a place frees up.")
+                         % {"n": sign.position})
+    else:
+        messages.success(request, _("You have a place. Check in with the QR code shown at the place."))
+    return redirect(_back(request, reverse("volunteering:my_signups")))
+
+
+@login_required
+@require_POST
+def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.SIGNUP)
+    try:
+        services.signup_cancel(actor=request.user, signup=pk)
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Sign-up cancelled."))
+    return redirect(_back(request, reverse("volunteering:my_signups")))
+
+
+@login_required
+def my_signups(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.SIGNUP)
+    f = get_filters(request, ("when",))
+    page = paginate(request, selectors.my_signups(actor=request.user, filters=f))
+    return render(request, "volunteering/activities/my_signups.html", {**_list_ctx(request, page, f), "now": timezone.now()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """The page the QR code opens on the member's phone: what the code is for, and one button to confirm."""
+    require_page(request, perms.SIGNUP)
+    error, shift, code, done = "", None, None, None
+    try:
+        code = codes.read_token(token)
+        shift = services.Shift.objects.select_related("activity").filter(pk=code.shift_id).first()
+    except DomainError as exc:
+        error = str(exc.message)
+    if request.method == "POST" and not error:
+        try:
+            done = services.check_by_code(actor=request.user, token=token, shift=request.POST.get("shift") or None)
+        except DomainError as exc:
+            if exc.status == 401:
+                raise
+            error = str(exc.message)
+    return render(request, "volunteering/activities/checkin.html", {
+        "token": token, "shift": shift, "kind_label": CodeKind(code.kind).label if code else "", "kind": code.kind if code else "",
+        "error": error, "done": done, "hours": getattr(done, "hour_record", None) if done and code and code.kind == CodeKind.CHECK_OUT else None,
+    }, status=400 if error else 200)
+
+
+# --- hours ---------------------------------------------------------------------------------------
+
+
+@login_required
+def my_hours(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.HOURS_VIEW)
+    if not actor_member(request.user, required=False):
+        raise NotFound()
+    year = int_param(request.GET.get("year"))
+    data = selectors.my_hours(actor=request.user, year=year if year and 2000 <= year <= 2100 else None)
+    page = paginate(request, data["records"])
+    return render(request, "volunteering/activities/my_hours.html", {**data, "page": page, "qs": querystring_without(request, "page"),
+                                                                      "year": year, "community": selectors.my_community(request.user)})
+
+
+HOUR_FILTERS = ("q", "status", "kind", "community")
+
+
+@login_required
+def hour_list(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.HOURS_CONFIRM)
+    f = get_filters(request, HOUR_FILTERS)
+    page = paginate(request, selectors.hour_list(actor=request.user, filters=f))
+    return render(request, "volunteering/activities/hour_list.html", {
+        **_list_ctx(request, page, f), "statuses": HourStatus.choices, "kinds": HourKind.choices,
+        "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
+        "pending": f.get("status", HourStatus.PENDING) == HourStatus.PENDING, "rule": point_rule(),
+    })
+
+
+@login_required
+def hour_export(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.HOURS_CONFIRM)
+    qs = selectors.hour_list(actor=request.user, filters=get_filters(request, HOUR_FILTERS))[:EXPORT_LIMIT]
+    headers = [_("Date"), _("Name"), _("Community"), _("Kind"), _("Activity or post"), _("Hours"), _("Points"), _("Status"), _("Note")]
+    rows = ([r.date, r.member.name, r.community.name, r.get_kind_display(), r.activity.title if r.activity else (r.post.name if r.post else ""),
+             r.hours, r.points, r.get_status_display(), r.note] for r in qs)
+    return export_response(headers, rows, basename=_("service hours"), fmt=export_format(request))
+
+
+@login_required
+@require_POST
+def hour_decide(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.HOURS_CONFIRM)
+    ids = request.POST.getlist("records")
+    try:
+        if request.POST.get("decision") == "reject":
+            n = services.hours_reject(actor=request.user, records=ids, reason=request.POST.get("reason", ""))
+            messages.success(request, _("%(n)s hour records not confirmed.") % {"n": n})
+        else:
+            n = services.hours_confirm(actor=request.user, records=ids)
+            messages.success(request, _("%(n)s hour records confirmed; points credited.") % {"n": n})
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect(_back(request, reverse("volunteering:hour_list")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hour_credit(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.HOURS_CONFIRM)
+    community = _community_of(request, perms.HOURS_CONFIRM)
+    if community is None:
+        return render(request, "volunteering/activities/community_pick.html", {
+            "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
+            "next": reverse("volunteering:hour_credit")})
+    members = Member.objects.filter(report_ins__community=community, report_ins__status="confirmed", is_active=True).order_by("name")[:2000]
+    posts = ServicePost.objects.filter(community=community).order_by("name")
+    form = forms.CreditForm(request.POST or None, members=members, posts=posts,
+                            initial={"community": community.pk, "date": timezone.localdate(), "kind": HourKind.TASK})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.hours_credit(actor=request.user, community=community, member=d["member"], kind=d["kind"], post=d["post"] or None,
+                                  hours=d["hours"], date=d["date"], note=d["note"])
+        except DomainError as exc:
+            if exc.status in (401, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Hours credited."))
+            return redirect(reverse("volunteering:hour_list") + "?status=confirmed")
+    return render(request, "volunteering/activities/simple_form.html", {
+        "form": form, "title": _("Credit post or task hours"), "pretitle": community.name, "back": reverse("volunteering:hour_list")},
+        status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def point_rule_edit(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.POINT_RULE_MANAGE)
+    rule = point_rule()
+    form = forms.PointRuleForm(request.POST or None, initial={"per_hour": rule.per_hour, "per_task": rule.per_task, "per_pledge": rule.per_pledge})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.point_rule_update(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.status in (401, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("volunteering:point_rule")
+    return render(request, "volunteering/activities/simple_form.html", {
+        "form": form, "title": _("Point rule"), "hint": _("Records confirmed earlier keep their points.")}, status=400 if form.errors else 200)
+
+
+@login_required
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.HOURS_VIEW)
+    community_id = request.GET.get("community") or getattr(selectors.my_community(request.user), "pk", None)
+    if not community_id:
+        only = list(selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:2])
+        if len(only) != 1:
+            return render(request, "volunteering/activities/community_pick.html", {
+                "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
+                "next": reverse("volunteering:leaderboard")})
+        community_id = only[0].pk
+    year = int_param(request.GET.get("year")) or timezone.localdate().year
+    year = year if 2000 <= year <= 2100 else timezone.localdate().year
+    community = selectors.leaderboard_community(actor=request.user, community=community_id)
+    rows = selectors.leaderboard(actor=request.user, community=community, year=year)
+    me = actor_member(request.user, required=False)
+    return render(request, "volunteering/activities/leaderboard.html", {
+        "community": community, "year": year, "rows": rows, "me": me.pk if me else None,
+        "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1))})
+
+
+# --- posts ---------------------------------------------------------------------------------------
+
+POST_FILTERS = ("q", "kind", "community", "open")
+
+
+@login_required
+def post_list(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, perms.POST_MANAGE):
+        return redirect("volunteering:my_posts")
+    f = get_filters(request, POST_FILTERS)
+    page = paginate(request, selectors.post_list(actor=request.user, filters=f))
+    pending = selectors.holding_list(actor=request.user, status=HoldingStatus.APPLIED)
+    return render(request, "volunteering/activities/post_list.html", {
+        **_list_ctx(request, page, f), "kinds": PostKind.choices, "pending": pending[:50], "pending_count": pending.count(),
+        "communities": selectors.managed_communities(actor=request.user, action=perms.POST_MANAGE)[:500]})
+
+
+@login_required
+def post_export(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.POST_MANAGE)
+    qs = selectors.post_list(actor=request.user, filters=get_filters(request, POST_FILTERS))[:EXPORT_LIMIT]
+    headers = [_("Community"), _("Kind"), _("Name"), _("People needed"), _("Serving"), _("Applications"), _("Skills wanted"), _("Open")]
+    rows = ([p.community.name, p.get_kind_display(), p.name, p.needed, p.holders, p.applications, p.skills,  # type: ignore[attr-defined]
+             _("Yes") if p.is_active else _("No")] for p in qs)
+    return export_response(headers, rows, basename=_("service posts"), fmt=export_format(request))
+
+
+@login_required
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.POST_MANAGE)
+    p = selectors.post_get(actor=request.user, id=pk)
+    holdings = list(selectors.holding_list(actor=request.user, post=p))
+    return render(request, "volunteering/activities/post_detail.html", {
+        "p": p, "holdings": holdings, "serving": sum(1 for h in holdings if h.status == HoldingStatus.APPROVED)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require_page(request, perms.POST_MANAGE)
+    p = selectors.post_get(actor=request.user, id=pk) if pk else None
+    community = p.community if p else _community_of(request, perms.POST_MANAGE)
+    if community is None:
+        return render(request, "volunteering/activities/community_pick.html", {
+            "communities": selectors.managed_communities(actor=request.user, action=perms.POST_MANAGE)[:500],
+            "next": reverse("volunteering:post_create")})
+    initial = {"community": community.pk, "needed": 1}
+    if p:
+        initial.update({"kind": p.kind, "name": p.name, "needed": p.needed, "skills": p.skills, "description": p.description})
+    form = forms.PostForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = {k: v for k, v in form.cleaned_data.items() if k != "community"}
+        try:
+            saved = services.post_update(actor=request.user, post=p, **d) if p else services.post_create(actor=request.user, community=community, **d)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("volunteering:post_detail", pk=saved.pk)
+    return render(request, "volunteering/activities/simple_form.html", {
+        "form": form, "title": _("Edit the post") if p else _("New service post"), "pretitle": community.name,
+        "back": reverse("volunteering:post_list")}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def post_close(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.POST_MANAGE)
+    try:
+        services.post_close(actor=request.user, post=pk, reopen=request.POST.get("reopen") == "1")
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("volunteering:post_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def post_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.POST_APPLY)
+    try:
+        services.holding_apply(actor=request.user, post=pk, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        if exc.code == "no_report_in":
+            return _no_report_in(request)
+        _fail(request, exc)
+    else:
+        messages.success(request, _("Application sent; the community will decide."))
+    return redirect("volunteering:my_posts")
+
+
+@login_required
+@require_POST
+def holding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    fns: dict[str, Any] = {
+        "approve": lambda: services.holding_approve(actor=request.user, holding=pk),
+        "reject": lambda: services.holding_reject(actor=request.user, holding=pk, reason=request.POST.get("reason", "")),
+        "end": lambda: services.holding_end(actor=request.user, holding=pk, reason=request.POST.get("reason", "")),
+        "withdraw": lambda: services.holding_withdraw(actor=request.user, holding=pk),
+    }
+    if action not in fns:
+        raise NotFound()
+    require_page(request, perms.POST_APPLY if action == "withdraw" else perms.POST_MANAGE)
+    try:
+        h = fns[action]()
+    except DomainError as exc:
+        _fail(request, exc)
+    else:
+        messages.success(request, _("%(name)s: “%(status)s”.") % {"name": h.member.name, "status": h.get_status_display()})
+    default = reverse("volunteering:my_posts") if action == "withdraw" else reverse("volunteering:post_list")
+    return redirect(_back(request, default))
+
+
+@login_required
+def my_posts(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.POST_APPLY)
+    if selectors.my_community(request.user) is None:
+        return _no_report_in(request)
+    mine = list(selectors.my_holdings(actor=request.user))
+    active = {h.post_id for h in mine if h.status in (HoldingStatus.APPLIED, HoldingStatus.APPROVED)}
+    return render(request, "volunteering/activities/my_posts.html", {
+        "mine": mine, "open_posts": [p for p in selectors.open_posts(actor=request.user) if p.pk not in active],
+        "community": selectors.my_community(request.user)})
+
+
+# --- brands --------------------------------------------------------------------------------------
+
+
+@login_required
+def brand_list(request: HttpRequest) -> HttpResponse:
+    require_page(request, perms.BRAND_VIEW)
+    f = get_filters(request, ("q", "community"))
+    page = paginate(request, selectors.brand_list(actor=request.user, filters=f))
+    return render(request, "volunteering/activities/brand_list.html", {**_list_ctx(request, page, f),
+                                                                        "can_manage": can(request.user, perms.BRAND_MANAGE)})
+
+
+@login_required
+def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request, perms.BRAND_VIEW)
+    b = selectors.brand_get(actor=request.user, id=pk)
+    acts = Activity.objects.filter(brand=b).exclude(status=ActivityStatus.DRAFT).order_by("-published_at", "-id")[:50]
+    return render(request, "volunteering/activities/brand_detail.html", {
+        "b": b, "reach": selectors.brand_reach(b), "activities": acts, "can_manage": can(request.user, perms.BRAND_MANAGE)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def brand_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require_page(request, perms.BRAND_MANAGE)
+    b = selectors.brand_get(actor=request.user, id=pk) if pk else None
+    community = b.community if b else _community_of(request, perms.BRAND_MANAGE)
+    if community is None:
+        return render(request, "volunteering/activities/community_pick.html", {
+            "communities": selectors.managed_communities(actor=request.user, action=perms.BRAND_MANAGE)[:500],
+            "next": reverse("volunteering:brand_create")})
+    initial: dict[str, Any] = {"community": community.pk, "is_active": True}
+    if b:
+        initial.update({"name": b.name, "target_group": b.target_group, "schedule": b.schedule, "description": b.description,
+                        "is_active": b.is_active})
+    form = forms.BrandForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = {k: v for k, v in form.cleaned_data.items() if k != "community"}
+        try:
+            if b:
+                saved = services.brand_update(actor=request.user, brand=b, **d)
+            else:
+                d.pop("is_active", None)
+                saved = services.brand_create(actor=request.user, community=community, **d)
+        except DomainError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            form.add_domain_error(exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("volunteering:brand_detail", pk=saved.pk)
+    return render(request, "volunteering/activities/simple_form.html", {
+        "form": form, "title": _("Edit the service brand") if b else _("New service brand"), "pretitle": community.name,
+        "back": reverse("volunteering:brand_list")}, status=400 if form.errors else 200)
