@@ -29,9 +29,12 @@ def _font() -> str:
     return FONT
 
 
+def half_label(rc: FeedbackReceipt) -> str:
+    return f"{rc.period_start.year}年{'上半年' if rc.period.endswith('H1') else '下半年'}"
+
+
 def period_label(rc: FeedbackReceipt) -> str:
-    half = "上半年" if rc.period.endswith("H1") else "下半年"
-    return f"{rc.period_start.year}年{half}（{rc.period_start:%Y-%m-%d} 至 {rc.period_end:%Y-%m-%d}）"
+    return f"{half_label(rc)}（{rc.period_start:%Y-%m-%d} 至 {rc.period_end:%Y-%m-%d}）"
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -72,7 +75,7 @@ def receipt_pdf(rc: FeedbackReceipt) -> bytes:
     c.drawString(left, y, f"{unit}：")
     y -= 8 * mm
     intro = (f"贵单位在职党员 {rc.member.name} 同志已到 {rc.community.full_name or rc.community.name} 报到。"
-             f"现将其 {period_label(rc)} 在社区参加志愿服务情况反馈如下：")
+             f"现将其{half_label(rc)}在社区参加志愿服务情况反馈如下：")
     for line in _wrap(intro, font, 12, right - left - 8 * mm):
         c.drawString(left + 8 * mm, y, line)
         y -= 7 * mm

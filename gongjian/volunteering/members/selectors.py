@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from gongjian.core.errors import NotFound
@@ -126,10 +126,13 @@ def city_communities(member: Member) -> QuerySet[Region]:
 
 
 def community_search(*, member: Member, q: str = "") -> QuerySet[Region]:
+    """The city's communities whose name (or full name, with district and subdistrict) matches; names that match first."""
     qs = city_communities(member)
-    if q:
-        qs = qs.filter(_text_q(q, "name", "full_name"))
-    return qs.select_related("parent").order_by("name", "id")
+    if not q:
+        return qs.select_related("parent").order_by("name", "id")
+    qs = qs.filter(_text_q(q, "name", "full_name")).annotate(
+        by_name=Case(When(_text_q(q, "name"), then=Value(0)), default=Value(1), output_field=IntegerField()))
+    return qs.select_related("parent").order_by("by_name", "name", "id")
 
 
 def _distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
