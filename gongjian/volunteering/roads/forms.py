@@ -16,8 +16,8 @@ PHOTO = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/we
 class SegmentForm(_Styled):
     community = forms.TypedChoiceField(label=_("Community"), coerce=int, required=False, empty_value=None)
     name = MandatoryText(label=_("Name"), max_length=200)
-    start_name = forms.CharField(label=_("From"), max_length=200, required=False)
-    end_name = forms.CharField(label=_("To"), max_length=200, required=False)
+    start_name = forms.CharField(label=_("Start point"), max_length=200, required=False)
+    end_name = forms.CharField(label=_("End point"), max_length=200, required=False)
     line = forms.CharField(label=_("Line (latitude, longitude points)"), required=False, max_length=20000,
                            widget=forms.Textarea(attrs={"rows": 4, "placeholder": "34.7466, 113.6253\n34.7480, 113.6301"}),
                            help_text=_("Optional: one point per line as “latitude, longitude” (2 to 200 points); the length is computed from it."))

@@ -520,24 +520,25 @@ def _required_text(value: Any, field: str, message: Any) -> str:
     return text
 
 
+def _close_with_text(actor: Any, report: Any, to: str, text: Any, *, field: str, required: Any, verb: str) -> PatrolReport:
+    require(actor, perms.PATROL_HANDLE)
+    r = _lock_report(actor, report)
+    _check(r, to)
+    r.resolution = _required_text(text, field, required)
+    return _finish(actor, r, to, ["resolution"], verb=verb, changes={field: r.resolution})
+
+
 @transaction.atomic
 def report_solve(*, actor: Any, report: Any, resolution: Any) -> PatrolReport:
     """The community solved the problem itself: what was done."""
-    require(actor, perms.PATROL_HANDLE)
-    r = _lock_report(actor, report)
-    _check(r, PatrolReportStatus.SOLVED)
-    r.resolution = _required_text(resolution, "resolution", _("Say what was done."))
-    return _finish(actor, r, PatrolReportStatus.SOLVED, ["resolution"], verb="solve", changes={"resolution": r.resolution})
+    return _close_with_text(actor, report, PatrolReportStatus.SOLVED, resolution, field="resolution", required=_("Say what was done."),
+                            verb="solve")
 
 
 @transaction.atomic
 def report_reject(*, actor: Any, report: Any, reason: Any) -> PatrolReport:
     """Not a problem (or a duplicate): the reason is kept and told to the road chief."""
-    require(actor, perms.PATROL_HANDLE)
-    r = _lock_report(actor, report)
-    _check(r, PatrolReportStatus.REJECTED)
-    r.resolution = _required_text(reason, "reason", _("Give a reason."))
-    return _finish(actor, r, PatrolReportStatus.REJECTED, ["resolution"], verb="reject", changes={"reason": r.resolution})
+    return _close_with_text(actor, report, PatrolReportStatus.REJECTED, reason, field="reason", required=_("Give a reason."), verb="reject")
 
 
 def _phone(member: Member) -> str:

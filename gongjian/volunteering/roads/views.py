@@ -94,8 +94,8 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 def segment_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ROAD_MANAGE)
     qs = selectors.segment_list(actor=request.user, filters=get_filters(request, SEGMENT_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Community"), _("Name"), _("From"), _("To"), _("Length (m)"), _("Points on the line"), _("Road chiefs"), _("Last patrol"),
-               _("Active")]
+    headers = [_("Community"), _("Name"), _("Start point"), _("End point"), _("Length (m)"), _("Points on the line"), _("Road chiefs"),
+               _("Last patrol"), _("Active")]
     rows = ([s.community.name, s.name, s.start_name, s.end_name, s.length_m, len(s.line or []),
              "、".join(c.member.name for c in s.active_chiefs), _when(s.last_patrol_at), s.is_active]  # type: ignore[attr-defined]
             for s in qs)
