@@ -257,7 +257,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.PATROL_HANDLE)
     qs = selectors.report_list(actor=request.user, filters=get_filters(request, REPORT_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Road segment"), _("Road chief"), _("Reported at"), _("Problem"), _("Description"), _("Category"), _("Status"),
+    headers = [_("Road segment"), _("Road chief"), _("When reported"), _("Problem"), _("Description"), _("Category"), _("Status"),
                _("Matter number"), _("Handled at"), _("What was done or why not")]
     rows = ([r.segment.name, r.member.name, _when(r.reported_at), r.title, r.description, str(r.category) if r.category else "",
              r.get_status_display(), r.matter.number if r.matter else "", _when(r.handled_at), r.resolution] for r in qs)
