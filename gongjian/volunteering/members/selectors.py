@@ -210,7 +210,7 @@ def pledge_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySe
         qs = qs.filter(status=str(f["status"]))
     if f.get("community"):
         qs = qs.filter(community_id=int_param(f["community"]) or 0)
-    return qs.order_by("-year", "member__name", "id")
+    return qs.order_by("-year", "-id")
 
 
 def pledge_get(*, actor: Any, id: Any, action: str = perms.PLEDGE_VIEW) -> Pledge:

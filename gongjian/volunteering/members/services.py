@@ -377,6 +377,19 @@ def _issue(actor: Any, report_ins: list[MemberReportIn], period: str, start: dt.
     return new + changed, len(new), len(changed)
 
 
+def _clean_issue(remark: Any, period: Any) -> tuple[str, tuple[str, dt.date, dt.date]]:
+    """The remark and the half-year of an issue, both checked before anything is written (all errors at once)."""
+    errors = Errors()
+    text = _text(remark, field="remark", errors=errors, max_length=1000, multiline=True)
+    parsed = ("", dt.date.min, dt.date.min)
+    try:
+        parsed = parse_period(period)
+    except ValidationError as exc:
+        errors.catch(exc)
+    errors.raise_if_any()
+    return text, parsed
+
+
 def _confirmed_report_in(actor: Any, report_in: Any) -> MemberReportIn:
     pk = _pk(report_in)
     if not scoped(MemberReportIn.objects.filter(pk=pk), actor, perms.RECEIPT_ISSUE).exists():
@@ -392,13 +405,7 @@ def _confirmed_report_in(actor: Any, report_in: Any) -> MemberReportIn:
 def receipt_issue(*, actor: Any, report_in: Any, period: Any, remark: Any = "") -> FeedbackReceipt:
     """Issue (or refresh) the half-year receipt of one confirmed report-in."""
     require(actor, perms.RECEIPT_ISSUE)
-    errors = Errors()
-    text = _text(remark, field="remark", errors=errors, max_length=1000, multiline=True)
-    try:
-        period_key, start, end = parse_period(period)
-    except ValidationError as exc:
-        errors.catch(exc)
-    errors.raise_if_any()
+    text, (period_key, start, end) = _clean_issue(remark, period)
     r = _confirmed_report_in(actor, report_in)
     before = FeedbackReceipt.objects.filter(report_in=r, period=period_key).first()
     old = receipt_snapshot(before) if before else {}
@@ -415,13 +422,7 @@ def receipt_issue(*, actor: Any, report_in: Any, period: Any, remark: Any = "") 
 def receipt_issue_all(*, actor: Any, community: Any, period: Any, remark: Any = "") -> dict[str, int]:
     """Issue (or refresh) the receipts of every confirmed report-in of a community for a half-year, set-based."""
     require(actor, perms.RECEIPT_ISSUE)
-    errors = Errors()
-    text = _text(remark, field="remark", errors=errors, max_length=1000, multiline=True)
-    try:
-        period_key, start, end = parse_period(period)
-    except ValidationError as exc:
-        errors.catch(exc)
-    errors.raise_if_any()
+    text, (period_key, start, end) = _clean_issue(remark, period)
     pk = _pk(community)
     region = Region.objects.filter(pk=pk, level=Level.COMMUNITY).first() if pk else None
     if region is None:
