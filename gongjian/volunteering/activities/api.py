@@ -1,5 +1,269 @@
+"""API of posts, brands, activities and shifts, sign-ups, check-in codes, hours and the leaderboard, under
+/api/v1/volunteering/activities/. Same selectors and services as the pages; errors in the house shape (a full shift 409
+``full``, a second sign-up 409 ``duplicate``, a bad code 400 with its code, records outside the scope 404)."""
+
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from decimal import Decimal
+from typing import Any
 
-router = Router()
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from gongjian.core.params import require_page
+from gongjian.core.permissions import can
+
+from .. import permissions as perms
+from ..models import Activity, HourRecord, Shift, Signup
+from . import codes, selectors, services
+
+router = Router(tags=["volunteering"])
+MAX_SIZE = 100
+
+
+class Page(Schema):
+    count: int
+    page: int
+    size: int
+    pages: int
+
+
+def _page(qs: Any, page: int, size: int) -> tuple[list[Any], dict[str, int]]:
+    size = max(1, min(size, MAX_SIZE))
+    p = Paginator(qs, size).get_page(page)
+    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
+
+
+class ShiftOut(Schema):
+    id: int
+    activity_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str
+    capacity: int
+    taken: int
+    free: int
+    skills: str
+    signup_cutoff: dt.datetime
+    is_cancelled: bool
+
+
+class ActivityOut(Schema):
+    id: int
+    community_id: int
+    community_name: str
+    unit_id: int | None
+    brand_id: int | None
+    title: str
+    description: str
+    place: str
+    status: str
+    people_served: int
+    published_at: dt.datetime | None
+
+
+class ActivityDetail(ActivityOut):
+    shifts: list[ShiftOut]
+
+
+class ActivityPage(Page):
+    items: list[ActivityOut]
+
+
+class ActivityIn(Schema):
+    community_id: int
+    title: str = ""
+    description: str = ""
+    place: str = ""
+    unit_id: int | None = None
+    brand_id: int | None = None
+
+
+class ShiftIn(Schema):
+    starts_at: str
+    ends_at: str
+    capacity: int
+    place: str = ""
+    skills: str = ""
+    signup_cutoff: str | None = None
+
+
+class SignupIn(Schema):
+    wait: bool = True
+
+
+class SignupOut(Schema):
+    id: int
+    shift_id: int
+    status: str
+    position: int | None
+    signed_up_at: dt.datetime
+    promoted_at: dt.datetime | None
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+
+
+class CodeIn(Schema):
+    token: str
+    shift_id: int | None = None
+
+
+class HourOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    community_id: int
+    kind: str
+    activity_id: int | None
+    post_id: int | None
+    date: dt.date
+    hours: Decimal
+    points: int
+    status: str
+
+
+class HourPage(Page):
+    items: list[HourOut]
+
+
+class DecideIn(Schema):
+    records: list[int]
+    reason: str = ""
+
+
+class Decided(Schema):
+    count: int
+
+
+class BoardRow(Schema):
+    member_id: int
+    name: str
+    hours: Decimal
+    points: int
+    rank: int
+
+
+class ListFilters(Schema):
+    q: str = ""
+    status: str = ""
+    community: int | None = None
+    page: int = 1
+    size: int = 20
+
+
+def shift_out(s: Shift) -> dict[str, Any]:
+    return {"id": s.pk, "activity_id": s.activity_id, "starts_at": s.starts_at, "ends_at": s.ends_at, "place": s.place, "capacity": s.capacity,
+            "taken": s.taken, "free": max(s.capacity - s.taken, 0), "skills": s.skills, "signup_cutoff": s.signup_cutoff,
+            "is_cancelled": s.is_cancelled}
+
+
+def activity_out(a: Activity) -> dict[str, Any]:
+    return {"id": a.pk, "community_id": a.community_id, "community_name": a.community.name, "unit_id": a.unit_id, "brand_id": a.brand_id,
+            "title": a.title, "description": a.description, "place": a.place, "status": a.status, "people_served": a.people_served,
+            "published_at": a.published_at}
+
+
+def signup_out(s: Signup) -> dict[str, Any]:
+    return {"id": s.pk, "shift_id": s.shift_id, "status": s.status, "position": s.position, "signed_up_at": s.signed_up_at,
+            "promoted_at": s.promoted_at, "checked_in_at": s.checked_in_at, "checked_out_at": s.checked_out_at}
+
+
+def hour_out(r: HourRecord) -> dict[str, Any]:
+    return {"id": r.pk, "member_id": r.member_id, "member_name": r.member.name, "community_id": r.community_id, "kind": r.kind,
+            "activity_id": r.activity_id, "post_id": r.post_id, "date": r.date, "hours": r.hours, "points": r.points, "status": r.status}
+
+
+@router.get("/", response=ActivityPage, summary="Activities: those the caller manages, or a member's community's open ones")
+def activities(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    require_page(request, perms.ACTIVITY_VIEW)
+    f = {k: v for k, v in filters.dict().items() if k not in ("page", "size") and v not in (None, "")}
+    qs = selectors.activity_list(actor=request.user, filters=f) if can(request.user, perms.ACTIVITY_MANAGE) else \
+        selectors.member_activities(actor=request.user, filters=f)
+    items, meta = _page(qs.select_related("community"), filters.page, filters.size)
+    return {**meta, "items": [activity_out(a) for a in items]}
+
+
+@router.post("/", response={201: ActivityDetail}, summary="Create a draft activity")
+def activity_create(request: HttpRequest, payload: ActivityIn) -> tuple[int, dict[str, Any]]:
+    a = services.activity_create(actor=request.user, community=payload.community_id, title=payload.title, description=payload.description,
+                                 place=payload.place, unit=payload.unit_id, brand=payload.brand_id)
+    return 201, {**activity_out(a), "shifts": []}
+
+
+@router.post("/{activity_id}/shifts", response={201: ShiftOut}, summary="Add a shift to an activity")
+def shift_create(request: HttpRequest, activity_id: int, payload: ShiftIn) -> tuple[int, dict[str, Any]]:
+    s = services.shift_create(actor=request.user, activity=activity_id, **payload.dict())
+    return 201, shift_out(s)
+
+
+@router.post("/{activity_id}/publish", response=ActivityOut, summary="Open the activity for sign-up")
+def activity_publish(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+    return activity_out(services.activity_publish(actor=request.user, activity=activity_id))
+
+
+@router.post("/shifts/{shift_id}/signup", response={201: SignupOut}, summary="Sign up (or join the waiting list; wait=false: 409 full)")
+def signup(request: HttpRequest, shift_id: int, payload: SignupIn) -> tuple[int, dict[str, Any]]:
+    return 201, signup_out(services.signup_create(actor=request.user, shift=shift_id, wait=payload.wait))
+
+
+@router.post("/signups/{signup_id}/cancel", response=SignupOut, summary="Cancel a sign-up before the cut-off")
+def signup_cancel(request: HttpRequest, signup_id: int) -> dict[str, Any]:
+    return signup_out(services.signup_cancel(actor=request.user, signup=signup_id))
+
+
+@router.get("/signups/mine", response=list[SignupOut], summary="The caller's coming sign-ups")
+def my_signups(request: HttpRequest) -> list[dict[str, Any]]:
+    require_page(request, perms.SIGNUP)
+    return [signup_out(s) for s in selectors.my_signups(actor=request.user)[:200]]
+
+
+@router.post("/check", response=SignupOut, summary="Check in or out with the code scanned at the place")
+def check(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
+    return signup_out(services.check_by_code(actor=request.user, token=payload.token, shift=payload.shift_id))
+
+
+@router.get("/shifts/{shift_id}/code", response=dict[str, Any], summary="A fresh check-in or check-out code for the staff screen")
+def shift_code(request: HttpRequest, shift_id: int, kind: str = "in") -> dict[str, Any]:
+    require_page(request, perms.ACTIVITY_MANAGE)
+    s = selectors.shift_get(actor=request.user, id=shift_id)
+    token = codes.make_token(s, kind if kind in ("in", "out") else "in")
+    return {"token": token, "url": request.build_absolute_uri(f"/volunteering/activities/c/{token}/"), "max_age": codes.CODE_MAX_AGE}
+
+
+@router.get("/hours", response=HourPage, summary="Hour records of the caller's area (pending by default)")
+def hours(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
+    require_page(request, perms.HOURS_CONFIRM)
+    f = {k: v for k, v in filters.dict().items() if k not in ("page", "size") and v not in (None, "")}
+    items, meta = _page(selectors.hour_list(actor=request.user, filters=f), filters.page, filters.size)
+    return {**meta, "items": [hour_out(r) for r in items]}
+
+
+@router.get("/hours/mine", response=list[HourOut], summary="The caller's own hour records")
+def my_hours(request: HttpRequest) -> list[dict[str, Any]]:
+    require_page(request, perms.HOURS_VIEW)
+    return [hour_out(r) for r in selectors.my_hours(actor=request.user)["records"].select_related("member")[:500]]
+
+
+@router.post("/hours/confirm", response=Decided, summary="Confirm pending hours (points by the rule)")
+def hours_confirm(request: HttpRequest, payload: DecideIn) -> dict[str, Any]:
+    return {"count": services.hours_confirm(actor=request.user, records=payload.records)}
+
+
+@router.post("/hours/reject", response=Decided, summary="Do not confirm pending hours (reason required)")
+def hours_reject(request: HttpRequest, payload: DecideIn) -> dict[str, Any]:
+    return {"count": services.hours_reject(actor=request.user, records=payload.records, reason=payload.reason)}
+
+
+@router.get("/leaderboard", response=list[BoardRow], summary="Confirmed hours and points per member of a community in a year")
+def leaderboard(request: HttpRequest, community: int, year: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    require_page(request, perms.HOURS_VIEW)
+    return selectors.leaderboard(actor=request.user, community=community, year=year, limit=limit)
+
+
+@router.get("/{activity_id}", response=ActivityDetail, summary="One activity with its shifts; 404 outside the caller's reach")
+def activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
+    require_page(request, perms.ACTIVITY_VIEW)
+    a = selectors.activity_get(actor=request.user, id=activity_id)
+    return {**activity_out(a), "shifts": [shift_out(s) for s in selectors.shifts_of(a)]}

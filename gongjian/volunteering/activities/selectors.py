@@ -59,6 +59,17 @@ def managed_communities(*, actor: Any, action: str = perms.ACTIVITY_MANAGE) -> Q
     return qs.order_by("path")
 
 
+def liaison_communities(unit_ids: set[int], limit: int = 500) -> list[Region]:
+    """Where a unit liaison may publish for his unit: the communities its members reported in to and those inside the
+    unit's own region."""
+    from gongjian.orgs.models import ResidentUnit
+
+    cond = Q(member_report_ins__unit_id__in=list(unit_ids))
+    for path in ResidentUnit.objects.filter(pk__in=list(unit_ids)).values_list("region_path", flat=True):
+        cond |= Q(path__startswith=path)
+    return list(Region.objects.filter(cond, is_active=True, level=Level.COMMUNITY).distinct().order_by("path")[:limit])
+
+
 def community_get(*, actor: Any, id: Any, action: str = perms.ACTIVITY_MANAGE) -> Region:
     try:
         return acting_community(actor, action, _id(id))

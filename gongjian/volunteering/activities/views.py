@@ -133,7 +133,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     choices = {"brands": ServiceBrand.objects.filter(community=community, is_active=True).order_by("name") if community else [],
                "units": ResidentUnit.objects.filter(pk__in=liaison_units).order_by("name")}
     form = forms.ActivityForm(request.POST or None, initial={"community": getattr(community, "pk", None)}, **choices)
-    communities = selectors.managed_communities(actor=request.user) if not liaison_units else None
+    communities = selectors.liaison_communities(liaison_units) if liaison_units else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -149,7 +149,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             return redirect("volunteering:activity_detail", pk=a.pk)
     return render(request, "volunteering/activities/activity_form.html", {
         "form": form, "community": community, "liaison": bool(liaison_units),
-        "all_communities": None if communities is None else communities[:1000]}, status=400 if form.errors else 200)
+        "all_communities": communities}, status=400 if form.errors else 200)
 
 
 @login_required

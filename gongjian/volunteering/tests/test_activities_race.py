@@ -13,6 +13,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -88,8 +89,8 @@ def test_cancellations_and_signups_at_once_keep_the_count(w: World) -> None:
     _a, s = activity(w, capacity=10)
     accounts = [new_member(w, i)[0] for i in range(30)]
     signs = [svc.signup_create(actor=acc, shift=s.pk) for acc in accounts[:20]]  # 10 with a place, 10 waiting
-    jobs = [[lambda i=i: svc.signup_cancel(actor=accounts[i], signup=signs[i].pk)] for i in range(5)]
-    jobs += [[lambda i=i: svc.signup_create(actor=accounts[i], shift=s.pk)] for i in range(20, 30)]
+    jobs: list[list[Callable[[], Any]]] = [[partial(svc.signup_cancel, actor=accounts[i], signup=signs[i].pk)] for i in range(5)]
+    jobs += [[partial(svc.signup_create, actor=accounts[i], shift=s.pk)] for i in range(20, 30)]
     outcomes = run_together(jobs)
     assert not [o for o in outcomes if isinstance(o, Exception)]
     shift = Shift.objects.get(pk=s.pk)
@@ -109,7 +110,7 @@ def test_concurrent_requests_through_the_pages(w: World) -> None:
         c.force_login(account)
         clients.append(c)
     url = f"/volunteering/activities/shifts/{s.pk}/signup/"
-    outcomes = run_together([[lambda c=c, i=i: c.post(url, {"wait": "1" if i % 3 else "0"})] for i, c in enumerate(clients)])
+    outcomes = run_together([[partial(c.post, url, {"wait": "1" if i % 3 else "0"})] for i, c in enumerate(clients)])
     assert all(getattr(o, "status_code", None) == 302 for o in outcomes), outcomes[:3]
     shift = Shift.objects.get(pk=s.pk)
     counts = Counter(Signup.objects.filter(shift=s).values_list("status", flat=True))
