@@ -575,9 +575,12 @@ def report_to_matter(*, actor: Any, report: Any, urgency: Any = None) -> PatrolR
     seg = r.segment
     location = f"（{r.lat}, {r.lng}）" if r.lat is not None else ""
     place = " ".join(p for p in [seg.name, f"{seg.start_name}—{seg.end_name}" if seg.start_name or seg.end_name else ""] if p)
+    phone = _phone(r.member)
     m = matter_report(actor=actor, title=r.title, description=r.description, category=r.category, urgency=urgency,
                       community=seg.community, address=f"{place}{location}"[:255], lat=r.lat, lng=r.lng, source=MatterSource.ROAD_CHIEF,
-                      reporter_name=r.member.name, reporter_phone=_phone(r.member), source_ref=f"patrol-report:{r.pk}")
+                      reporter_name=r.member.name, reporter_phone=phone, source_ref=f"patrol-report:{r.pk}")
+    if phone:  # the member's full phone number was read (and handed to the matter, where it stays encrypted)
+        audit.record_pii_read(actor=actor, target=r.member, fields=["phone"])
     _attach_photo(actor, r, m)
     r.matter = m
     return _finish(actor, r, PatrolReportStatus.MATTER, ["matter"], verb="to_matter", changes={"matter": m.pk, "number": m.number})

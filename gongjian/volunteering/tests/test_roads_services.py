@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from gongjian.core import pii
 from gongjian.core.errors import Conflict, NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.models import AuditEvent, Notification
 from gongjian.matters.choices import MatterSource, MatterStatus
@@ -306,6 +307,8 @@ def test_turn_into_a_matter_once(w: World, road: dict[str, Any], django_capture_
     m = matters.get()
     assert m.source == MatterSource.ROAD_CHIEF and m.community_id == w.tree.comm_a1.pk and m.category == cat
     assert m.reporter_name == "王芳" and m.reporter_phone_enc and m.status == MatterStatus.REPORTED
+    assert pii.decrypt(m.reporter_phone_enc) == pii.decrypt(w.m["m1"].phone_enc)
+    assert AuditEvent.objects.filter(verb="pii.read", target_id=str(w.m["m1"].pk), actor=w.u["comm_a1"]).exists()
     assert m.address.startswith("淮河路") and m.lat is not None
     assert r.status == PatrolReportStatus.MATTER and r.matter == m and r.handled_at and r.handled_by == w.u["comm_a1"]
     att = MatterAttachment.objects.get(matter=m)
