@@ -29,8 +29,15 @@ from ..models import MemberReportIn
 from . import forms, pdf, selectors, services
 
 EXPORT_LIMIT = 100_000
-# Pages of the other parts, linked from the member's home when they exist (they are built at the same time).
-OTHER_PAGES = (("volunteering:activity_list", "Activities"), ("volunteering:my_hours", "My hours"), ("volunteering:my_patrols", "My patrols"))
+# Pages of the other parts linked from the member's home when they exist (they are built at the same time): the first
+# name of each entry that resolves.
+OTHER_PAGES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("volunteering:activity_list", "volunteering:activities"), "Activities"),
+    (("volunteering:my_signups",), "My sign-ups"),
+    (("volunteering:my_hours",), "My hours"),
+    (("volunteering:my_posts",), "My posts"),
+    (("volunteering:my_patrols",), "My patrols"),
+)
 
 
 def _error_text(exc: DomainError, *fields: str) -> str:
@@ -65,13 +72,16 @@ def _masked_phone(member: Any) -> str:
 
 def other_links() -> list[dict[str, str]]:
     """Links to the other parts' member pages that resolve (the parts are built at the same time)."""
-    labels = {"Activities": _("Activities"), "My hours": _("My hours"), "My patrols": _("My patrols")}
+    labels = {"Activities": _("Activities"), "My sign-ups": _("My sign-ups"), "My hours": _("My hours"), "My posts": _("My posts"),
+              "My patrols": _("My patrols")}
     out = []
-    for name, label in OTHER_PAGES:
-        try:
-            out.append({"url": reverse(name), "label": labels[label]})
-        except NoReverseMatch:
-            continue
+    for names, label in OTHER_PAGES:
+        for name in names:
+            try:
+                out.append({"url": reverse(name), "label": labels[label]})
+            except NoReverseMatch:
+                continue
+            break
     return out
 
 
