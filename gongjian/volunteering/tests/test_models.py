@@ -4,6 +4,7 @@ shift, never more places taken than the capacity, hours never credited twice for
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -66,7 +67,8 @@ def test_one_active_signup_and_one_hour_record_per_signup(w: World) -> None:
 
 def test_one_pledge_a_year(w: World) -> None:
     c = w.tree.comm_a1
-    Pledge.objects.create(member=w.m["m1"], community=c, region_path=c.path, year=2026, content="每月参加一次清洁家园", due_date=dt.date(2026, 12, 31))
+    Pledge.objects.create(member=w.m["m1"], community=c, region_path=c.path, year=2026, content="每月参加一次清洁家园",
+                          due_date=dt.date(2026, 12, 31))
     with pytest.raises(IntegrityError), transaction.atomic():
         Pledge.objects.create(member=w.m["m1"], community=c, region_path=c.path, year=2026, content="再来一条", due_date=dt.date(2026, 12, 31))
 
@@ -81,7 +83,7 @@ def test_actor_member_and_point_rule(w: World) -> None:
     assert actor_member(w.u["resident"], required=False) is None
     rule = point_rule()
     assert (rule.per_hour, rule.per_task, rule.per_pledge) == (10, 5, 20) and point_rule().pk == rule.pk
-    assert points_for_hours(2.5) == 25 and points_for_hours("0.25", rule) == 3
+    assert points_for_hours(2.5) == 25 and points_for_hours(Decimal("0.25"), rule) == 3
 
 
 def test_world_is_consistent(w: World, tree: Any) -> None:
