@@ -104,3 +104,39 @@ def test_receipts_and_pledges_through_the_api(w: World, api):
     assert m1.get(f"/receipts/{rcid}").json()["member_name"] == "王芳"
     assert api(w.u["liaison_a"]).post("/receipts", {"period": f"{year}H1", "report_in_id": rid}).status_code == 403
     assert dt.date.fromisoformat(m1.get("/receipts").json()["items"][0]["period_start"]) == dt.date(year, 1, 1)
+
+
+def test_api_lists_keep_their_query_count(w: World, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongjian.testing import factories as f
+    from gongjian.volunteering.members import services
+
+    year = timezone.localdate().year
+
+    def more(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            idn = f.new_id_number("410103", "male")
+            account = f.user("member", region=w.tree.comm_a1, username=f"v_api{i}")
+            f.member(w.org_a, name=f"党员{i}", id_number=idn, home=w.tree.comm_a1, employer=w.unit_a, in_service=True, user=account)
+            r = services.report_in(actor=account, community=w.tree.comm_a1, id_number=idn)
+            services.report_in_confirm(actor=w.u["comm_a1"], report_in=r)
+            services.pledge_make(actor=account, content="承诺", due_date=dt.date(year, 12, 31))
+        services.receipt_issue_all(actor=w.u["comm_a1"], community=w.tree.comm_a1, period=f"{year}H1")
+
+    more(2, 0)
+    paths = [("comm_a1", "/report-ins"), ("liaison_a", "/report-ins"), ("comm_a1", "/receipts"), ("liaison_a", "/receipts"),
+             ("comm_a1", "/pledges")]
+    clients = {key: api(w.u[key]) for key in ("comm_a1", "liaison_a")}
+    before = {}
+    for key, path in paths:
+        clients[key].get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            assert clients[key].get(path).status_code == 200
+        before[(key, path)] = len(ctx.captured_queries)
+    more(6, 2)
+    for key, path in paths:
+        with CaptureQueriesContext(connection) as ctx:
+            assert clients[key].get(path).json()["count"] >= 8
+        assert len(ctx.captured_queries) == before[(key, path)], (key, path)
