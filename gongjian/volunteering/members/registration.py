@@ -92,4 +92,6 @@ def unit_panel(actor: Any) -> dict[str, Any] | None:
 PANELS: list[Any] = [member_panel, community_panel, unit_panel]
 EXPORTS: list[ExportDef] = [
     ExportDef("volunteering.report_ins", _("Member report-ins"), "volunteering", "volunteering:report_in_export", permission=perms.REPORT_IN_VIEW),
+    ExportDef("volunteering.unit_members", _("My unit's members reporting in"), "volunteering", "volunteering:unit_members_export",
+              permission=UNIT_PAGE),
 ]

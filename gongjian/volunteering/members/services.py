@@ -19,7 +19,9 @@ Decisions:
   the latest figures and there is never a second receipt for the same half-year. Figures count the CONFIRMED hour
   records of the report-in's community dated in the half-year, the distinct activities of those records, the posts
   approved (held) in that community, the pledges of that year made and fulfilled, and points (the hour records'
-  points plus the point rule's ``per_pledge`` for a pledge of the year marked fulfilled within the half-year).
+  points plus the point rule's ``per_pledge`` for a pledge of the year marked fulfilled within the half-year). Issuing
+  for a whole community is set-based (four grouped reads, one bulk insert, one bulk update) and writes one audit event
+  for the batch (how many issued, how many refreshed); issuing one receipt writes one event (``issue`` or ``refresh``).
 * **Pledges.** One per member and year, made in the community of his confirmed report-in; editable while "made";
   the community marks it fulfilled or not with a remark.
 """
