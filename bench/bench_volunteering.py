@@ -37,7 +37,6 @@ import datetime as dt
 import importlib
 import os
 import random
-import statistics
 import sys
 import time
 from decimal import Decimal
@@ -54,22 +53,9 @@ LIAISON_USER = "bench_vol_liaison"
 ADMIN_USER = "bench_vol_community"
 TABLES = ("volunteering_memberreportin", "volunteering_hourrecord")
 
+from bench_matters import _create_database, ensure_demo, timed  # noqa: E402 - the same demo, timing and database steps
 
 # --- data -----------------------------------------------------------------------------------------
-
-
-def ensure_demo(scale: str) -> str:
-    from django.core.management import call_command
-
-    from gongjian.regions.models import Region
-
-    call_command("migrate", interactive=False, verbosity=0)
-    communities = Region.objects.filter(level="community", kind="community").count()
-    if communities >= (900 if scale == "city" else 20):
-        return f"reused ({communities:,} urban communities)"
-    t = time.perf_counter()
-    call_command("demo", scale=scale, seed=2026, reset=Region.objects.exists(), no_migrate=True, stdout=open(os.devnull, "w"))
-    return f"built {scale} demo in {time.perf_counter() - t:.1f} s"
 
 
 def _copy(table: str, cols: list[str], rows: Any) -> int:
@@ -226,18 +212,6 @@ def bench_users() -> tuple[Any, Any, Any, Any]:
 # --- measuring ------------------------------------------------------------------------------------
 
 
-def timed(fn: Any, repeat: int) -> dict[str, float]:
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return {"median_ms": statistics.median(times), "p90_ms": times[int(0.9 * (len(times) - 1))], "min_ms": times[0]}
-
-
 def _selector(module: str, name: str) -> Any:
     try:
         return getattr(importlib.import_module(f"gongjian.volunteering.{module}.selectors"), name)
@@ -255,7 +229,8 @@ def _url(name: str) -> str | None:
 
 
 def measure(args: argparse.Namespace, out: Any = print) -> dict[str, Any]:
-    from django.db import connection
+    from django.core.signals import request_started
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -263,6 +238,7 @@ def measure(args: argparse.Namespace, out: Any = print) -> dict[str, Any]:
     from gongjian.orgs.models import Member
     from gongjian.volunteering.models import HourRecord, MemberReportIn
 
+    request_started.disconnect(reset_queries)  # else a request empties the log CaptureQueriesContext counts from
     liaison, unit, admin, community = bench_users()
     facts = {
         "report_ins_confirmed": MemberReportIn.objects.filter(status="confirmed").count(),
@@ -385,16 +361,6 @@ def main(argv: list[str] | None = None) -> int:
         print("\nEXPLAIN ANALYZE of the slowest:\n" + result["explain"])
     print(f"\n  load avg   {os.getloadavg()[0]:.1f}")
     return 1 if failed and not args.smoke else 0
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
+from django.utils import timezone
+
 from gongjian.demo import city
 from gongjian.demo.steps import DemoContext, register_step
 from gongjian.orgs.models import Member, ResidentUnit
@@ -146,6 +149,24 @@ def _hours(h: float) -> Decimal:
     return Decimal(str(h)).quantize(Decimal("0.01"))
 
 
+def _write(ctx: DemoContext, model: Any, objs: list[Any]) -> int:
+    """Insert ``objs``: PostgreSQL ``COPY`` (several times faster than ``bulk_create`` for the city's ~600,000 rows),
+    ``ctx.bulk`` elsewhere. Values go through each field's ``get_db_prep_save`` as ``bulk_create`` does; creation
+    times are now; rows planned without a primary key get theirs from the sequence."""
+    if connection.vendor != "postgresql" or not objs:
+        return ctx.bulk(model, objs)
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and objs[0].pk is None)]
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cur, cur.cursor.copy(f"COPY {model._meta.db_table} ({cols}) FROM STDIN") as copy:
+        for obj in objs:
+            obj.created_at = obj.created_at or now
+            obj.updated_at = obj.updated_at or now
+            copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+    ctx.count(model, len(objs))
+    return len(objs)
+
+
 class _Plan:
     """What the step writes, as model objects in lists (inserted in dependency order at the end)."""
 
@@ -161,6 +182,12 @@ def build_volunteering(ctx: DemoContext) -> None:
     rng = ctx.rng_for("volunteering")
     rule = point_rule()
     plan = _Plan()
+    written: dict[type, int] = {}
+
+    def flush(*models: type) -> None:
+        """Insert what is planned for ``models`` (in this order) and let it go: memory stays one part's rows."""
+        for model in models:
+            written[model] = _write(ctx, model, plan.rows.pop(model, []))
     communities = ctx.communities()
     by_id = {c.id: c for c in communities}
     seed = {key: ctx.regions[code] for key, code in city.SEED_COMMUNITIES.items()}
@@ -222,6 +249,8 @@ def build_volunteering(ctx: DemoContext) -> None:
             at = _between(rng, NOW - dt.timedelta(days=200), NOW - dt.timedelta(days=30))
             report_in(others.pop(), c, None, ReportInStatus.REJECTED, at, rejected_reason="未在本社区居住，请向居住地社区报到")
 
+    flush(MemberReportIn)
+
     # --- service posts and holdings --------------------------------------------------------
     post_ids = iter(ctx.new_ids(ServicePost, len(communities) * len(POSTS)))
     holding_ids = iter(ctx.new_ids(PostHolding, len(communities) * len(POSTS) * 10))
@@ -250,6 +279,8 @@ def build_volunteering(ctx: DemoContext) -> None:
                 if status == HoldingStatus.APPROVED:
                     holders.append((post.id, c, m))
 
+    flush(ServicePost, PostHolding)
+
     # --- brands -------------------------------------------------------------------------------
     brand_ids = iter(ctx.new_ids(ServiceBrand, len(BRANDS_SEED) + len(communities)))
     brand_plan: list[tuple[Any, ServiceBrand, tuple[str, ...], float, int]] = []
@@ -274,7 +305,7 @@ def build_volunteering(ctx: DemoContext) -> None:
     months = list(MONTH_WEIGHT)
     month_weights = [MONTH_WEIGHT[m] for m in months]
     kinds_weights = [a[4] for a in ACTIVITIES]
-    per_community = ctx.pick(8, 9)
+    per_community = ctx.pick(8, 6)
     tallies = {"shift_hours": 0, "post_hours": 0}
     hour_rows: list[HourRecord] = []
 
@@ -307,7 +338,7 @@ def build_volunteering(ctx: DemoContext) -> None:
         for day in days:
             start = _dt(day, rng.choice((8, 9, 14, 15, 16)), rng.choice((0, 30)))
             end = start + dt.timedelta(hours=hours)
-            capacity = rng.randint(4, 20) if ctx.is_city else rng.randint(3, 8)
+            capacity = rng.randint(4, 14) if ctx.is_city else rng.randint(3, 8)
             cancelled = status == ActivityStatus.CANCELLED
             shift = plan.add(Shift(id=ctx.new_id(Shift), activity_id=act.id, region_path=c.path, starts_at=start, ends_at=end, place=place,
                                    capacity=capacity, skills=skills, signup_cutoff=start - dt.timedelta(hours=12),
@@ -383,7 +414,7 @@ def build_volunteering(ctx: DemoContext) -> None:
     # post and task hours
     for post_id, c, m in holders:
         for month in range(1, NOW.month + 1):
-            if rng.random() < 0.75:
+            if rng.random() < ctx.pick(0.75, 0.5):
                 day = dt.date(YEAR, month, 28)
                 hour_record(m, c, HourKind.POST, day, rng.choice((2.0, 3.0, 4.0, 6.0, 8.0)), post_id=post_id, note="本月岗位服务")
                 tallies["post_hours"] += 1
@@ -391,21 +422,27 @@ def build_volunteering(ctx: DemoContext) -> None:
         for m in rng.sample(pool.get(c.id, []), min(len(pool.get(c.id, [])), ctx.pick(1, 3))):
             hour_record(m, c, HourKind.TASK, dt.date(YEAR, rng.randint(1, 6), rng.randint(1, 28)), 1.5, note="协助入户走访")
 
+    flush(ServiceBrand, Activity, Shift, Signup)
+    written[HourRecord] = _write(ctx, HourRecord, hour_rows)
+    hour_rows.clear()
+
     # --- pledges --------------------------------------------------------------------------
     for c in communities:
         for m in pool.get(c.id, []):
             is_demo = demo_member is not None and m == demo_member[0]
-            if is_demo or rng.random() < 0.22:
+            if is_demo or rng.random() < ctx.pick(0.22, 0.15):
                 kept = rng.random() < 0.85 or is_demo
                 plan.add(Pledge(member_id=m, community_id=c.id, region_path=c.path, year=YEAR - 1, content=rng.choice(PLEDGES),
                                 due_date=dt.date(YEAR - 1, 12, 31), status=PledgeStatus.FULFILLED if kept else PledgeStatus.NOT_FULFILLED,
                                 remark="全年表现突出" if kept else "参与次数未达承诺",
                                 assessed_at=_dt(dt.date(YEAR, 1, rng.randint(8, 28)), 10)))
-            if is_demo or rng.random() < 0.3:
+            if is_demo or rng.random() < ctx.pick(0.3, 0.2):
                 done = rng.random() < 0.08 and not is_demo
                 plan.add(Pledge(member_id=m, community_id=c.id, region_path=c.path, year=YEAR, content=rng.choice(PLEDGES),
                                 due_date=dt.date(YEAR, 12, 31), status=PledgeStatus.FULFILLED if done else PledgeStatus.MADE,
                                 remark="已提前完成" if done else "", assessed_at=_dt(dt.date(YEAR, 6, rng.randint(1, 28)), 10) if done else None))
+
+    flush(Pledge)
 
     # --- road segments, chiefs, patrols, reports ---------------------------------------------
     seg_chiefs: dict[int, list[tuple[RoadSegment, list[int]]]] = defaultdict(list)
@@ -428,7 +465,7 @@ def build_volunteering(ctx: DemoContext) -> None:
                     plan.add(RoadChief(segment_id=seg.id, member_id=rng.choice(former), region_path=c.path, since=dt.date(2024, 3, 1),
                                        until=dt.date(2024, 12, 31), is_active=False))
             seg_chiefs[c.id].append((seg, chiefs))
-    patrol_every = ctx.pick(10, 14)
+    patrol_every = ctx.pick(10, 21)
     for c in communities:
         for seg, chiefs in seg_chiefs.get(c.id, []):
             for m in chiefs:
@@ -470,13 +507,9 @@ def build_volunteering(ctx: DemoContext) -> None:
                               reported_at=at + dt.timedelta(minutes=5), matter_id=mid, handled_at=reported))
         linked += 1
 
-    # --- write -------------------------------------------------------------------------------
-    plan.rows[HourRecord] = list(hour_rows)
-    for model in (MemberReportIn, ServicePost, PostHolding, ServiceBrand, Activity, Shift, Signup, HourRecord, Pledge, RoadSegment,
-                  RoadChief, PatrolLog, PatrolReport):
-        ctx.bulk(model, plan.rows.get(model, []))
+    flush(RoadSegment, RoadChief, PatrolLog, PatrolReport)
     ctx.say(f"{in_service_count:,} in-service members reported in ({len(silver)} 银发路长 and the demo member too), {waiting} waiting, "
-            f"{rejected} not accepted; {len(plan.rows[Activity]):,} activities, {len(hour_rows):,} hour records "
+            f"{rejected} not accepted; {written[Activity]:,} activities, {written[HourRecord]:,} hour records "
             f"({tallies['shift_hours']:,} shift, {tallies['post_hours']:,} post); {linked} patrol reports turned into matters")
 
 
