@@ -172,8 +172,9 @@ def report_in_list(request: HttpRequest) -> HttpResponse:
         allowed = REPORT_IN_TRANSITIONS[r.status]
         r.actions = [a for a in ("confirm", "reject", "end") if {"confirm": ReportInStatus.CONFIRMED, "reject": ReportInStatus.REJECTED,
                                                                  "end": ReportInStatus.ENDED}[a] in allowed]
+    communities = list(selectors.issue_communities(actor=request.user)[:500])
     return render(request, "volunteering/members/report_in_list.html", {
-        **_list_ctx(request, page, f), "statuses": ReportInStatus.choices,
+        **_list_ctx(request, page, f), "statuses": ReportInStatus.choices, "communities": communities if len(communities) > 1 else [],
         "pending": selectors.report_in_pending(actor=request.user).count(), "period": services.current_period(),
     })
 

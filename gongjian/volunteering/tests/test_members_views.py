@@ -147,6 +147,13 @@ def test_community_confirms_rejects_and_other_community_gets_404(w: World, login
     c.post(reverse("volunteering:report_in_action", args=[r1.pk, "confirm"]))
     r1.refresh_from_db()
     assert r1.status == ReportInStatus.CONFIRMED
+    # a subdistrict administrator filters by community
+    r2 = report(w, "m2")
+    s = login(w.u["sub_a"])
+    page = s.get(reverse("volunteering:report_in_list")).content.decode()
+    assert f'data-report-in="{r1.pk}"' in page and f'data-report-in="{r2.pk}"' in page and 'name="community"' in page
+    page = s.get(reverse("volunteering:report_in_list"), {"community": w.tree.comm_a2.pk}).content.decode()
+    assert f'data-report-in="{r1.pk}"' not in page and f'data-report-in="{r2.pk}"' in page
 
 
 def test_list_pages_query_counts_do_not_grow(w: World, login):
