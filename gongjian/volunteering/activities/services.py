@@ -52,6 +52,7 @@ from ..choices import (
     HourKind,
     HourStatus,
     PostKind,
+    ReportInStatus,
     SignupStatus,
 )
 from ..common import MODULE, acting_community, active_report_in, actor_member, point_rule, points_for_hours
@@ -676,6 +677,20 @@ def _release_place(shift_id: int) -> None:
     Shift.objects.filter(pk=shift_id, taken__gt=0).update(taken=F("taken") - 1)
 
 
+JOIN_WAITING_SQL = (
+    "UPDATE volunteering_signup SET status = 'waiting', position = "
+    "(SELECT COALESCE(MAX(position), 0) + 1 FROM volunteering_signup WHERE shift_id = %s) WHERE id = %s RETURNING position"
+)
+assert Signup._meta.db_table == "volunteering_signup"
+
+
+def _join_waiting_list(signup_id: int, shift_id: int) -> int:
+    """The next waiting-list position, given in one statement (the caller holds the shift's row lock)."""
+    with connection.cursor() as cur:
+        cur.execute(JOIN_WAITING_SQL, [shift_id, signup_id])
+        return int(cur.fetchone()[0])
+
+
 def full_message() -> Any:
     return _("This shift is full (已满).")
 
@@ -690,39 +705,42 @@ def _open_for_signup(shift: Shift, now: dt.datetime) -> None:
                               % {"when": timezone.localtime(shift.signup_cutoff).strftime("%Y-%m-%d %H:%M")}, code="closed")
 
 
+def _member_with_report_in(actor: Any) -> tuple[Member, MemberReportIn]:
+    """``member_community`` in one query on the path every sign-up takes (the member and his confirmed report-in)."""
+    ri = (MemberReportIn.objects.filter(member__user_id=getattr(actor, "pk", None) or 0, member__is_active=True,
+                                        status=ReportInStatus.CONFIRMED).select_related("member").first())
+    return (ri.member, ri) if ri is not None else member_community(actor)
+
+
 @transaction.atomic
 def signup_create(*, actor: Any, shift: Any, wait: bool = True) -> Signup:
     """The member takes a place on a shift of his community's activity; when it is full he joins the waiting list (or,
-    with ``wait=False``, gets the clear “full” answer and nothing is written). Once per shift."""
+    with ``wait=False``, gets the clear “full” answer and nothing is written). Once per shift.
+
+    The sign-up row is written first and the place taken last, so the shift's row stays locked (by the conditional
+    ``UPDATE``) only until the commit; a second active sign-up is refused by ``vol_signup_one_active``."""
     require(actor, perms.SIGNUP)
-    member, report_in = member_community(actor)
+    member, report_in = _member_with_report_in(actor)
     s = Shift.objects.select_related("activity").filter(pk=_pk(shift), activity__community_id=report_in.community_id).first()
     if s is None:
         raise NotFound()
     now = _now()
     _open_for_signup(s, now)
-    dup = _("You have already signed up for this shift.")
-    if Signup.objects.filter(shift=s, member=member, status__in=list(SIGNUP_ACTIVE)).exists():
-        raise Conflict(dup, code="duplicate")
-    status, position = SignupStatus.CONFIRMED, None
+    sign = Signup(shift=s, member=member, region_path=s.region_path, status=SignupStatus.CONFIRMED, signed_up_at=now)
+    try:
+        sign.save()  # no savepoint: a duplicate rolls the whole sign-up back
+    except IntegrityError:
+        raise Conflict(_("You have already signed up for this shift."), code="duplicate") from None
     if not take_place(s.pk):
         locked = Shift.objects.select_for_update().get(pk=s.pk)  # the waiting list follows the order of arrival
         if locked.is_cancelled:
             raise ValidationError(_("This shift was cancelled."), code="cancelled")
-        if not take_place(s.pk):  # a place freed meanwhile
+        if not (locked.taken < locked.capacity and take_place(s.pk)):  # under the lock: no place freed meanwhile
             if not wait:
                 raise Conflict(full_message(), code="full")
-            status = SignupStatus.WAITING
-            last = Signup.objects.filter(shift=s, position__isnull=False).order_by("-position").values_list("position", flat=True).first()
-            position = (last or 0) + 1
-    sign = Signup(shift=s, member=member, region_path=s.region_path, status=status, position=position, signed_up_at=now)
-    try:
-        with transaction.atomic():
-            sign.save()
-    except IntegrityError:
-        raise Conflict(dup, code="duplicate") from None  # the whole transaction, and the place taken, roll back
-    audit.record(actor=actor, verb="volunteering.signup.create", target=sign, changes={"shift": s.pk, "status": status,
-                                                                                      **({"position": position} if position else {})})
+            sign.status, sign.position = SignupStatus.WAITING, _join_waiting_list(sign.pk, s.pk)
+    audit.record(actor=actor, verb="volunteering.signup.create", target=sign,
+                 changes={"shift": s.pk, "status": sign.status, **({"position": sign.position} if sign.position else {})})
     registry.bump(MODULE)
     return sign
 
