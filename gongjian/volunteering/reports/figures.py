@@ -12,10 +12,11 @@ Period semantics (``period=None`` means "as of now"):
 * report-ins waiting: report-ins waiting for the community now (in a period: of those made in it);
 * share of in-service members reported in: of the active in-service members **who live in the region**
   (``home_path``: a member reports in to the community where he lives, so the region answers for its residents
-  wherever they work), the share with a report-in counted as above (per cent). The employer's view is
-  ``unit_share_rows(region, period)``: one row per resident unit located in the region (``ResidentUnit.region_path``)
-  with its in-service members, how many reported in and the share — the unit pages and the figures page's unit
-  breakdown use it;
+  wherever they work), the share with a report-in counted as above (per cent; members carry no dates, so a period
+  changes the numerator only). The employer's view is ``unit_share_rows(region, period)``: one row per resident unit
+  located in the region (``ResidentUnit.region_path``) with its in-service members, how many reported in and the
+  share, lowest first (two queries) — the figure "units with members not reported in" counts its rows below 100 %,
+  and a page can list them;
 * hours served: the sum of CONFIRMED hour records dated in the period (as of now: all);
 * activities held: finished activities with a (not cancelled) shift starting in the period (as of now: all finished);
 * posts filled: of the people the region's open service posts need, the share their approved holders fill (a post
