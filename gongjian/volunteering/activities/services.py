@@ -705,11 +705,15 @@ def _open_for_signup(shift: Shift, now: dt.datetime) -> None:
                               % {"when": timezone.localtime(shift.signup_cutoff).strftime("%Y-%m-%d %H:%M")}, code="closed")
 
 
-def _member_with_report_in(actor: Any) -> tuple[Member, MemberReportIn]:
-    """``member_community`` in one query on the path every sign-up takes (the member and his confirmed report-in)."""
-    ri = (MemberReportIn.objects.filter(member__user_id=getattr(actor, "pk", None) or 0, member__is_active=True,
-                                        status=ReportInStatus.CONFIRMED).select_related("member").first())
-    return (ri.member, ri) if ri is not None else member_community(actor)
+def _member_with_report_in(actor: Any) -> tuple[int, int]:
+    """The member's id and his confirmed report-in's community in one narrow query, on the path every sign-up takes
+    (without one: ``member_community`` says why)."""
+    row = (MemberReportIn.objects.filter(member__user_id=getattr(actor, "pk", None) or 0, member__is_active=True,
+                                         status=ReportInStatus.CONFIRMED).values_list("member_id", "community_id").first())
+    if row is None:
+        member, report_in = member_community(actor)
+        return member.pk, report_in.community_id
+    return row
 
 
 @transaction.atomic
@@ -720,13 +724,14 @@ def signup_create(*, actor: Any, shift: Any, wait: bool = True) -> Signup:
     The sign-up row is written first and the place taken last, so the shift's row stays locked (by the conditional
     ``UPDATE``) only until the commit; a second active sign-up is refused by ``vol_signup_one_active``."""
     require(actor, perms.SIGNUP)
-    member, report_in = _member_with_report_in(actor)
-    s = Shift.objects.select_related("activity").filter(pk=_pk(shift), activity__community_id=report_in.community_id).first()
+    member_id, community_id = _member_with_report_in(actor)
+    s = (Shift.objects.select_related("activity").only("region_path", "signup_cutoff", "is_cancelled", "activity__status")
+         .filter(pk=_pk(shift), activity__community_id=community_id).first())
     if s is None:
         raise NotFound()
     now = _now()
     _open_for_signup(s, now)
-    sign = Signup(shift=s, member=member, region_path=s.region_path, status=SignupStatus.CONFIRMED, signed_up_at=now)
+    sign = Signup(shift=s, member_id=member_id, region_path=s.region_path, status=SignupStatus.CONFIRMED, signed_up_at=now)
     try:
         sign.save()  # no savepoint: a duplicate rolls the whole sign-up back
     except IntegrityError:
