@@ -250,7 +250,7 @@ def shift_export(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.ACTIVITY_MANAGE)
     s = selectors.shift_get(actor=request.user, id=pk)
     r = selectors.roster(s)
-    headers = [_("Name"), _("Status"), _("Waiting-list position"), _("Signed up at"), _("Checked in at"), _("Checked out at"), _("Hours")]
+    headers = [_("Member"), _("Status"), _("Waiting-list position"), _("Signed up at"), _("Checked in at"), _("Checked out at"), _("Hours")]
     rows = ([x.member.name, x.get_status_display(), x.position or "", _when(x.signed_up_at), _when(x.checked_in_at), _when(x.checked_out_at),
              getattr(getattr(x, "hour_record", None), "hours", "")] for x in [*r["confirmed"], *r["waiting"], *r["cancelled"]])
     return export_response(headers, rows, basename=_("shift roster"), fmt=export_format(request))
@@ -408,7 +408,7 @@ def hour_list(request: HttpRequest) -> HttpResponse:
 def hour_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.HOURS_CONFIRM)
     qs = selectors.hour_list(actor=request.user, filters=get_filters(request, HOUR_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Date"), _("Name"), _("Community"), _("Kind"), _("Activity or post"), _("Hours"), _("Points"), _("Status"), _("Note")]
+    headers = [_("Date"), _("Member"), _("Community"), _("Kind"), _("Activity or post"), _("Hours"), _("Points"), _("Status"), _("Note")]
     rows = ([r.date, r.member.name, r.community.name, r.get_kind_display(), r.activity.title if r.activity else (r.post.name if r.post else ""),
              r.hours, r.points, r.get_status_display(), r.note] for r in qs)
     return export_response(headers, rows, basename=_("service hours"), fmt=export_format(request))
