@@ -248,3 +248,62 @@ def test_api_signup_full_duplicate_codes_and_leaderboard(w: World) -> None:
     status, body = api(client(w.u["comm_a1"]), "get", f"/shifts/{s.pk}/code?kind=out")
     assert status == 200 and codes.read_token(body["token"]).kind == "out"
     assert api(m1, "post", "/hours/confirm", {"records": [1]})[0] == 403
+
+
+def test_liaison_publishes_for_his_unit_through_the_page(w: World) -> None:
+    from gongjian.volunteering.models import MemberReportIn
+
+    MemberReportIn.objects.create(member=w.m["m1"], community=w.tree.comm_a1, region_path=w.tree.comm_a1.path, unit=w.unit_a,
+                                  status="confirmed", reported_at=timezone.now())
+    liaison = client(w.u["liaison_a"])
+    form = liaison.get(f"{BASE}new/")
+    assert form.status_code == 200 and "淮河社区" in form.content.decode()
+    r = liaison.post(f"{BASE}new/", {"community_pick": w.tree.comm_a1.pk, "unit": w.unit_a.pk, "title": "单位党员进社区"})
+    assert r.status_code == 302
+    a = w.tree.comm_a1.activities.get()
+    assert a.unit_id == w.unit_a.pk
+    assert liaison.get(f"{BASE}{a.pk}/").status_code == 200
+    assert client(w.u["liaison_b"]).get(f"{BASE}{a.pk}/").status_code == 404
+
+
+def test_finish_cancel_and_reject_through_the_pages(w: World) -> None:
+    ready(w)
+    a, _s = activity(w)
+    admin = client(w.u["comm_a1"])
+    bad = admin.post(f"{BASE}{a.pk}/do/cancel/", {"reason": ""}, follow=True)
+    assert "请填写" in bad.content.decode() or "原因" in bad.content.decode()
+    a.refresh_from_db()
+    assert a.status == "published"
+    admin.post(f"{BASE}{a.pk}/do/finish/", {"people_served": "25"})
+    a.refresh_from_db()
+    assert a.status == "finished" and a.people_served == 25
+    r = HourRecord.objects.create(member=w.m["m1"], community=w.tree.comm_a1, region_path=w.tree.comm_a1.path, kind="task", hours=2,
+                                  date=timezone.localdate())
+    admin.post(f"{BASE}hours/decide/", {"records": [r.pk], "decision": "reject", "reason": ""})
+    r.refresh_from_db()
+    assert r.status == HourStatus.PENDING
+    admin.post(f"{BASE}hours/decide/", {"records": [r.pk], "decision": "reject", "reason": "未到岗"})
+    r.refresh_from_db()
+    assert r.status == HourStatus.REJECTED and r.note == "未到岗"
+
+
+def test_post_and_brand_lists_cost_the_same_queries(w: World) -> None:
+    ready(w)
+    admin = client(w.u["comm_a1"])
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def more(i: int) -> None:
+        p = svc.post_create(actor=w.u["comm_a1"], community=w.tree.comm_a1, kind="grid", name=f"网格员{i}", needed=2)
+        acc, _m = new_member(w, 300 + i)
+        svc.holding_apply(actor=acc, post=p)
+        svc.brand_create(actor=w.u["comm_a1"], community=w.tree.comm_a1, name=f"品牌{i}")
+
+    more(0)
+    before = [count(f"{BASE}posts/"), count(f"{BASE}brands/")]
+    for i in range(1, 5):
+        more(i)
+    assert [count(f"{BASE}posts/"), count(f"{BASE}brands/")] == before
