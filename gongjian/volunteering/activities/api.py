@@ -262,6 +262,118 @@ def leaderboard(request: HttpRequest, community: int, year: int | None = None, l
     return selectors.leaderboard(actor=request.user, community=community, year=year, limit=limit)
 
 
+class PostOut(Schema):
+    id: int
+    community_id: int
+    kind: str
+    name: str
+    description: str
+    needed: int
+    skills: str
+    is_active: bool
+    holders: int
+
+
+class HoldingOut(Schema):
+    id: int
+    post_id: int
+    member_id: int
+    status: str
+    note: str
+    reason: str
+    applied_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class BrandOut(Schema):
+    id: int
+    community_id: int
+    name: str
+    description: str
+    target_group: str
+    schedule: str
+    is_active: bool
+
+
+class ReachRow(Schema):
+    month: str
+    people: int
+    activities: int
+
+
+class BrandDetail(BrandOut):
+    reach: list[ReachRow]
+
+
+def post_out(p: Any) -> dict[str, Any]:
+    return {"id": p.pk, "community_id": p.community_id, "kind": p.kind, "name": p.name, "description": p.description, "needed": p.needed,
+            "skills": p.skills, "is_active": p.is_active, "holders": getattr(p, "holders", 0)}
+
+
+def holding_out(h: Any) -> dict[str, Any]:
+    return {"id": h.pk, "post_id": h.post_id, "member_id": h.member_id, "status": h.status, "note": h.note, "reason": h.reason,
+            "applied_at": h.applied_at, "decided_at": h.decided_at}
+
+
+def brand_out(b: Any) -> dict[str, Any]:
+    return {"id": b.pk, "community_id": b.community_id, "name": b.name, "description": b.description, "target_group": b.target_group,
+            "schedule": b.schedule, "is_active": b.is_active}
+
+
+@router.get("/posts", response=list[PostOut], summary="Posts: the administrator's area, or the open posts of a member's community")
+def posts(request: HttpRequest) -> list[dict[str, Any]]:
+    require_page(request, perms.POST_VIEW)
+    qs = selectors.post_list(actor=request.user) if can(request.user, perms.POST_MANAGE) else selectors.open_posts(actor=request.user)
+    return [post_out(p) for p in qs[:500]]
+
+
+@router.get("/posts/mine", response=list[HoldingOut], summary="The caller's applications and posts")
+def my_posts(request: HttpRequest) -> list[dict[str, Any]]:
+    require_page(request, perms.POST_APPLY)
+    return [holding_out(h) for h in selectors.my_holdings(actor=request.user)[:200]]
+
+
+@router.post("/posts/{post_id}/apply", response={201: HoldingOut}, summary="A member applies for a post of his community")
+def post_apply(request: HttpRequest, post_id: int, payload: NoteIn) -> tuple[int, dict[str, Any]]:
+    return 201, holding_out(services.holding_apply(actor=request.user, post=post_id, note=payload.note))
+
+
+@router.post("/holdings/{holding_id}/approve", response=HoldingOut, summary="Approve an application (409 full when the post has its people)")
+def holding_approve(request: HttpRequest, holding_id: int) -> dict[str, Any]:
+    return holding_out(services.holding_approve(actor=request.user, holding=holding_id))
+
+
+@router.post("/holdings/{holding_id}/reject", response=HoldingOut, summary="Reject an application (reason required)")
+def holding_reject(request: HttpRequest, holding_id: int, payload: ReasonIn) -> dict[str, Any]:
+    return holding_out(services.holding_reject(actor=request.user, holding=holding_id, reason=payload.reason))
+
+
+@router.post("/holdings/{holding_id}/withdraw", response=HoldingOut, summary="The member withdraws his application")
+def holding_withdraw(request: HttpRequest, holding_id: int) -> dict[str, Any]:
+    return holding_out(services.holding_withdraw(actor=request.user, holding=holding_id))
+
+
+@router.get("/brands", response=list[BrandOut], summary="Service brands in the caller's reach")
+def brands(request: HttpRequest) -> list[dict[str, Any]]:
+    require_page(request, perms.BRAND_VIEW)
+    return [brand_out(b) for b in selectors.brand_list(actor=request.user)[:500]]
+
+
+@router.get("/brands/{brand_id}", response=BrandDetail, summary="A brand with the people served per month")
+def brand(request: HttpRequest, brand_id: int) -> dict[str, Any]:
+    require_page(request, perms.BRAND_VIEW)
+    b = selectors.brand_get(actor=request.user, id=brand_id)
+    return {**brand_out(b), "reach": selectors.brand_reach(b)}
+
+
 @router.get("/{activity_id}", response=ActivityDetail, summary="One activity with its shifts; 404 outside the caller's reach")
 def activity(request: HttpRequest, activity_id: int) -> dict[str, Any]:
     require_page(request, perms.ACTIVITY_VIEW)

@@ -530,12 +530,13 @@ def activity_cancel(*, actor: Any, activity: Any, reason: Any) -> Activity:
     a = _activity_locked(actor, activity)
     before = _transition(ACTIVITY_TRANSITIONS, a, ActivityStatus.CANCELLED, _("activity"))
     a.save(update_fields=["status", "updated_at"])
+    since = _now()
     shifts = list(Shift.objects.select_for_update().filter(activity=a, is_cancelled=False))
     for s in shifts:
         _cancel_shift_rows(s)
     audit.record(actor=actor, verb="volunteering.activity.cancel", target=a, changes={"status": {"before": before, "after": a.status},
                                                                                       "reason": text})
-    _tell_signed_up([s.pk for s in shifts], _g("The activity “%(title)s” was cancelled: %(reason)s") % {"title": a.title, "reason": text})
+    _tell_signed_up([s.pk for s in shifts], since, _g("The activity “%(title)s” was cancelled: %(reason)s") % {"title": a.title, "reason": text})
     registry.bump(MODULE)
     return a
 
@@ -623,8 +624,9 @@ def _cancel_shift_rows(s: Shift) -> None:
                                                                            updated_at=_now())
 
 
-def _tell_signed_up(shift_ids: list[int], title: str) -> None:
-    users = [s.member.user for s in Signup.objects.filter(shift_id__in=shift_ids, status=SignupStatus.CANCELLED, cancelled_at__isnull=False,
+def _tell_signed_up(shift_ids: list[int], since: dt.datetime, title: str) -> None:
+    """Notify the members whose sign-ups were cancelled (since ``since``) with the shifts."""
+    users = [x.member.user for x in Signup.objects.filter(shift_id__in=shift_ids, status=SignupStatus.CANCELLED, cancelled_at__gte=since,
                                                           member__user__isnull=False).select_related("member__user")]
     notify.send(users, verb="volunteering.shift_cancelled", title=title, url=reverse("volunteering:my_signups"))
 
@@ -639,10 +641,7 @@ def shift_cancel(*, actor: Any, shift: Any, reason: Any) -> Shift:
     _cancel_shift_rows(s)
     audit.record(actor=actor, verb="volunteering.shift.cancel", target=s, changes={"is_cancelled": {"before": False, "after": True},
                                                                                   "reason": text})
-    users = [x.member.user for x in Signup.objects.filter(shift=s, cancelled_at__gte=since, member__user__isnull=False)
-             .select_related("member__user")]
-    notify.send(users, verb="volunteering.shift_cancelled", title=_g("A shift of “%(title)s” was cancelled: %(reason)s")
-                % {"title": s.activity.title, "reason": text}, url=reverse("volunteering:my_signups"))
+    _tell_signed_up([s.pk], since, _g("A shift of “%(title)s” was cancelled: %(reason)s") % {"title": s.activity.title, "reason": text})
     return s
 
 

@@ -307,3 +307,24 @@ def test_post_and_brand_lists_cost_the_same_queries(w: World) -> None:
     for i in range(1, 5):
         more(i)
     assert [count(f"{BASE}posts/"), count(f"{BASE}brands/")] == before
+
+
+def test_api_posts_and_brands(w: World) -> None:
+    ready(w)
+    p = svc.post_create(actor=w.u["comm_a1"], community=w.tree.comm_a1, kind="lecturer", name="宣讲员", needed=1)
+    m1 = client(w.u["m1"])
+    status, body = api(m1, "get", "/posts")
+    assert status == 200 and [x["name"] for x in body] == ["宣讲员"]
+    status, body = api(m1, "post", f"/posts/{p.pk}/apply", {"note": "党史宣讲"})
+    assert status == 201 and body["status"] == "applied"
+    holding = body["id"]
+    assert api(client(w.u["m2"]), "post", f"/posts/{p.pk}/apply", {})[0] == 404
+    assert api(client(w.u["comm_b1"]), "post", f"/holdings/{holding}/approve")[0] == 404
+    assert api(client(w.u["comm_a1"]), "post", f"/holdings/{holding}/reject", {"reason": ""})[0] == 400
+    status, body = api(client(w.u["comm_a1"]), "post", f"/holdings/{holding}/approve")
+    assert status == 200 and body["status"] == "approved"
+    assert api(m1, "get", "/posts/mine")[1][0]["status"] == "approved"
+    b = svc.brand_create(actor=w.u["comm_a1"], community=w.tree.comm_a1, name="五送服务")
+    status, body = api(m1, "get", f"/brands/{b.pk}")
+    assert status == 200 and body["name"] == "五送服务" and body["reach"] == []
+    assert api(client(w.u["m2"]), "get", f"/brands/{b.pk}")[0] == 404
