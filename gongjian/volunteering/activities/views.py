@@ -133,13 +133,15 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     choices = {"brands": ServiceBrand.objects.filter(community=community, is_active=True).order_by("name") if community else [],
                "units": ResidentUnit.objects.filter(pk__in=liaison_units).order_by("name")}
     form = forms.ActivityForm(request.POST or None, initial={"community": getattr(community, "pk", None)}, **choices)
+    if not liaison_units:
+        del form.fields["unit"]  # administrators publish for their community (a unit's liaison for his unit)
     communities = selectors.liaison_communities(liaison_units) if liaison_units else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             a = services.activity_create(actor=request.user, community=data["community"] or request.POST.get("community_pick"),
                                          title=data["title"], place=data["place"], description=data["description"],
-                                         brand=data["brand"] or None, unit=data["unit"] or None)
+                                         brand=data["brand"] or None, unit=data.get("unit") or None)
         except DomainError as exc:
             if exc.status in (401, 403, 404):
                 raise
@@ -162,6 +164,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     brands = ServiceBrand.objects.filter(community=a.community, is_active=True).order_by("name")
     form = forms.ActivityForm(request.POST or None, brands=brands, initial={
         "title": a.title, "place": a.place, "description": a.description, "brand": a.brand_id or ""})
+    del form.fields["unit"]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

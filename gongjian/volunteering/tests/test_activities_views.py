@@ -91,7 +91,8 @@ def test_community_pages_and_scope(w: World) -> None:
     svc.signup_create(actor=w.u["m1"], shift=s)
     admin = client(w.u["comm_a1"])
     for url in (BASE, f"{BASE}{a.pk}/", f"{BASE}shifts/{s.pk}/", f"{BASE}posts/", f"{BASE}brands/", f"{BASE}hours/", f"{BASE}new/",
-                f"{BASE}{a.pk}/shifts/new/", f"{BASE}posts/new/", f"{BASE}brands/new/", f"{BASE}hours/credit/",
+                f"{BASE}{a.pk}/shifts/new/", f"{BASE}posts/new/", f"{BASE}brands/new/", f"{BASE}hours/credit/", f"{BASE}{a.pk}/edit/",
+                f"{BASE}shifts/{s.pk}/edit/",
                 f"{BASE}leaderboard/?community={w.tree.comm_a1.pk}"):
         assert admin.get(url).status_code == 200, url
     qr = admin.get(f"{BASE}shifts/{s.pk}/qr/")
