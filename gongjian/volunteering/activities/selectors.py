@@ -24,7 +24,7 @@ from .. import permissions as perms
 from ..choices import ActivityStatus, HoldingStatus, HourStatus, SignupStatus
 from ..common import acting_community, active_report_in, actor_member, in_paths
 from ..models import Activity, HourRecord, PostHolding, ServiceBrand, ServicePost, Shift, Signup
-from .services import _SHIFT_MANAGE_SCOPE, SIGNUP_MANAGE_SCOPE
+from .services import SHIFT_MANAGE_SCOPE, SIGNUP_MANAGE_SCOPE
 
 
 def _text_q(query: str, *fields: str) -> Q:
@@ -211,7 +211,7 @@ def shifts_of(activity: Activity) -> QuerySet[Shift]:
 
 def shift_get(*, actor: Any, id: Any) -> Shift:
     """A shift the actor manages."""
-    return get_in_scope(Shift.objects.select_related("activity", "activity__community"), actor, perms.ACTIVITY_MANAGE, _SHIFT_MANAGE_SCOPE,
+    return get_in_scope(Shift.objects.select_related("activity", "activity__community"), actor, perms.ACTIVITY_MANAGE, SHIFT_MANAGE_SCOPE,
                         pk=_id(id))
 
 

@@ -62,6 +62,9 @@ from . import codes
 MAX_CAPACITY = 10_000
 MAX_NEEDED = 500
 HOURS_STEP = Decimal("0.1")  # hours are credited in tenths of an hour
+# shifts and sign-ups reached by the manager of their activity (a unit liaison through the activity's unit)
+SHIFT_MANAGE_SCOPE = ScopeFields(region=("region_path",), unit=("activity__unit_id",))
+SIGNUP_MANAGE_SCOPE = ScopeFields(region=("region_path",), unit=("shift__activity__unit_id",))
 
 
 def _now() -> dt.datetime:
@@ -412,7 +415,7 @@ def activity_snapshot(a: Activity) -> dict[str, Any]:
             "place": a.place, "status": a.status, "people_served": a.people_served}
 
 
-def _liaison_units(actor: Any) -> set[int]:
+def liaison_units(actor: Any) -> set[int]:
     return {s.unit_id for s in actor_scopes(actor) if s.kind == "unit" and s.unit_id and s.role == "unit_liaison"}
 
 
@@ -429,7 +432,7 @@ def _activity_owner(actor: Any, community: Any, unit: Any, brand: Any, errors: E
     except NotFound:
         # not an administrator of this community: a liaison may still publish for his own unit
         region = Region.objects.filter(pk=_pk(community), level=Level.COMMUNITY, is_active=True).first()
-        if region is None or unit_obj is None or unit_obj.pk not in _liaison_units(actor):
+        if region is None or unit_obj is None or unit_obj.pk not in liaison_units(actor):
             raise
     except ValidationError as exc:
         errors.catch(exc)
@@ -594,7 +597,7 @@ def shift_create(*, actor: Any, activity: Any, starts_at: Any, ends_at: Any, cap
 def _shift_locked(actor: Any, shift: Any) -> Shift:
     require(actor, perms.ACTIVITY_MANAGE)
     found = _in_scope(Shift, shift, actor, perms.ACTIVITY_MANAGE, qs=scoped(Shift.objects.all(), actor, perms.ACTIVITY_MANAGE,
-                                                                            _SHIFT_MANAGE_SCOPE))
+                                                                            SHIFT_MANAGE_SCOPE))
     return Shift.objects.select_for_update().select_related("activity").get(pk=found.pk)
 
 
@@ -657,8 +660,6 @@ def shift_rotate_key(*, actor: Any, shift: Any) -> Shift:
 
 # --- sign-ups and the waiting list ----------------------------------------------------------------
 
-_SHIFT_MANAGE_SCOPE = ScopeFields(region=("region_path",), unit=("activity__unit_id",))
-SIGNUP_MANAGE_SCOPE = ScopeFields(region=("region_path",), unit=("shift__activity__unit_id",))
 TAKE_PLACE_SQL = "UPDATE volunteering_shift SET taken = taken + 1 WHERE id = %s AND taken < capacity AND NOT is_cancelled"
 
 
@@ -1008,5 +1009,5 @@ def may_manage(actor: Any, obj: Any) -> bool:
     if not can(actor, perms.ACTIVITY_MANAGE):
         return False
     if isinstance(obj, Shift):
-        return scoped(Shift.objects.filter(pk=obj.pk), actor, perms.ACTIVITY_MANAGE, _SHIFT_MANAGE_SCOPE).exists()
+        return scoped(Shift.objects.filter(pk=obj.pk), actor, perms.ACTIVITY_MANAGE, SHIFT_MANAGE_SCOPE).exists()
     return scoped(Activity.objects.filter(pk=obj.pk), actor, perms.ACTIVITY_MANAGE).exists()

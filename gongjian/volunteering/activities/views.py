@@ -123,7 +123,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activity_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ACTIVITY_MANAGE)
-    liaison_units = services._liaison_units(request.user)
+    liaison_units = services.liaison_units(request.user)
     community = None
     if not liaison_units:
         community = _community_of(request, perms.ACTIVITY_MANAGE)
