@@ -10,11 +10,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.errors import NotFound, PermissionDenied, ValidationError
 from gongjian.core.params import int_param
 from gongjian.core.scope import region_paths
+from gongjian.core.validation import Errors, clean_text
 from gongjian.orgs.models import Member
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
@@ -70,3 +72,26 @@ def acting_community(actor: Any, action: str, community: Region | int | None) ->
     if not in_paths(region.path, region_paths(actor, action)):
         raise NotFound()
     return region
+
+
+def user_or_none(actor: Any) -> Any:
+    """The actor when it is a saved account (for ``*_by`` columns), else None."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+def pk_of(value: Any) -> int:
+    """A record's key from a model instance or a form/JSON value; 0 for anything that is not a whole number (a bool, a
+    float, a list or a dict from a hostile JSON body)."""
+    if isinstance(value, Model):
+        return int(value.pk)
+    if isinstance(value, bool | float | list | dict | tuple):
+        return 0
+    return int_param(value) or 0
+
+
+def text_field(value: Any, *, field: str, errors: Errors, required: Any = None, max_length: int = 200, multiline: bool = False) -> str:
+    """``clean_text`` that also refuses values that are not text (lists, dicts from a hostile JSON body)."""
+    if value is not None and not isinstance(value, str | int | float):
+        errors.add(field, _("Enter text."))
+        return ""
+    return clean_text(value, field=field, errors=errors, required=required, max_length=max_length, multiline=multiline)

@@ -33,10 +33,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, notify, registry
 from gongjian.core.errors import Conflict, NotFound, PermissionDenied, TransitionError, ValidationError
-from gongjian.core.params import int_param
 from gongjian.core.permissions import can, require
 from gongjian.core.scope import ScopeFields, actor_scopes, scoped
-from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal, clean_text
+from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal
 from gongjian.orgs.models import Member, ResidentUnit
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
@@ -55,7 +54,9 @@ from ..choices import (
     ReportInStatus,
     SignupStatus,
 )
-from ..common import MODULE, acting_community, active_report_in, actor_member, point_rule, points_for_hours
+from ..common import MODULE, acting_community, active_report_in, actor_member, point_rule, points_for_hours, text_field
+from ..common import pk_of as _pk
+from ..common import user_or_none as _user
 from ..models import Activity, CodeUse, HourRecord, MemberReportIn, PointRule, PostHolding, ServiceBrand, ServicePost, Shift, Signup
 from . import codes
 
@@ -71,23 +72,10 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
 
 
-def _pk(value: Any) -> int:
-    if isinstance(value, Model):
-        return int(value.pk)
-    if isinstance(value, bool | float | list | dict | tuple):
-        return 0
-    return int_param(value) or 0
-
-
-def _text(value: Any, *, field: str, errors: Errors, required: Any = None, max_length: int = 200, multiline: bool = False) -> str:
-    if value is not None and not isinstance(value, str | int | float):
-        errors.add(field, _("Enter text."))
-        return ""
-    return clean_text(value, field=field, errors=errors, required=required, max_length=max_length, multiline=multiline)
+def _text(value: Any, **kw: Any) -> str:
+    return text_field(value, **{"max_length": 200, **kw})
 
 
 def _int(value: Any, *, field: str, errors: Errors, low: int, high: int, required: Any) -> int | None:

@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Model, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,17 +43,18 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.accounts.choices import Role
 from gongjian.core import audit, notify, pii, registry
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.params import int_param
 from gongjian.core.permissions import require
 from gongjian.core.scope import region_paths, scoped
-from gongjian.core.validation import Errors, clean_date, clean_text
+from gongjian.core.validation import Errors, clean_date
 from gongjian.orgs.models import Member
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from ..choices import PLEDGE_TRANSITIONS, REPORT_IN_TRANSITIONS, HoldingStatus, HourStatus, PledgeStatus, ReportInStatus
-from ..common import MODULE, active_report_in, actor_member, in_paths, point_rule
+from ..common import MODULE, active_report_in, actor_member, in_paths, point_rule, text_field
+from ..common import pk_of as _pk
+from ..common import user_or_none as _user
 from ..models import FeedbackReceipt, HourRecord, MemberReportIn, Pledge, PostHolding
 
 PERIOD_RE = re.compile(r"^(\d{4})H([12])$")
@@ -70,23 +71,10 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
 
 
-def _pk(value: Any) -> int:
-    if isinstance(value, Model):
-        return int(value.pk)
-    if isinstance(value, bool | float | list | dict | tuple):
-        return 0
-    return int_param(value) or 0
-
-
-def _text(value: Any, *, field: str, errors: Errors, required: Any = None, max_length: int = 300, multiline: bool = False) -> str:
-    if value is not None and not isinstance(value, str | int | float):
-        errors.add(field, _("Enter text."))
-        return ""
-    return clean_text(value, field=field, errors=errors, required=required, max_length=max_length, multiline=multiline)
+def _text(value: Any, **kw: Any) -> str:
+    return text_field(value, **{"max_length": 300, **kw})
 
 
 def _reason(value: Any, *, required: bool = True, field: str = "reason") -> str:

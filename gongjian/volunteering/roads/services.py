@@ -28,7 +28,6 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,16 +35,18 @@ from gongjian.accounts.choices import Role
 from gongjian.core import audit, notify, pii, registry
 from gongjian.core.errors import Conflict, DomainError, NotFound, TransitionError, ValidationError
 from gongjian.core.images import clean_image
-from gongjian.core.params import int_param
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
-from gongjian.core.validation import Errors, clean_date, clean_decimal, clean_text
+from gongjian.core.validation import Errors, clean_date, clean_decimal
 from gongjian.orgs.models import Member
 from gongjian.regions.models import Region
 
 from .. import common
 from .. import permissions as perms
 from ..choices import PATROL_REPORT_TRANSITIONS, PatrolReportStatus
+from ..common import pk_of as _pk
+from ..common import text_field
+from ..common import user_or_none as _user
 from ..models import PatrolLog, PatrolReport, RoadChief, RoadSegment
 
 MODULE = common.MODULE
@@ -63,24 +64,10 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
 
 
-def _pk(value: Any) -> int:
-    if isinstance(value, Model):
-        return int(value.pk)
-    if isinstance(value, bool | float | list | dict | tuple):
-        return 0
-    return int_param(value) or 0
-
-
-def _text(value: Any, *, field: str, errors: Errors, required: Any = None, max_length: int = 255, multiline: bool = False) -> str:
-    """``clean_text`` that also refuses values that are not text (lists, dicts from a hostile JSON body)."""
-    if value is not None and not isinstance(value, str | int | float):
-        errors.add(field, _("Enter text."))
-        return ""
-    return clean_text(value, field=field, errors=errors, required=required, max_length=max_length, multiline=multiline)
+def _text(value: Any, **kw: Any) -> str:
+    return text_field(value, **{"max_length": 255, **kw})
 
 
 # --- geometry --------------------------------------------------------------------------------------
