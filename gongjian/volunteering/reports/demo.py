@@ -321,7 +321,7 @@ def build_volunteering(ctx: DemoContext) -> None:
             note="未签退，时长不予认定" if status == HourStatus.REJECTED else note, confirmed_at=min(conf, NOW) if conf else None, **links))
 
     def activity(c: Any, title: str, place: str, skills: str, hours: float, days: list[dt.date], *, brand: ServiceBrand | None = None,
-                 unit: int | None = None, served: int = 0, force: int | None = None) -> None:
+                 unit: int | None = None, served: int = 0, force: int | None = None, open_places: bool = False) -> None:
         members = pool.get(c.id, [])
         first = _dt(days[0], 9)
         status = ActivityStatus.FINISHED if all(_dt(d, 18) < NOW for d in days) else ActivityStatus.PUBLISHED
@@ -346,11 +346,11 @@ def build_volunteering(ctx: DemoContext) -> None:
             if status == ActivityStatus.DRAFT:
                 continue
             past = end < NOW
-            wanted = capacity if not past else round(capacity * rng.uniform(0.6, 1.0))
+            wanted = (capacity // 2 if open_places else capacity) if not past else round(capacity * rng.uniform(0.6, 1.0))
             people = rng.sample(members, min(len(members), wanted + 3))
             if force is not None and force not in people:
                 people.insert(0, force)
-            placed = people[:capacity] if not past else people[:wanted]
+            placed = people[:capacity] if not past and not open_places else people[:wanted]
             rest = people[len(placed):]
             signed = [(m, SignupStatus.CANCELLED if cancelled else SignupStatus.CONFIRMED) for m in placed]
             if not past and len(placed) == capacity and not cancelled:
@@ -410,6 +410,12 @@ def build_volunteering(ctx: DemoContext) -> None:
         for day in (dt.date(YEAR, 3, 5), dt.date(YEAR, 4, 12), dt.date(YEAR, 5, 23), dt.date(YEAR, 6, 24), dt.date(YEAR, 7, 11)):
             activity(huaihe, "环境卫生大扫除" if day.month % 2 else "关爱独居老人走访", "小区公共区域", "", 2.0, [day], served=60,
                      force=demo_member[0])
+        # Shifts open for sign-up on the day the demo is built: the demo's own "now" (30 June 2026) is in the past once the
+        # calendar passes it, and the demo member would find nothing to sign up to. The only rows whose dates follow the
+        # build day; half their places are free.
+        today = max(timezone.localdate(), NOW.date())
+        for i, (title, place, skills, hours, _w) in enumerate(ACTIVITIES[:3]):
+            activity(huaihe, title, place, skills, hours, [today + dt.timedelta(days=3 + 4 * i)], open_places=True)
 
     # post and task hours
     for post_id, c, m in holders:
