@@ -563,8 +563,10 @@ def build_accounts(ctx: DemoContext) -> None:
         ("reviewer", "demo_reviewer", "案例评审专家", {"region": r[CITY_CODE]}, CITY_CODE, r[CITY_CODE].name),
         ("resident", "demo_resident", "淮河社区居民", {"region": huaihe}, huaihe.code, huaihe.name),
     ]
+    # the demo's member account: an in-service member living in 淮河社区 (he reports in there, 双报到), else one of its branch
     huaihe_member = (
-        Member.objects.filter(region_path=huaihe.path, in_service=False, user__isnull=True).order_by("id").first()
+        Member.objects.filter(home_path=huaihe.path, in_service=True, user__isnull=True).order_by("id").first()
+        or Member.objects.filter(region_path=huaihe.path, in_service=False, user__isnull=True).order_by("id").first()
     )
     for role, username, display, target, code, scope_name in plan:
         if role == "member" and huaihe_member is not None:

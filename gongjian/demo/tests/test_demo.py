@@ -155,7 +155,8 @@ def test_one_account_per_role_and_accounts_file(small, var_dir):
     assert by_role["district_admin"]["scope_code"] == "410103"
     assert by_role["subdistrict_admin"]["scope_code"] == "410103001000"
     member = Member.objects.get(user__username=by_role["member"]["username"])
-    assert member.region_path == Region.objects.get(code="410103001001").path
+    # an in-service member living in 淮河社区 (his branch is his employer's): the one who reports in there (双报到)
+    assert member.in_service and member.home_path == Region.objects.get(code="410103001001").path
     liaison_scope = Scope.objects.get(user__username=by_role["unit_liaison"]["username"])
     assert liaison_scope.unit.kind == "provincial" and liaison_scope.unit.liaison.username == by_role["unit_liaison"]["username"]
     dept_scope = Scope.objects.get(user__username=by_role["department_handler"]["username"])

@@ -235,7 +235,7 @@ def build_volunteering(ctx: DemoContext) -> None:
     silver = retired.get(tongxin.id, [])[:SILVER_CHIEFS]
     for pk in silver:
         confirmed(pk, tongxin, None, dt.datetime(2024, 1, 1, 9, tzinfo=TZ))
-    if demo_member is not None:
+    if demo_member is not None and demo_member[0] not in pool[seed["huaihe"].id]:  # a retired member: reported in all the same
         confirmed(demo_member[0], seed["huaihe"], None, dt.datetime(2025, 9, 1, 9, tzinfo=TZ))
     waiting = rejected = 0
     for c in communities:

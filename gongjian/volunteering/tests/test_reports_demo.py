@@ -112,8 +112,9 @@ def test_every_kind_of_record_consistent_and_figures_non_zero(small: Any) -> Non
 
 def test_the_demo_member_has_something_on_every_page(small: Any) -> None:
     member = Member.objects.get(user__username="demo_member")
+    assert member.in_service and member.employer_unit_id is not None  # an in-service member: 双报到 where he lives
     ri = MemberReportIn.objects.get(member=member, status=ReportInStatus.CONFIRMED)
-    assert ri.community.name == "淮河社区" and ri.community_id == member.home_community_id
+    assert ri.community.name == "淮河社区" and ri.community_id == member.home_community_id and ri.unit_id == member.employer_unit_id
     statuses = Counter(h.status for h in HourRecord.objects.filter(member=member))
     assert statuses[HourStatus.CONFIRMED] >= 3 and statuses[HourStatus.PENDING] >= 1
     assert Signup.objects.filter(member=member, status=SignupStatus.CONFIRMED, shift__starts_at__gt=NOW).exists()  # one to come
