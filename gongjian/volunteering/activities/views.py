@@ -67,6 +67,12 @@ def _community_of(request: HttpRequest, action: str) -> Any:
     return only[0] if len(only) == 1 else None
 
 
+def _pick_community(request: HttpRequest, action: str, next_url: str) -> HttpResponse:
+    """The page that asks an administrator of several communities which one he works on now."""
+    return render(request, "volunteering/activities/community_pick.html", {
+        "communities": selectors.managed_communities(actor=request.user, action=action)[:500], "next": reverse(next_url)})
+
+
 def _no_report_in(request: HttpRequest) -> HttpResponse:
     return render(request, "volunteering/activities/no_report_in.html", {"member": actor_member(request.user, required=False)})
 
@@ -128,8 +134,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     if not liaison_units:
         community = _community_of(request, perms.ACTIVITY_MANAGE)
         if community is None:
-            return render(request, "volunteering/activities/community_pick.html", {
-                "communities": selectors.managed_communities(actor=request.user)[:500], "next": reverse("volunteering:activity_create")})
+            return _pick_community(request, perms.ACTIVITY_MANAGE, "volunteering:activity_create")
     choices = {"brands": ServiceBrand.objects.filter(community=community, is_active=True).order_by("name") if community else [],
                "units": ResidentUnit.objects.filter(pk__in=liaison_units).order_by("name")}
     form = forms.ActivityForm(request.POST or None, initial={"community": getattr(community, "pk", None)}, **choices)
@@ -440,9 +445,7 @@ def hour_credit(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.HOURS_CONFIRM)
     community = _community_of(request, perms.HOURS_CONFIRM)
     if community is None:
-        return render(request, "volunteering/activities/community_pick.html", {
-            "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
-            "next": reverse("volunteering:hour_credit")})
+        return _pick_community(request, perms.HOURS_CONFIRM, "volunteering:hour_credit")
     members = Member.objects.filter(report_ins__community=community, report_ins__status="confirmed", is_active=True).order_by("name")[:2000]
     posts = ServicePost.objects.filter(community=community).order_by("name")
     form = forms.CreditForm(request.POST or None, members=members, posts=posts,
@@ -491,9 +494,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     if not community_id:
         only = list(selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:2])
         if len(only) != 1:
-            return render(request, "volunteering/activities/community_pick.html", {
-                "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
-                "next": reverse("volunteering:leaderboard")})
+            return _pick_community(request, perms.HOURS_CONFIRM, "volunteering:leaderboard")
         community_id = only[0].pk
     year = int_param(request.GET.get("year")) or timezone.localdate().year
     year = year if 2000 <= year <= 2100 else timezone.localdate().year
@@ -548,9 +549,7 @@ def post_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     p = selectors.post_get(actor=request.user, id=pk) if pk else None
     community = p.community if p else _community_of(request, perms.POST_MANAGE)
     if community is None:
-        return render(request, "volunteering/activities/community_pick.html", {
-            "communities": selectors.managed_communities(actor=request.user, action=perms.POST_MANAGE)[:500],
-            "next": reverse("volunteering:post_create")})
+        return _pick_community(request, perms.POST_MANAGE, "volunteering:post_create")
     initial = {"community": community.pk, "needed": 1}
     if p:
         initial.update({"kind": p.kind, "name": p.name, "needed": p.needed, "skills": p.skills, "description": p.description})
@@ -659,9 +658,7 @@ def brand_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     b = selectors.brand_get(actor=request.user, id=pk) if pk else None
     community = b.community if b else _community_of(request, perms.BRAND_MANAGE)
     if community is None:
-        return render(request, "volunteering/activities/community_pick.html", {
-            "communities": selectors.managed_communities(actor=request.user, action=perms.BRAND_MANAGE)[:500],
-            "next": reverse("volunteering:brand_create")})
+        return _pick_community(request, perms.BRAND_MANAGE, "volunteering:brand_create")
     initial: dict[str, Any] = {"community": community.pk, "is_active": True}
     if b:
         initial.update({"name": b.name, "target_group": b.target_group, "schedule": b.schedule, "description": b.description,
