@@ -329,3 +329,22 @@ def test_api_posts_and_brands(w: World) -> None:
     status, body = api(m1, "get", f"/brands/{b.pk}")
     assert status == 200 and body["name"] == "五送服务" and body["reach"] == []
     assert api(client(w.u["m2"]), "get", f"/brands/{b.pk}")[0] == 404
+
+
+@pytest.mark.parametrize("path", ["new/", "posts/new/", "brands/new/", "hours/credit/", "leaderboard/"])
+def test_an_administrator_of_several_communities_chooses_one_first(w: World, path: str) -> None:
+    """The subdistrict's administrator manages 淮河社区 and 路砦社区: the page asks which, each choice leading back to it;
+    a community administrator goes straight to the page of his own."""
+    title = "<title>选择社区"
+    c = Client()
+    c.force_login(w.u["sub_a"])
+    r = c.get(BASE + path)
+    html = r.content.decode()
+    assert r.status_code == 200 and title in html
+    for comm in (w.tree.comm_a1, w.tree.comm_a2):
+        assert f"{BASE}{path}?community={comm.pk}" in html
+    assert f"?community={w.tree.comm_b1.pk}" not in html
+    own = Client()
+    own.force_login(w.u["comm_a1"])
+    r = own.get(BASE + path)
+    assert r.status_code == 200 and title not in r.content.decode()
