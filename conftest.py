@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
+
+# Every test but the browser journeys runs on this clock, whatever day the suite runs: a test never depends
+# on the calendar (a due date "30 November of this year" broke on 1 December). The clock ticks from here, so
+# durations and orderings stay real; a test that needs another day moves it with the ``clock`` fixture.
+# The browser journeys keep the real clock: Chromium's cookie expiry and the page's own clock are outside
+# the Python process, so they derive every date from ``timezone.localdate()`` instead.
+TEST_NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 _SQLITE_AUDIT_TRIGGERS = {
     "core_audit_no_update": "CREATE TRIGGER IF NOT EXISTS core_audit_no_update BEFORE UPDATE ON core_auditevent "
@@ -12,6 +21,18 @@ _SQLITE_AUDIT_TRIGGERS = {
     "core_audit_no_delete": "CREATE TRIGGER IF NOT EXISTS core_audit_no_delete BEFORE DELETE ON core_auditevent "
     "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
 }
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[object]:
+    """The suite's clock, fixed at ``TEST_NOW`` and ticking (``clock.move_to(...)`` travels); real for e2e."""
+    if request.node.get_closest_marker("e2e"):
+        yield None
+        return
+    import time_machine
+
+    with time_machine.travel(TEST_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -76,12 +76,13 @@ def test_receipts_and_pledges_through_the_api(w: World, api):
     rid = m1.post("/report-ins", {"community_id": w.tree.comm_a1.pk, "id_number": w.id_numbers["m1"]}).json()["id"]
     a = api(w.u["comm_a1"])
     a.post(f"/report-ins/{rid}/confirm")
-    year = timezone.localdate().year
+    today = timezone.localdate()
+    year = today.year  # a pledge is due within its year, from today on: the last day of the year and today always are
     r = m1.post("/pledges", {"content": "每月服务4小时", "due_date": f"{year}-12-31"})
     assert r.status_code == 201
     pid = r.json()["id"]
     assert m1.post("/pledges", {"content": "第二个", "due_date": f"{year}-12-31"}).status_code == 409
-    assert m1.put(f"/pledges/{pid}", {"content": "每月服务6小时", "due_date": f"{year}-11-30"}).json()["content"] == "每月服务6小时"
+    assert m1.put(f"/pledges/{pid}", {"content": "每月服务6小时", "due_date": str(today)}).json()["content"] == "每月服务6小时"
     assert m1.post(f"/pledges/{pid}/assess", {"fulfilled": True}).status_code == 403
     assert api(w.u["comm_b1"]).post(f"/pledges/{pid}/assess", {"fulfilled": True}).status_code == 404
     assert a.post(f"/pledges/{pid}/assess", {"fulfilled": True, "remark": "好"}).json()["status"] == "fulfilled"
