@@ -1,6 +1,6 @@
 """The API: django-ninja under /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
 
-Each app contributes a Router from its ``api.py``. Every error answers one shape,
+Each app's manifest names its Router (``api="gongjian.<app>.api:router"``), mounted under its ``api_prefix``. Every error answers one shape,
 ``{"code", "message", "details"}``, with messages from the core catalog (Chinese by default):
 401 unauthenticated, 403 forbidden, 404 not found (also outside the actor's scope), 409 conflict,
 422 invalid request, 500 server error.
@@ -21,14 +21,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from gongjian.accounts.api import BearerAuth
-from gongjian.accounts.api import router as auth_router
-from gongjian.cobuild.api import router as cobuild_router
+from gongjian.core import registry
 from gongjian.core.errors import DomainError, NotFound, PermissionDenied, RequestInvalid, ServerError, Unauthenticated
-from gongjian.matters.web.api import router as matters_router
-from gongjian.meetings.api import router as meetings_router
-from gongjian.orgs.api import router as orgs_router
-from gongjian.regions.api import router as regions_router
-from gongjian.volunteering.api import router as volunteering_router
 
 logger = logging.getLogger("gongjian.api")
 
@@ -117,10 +111,6 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, ServerError())
 
 
-api.add_router("/auth", auth_router)
-api.add_router("/regions", regions_router)
-api.add_router("/orgs", orgs_router)
-api.add_router("/cobuild", cobuild_router)
-api.add_router("/matters", matters_router)
-api.add_router("/meetings", meetings_router)
-api.add_router("/volunteering", volunteering_router)
+for _module in registry.api_modules():
+    if _module.api:
+        api.add_router(_module.api_prefix, registry.resolve(_module.api))

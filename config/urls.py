@@ -1,16 +1,13 @@
+"""Every module's pages under its manifest's prefix (core's, at the root, last), the API, the language switch."""
+
 from django.urls import include, path
+
+from gongjian.core import registry
 
 from .api import api
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("accounts/", include("gongjian.accounts.urls")),
-    path("regions/", include("gongjian.regions.urls")),
-    path("orgs/", include("gongjian.orgs.urls")),
-    path("cobuild/", include("gongjian.cobuild.urls")),
-    path("matters/", include("gongjian.matters.web.urls")),
-    path("meetings/", include("gongjian.meetings.urls")),
-    path("volunteering/", include("gongjian.volunteering.urls")),
-    path("", include("gongjian.core.urls")),
+    *(path(m.url_prefix, include(m.urls)) for m in registry.url_modules() if m.urls),
 ]

@@ -147,6 +147,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 
 AUTH_USER_MODEL = "accounts.User"
+# The models core reads by contract, named here like AUTH_USER_MODEL so that core imports no app (decision 0011):
+# an account's scope rows (user_id, role, kind, region → path, unit_id, department_id, is_active) and the region tree
+# (code, path, parent, name) that the figures page walks.
+GONGJIAN_SCOPE_MODEL = "accounts.Scope"
+GONGJIAN_REGION_MODEL = "regions.Region"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -228,6 +233,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+
+# The API's lists: ?page=&size=, at most this many items a page (a larger size is clamped to it).
+GONGJIAN_API_MAX_PAGE_SIZE = int(os.environ.get("GONGJIAN_API_MAX_PAGE_SIZE", "100"))
 
 # Uploads: imports are limited to this many bytes.
 GONGJIAN_IMPORT_MAX_BYTES = int(os.environ.get("GONGJIAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))

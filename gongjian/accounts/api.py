@@ -9,8 +9,10 @@ from ninja.security import HttpBearer
 from ninja.utils import check_csrf
 
 from gongjian.core.middleware import bind_request_context
+from gongjian.core.scope import actor_scopes
 
 from . import services
+from .middleware import otp_required
 from .models import ApiToken
 
 
@@ -21,8 +23,6 @@ class BearerAuth(HttpBearer):
         bind_request_context(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
-            from .middleware import otp_required
-
             if otp_required(user) and not user.is_verified():
                 return None  # a staff session that has not passed its one-time code yet
             if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and check_csrf(request):
@@ -76,8 +76,6 @@ def token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
 
 @router.get("/me", response=MeOut, summary="The account behind the token and its scopes")
 def me(request: HttpRequest) -> dict[str, Any]:
-    from gongjian.core.scope import actor_scopes
-
     user = request.user
     scopes = actor_scopes(user)
     return {

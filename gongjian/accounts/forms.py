@@ -8,6 +8,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.forms import StyledForm
+from gongjian.core.kernel import Actor
+
 from . import selectors
 from .choices import Role
 from .permissions import grantable_roles
@@ -18,7 +21,7 @@ class RegionChoiceField(forms.ModelChoiceField):
         return f"{'　' * max(getattr(obj, 'depth', 0), 0)}{obj.name}（{obj.code}）"
 
 
-class ScopeFieldsMixin(forms.Form):
+class ScopeFieldsMixin(StyledForm):
     """Role + place; the place pickers only offer what lies inside the actor's area."""
 
     role = forms.ChoiceField(label=_("Role"))
@@ -29,7 +32,7 @@ class ScopeFieldsMixin(forms.Form):
         label=_("Department"), queryset=None, required=False, help_text=_("For department handlers.")
     )
 
-    def setup_scope_fields(self, actor: Any) -> None:
+    def setup_scope_fields(self, actor: Actor) -> None:
         allowed = set(grantable_roles(actor))
         fields: Any = self.fields
         fields["role"].choices = [("", "---------")] + [(v, lbl) for v, lbl in Role.choices if v in allowed]
@@ -55,7 +58,7 @@ class AccountCreateForm(ScopeFieldsMixin):
 
     field_order = ["username", "display_name", "email", "role", "region", "unit", "department", "password"]
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_scope_fields(actor)
         for name in ("username", "display_name", "email", "password"):
@@ -65,19 +68,19 @@ class AccountCreateForm(ScopeFieldsMixin):
 
 
 class GrantForm(ScopeFieldsMixin):
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.setup_scope_fields(actor)
 
 
-class PasswordResetForm(forms.Form):
+class PasswordResetForm(StyledForm):
     password = forms.CharField(
         label=_("New password"), required=False, widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
         help_text=_("Leave empty to have a random password generated and shown once."),
     )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(StyledForm):
     display_name = forms.CharField(label=_("Display name"), max_length=64, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
     preferred_language = forms.ChoiceField(label=_("Language"), required=False, widget=forms.Select(attrs={"class": "form-select"}))
 
@@ -87,7 +90,7 @@ class ProfileForm(forms.Form):
         fields["preferred_language"].choices = [("", _("Follow the browser")), *list(settings.LANGUAGES)]
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(StyledForm):
     old_password = forms.CharField(
         label=_("Current password"), widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "current-password"})
     )
@@ -97,16 +100,3 @@ class PasswordChangeForm(forms.Form):
     )
     new_password_again = forms.CharField(label=_("New password again"),
                                          widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}))
-
-
-def apply_errors(form: forms.Form, exc: Any) -> None:
-    """Put a DomainError's per-field messages next to the fields; the rest on top of the form."""
-    placed = False
-    for field, messages in (exc.details or {}).items():
-        msgs = messages if isinstance(messages, list | tuple) else [messages]
-        target = field if field in form.fields else None
-        for m in msgs:
-            form.add_error(target, str(m))
-        placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))

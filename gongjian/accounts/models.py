@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.models import BaseModel
+from gongjian.core.scope import actor_scopes
 
 from .choices import ADMIN_ROLES, STAFF_ROLES, Role, ScopeKind
 
@@ -29,14 +30,10 @@ class User(AbstractUser):
 
     @property
     def roles(self) -> set[str]:
-        from gongjian.core.scope import actor_scopes
-
         return {s.role for s in actor_scopes(self)}
 
     @property
     def primary_role(self) -> str | None:
-        from gongjian.core.scope import actor_scopes
-
         scopes = actor_scopes(self)
         order = list(Role.values)
         return min((s.role for s in scopes), key=order.index, default=None)

@@ -10,7 +10,9 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.permissions import can
+from gongjian.orgs.models import Member
 
 from . import permissions as perms
 from . import selectors
@@ -31,7 +33,7 @@ def _links(*pairs: tuple[str | None, Any]) -> list[dict[str, Any]]:
     return [{"url": url, "label": label} for url, label in pairs if url]
 
 
-def my_scopes(actor: Any) -> dict[str, Any] | None:
+def my_scopes(actor: Actor) -> dict[str, Any] | None:
     scopes = selectors.scope_labels(actor=actor)
     if not scopes:
         return None
@@ -43,7 +45,7 @@ def my_scopes(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def accounts_in_area(actor: Any) -> dict[str, Any] | None:
+def accounts_in_area(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.ACCOUNT_VIEW):
         return None
     qs = selectors.account_queryset(actor=actor)
@@ -69,17 +71,15 @@ def accounts_in_area(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def my_membership(actor: Any) -> dict[str, Any] | None:
+def my_membership(actor: Actor) -> dict[str, Any] | None:
     """For party members: the link to their membership card, or why there is none yet.
 
     When the account is linked to a member record and orgs offers its own page, the orgs module's
     panel shows it; this one then stays away to avoid saying the same twice."""
     if Role.MEMBER not in getattr(actor, "roles", set()):
         return None
-    from gongjian.orgs.models import Member
-
     card_url = _url("orgs:me", "orgs:member_card")
-    linked = Member.objects.filter(user_id=actor.pk, is_active=True).exists()
+    linked = Member.objects.filter(user_id=actor_key(actor), is_active=True).exists()
     if linked and card_url:
         return None
     return {
@@ -91,7 +91,7 @@ def my_membership(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def my_unit(actor: Any) -> dict[str, Any] | None:
+def my_unit(actor: Actor) -> dict[str, Any] | None:
     units = [s for s in selectors.scope_labels(actor=actor) if s["role"] == Role.UNIT_LIAISON and s["unit"] is not None]
     if not units:
         return None
@@ -106,7 +106,7 @@ def my_unit(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def my_department(actor: Any) -> dict[str, Any] | None:
+def my_department(actor: Actor) -> dict[str, Any] | None:
     depts = [s for s in selectors.scope_labels(actor=actor) if s["role"] == Role.DEPARTMENT_HANDLER and s["department"] is not None]
     if not depts:
         return None

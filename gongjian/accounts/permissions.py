@@ -6,9 +6,9 @@ they may hand out is decided by ``may_grant`` (at or below their own level, insi
 
 from __future__ import annotations
 
-from typing import Any
-
-from gongjian.core.permissions import Reach, register
+from gongjian.core.kernel import Actor
+from gongjian.core.permissions import Reach
+from gongjian.core.scope import actor_scopes
 
 from .choices import ADMIN_ROLES, ROLE_REGION_LEVEL, Role
 
@@ -19,14 +19,12 @@ ACCOUNT_CREATE = "accounts.account_create"
 ACCOUNT_MANAGE = "accounts.account_manage"  # grant/revoke, reset password, (de)activate, unlock
 ACCOUNT_EXPORT = "accounts.account_export"
 
-register(
-    {
-        ACCOUNT_VIEW: ADMIN_SCOPE,
-        ACCOUNT_CREATE: ADMIN_SCOPE,
-        ACCOUNT_MANAGE: ADMIN_SCOPE,
-        ACCOUNT_EXPORT: ADMIN_SCOPE,
-    }
-)
+RULES = {
+    ACCOUNT_VIEW: ADMIN_SCOPE,
+    ACCOUNT_CREATE: ADMIN_SCOPE,
+    ACCOUNT_MANAGE: ADMIN_SCOPE,
+    ACCOUNT_EXPORT: ADMIN_SCOPE,
+}
 
 # 0 = city … 3 = community; lower numbers are higher levels.
 ADMIN_LEVEL = {Role.CITY_ADMIN: 0, Role.DISTRICT_ADMIN: 1, Role.SUBDISTRICT_ADMIN: 2, Role.COMMUNITY_ADMIN: 3}
@@ -34,14 +32,12 @@ LEVEL_OF_ROLE = {str(k): v for k, v in ADMIN_LEVEL.items()}
 assert set(ADMIN_LEVEL) == set(ROLE_REGION_LEVEL)
 
 
-def admin_paths(actor: Any, *, for_role: str | None = None) -> list[str] | None:
+def admin_paths(actor: Actor, *, for_role: str | None = None) -> list[str] | None:
     """Region paths where ``actor`` administers; None = everywhere (superuser).
 
     With ``for_role``: only the admin scopes whose level allows granting that role
     (an admin role at or below the actor's level; any other role from any admin scope).
     """
-    from gongjian.core.scope import actor_scopes
-
     if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
         return None
     if actor is None or not getattr(actor, "is_active", False):
@@ -64,12 +60,10 @@ def path_within(path: str, paths: list[str] | None) -> bool:
     return bool(path) and any(path.startswith(p) for p in paths)
 
 
-def grantable_roles(actor: Any) -> list[str]:
+def grantable_roles(actor: Actor) -> list[str]:
     """The roles ``actor`` may hand out somewhere in its scope."""
     if getattr(actor, "is_superuser", False):
         return list(Role.values)
-    from gongjian.core.scope import actor_scopes
-
     levels = [LEVEL_OF_ROLE[s.role] for s in actor_scopes(actor) if s.role in LEVEL_OF_ROLE and s.kind == "region"]
     if not levels:
         return []

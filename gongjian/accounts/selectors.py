@@ -9,13 +9,16 @@ from django.utils import timezone
 
 from gongjian.core import permissions, registry
 from gongjian.core.errors import NotFound
+from gongjian.core.kernel import Actor, actor_key
+from gongjian.orgs.models import ResidentUnit
+from gongjian.regions.models import Department, Region
 
 from . import permissions as perms
 from .choices import ROLE_REGION_LEVEL, Role
 from .models import ApiToken, Scope, User
 
 
-def home_panels(*, actor: Any) -> list[dict[str, Any]]:
+def home_panels(*, actor: Actor) -> list[dict[str, Any]]:
     """Each module contributes the panels of the roles it serves; None means 'not for this actor'."""
     panels: list[dict[str, Any]] = []
     for module in registry.modules():
@@ -40,7 +43,7 @@ def _scope_place_q(paths: list[str], prefix: str = "") -> Q:
     return q
 
 
-def account_queryset(*, actor: Any) -> QuerySet[User]:
+def account_queryset(*, actor: Actor) -> QuerySet[User]:
     """Accounts with at least one scope row (active or taken away) inside the actor's area.
 
     Accounts without any scope row (and superusers) are reached only by superusers."""
@@ -55,7 +58,7 @@ def account_queryset(*, actor: Any) -> QuerySet[User]:
     return User.objects.filter(Exists(inside), is_superuser=False)
 
 
-def account_visible(*, actor: Any, user: User) -> bool:
+def account_visible(*, actor: Actor, user: User) -> bool:
     return account_queryset(actor=actor).filter(pk=user.pk).exists()
 
 
@@ -72,7 +75,7 @@ def locked_usernames(usernames: list[str] | None = None) -> set[str]:
     return set(qs.values_list("username", flat=True))
 
 
-def account_list(*, actor: Any, filters: dict[str, str] | None = None) -> QuerySet[User]:
+def account_list(*, actor: Actor, filters: dict[str, str] | None = None) -> QuerySet[User]:
     """The account list: search (username, display name, e-mail), role, status (active/inactive/locked)."""
     f = filters or {}
     qs = account_queryset(actor=actor)
@@ -95,7 +98,7 @@ def account_list(*, actor: Any, filters: dict[str, str] | None = None) -> QueryS
     return qs.prefetch_related(Prefetch("scopes", queryset=active_scopes, to_attr="active_scopes")).order_by("username")
 
 
-def account_get(*, actor: Any, id: Any) -> User:
+def account_get(*, actor: Actor, id: Any) -> User:
     """One account inside the actor's area; outside (or absent) is NotFound."""
     try:
         return account_queryset(actor=actor).get(pk=int(id))
@@ -107,10 +110,8 @@ def account_scopes(*, user: User) -> list[Scope]:
     return list(Scope.objects.filter(user=user).select_related("region", "unit", "department").order_by("-is_active", "role", "id"))
 
 
-def grantable_regions(*, actor: Any, role: str | None = None) -> QuerySet[Any]:
+def grantable_regions(*, actor: Actor, role: str | None = None) -> QuerySet[Any]:
     """Regions inside the actor's area where it may give ``role`` (for the picker)."""
-    from gongjian.regions.models import Region
-
     paths = perms.admin_paths(actor, for_role=role) if role else perms.admin_paths(actor)
     qs = Region.objects.filter(is_active=True)
     if paths is not None:
@@ -123,9 +124,7 @@ def grantable_regions(*, actor: Any, role: str | None = None) -> QuerySet[Any]:
     return qs.order_by("path")
 
 
-def grantable_units(*, actor: Any) -> QuerySet[Any]:
-    from gongjian.orgs.models import ResidentUnit
-
+def grantable_units(*, actor: Actor) -> QuerySet[Any]:
     paths = perms.admin_paths(actor)
     qs = ResidentUnit.objects.all()
     if hasattr(ResidentUnit, "is_active"):
@@ -138,9 +137,7 @@ def grantable_units(*, actor: Any) -> QuerySet[Any]:
     return qs.order_by("region_path", "name")
 
 
-def grantable_departments(*, actor: Any) -> QuerySet[Any]:
-    from gongjian.regions.models import Department
-
+def grantable_departments(*, actor: Actor) -> QuerySet[Any]:
     paths = perms.admin_paths(actor)
     qs = Department.objects.filter(is_active=True).select_related("region")
     if paths is not None:
@@ -151,13 +148,13 @@ def grantable_departments(*, actor: Any) -> QuerySet[Any]:
     return qs.order_by("region_path", "name")
 
 
-def own_tokens(*, actor: Any) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at")
+def own_tokens(*, actor: Actor) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=actor_key(actor)).order_by("-created_at")
 
 
-def scope_labels(*, actor: Any) -> list[dict[str, Any]]:
+def scope_labels(*, actor: Actor) -> list[dict[str, Any]]:
     """The actor's active roles and places, for the top bar and the home page."""
-    if actor is None or not getattr(actor, "pk", None):
+    if actor is None or not actor_key(actor):
         return []
     rows = Scope.objects.filter(user_id=actor.pk, is_active=True).select_related("region", "unit", "department").order_by("role", "id")
     order = list(Role.values)

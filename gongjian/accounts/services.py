@@ -16,11 +16,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, permissions
 from gongjian.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from gongjian.core.kernel import Actor
 from gongjian.core.scope import forget_scopes
 
 from . import permissions as perms
 from .choices import ROLE_REGION_LEVEL, Role, ScopeKind
+from .middleware import otp_required
 from .models import ApiToken, Scope, User
+from .selectors import account_visible
 
 DEMO_PASSWORD_MARKER = "Demo-"  # noqa: S105 - prefix that marks demo passwords, refused in production
 
@@ -47,7 +50,7 @@ def _check_password(password: str, user: User | None = None) -> None:
 
 
 @transaction.atomic
-def user_create(*, actor: Any, username: str, password: str, display_name: str = "", email: str = "", validate: bool = True) -> User:
+def user_create(*, actor: Actor, username: str, password: str, display_name: str = "", email: str = "", validate: bool = True) -> User:
     username = (username or "").strip()
     if not username:
         raise ValidationError.for_field("username", _("The username is required."))
@@ -80,7 +83,7 @@ def scope_place_path(scope: Scope) -> str:
     return ""
 
 
-def _require_grant(actor: Any, role: str, path: str) -> None:
+def _require_grant(actor: Actor, role: str, path: str) -> None:
     """An admin grants roles at or below its own level, inside its own subtree; the rest is refused."""
     if actor is None:  # the system itself (demo builder, management commands)
         return
@@ -90,15 +93,13 @@ def _require_grant(actor: Any, role: str, path: str) -> None:
         raise PermissionDenied(_("You may only give roles at or below your own level, inside your own area."))
 
 
-def _require_manage_account(actor: Any, user: User) -> None:
+def _require_manage_account(actor: Actor, user: User) -> None:
     """Account-wide changes: the account must be in the actor's area (else NotFound) and every
     active role of it at or below the actor's level inside that area (else PermissionDenied)."""
     if actor is None:
         return
     if not permissions.can(actor, perms.ACCOUNT_MANAGE):
         raise PermissionDenied()
-    from .selectors import account_visible
-
     if not account_visible(actor=actor, user=user):
         raise NotFound()
     if getattr(actor, "pk", None) == user.pk:
@@ -111,7 +112,7 @@ def _require_manage_account(actor: Any, user: User) -> None:
 
 
 @transaction.atomic
-def scope_grant(*, actor: Any, user: User, role: str, region: Any = None, unit: Any = None, department: Any = None) -> Scope:
+def scope_grant(*, actor: Actor, user: User, role: str, region: Any = None, unit: Any = None, department: Any = None) -> Scope:
     """Give an account a role in a place. The role decides which kind of place it needs."""
     if role not in Role.values:
         raise ValidationError.for_field("role", _("Unknown role."))
@@ -160,7 +161,7 @@ def scope_grant(*, actor: Any, user: User, role: str, region: Any = None, unit: 
 
 
 @transaction.atomic
-def scope_revoke(*, actor: Any, scope: Scope) -> None:
+def scope_revoke(*, actor: Actor, scope: Scope) -> None:
     scope = Scope.objects.select_for_update(of=("self",)).select_related("region", "unit", "department", "user").get(pk=scope.pk)
     path = scope_place_path(scope)
     _require_grant(actor, scope.role, path)
@@ -204,7 +205,7 @@ def generate_password() -> str:
 
 @transaction.atomic
 def account_create(
-    *, actor: Any, username: str, role: str, region: Any = None, unit: Any = None, department: Any = None,
+    *, actor: Actor, username: str, role: str, region: Any = None, unit: Any = None, department: Any = None,
     display_name: str = "", email: str = "", password: str | None = None,
 ) -> tuple[User, str | None]:
     """Create an account with its first role and place. Returns the account and the generated
@@ -226,7 +227,7 @@ def _revoke_tokens(user: User) -> int:
 
 
 @transaction.atomic
-def password_reset(*, actor: Any, user: User, password: str | None = None) -> str | None:
+def password_reset(*, actor: Actor, user: User, password: str | None = None) -> str | None:
     """An administrator sets a new password (validated) or has one generated (returned, shown once).
     The account's API tokens stop working."""
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -244,7 +245,7 @@ def password_reset(*, actor: Any, user: User, password: str | None = None) -> st
 
 
 @transaction.atomic
-def account_set_active(*, actor: Any, user: User, active: bool) -> User:
+def account_set_active(*, actor: Actor, user: User, active: bool) -> User:
     """Deactivate (sign-in and tokens stop working; nothing is deleted) or reactivate an account."""
     user = User.objects.select_for_update().get(pk=user.pk)
     _require_manage_account(actor, user)
@@ -263,7 +264,7 @@ def account_set_active(*, actor: Any, user: User, active: bool) -> User:
 
 
 @transaction.atomic
-def account_unlock(*, actor: Any, user: User) -> int:
+def account_unlock(*, actor: Actor, user: User) -> int:
     """Clear the failed sign-ins django-axes counted for this username (lifting a lock-out)."""
     from axes.utils import reset
 
@@ -328,7 +329,7 @@ def token_revoke(*, actor: User, token_id: int) -> ApiToken:
 
 
 @transaction.atomic
-def otp_device_reset(*, actor: Any, user: User) -> int:
+def otp_device_reset(*, actor: Actor, user: User) -> int:
     """Remove an account's TOTP devices (lost phone); the next sign-in enrols again."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -354,12 +355,10 @@ def token_issue(*, request: HttpRequest | None, username: str, password: str) ->
         raise AuthenticationFailed()
     if not user.is_active:
         raise AuthenticationFailed()
-    from .middleware import otp_required
-
     if settings.GONGJIAN_REQUIRE_OTP and otp_required(user):
         raise PermissionDenied(_("Staff accounts must use the web sign-in with a one-time code; API tokens are issued there."))
     with transaction.atomic():
-        token, raw = ApiToken.issue(user)  # type: ignore[arg-type]
+        token, raw = ApiToken.issue(user)
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
         audit.record(actor=user, verb="token.issue", target=token)

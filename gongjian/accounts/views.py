@@ -5,6 +5,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+import qrcode
+import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -13,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,8 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gongjian.core import audit
+from gongjian.core import audit, pages
 from gongjian.core.errors import DomainError, NotFound, ValidationError
+from gongjian.core.forms import apply_domain_error
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.permissions import can, require
 from gongjian.core.tabular import export_response
@@ -29,7 +33,7 @@ from gongjian.core.tabular import export_response
 from . import permissions as perms
 from . import selectors, services
 from .choices import Role
-from .forms import AccountCreateForm, GrantForm, PasswordChangeForm, PasswordResetForm, ProfileForm, apply_errors
+from .forms import AccountCreateForm, GrantForm, PasswordChangeForm, PasswordResetForm, ProfileForm
 from .middleware import otp_required
 
 
@@ -90,9 +94,6 @@ def otp(request: HttpRequest) -> HttpResponse:
         error = _("The code is wrong or expired; enter the 6 digits your authenticator shows now.")
     qr = ""
     if pending is not None:
-        import qrcode
-        import qrcode.image.svg
-
         img = qrcode.make(pending.config_url, image_factory=qrcode.image.svg.SvgPathImage)
         buf = io.BytesIO()
         img.save(buf)
@@ -117,33 +118,34 @@ def otp(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = ProfileForm(request.POST or None, initial={"display_name": user.display_name, "preferred_language": user.preferred_language})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.profile_update(actor=user, **form.cleaned_data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("Your profile was saved."))
-            response = redirect("accounts:profile")
-            if form.cleaned_data["preferred_language"]:
-                _set_language_cookie(response, form.cleaned_data["preferred_language"])
-            return response
-    return _render_profile(request, form=form, password_form=PasswordChangeForm(), status=400 if form.errors else 200)
+    response = pages.form_page(
+        request,
+        form,
+        save=lambda d: services.profile_update(actor=user, **d),
+        success="accounts:profile",
+        message=_("Your profile was saved."),
+        template="accounts/profile.html",
+        context=_profile_context(request, password_form=PasswordChangeForm()),
+    )
+    if response.status_code == 302 and form.cleaned_data["preferred_language"]:
+        _set_language_cookie(response, form.cleaned_data["preferred_language"])
+    return response
 
 
-def _render_profile(request: HttpRequest, *, form: Any, password_form: Any, status: int = 200) -> HttpResponse:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+def _profile_context(request: HttpRequest, *, password_form: Any) -> dict[str, Any]:
     user = request.user
-    return render(request, "accounts/profile.html", {
-        "form": form,
+    return {
         "password_form": password_form,
         "scopes": selectors.scope_labels(actor=user),
         "tokens": selectors.own_tokens(actor=user)[:50],
         "otp_enrolled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "may_enrol": getattr(user, "is_staff_role", False),
         "now": timezone.now(),
-    }, status=status)
+    }
+
+
+def _render_profile(request: HttpRequest, *, form: Any, password_form: Any, status: int = 200) -> HttpResponse:
+    return render(request, "accounts/profile.html", {"form": form, **_profile_context(request, password_form=password_form)}, status=status)
 
 
 @login_required
@@ -155,7 +157,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         try:
             changed = services.password_change(actor=user, **form.cleaned_data)
         except DomainError as exc:
-            apply_errors(form, exc)
+            pages.reraise_page_errors(exc)
+            apply_domain_error(form, exc)
         else:
             update_session_auth_hash(request, changed)
             messages.success(request, _("Your password was changed."))
@@ -238,7 +241,8 @@ def account_create(request: HttpRequest) -> HttpResponse:
                 password=d["password"] or None, **form.scope_kwargs(),
             )
         except DomainError as exc:
-            apply_errors(form, exc)
+            pages.reraise_page_errors(exc)
+            apply_domain_error(form, exc)
         else:
             return _show_password_once(request, user, generated, _("The account was created."))
     return render(request, "accounts/account_form.html", {"form": form}, status=400 if form.errors else 200)
@@ -254,8 +258,6 @@ def _show_password_once(request: HttpRequest, user: Any, generated: str | None, 
 
 
 def _detail_context(request: HttpRequest, account: Any, **extra: Any) -> dict[str, Any]:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     scopes: list[Any] = selectors.account_scopes(user=account)
     for s in scopes:
         s.place_label = str(s.region or s.unit or s.department or "")
@@ -285,17 +287,22 @@ def account_grant(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, perms.ACCOUNT_MANAGE)
     account = selectors.account_get(actor=request.user, id=pk)
     form = GrantForm(request.POST, actor=request.user)
-    if form.is_valid():
+
+    def save(d: dict[str, Any]) -> Any:
         try:
-            services.scope_grant(actor=request.user, user=account, **form.scope_kwargs())
-        except DomainError as exc:
-            if exc.status == 403:
-                raise
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The role was given."))
-            return redirect("accounts:account_detail", pk=account.pk)
-    return render(request, "accounts/account_detail.html", _detail_context(request, account, grant_form=form), status=400)
+            return services.scope_grant(actor=request.user, user=account, **form.scope_kwargs())
+        except NotFound as exc:  # a place the form offered but the service no longer finds: said on the form
+            raise ValidationError(exc.message) from None
+
+    return pages.form_page(
+        request,
+        form,
+        save=save,
+        success=reverse("accounts:account_detail", args=[account.pk]),
+        message=_("The role was given."),
+        template="accounts/account_detail.html",
+        context=_detail_context(request, account, grant_form=form),
+    )
 
 
 @login_required
@@ -306,13 +313,8 @@ def scope_revoke(request: HttpRequest, pk: int, scope_id: int) -> HttpResponse:
     scope = account.scopes.filter(pk=scope_id).first()
     if scope is None:
         raise NotFound()
-    try:
-        services.scope_revoke(actor=request.user, scope=scope)
-    except ValidationError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The role was taken away."))
-    return redirect("accounts:account_detail", pk=account.pk)
+    return pages.action(request, lambda: services.scope_revoke(actor=request.user, scope=scope),
+                        back=reverse("accounts:account_detail", args=[account.pk]), message=_("The role was taken away."))
 
 
 @login_required
@@ -334,13 +336,7 @@ def account_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 def _account_action(request: HttpRequest, pk: int, do: Callable[[Any], Any], done: str) -> HttpResponse:
     require(request.user, perms.ACCOUNT_MANAGE)
     account = selectors.account_get(actor=request.user, id=pk)
-    try:
-        do(account)
-    except ValidationError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, done)
-    return redirect("accounts:account_detail", pk=account.pk)
+    return pages.action(request, lambda: do(account), back=reverse("accounts:account_detail", args=[account.pk]), message=done)
 
 
 @login_required

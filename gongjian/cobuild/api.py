@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -20,14 +20,6 @@ from . import selectors, services
 from .models import Need, Resource
 
 router = Router(tags=["cobuild"])
-MAX_SIZE = 100
-
-
-class Page(Schema):
-    count: int
-    page: int
-    size: int
-    pages: int
 
 
 class NeedOut(Schema):
@@ -138,18 +130,8 @@ class ResourcePatch(Schema):
     available_to: dt.date | None = None
 
 
-class ReasonIn(Schema):
-    reason: str = ""
-
-
 def _f(value: Any) -> float | None:
     return float(value) if value is not None else None
-
-
-def _page(qs: Any, page: int, size: int) -> tuple[Any, dict[str, int]]:
-    size = max(1, min(size, MAX_SIZE))
-    p = Paginator(qs, size).get_page(page)
-    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
 
 
 def need_out(n: Need) -> dict[str, Any]:
@@ -184,15 +166,13 @@ def _fields(data: dict[str, Any], *keys: str) -> dict[str, Any]:
 # --- needs -----------------------------------------------------------------------------------
 
 
-class NeedFilters(Schema):
+class NeedFilters(PageQuery):
     q: str = ""
     status: str = ""
     category: str = ""
     community: int | None = None
     urgency: str = ""
     source: str = ""
-    page: int = 1
-    size: int = 20
 
 
 @router.get("/needs", response=NeedPage, summary="Needs in the caller's scope")
@@ -200,8 +180,7 @@ def needs(request: HttpRequest, filters: Query[NeedFilters]) -> dict[str, Any]:
     if not can(request.user, perms.NEED_VIEW):
         raise NotFound()
     f = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    rows, meta = _page(selectors.need_list(actor=request.user, filters=f), filters.page, filters.size)
-    return {**meta, "items": [need_out(n) for n in rows]}
+    return paginate(selectors.need_list(actor=request.user, filters=f), filters.page, filters.size, out=need_out)
 
 
 @router.get("/needs/{need_id}", response=NeedOut, summary="One need; 404 outside the caller's scope")
@@ -239,14 +218,12 @@ def need_withdraw(request: HttpRequest, need_id: int, payload: ReasonIn) -> dict
 # --- resources -------------------------------------------------------------------------------
 
 
-class ResourceFilters(Schema):
+class ResourceFilters(PageQuery):
     q: str = ""
     status: str = ""
     category: str = ""
     kind: str = ""
     unit: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 @router.get("/resources", response=ResourcePage, summary="Resources in the caller's scope")
@@ -254,8 +231,8 @@ def resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dict[str
     if not can(request.user, perms.RESOURCE_VIEW):
         raise NotFound()
     f = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    rows, meta = _page(selectors.resource_list(actor=request.user, filters=f).prefetch_related("service_regions"), filters.page, filters.size)
-    return {**meta, "items": [resource_out(r) for r in rows]}
+    return paginate(selectors.resource_list(actor=request.user, filters=f).prefetch_related("service_regions"), filters.page, filters.size,
+                    out=resource_out)
 
 
 @router.get("/resources/{resource_id}", response=ResourceOut, summary="One resource; 404 outside the caller's scope")

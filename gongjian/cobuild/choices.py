@@ -1,7 +1,8 @@
 """Choices and state machines of the co-building module.
 
-The two transition tables below are the only place that says which status may follow which;
-services refuse anything else with ``TransitionError``.
+The transition tables below (``core.kernel.Transitions``) are the only place that says which status
+may follow which: services ``move``/``check`` against them and refuse anything else with
+``TransitionError``; the pages show only the action buttons a table ``allows``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from gongjian.core.kernel import Transitions
 
 
 class CategoryUse(models.TextChoices):
@@ -39,14 +42,14 @@ class NeedStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("cobuild status", "Withdrawn")
 
 
-NEED_TRANSITIONS: dict[str, frozenset[str]] = {
+NEED_TRANSITIONS = Transitions({
     NeedStatus.DRAFT: frozenset({NeedStatus.PUBLISHED, NeedStatus.WITHDRAWN}),
     NeedStatus.PUBLISHED: frozenset({NeedStatus.MATCHED, NeedStatus.WITHDRAWN}),
     NeedStatus.MATCHED: frozenset({NeedStatus.IN_PROJECT, NeedStatus.PUBLISHED, NeedStatus.WITHDRAWN}),
     NeedStatus.IN_PROJECT: frozenset({NeedStatus.MET}),
     NeedStatus.MET: frozenset(),
     NeedStatus.WITHDRAWN: frozenset(),
-}
+}, message=_("A need in status “%(from)s” cannot be changed to “%(to)s”."))
 # Statuses in which a need may still be edited.
 NEED_EDITABLE = frozenset({NeedStatus.DRAFT, NeedStatus.PUBLISHED})
 # A need counts as published once it has left draft for the public list (and not been withdrawn).
@@ -79,12 +82,12 @@ class ResourceStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("cobuild status", "Withdrawn")
 
 
-RESOURCE_TRANSITIONS: dict[str, frozenset[str]] = {
+RESOURCE_TRANSITIONS = Transitions({
     ResourceStatus.DRAFT: frozenset({ResourceStatus.OFFERED, ResourceStatus.WITHDRAWN}),
     ResourceStatus.OFFERED: frozenset({ResourceStatus.PAUSED, ResourceStatus.WITHDRAWN}),
     ResourceStatus.PAUSED: frozenset({ResourceStatus.OFFERED, ResourceStatus.WITHDRAWN}),
     ResourceStatus.WITHDRAWN: frozenset(),
-}
+}, message=_("A resource in status “%(from)s” cannot be changed to “%(to)s”."))
 RESOURCE_EDITABLE = frozenset({ResourceStatus.DRAFT, ResourceStatus.OFFERED, ResourceStatus.PAUSED})
 
 # The seeded taxonomy (data migration 0002); admins add more and deactivate.
@@ -103,14 +106,14 @@ class ProjectStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("project status", "Cancelled")
 
 
-PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+PROJECT_TRANSITIONS = Transitions({
     ProjectStatus.PROPOSED: frozenset({ProjectStatus.AGREED, ProjectStatus.CANCELLED}),
     ProjectStatus.AGREED: frozenset({ProjectStatus.IN_PROGRESS, ProjectStatus.CANCELLED}),
     ProjectStatus.IN_PROGRESS: frozenset({ProjectStatus.DONE, ProjectStatus.CANCELLED}),
     ProjectStatus.DONE: frozenset({ProjectStatus.RATED}),
     ProjectStatus.RATED: frozenset(),
     ProjectStatus.CANCELLED: frozenset(),
-}
+}, message=_("A project in status “%(from)s” cannot be changed to “%(to)s”."))
 # Needs a new project may take up (they move to “in a project”); a cancelled project returns its
 # needs from “in a project” to “published” (only the project services do that, not the need actions).
 PROJECT_NEED_STATUSES = (NeedStatus.PUBLISHED, NeedStatus.MATCHED)
@@ -133,12 +136,12 @@ class ReportInStatus(models.TextChoices):
     ENDED = "ended", pgettext_lazy("report-in status", "Ended")
 
 
-REPORT_IN_TRANSITIONS: dict[str, frozenset[str]] = {
+REPORT_IN_TRANSITIONS = Transitions({
     ReportInStatus.PENDING: frozenset({ReportInStatus.CONFIRMED, ReportInStatus.REJECTED, ReportInStatus.ENDED}),
     ReportInStatus.CONFIRMED: frozenset({ReportInStatus.ENDED}),
     ReportInStatus.REJECTED: frozenset(),
     ReportInStatus.ENDED: frozenset(),
-}
+})  # its message is given by the partners part (partners/services.py)
 # At most one report-in per unit and community in these statuses (a partial unique constraint).
 REPORT_IN_ACTIVE = (ReportInStatus.PENDING, ReportInStatus.CONFIRMED)
 

@@ -7,10 +7,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.orgs.forms import MandatoryChoice, MandatoryText, RegionChoiceField, _blank, _Styled
+from gongjian.core.forms import MandatoryChoice, MandatoryText, RegionChoiceField, StyledForm, blank
 
 from .choices import CapacityUnit, CategoryUse, NeedSource, ResourceKind, Urgency
 
+# core.forms.DATE without a format renders dates in the locale; a date picker needs ISO
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
 
@@ -19,7 +20,7 @@ class CategoryField(forms.ModelChoiceField):
         return obj.name
 
 
-class NeedForm(_Styled):
+class NeedForm(StyledForm):
     title = MandatoryText(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=8000)
     category = CategoryField(label=_("Category"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
@@ -37,16 +38,16 @@ class NeedForm(_Styled):
 
     def __init__(self, *args: Any, category_qs: Any, community_qs: Any, grid_qs: Any, wish: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("category", category_qs)
-        self._set_qs("community", community_qs)
-        self._set_qs("grid", grid_qs)
+        self.set_queryset("category", category_qs)
+        self.set_queryset("community", community_qs)
+        self.set_queryset("grid", grid_qs)
         self.fields["community"].required = True
         self.fields["community"].validate = lambda value: None  # type: ignore[method-assign]
         if wish:
             del self.fields["source"]
 
 
-class WishForm(_Styled):
+class WishForm(StyledForm):
     """The resident's phone form: few fields, big targets."""
 
     title = MandatoryText(label=_("What do you wish for?"), max_length=200,
@@ -58,18 +59,18 @@ class WishForm(_Styled):
 
     def __init__(self, *args: Any, category_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("category", category_qs)
+        self.set_queryset("category", category_qs)
 
 
-class ResourceForm(_Styled):
+class ResourceForm(StyledForm):
     unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False,  # type: ignore[arg-type]
                                                                empty_label="—")
     title = MandatoryText(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=8000)
-    kind = MandatoryChoice(label=_("Kind"), choices=_blank(ResourceKind.choices))
+    kind = MandatoryChoice(label=_("Kind"), choices=blank(ResourceKind.choices))
     category = CategoryField(label=_("Category"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
     capacity = forms.CharField(label=_("Capacity"), max_length=20, required=False)
-    capacity_unit = forms.ChoiceField(label=_("Capacity unit"), choices=_blank(CapacityUnit.choices), required=False)
+    capacity_unit = forms.ChoiceField(label=_("Capacity unit"), choices=blank(CapacityUnit.choices), required=False)
     radius_km = forms.CharField(label=_("Service radius (km)"), max_length=20, required=False,
                                 help_text=_("Measured from the unit's location."))
     service_regions: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(label=_("Service regions"), queryset=None, required=False,  # type: ignore[arg-type]
@@ -79,22 +80,22 @@ class ResourceForm(_Styled):
 
     def __init__(self, *args: Any, unit_qs: Any, category_qs: Any, region_qs: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("category", category_qs)
+        self.set_queryset("category", category_qs)
         self.fields["service_regions"].queryset = region_qs  # type: ignore[attr-defined]
         self.fields["service_regions"].label_from_instance = lambda r: r.full_name or r.name  # type: ignore[attr-defined]
         if editing:
             del self.fields["unit"]
         else:
-            self._set_qs("unit", unit_qs)
+            self.set_queryset("unit", unit_qs)
             self.fields["unit"].required = True
             self.fields["unit"].validate = lambda value: None  # type: ignore[method-assign]
 
 
-class CategoryForm(_Styled):
+class CategoryForm(StyledForm):
     name = MandatoryText(label=_("Name"), max_length=64)
     sort_order = forms.IntegerField(label=_("Sort order"), required=False, initial=100)
     applies_to = forms.ChoiceField(label=_("Used for"), choices=CategoryUse.choices, initial=CategoryUse.BOTH)
 
 
-class ReasonForm(_Styled):
+class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000)

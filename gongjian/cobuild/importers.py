@@ -13,10 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import pii
 from gongjian.core.errors import ValidationError
-from gongjian.core.registry import ImporterDef, register_importer
 from gongjian.core.scope import in_scope
-from gongjian.core.tabular import Column, Importer
-from gongjian.orgs.importers import parse_choice
+from gongjian.core.tabular import Column, Importer, parse_choice
 from gongjian.orgs.models import ResidentUnit
 from gongjian.regions.models import Region
 
@@ -184,7 +182,3 @@ class ResourceImporter(Importer):
         updated = services.resource_update(actor=actor, resource=existing, **payload)
         return "updated" if services.resource_snapshot(updated) != before else "unchanged"
 
-
-register_importer(ImporterDef(kind=NeedImporter.kind, factory=NeedImporter, permission=perms.NEED_MANAGE, back_url_name="cobuild:need_list"))
-register_importer(ImporterDef(kind=ResourceImporter.kind, factory=ResourceImporter, permission=perms.RESOURCE_MANAGE,
-                              back_url_name="cobuild:resource_list"))

@@ -23,7 +23,7 @@ Decisions:
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 S = Reach.SCOPE
 ADMINS = {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S, Role.SUBDISTRICT_ADMIN: S, Role.COMMUNITY_ADMIN: S}
@@ -53,8 +53,6 @@ RULES: dict[str, dict[Role, Reach]] = {
     RESOURCE_MANAGE: {**ADMINS, Role.UNIT_LIAISON: S},
 }
 
-register(RULES)  # type: ignore[arg-type]
-
 # --- co-building projects ---------------------------------------------------------------------
 # A project belongs to a community (``region_path``) and names a responsible resident unit
 # (``unit_id``). Administrators of the community or above propose, cancel and rate it (the rating
@@ -71,5 +69,3 @@ PROJECT_RULES: dict[str, dict[Role, Reach]] = {
     PROJECT_RUN: {**ADMINS, Role.UNIT_LIAISON: S},
     PROJECT_RATE: dict(ADMINS),
 }
-
-register(PROJECT_RULES)  # type: ignore[arg-type]

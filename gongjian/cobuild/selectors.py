@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from gongjian.core.errors import NotFound
+from gongjian.core.kernel import text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, region_paths, scope_q, scoped
@@ -20,17 +21,6 @@ from gongjian.regions.models import Region
 from . import permissions as perms
 from .choices import CategoryUse, NeedStatus, ProjectStatus, ResourceKind, ResourceStatus, Urgency
 from .models import Category, Need, Project, Resource
-
-
-def _text_q(query: str, *fields: str) -> Q:
-    q = Q()
-    for word in query.split()[:8]:
-        part = Q()
-        for f in fields:
-            part |= Q(**{f"{f}__icontains": word})
-        q &= part
-    return q
-
 
 # --- categories ------------------------------------------------------------------------------
 
@@ -72,7 +62,7 @@ def need_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str 
     f = filters or {}
     qs = scoped(Need.objects.all(), actor, action).select_related("category", "community", "submitted_by")
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "title", "description"))
+        qs = qs.filter(text_q(str(f["q"]), "title", "description"))
     if f.get("status") in NeedStatus.values:
         qs = qs.filter(status=f["status"])
     if f.get("category"):
@@ -153,7 +143,7 @@ def resource_list(*, actor: Any, filters: dict[str, Any] | None = None, action: 
     f = filters or {}
     qs = resource_base(actor, action).select_related("unit", "category")
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "title", "description"))
+        qs = qs.filter(text_q(str(f["q"]), "title", "description"))
     if f.get("status") in ResourceStatus.values:
         qs = qs.filter(status=f["status"])
     if f.get("category"):
@@ -192,7 +182,7 @@ def project_list(*, actor: Any, filters: dict[str, Any] | None = None, action: s
     f = filters or {}
     qs = scoped(Project.objects.all(), actor, action).select_related("community", "unit")
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "title", "plan"))
+        qs = qs.filter(text_q(str(f["q"]), "title", "plan"))
     if f.get("status") in ProjectStatus.values:
         qs = qs.filter(status=f["status"])
     if f.get("community"):

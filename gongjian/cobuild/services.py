@@ -1,5 +1,8 @@
 """Writes of the co-building module: categories, needs (incl. micro-wishes) and resources.
 
+The project lifecycle lives in ``cobuild.projects.services`` (with the project's milestones and progress);
+it is re-exported here, so ``services.project_create(...)`` keeps working.
+
 Every function takes ``actor=`` keyword-only, checks the permission matrix, finds records inside
 the actor's scope (outside = NotFound), validates all fields before writing (nothing is written on
 error, every field error reported at once), runs in one transaction, locks a record before
@@ -14,12 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound, TransitionError, ValidationError
+from gongjian.core.kernel import clean_reason
 from gongjian.core.permissions import require
 from gongjian.core.scope import region_paths, scoped
 from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal, clean_text
@@ -27,26 +31,32 @@ from gongjian.orgs.models import ResidentUnit
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
+from . import lookup
 from . import permissions as perms
 from .choices import (
     NEED_EDITABLE,
     NEED_TRANSITIONS,
-    PROJECT_NEED_STATUSES,
-    PROJECT_RATING_MAX,
-    PROJECT_RATING_MIN,
-    PROJECT_TRANSITIONS,
     RESOURCE_EDITABLE,
     RESOURCE_TRANSITIONS,
     CapacityUnit,
     CategoryUse,
     NeedSource,
     NeedStatus,
-    ProjectStatus,
     ResourceKind,
     ResourceStatus,
     Urgency,
 )
-from .models import Category, Need, Project, ProjectNeed, ProjectResource, Resource
+from .models import Category, Need, Resource
+from .projects.services import (
+    PROJECT_ACTIONS,
+    project_agree,
+    project_cancel,
+    project_complete,
+    project_create,
+    project_rate,
+    project_snapshot,
+    project_start,
+)
 
 MODULE = "cobuild"
 MAX_RADIUS_KM = Decimal("500")
@@ -75,25 +85,8 @@ def clean_period(data: dict[str, Any], start_key: str, end_key: str, errors: Err
     return start, end
 
 
-def _resolve(model: type[Model], value: Any, qs: QuerySet[Any] | None = None) -> Any:
-    """An instance from an instance or a primary key, looked up in ``qs``; None if blank, False if not found."""
-    if value in (None, ""):
-        return None
-    pk = value.pk if isinstance(value, model) else value
-    base = qs if qs is not None else model._default_manager.all()
-    try:
-        return base.get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
-        return False
-
-
-def _region_allowed(actor: Any, action: str, region: Region) -> bool:
-    paths = region_paths(actor, action)
-    return "" in paths or any(region.path.startswith(p) for p in paths)
-
-
 def _category(value: Any, *, use: str, errors: Errors) -> Category | None:
-    cat = _resolve(Category, value, Category.objects.filter(is_active=True))
+    cat = lookup.resolve(Category, value, Category.objects.filter(is_active=True))
     if cat is False:
         errors.add("category", _("Unknown or deactivated category."))
         return None
@@ -101,20 +94,6 @@ def _category(value: Any, *, use: str, errors: Errors) -> Category | None:
         errors.add("category", _("This category is not used for this kind of record."))
         return None
     return cat
-
-
-def _get(model: type[Model], actor: Any, action: str, obj: Any, *, lock: bool = False) -> Any:
-    qs = scoped(model._default_manager.all(), actor, action)
-    found = _resolve(model, obj, qs)
-    if not found:
-        raise NotFound()
-    if lock:
-        return model._default_manager.select_for_update().get(pk=found.pk)
-    return found
-
-
-def _now() -> dt.datetime:
-    return timezone.now()
 
 
 # --- categories ------------------------------------------------------------------------------
@@ -163,7 +142,7 @@ def category_create(*, actor: Any, **data: Any) -> Category:
 @transaction.atomic
 def category_update(*, actor: Any, category: Category | int, **data: Any) -> Category:
     require(actor, perms.CATEGORY_MANAGE)
-    c = _resolve(Category, category)
+    c = lookup.resolve(Category, category)
     if not c:
         raise NotFound()
     c = Category.objects.select_for_update().get(pk=c.pk)
@@ -214,17 +193,17 @@ def clean_need(actor: Any, data: dict[str, Any], *, action: str = perms.NEED_MAN
     out["title"] = clean_text(data.get("title"), field="title", errors=errors, required=_("The title is required."), max_length=120)
     out["description"] = clean_text(data.get("description"), field="description", errors=errors, max_length=4000, multiline=True)
     out["category"] = _category(data.get("category"), use=CategoryUse.NEEDS, errors=errors)
-    community = _resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
+    community = lookup.resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
     if community is None:
         errors.add("community", _("Choose the community."))
     elif community is False or community.level != Level.COMMUNITY:
         errors.add("community", _("Choose a community (a region of the community level)."))
         community = None
-    elif not _region_allowed(actor, action, community):
+    elif not lookup.region_allowed(actor, action, community):
         errors.add("community", _("Choose a community within your area."))
         community = None
     out["community"] = community
-    grid = _resolve(Region, data.get("grid"), Region.objects.filter(is_active=True, level=Level.GRID))
+    grid = lookup.resolve(Region, data.get("grid"), Region.objects.filter(is_active=True, level=Level.GRID))
     if grid is False:
         errors.add("grid", _("Choose a grid of the selected community."))
         grid = None
@@ -273,7 +252,7 @@ def need_create(*, actor: Any, publish: bool = False, **data: Any) -> Need:
 @transaction.atomic
 def need_update(*, actor: Any, need: Need | int, **data: Any) -> Need:
     require(actor, perms.NEED_MANAGE)
-    n = _get(Need, actor, perms.NEED_MANAGE, need, lock=True)
+    n = lookup.get(Need, actor, perms.NEED_MANAGE, need, lock=True)
     if n.status not in NEED_EDITABLE:
         raise TransitionError(_("A need in status “%(status)s” can no longer be edited.") % {"status": n.get_status_display()})
     before = need_snapshot(n)
@@ -292,15 +271,9 @@ def need_update(*, actor: Any, need: Need | int, **data: Any) -> Need:
 
 def _need_transition(actor: Any, need: Need | int, to: str, *, verb: str, reason: str = "", action: str = perms.NEED_MANAGE) -> Need:
     require(actor, action)
-    n = _get(Need, actor, action, need, lock=True)
-    if to not in NEED_TRANSITIONS.get(n.status, frozenset()):
-        raise TransitionError(
-            _("A need in status “%(from)s” cannot be changed to “%(to)s”.")
-            % {"from": n.get_status_display(), "to": NeedStatus(to).label}
-        )
-    before = n.status
-    n.status = to
-    now = _now()
+    n = lookup.get(Need, actor, action, need, lock=True)
+    before = NEED_TRANSITIONS.move(n, to)
+    now = lookup.now()
     fields = ["status", "updated_at"]
     if to == NeedStatus.PUBLISHED and n.published_at is None:
         n.published_at = now
@@ -323,13 +296,6 @@ def _need_transition(actor: Any, need: Need | int, to: str, *, verb: str, reason
     return n
 
 
-def _reason(value: Any, *, required: bool) -> str:
-    errors = Errors()
-    text = clean_text(value, field="reason", errors=errors, required=_("Give a reason.") if required else None, max_length=500)
-    errors.raise_if_any()
-    return text
-
-
 @transaction.atomic
 def need_publish(*, actor: Any, need: Need | int) -> Need:
     """Publish a draft (a staff need, or a resident's wish after review)."""
@@ -338,15 +304,16 @@ def need_publish(*, actor: Any, need: Need | int) -> Need:
 
 @transaction.atomic
 def need_withdraw(*, actor: Any, need: Need | int, reason: str = "") -> Need:
-    return _need_transition(actor, need, NeedStatus.WITHDRAWN, verb="cobuild.need.withdraw", reason=_reason(reason, required=False))
+    return _need_transition(actor, need, NeedStatus.WITHDRAWN, verb="cobuild.need.withdraw",
+        reason=clean_reason(reason, required=False, multiline=False))
 
 
 @transaction.atomic
 def need_reject(*, actor: Any, need: Need | int, reason: str) -> Need:
     """The community declines a resident's micro-wish under review; the reason is shown to the resident."""
-    text = _reason(reason, required=True)
+    text = clean_reason(reason, multiline=False)
     require(actor, perms.NEED_MANAGE)
-    n = _get(Need, actor, perms.NEED_MANAGE, need)
+    n = lookup.get(Need, actor, perms.NEED_MANAGE, need)
     if n.source != NeedSource.WISH or n.status != NeedStatus.DRAFT:
         raise TransitionError(_("Only a micro-wish awaiting review can be rejected."))
     return _need_transition(actor, n, NeedStatus.WITHDRAWN, verb="cobuild.need.reject", reason=text)
@@ -359,7 +326,8 @@ def need_mark_matched(*, actor: Any, need: Need | int) -> Need:
 
 @transaction.atomic
 def need_unmatch(*, actor: Any, need: Need | int, reason: str = "") -> Need:
-    return _need_transition(actor, need, NeedStatus.PUBLISHED, verb="cobuild.need.unmatch", reason=_reason(reason, required=False))
+    return _need_transition(actor, need, NeedStatus.PUBLISHED, verb="cobuild.need.unmatch",
+        reason=clean_reason(reason, required=False, multiline=False))
 
 
 @transaction.atomic
@@ -450,7 +418,7 @@ def clean_resource(actor: Any, data: dict[str, Any], *, resource: Resource | Non
     if resource is not None:
         unit = resource.unit
     else:
-        unit = _resolve(ResidentUnit, data.get("unit"), resource_unit_choices(actor))
+        unit = lookup.resolve(ResidentUnit, data.get("unit"), resource_unit_choices(actor))
         if unit is None:
             errors.add("unit", _("Choose the unit that offers the resource."))
         elif unit is False:
@@ -477,7 +445,7 @@ def clean_resource(actor: Any, data: dict[str, Any], *, resource: Resource | Non
     if isinstance(raw_regions, str | int | Region):
         raw_regions = [raw_regions]
     for value in raw_regions:
-        r = _resolve(Region, value, Region.objects.filter(is_active=True))
+        r = lookup.resolve(Region, value, Region.objects.filter(is_active=True))
         if not r:
             errors.add("service_regions", _("Unknown region among the service regions."))
         else:
@@ -515,7 +483,7 @@ def resource_create(*, actor: Any, offer: bool = False, **data: Any) -> Resource
 @transaction.atomic
 def resource_update(*, actor: Any, resource: Resource | int, **data: Any) -> Resource:
     require(actor, perms.RESOURCE_MANAGE)
-    r = _get(Resource, actor, perms.RESOURCE_MANAGE, resource, lock=True)
+    r = lookup.get(Resource, actor, perms.RESOURCE_MANAGE, resource, lock=True)
     if r.status not in RESOURCE_EDITABLE:
         raise TransitionError(_("A resource in status “%(status)s” can no longer be edited.") % {"status": r.get_status_display()})
     before = resource_snapshot(r)
@@ -548,19 +516,14 @@ def resource_update(*, actor: Any, resource: Resource | int, **data: Any) -> Res
 
 def _resource_transition(actor: Any, resource: Resource | int, to: str, *, verb: str, reason: str = "") -> Resource:
     require(actor, perms.RESOURCE_MANAGE)
-    r = _get(Resource, actor, perms.RESOURCE_MANAGE, resource, lock=True)
-    if to not in RESOURCE_TRANSITIONS.get(r.status, frozenset()):
-        raise TransitionError(
-            _("A resource in status “%(from)s” cannot be changed to “%(to)s”.")
-            % {"from": r.get_status_display(), "to": ResourceStatus(to).label}
-        )
+    r = lookup.get(Resource, actor, perms.RESOURCE_MANAGE, resource, lock=True)
+    RESOURCE_TRANSITIONS.check(r, to)
     if to == ResourceStatus.OFFERED and r.available_to is not None and r.available_to < timezone.localdate():
         raise TransitionError(_("The available period has ended; change the dates before offering the resource."))
-    before = r.status
-    r.status = to
+    before = RESOURCE_TRANSITIONS.move(r, to)
     fields = ["status", "updated_at"]
     if to == ResourceStatus.OFFERED and r.offered_at is None:
-        r.offered_at = _now()
+        r.offered_at = lookup.now()
         fields.append("offered_at")
     if reason:
         r.status_note = reason
@@ -581,280 +544,23 @@ def resource_offer(*, actor: Any, resource: Resource | int) -> Resource:
 
 @transaction.atomic
 def resource_pause(*, actor: Any, resource: Resource | int, reason: str = "") -> Resource:
-    return _resource_transition(actor, resource, ResourceStatus.PAUSED, verb="cobuild.resource.pause", reason=_reason(reason, required=False))
+    return _resource_transition(actor, resource, ResourceStatus.PAUSED, verb="cobuild.resource.pause",
+        reason=clean_reason(reason, required=False, multiline=False))
 
 
 @transaction.atomic
 def resource_withdraw(*, actor: Any, resource: Resource | int, reason: str = "") -> Resource:
     return _resource_transition(actor, resource, ResourceStatus.WITHDRAWN, verb="cobuild.resource.withdraw",
-                                reason=_reason(reason, required=False))
+
+        reason=clean_reason(reason, required=False, multiline=False))
 
 
 RESOURCE_ACTIONS = {"offer": resource_offer, "pause": resource_pause, "withdraw": resource_withdraw}
 
 
+# --- projects: re-exported from the projects part -----------------------------------------------
 
-# --- projects --------------------------------------------------------------------------------
-
-
-def project_snapshot(p: Project) -> dict[str, Any]:
-    return {
-        "title": p.title, "community": p.community_id, "unit": p.unit_id, "plan": p.plan, "status": p.status,
-        "needs": sorted(p.project_needs.values_list("need_id", flat=True)),
-        "resources": {str(r): str(a) for r, a in p.project_resources.order_by("resource_id").values_list("resource_id", "amount")},
-    }
-
-
-def _project_needs(actor: Any, community: Region | None, values: Any, errors: Errors) -> list[Need]:
-    raw = list(values or [])
-    if not raw:
-        errors.add("needs", _("Choose at least one need the project takes up."))
-        return []
-    found: list[Need] = []
-    qs = scoped(Need.objects.all(), actor, perms.NEED_MANAGE)
-    for value in raw:
-        n = _resolve(Need, value, qs)
-        if not n:
-            errors.add("needs", _("Unknown need, or a need outside your area."))
-        elif any(x.pk == n.pk for x in found):
-            errors.add("needs", _("The need “%(title)s” is listed twice.") % {"title": n.title})
-        elif community is not None and n.community_id != community.pk:
-            errors.add("needs", _("The need “%(title)s” belongs to another community.") % {"title": n.title})
-        elif n.status not in PROJECT_NEED_STATUSES:
-            errors.add("needs", _("The need “%(title)s” is “%(status)s”; only published or matched needs can be taken up by a project.")
-                       % {"title": n.title, "status": n.get_status_display()})
-        else:
-            found.append(n)
-    return found
-
-
-def _project_resources(actor: Any, values: Any, errors: Errors) -> list[tuple[Resource, Decimal]]:
-    from .selectors import resource_base
-
-    lines: list[tuple[Resource, Decimal]] = []
-    visible = resource_base(actor, perms.RESOURCE_VIEW)
-    today = timezone.localdate()
-    for item in list(values or []):
-        try:
-            value, raw_amount = item
-        except (TypeError, ValueError):
-            errors.add("resources", _("Give each resource with the amount committed."))
-            continue
-        r = _resolve(Resource, value, visible)
-        if not r:
-            errors.add("resources", _("Unknown resource, or a resource outside your reach."))
-            continue
-        if any(x.pk == r.pk for x, _a in lines):
-            errors.add("resources", _("The resource “%(title)s” is listed twice.") % {"title": r.title})
-            continue
-        if r.status != ResourceStatus.OFFERED:
-            errors.add("resources", _("The resource “%(title)s” is not on offer.") % {"title": r.title})
-            continue
-        if r.available_to is not None and r.available_to < today:
-            errors.add("resources", _("The available period of the resource “%(title)s” has ended.") % {"title": r.title})
-            continue
-        sub = Errors()
-        amount = clean_decimal(raw_amount, field="resources", errors=sub, high=Decimal("999999999999"))
-        if sub.details:
-            errors.catch(ValidationError("", details=sub.details))
-            continue
-        if amount is None or amount <= 0:
-            errors.add("resources", _("The amount committed from “%(title)s” must be greater than zero.") % {"title": r.title})
-            continue
-        lines.append((r, amount))
-    return lines
-
-
-def _clean_project(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
-    errors = Errors()
-    out: dict[str, Any] = {}
-    out["title"] = clean_text(data.get("title"), field="title", errors=errors, required=_("The title is required."), max_length=120)
-    out["plan"] = clean_text(data.get("plan"), field="plan", errors=errors, max_length=8000, multiline=True)
-    community = _resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
-    if community is None:
-        errors.add("community", _("Choose the community."))
-    elif community is False or community.level != Level.COMMUNITY:
-        errors.add("community", _("Choose a community (a region of the community level)."))
-        community = None
-    elif not _region_allowed(actor, perms.PROJECT_MANAGE, community):
-        errors.add("community", _("Choose a community within your area."))
-        community = None
-    out["community"] = community
-    out["needs"] = _project_needs(actor, community, data.get("needs"), errors)
-    out["resources"] = _project_resources(actor, data.get("resources"), errors)
-    unit = _resolve(ResidentUnit, data.get("unit"), ResidentUnit.objects.filter(is_active=True))
-    if unit is None:
-        errors.add("unit", _("Choose the responsible unit."))
-    elif unit is False:
-        errors.add("unit", _("Unknown or deactivated unit."))
-        unit = None
-    elif not (scoped(ResidentUnit.objects.filter(pk=unit.pk), actor, perms.PROJECT_MANAGE, ResidentUnit.scope_fields).exists()
-              or any(r.unit_id == unit.pk for r, _a in out["resources"])):
-        errors.add("unit", _("Choose a unit located in your area or one whose resource the project uses."))
-        unit = None
-    out["unit"] = unit
-    errors.raise_if_any()
-    return out
-
-
-def _lock_resources(ids: Iterable[int]) -> dict[int, Resource]:
-    """Lock the resource rows in id order (two projects sharing resources cannot deadlock)."""
-    return {r.pk: r for r in Resource.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")}
-
-
-def _move_need(actor: Any, need_id: int, to: str, *, verb: str, allowed_from: Iterable[str]) -> Need:
-    """A need moved by a project service (the project permission has been checked); locked and audited."""
-    n = Need.objects.select_for_update().get(pk=need_id)
-    if n.status not in set(allowed_from):
-        raise TransitionError(
-            _("A need in status “%(from)s” cannot be changed to “%(to)s”.")
-            % {"from": n.get_status_display(), "to": NeedStatus(to).label}
-        )
-    before = n.status
-    n.status = to
-    fields = ["status", "updated_at"]
-    if to == NeedStatus.MET:
-        n.met_at = _now()
-        fields.append("met_at")
-    n.save(update_fields=fields)
-    audit.record(actor=actor, verb=verb, target=n, changes={"status": {"before": before, "after": to}})
-    return n
-
-
-@transaction.atomic
-def project_create(*, actor: Any, title: Any, community: Any, unit: Any, needs: Any, resources: Any = (), plan: Any = "") -> Project:
-    """Propose a project: takes up the needs (→ in a project) and commits capacity of the resources.
-
-    Validates everything first; then locks the resource rows in id order and refuses, writing
-    nothing, when a resource's remaining capacity is short.
-    """
-    require(actor, perms.PROJECT_MANAGE)
-    clean = _clean_project(actor, {"title": title, "community": community, "unit": unit, "needs": needs, "resources": resources,
-                                   "plan": plan})
-    locked = _lock_resources(r.pk for r, _a in clean["resources"])
-    errors = Errors()
-    for r, amount in clean["resources"]:
-        current = locked[r.pk]
-        if current.status != ResourceStatus.OFFERED:
-            errors.add("resources", _("The resource “%(title)s” is not on offer.") % {"title": current.title})
-        elif current.remaining is not None and current.remaining < amount:
-            errors.add("resources", _("Only %(remaining)s of the resource “%(title)s” remain; %(amount)s cannot be committed.")
-                       % {"remaining": current.remaining.normalize(), "title": current.title, "amount": amount.normalize()})
-    errors.raise_if_any()
-    p = Project(title=clean["title"], plan=clean["plan"], community=clean["community"], region_path=clean["community"].path,
-                unit=clean["unit"], status=ProjectStatus.PROPOSED, proposed_by=actor if getattr(actor, "pk", None) else None)
-    p.save()
-    for n in clean["needs"]:
-        ProjectNeed.objects.create(project=p, need=n)
-        if n.status == NeedStatus.PUBLISHED:
-            _move_need(actor, n.pk, NeedStatus.MATCHED, verb="cobuild.need.match", allowed_from=[NeedStatus.PUBLISHED])
-        _move_need(actor, n.pk, NeedStatus.IN_PROJECT, verb="cobuild.need.start_project", allowed_from=[NeedStatus.MATCHED])
-    for r, amount in clean["resources"]:
-        current = locked[r.pk]
-        ProjectResource.objects.create(project=p, resource=current, amount=amount)
-        if current.remaining is not None:
-            before = current.remaining
-            current.remaining = before - amount
-            current.save(update_fields=["remaining", "updated_at"])
-            audit.record(actor=actor, verb="cobuild.resource.commit", target=current,
-                         changes={"remaining": {"before": before, "after": current.remaining}, "project": p.pk})
-    audit.record(actor=actor, verb="cobuild.project.create", target=p, changes=audit.diff({}, project_snapshot(p)))
-    registry.bump(MODULE)
-    return p
-
-
-def _project_transition(actor: Any, project: Project | int, to: str, *, action: str, verb: str,
-                        extra: dict[str, Any] | None = None) -> Project:
-    require(actor, action)
-    p = _get(Project, actor, action, project, lock=True)
-    if to not in PROJECT_TRANSITIONS.get(p.status, frozenset()):
-        raise TransitionError(
-            _("A project in status “%(from)s” cannot be changed to “%(to)s”.")
-            % {"from": p.get_status_display(), "to": ProjectStatus(to).label}
-        )
-    before = p.status
-    p.status = to
-    fields = ["status", "updated_at"]
-    stamp = {ProjectStatus.AGREED: "agreed_at", ProjectStatus.IN_PROGRESS: "started_at", ProjectStatus.DONE: "done_at",
-             ProjectStatus.RATED: "rated_at", ProjectStatus.CANCELLED: "cancelled_at"}[ProjectStatus(to)]
-    setattr(p, stamp, _now())
-    fields.append(stamp)
-    changes: dict[str, Any] = {"status": {"before": before, "after": to}}
-    for key, value in (extra or {}).items():
-        setattr(p, key, value)
-        fields.append(key)
-        changes[key] = value
-    p.save(update_fields=fields)
-    audit.record(actor=actor, verb=verb, target=p, changes=changes)
-    registry.bump(MODULE)
-    return p
-
-
-@transaction.atomic
-def project_agree(*, actor: Any, project: Project | int) -> Project:
-    """The responsible unit (or an administrator on its behalf) agrees to the proposed plan."""
-    return _project_transition(actor, project, ProjectStatus.AGREED, action=perms.PROJECT_RUN, verb="cobuild.project.agree")
-
-
-@transaction.atomic
-def project_start(*, actor: Any, project: Project | int) -> Project:
-    return _project_transition(actor, project, ProjectStatus.IN_PROGRESS, action=perms.PROJECT_RUN, verb="cobuild.project.start")
-
-
-@transaction.atomic
-def project_complete(*, actor: Any, project: Project | int, outcome: Any) -> Project:
-    """The project is done: the outcome is recorded and its needs are met."""
-    errors = Errors()
-    text = clean_text(outcome, field="outcome", errors=errors, required=_("Describe the outcome of the project."), max_length=8000,
-                      multiline=True)
-    errors.raise_if_any()
-    p = _project_transition(actor, project, ProjectStatus.DONE, action=perms.PROJECT_RUN, verb="cobuild.project.complete",
-                            extra={"outcome": text})
-    for need_id in p.project_needs.order_by("need_id").values_list("need_id", flat=True):
-        _move_need(actor, need_id, NeedStatus.MET, verb="cobuild.need.met", allowed_from=[NeedStatus.IN_PROJECT])
-    return p
-
-
-@transaction.atomic
-def project_rate(*, actor: Any, project: Project | int, rating: Any, remark: Any = "") -> Project:
-    """The community rates a completed project (1–5) with an optional remark."""
-    errors = Errors()
-    try:
-        value = int(str(rating).strip())
-        if not PROJECT_RATING_MIN <= value <= PROJECT_RATING_MAX:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors.add("rating", _("Choose a rating from %(low)s to %(high)s.") % {"low": PROJECT_RATING_MIN, "high": PROJECT_RATING_MAX})
-        value = 0
-    text = clean_text(remark, field="rating_remark", errors=errors, max_length=500, multiline=True)
-    errors.raise_if_any()
-    return _project_transition(actor, project, ProjectStatus.RATED, action=perms.PROJECT_RATE, verb="cobuild.project.rate",
-                               extra={"rating": value, "rating_remark": text})
-
-
-@transaction.atomic
-def project_cancel(*, actor: Any, project: Project | int, reason: Any) -> Project:
-    """Cancel an unfinished project: its committed capacity is released and its needs are published again."""
-    text = _reason(reason, required=True)
-    p = _project_transition(actor, project, ProjectStatus.CANCELLED, action=perms.PROJECT_MANAGE, verb="cobuild.project.cancel",
-                            extra={"cancel_reason": text})
-    lines = list(p.project_resources.order_by("resource_id").values_list("resource_id", "amount"))
-    locked = _lock_resources(rid for rid, _a in lines)
-    for rid, amount in lines:
-        r = locked[rid]
-        if r.remaining is None:
-            continue
-        before = r.remaining
-        r.remaining = before + amount
-        if r.capacity is not None and r.remaining > r.capacity:
-            r.remaining = r.capacity
-        r.save(update_fields=["remaining", "updated_at"])
-        audit.record(actor=actor, verb="cobuild.resource.release", target=r,
-                     changes={"remaining": {"before": before, "after": r.remaining}, "project": p.pk})
-    for need_id in p.project_needs.order_by("need_id").values_list("need_id", flat=True):
-        _move_need(actor, need_id, NeedStatus.PUBLISHED, verb="cobuild.need.release", allowed_from=[NeedStatus.IN_PROJECT])
-    return p
-
-
-PROJECT_ACTIONS = {"agree": project_agree, "start": project_start, "complete": project_complete, "rate": project_rate,
-                   "cancel": project_cancel}
+__all__ = [
+    "PROJECT_ACTIONS", "project_agree", "project_cancel", "project_complete", "project_create", "project_rate", "project_snapshot",
+    "project_start",
+]

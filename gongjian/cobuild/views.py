@@ -10,14 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core.errors import DomainError, NotFound, ValidationError
-from gongjian.core.pagination import paginate, querystring_without
-from gongjian.core.params import export_format, get_filters, require_page
+from gongjian.core import pages
+from gongjian.core.errors import NotFound
+from gongjian.core.pagination import paginate
+from gongjian.core.params import get_filters, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 
 from . import forms, selectors, services
 from . import permissions as perms
@@ -35,13 +37,7 @@ from .choices import (
 )
 from .models import Need, Resource
 
-EXPORT_LIMIT = 100_000
-
-
-
-
-def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
-    return {"page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size")}
+FORM = "core/form.html"
 
 
 # --- needs -----------------------------------------------------------------------------------
@@ -55,44 +51,51 @@ def need_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, NEED_FILTERS)
     page = paginate(request, selectors.need_list(actor=request.user, filters=f))
     return render(request, "cobuild/need_list.html", {
-        **_list_ctx(request, page, f), "statuses": NeedStatus.choices, "urgencies": Urgency.choices, "sources": NeedSource.choices,
+        **pages.list_context(request, page, f), "statuses": NeedStatus.choices, "urgencies": Urgency.choices, "sources": NeedSource.choices,
         "categories": selectors.category_choices(use=CategoryUse.NEEDS),
         "communities": selectors.community_choices(actor=request.user, action=perms.NEED_LIST),
         "can_manage": can(request.user, perms.NEED_MANAGE),
     })
 
 
+NEED_COLUMNS = (
+    ExportColumn(gettext_lazy("Title"), "title"), ExportColumn(gettext_lazy("Description"), "description"),
+    ExportColumn(gettext_lazy("Category"), "category.name"), ExportColumn(gettext_lazy("Community code"), "community.code"),
+    ExportColumn(gettext_lazy("Community"), "community.name"), ExportColumn(gettext_lazy("Address"), "address"),
+    ExportColumn(gettext_lazy("Latitude"), "lat"), ExportColumn(gettext_lazy("Longitude"), "lng"),
+    ExportColumn(gettext_lazy("Quantity"), "quantity"), ExportColumn(gettext_lazy("Unit of measure"), "quantity_unit"),
+    ExportColumn(gettext_lazy("Wanted from"), "wanted_from"), ExportColumn(gettext_lazy("Wanted until"), "wanted_to"),
+    ExportColumn(gettext_lazy("Urgency"), "get_urgency_display"), ExportColumn(gettext_lazy("Source"), "get_source_display"),
+    ExportColumn(gettext_lazy("Status"), "get_status_display"),
+)
+
+
 @login_required
 def need_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.NEED_LIST)
-    qs = selectors.need_list(actor=request.user, filters=get_filters(request, NEED_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Title"), _("Description"), _("Category"), _("Community code"), _("Community"), _("Address"), _("Latitude"), _("Longitude"),
-               _("Quantity"), _("Unit of measure"), _("Wanted from"), _("Wanted until"), _("Urgency"), _("Source"), _("Status")]
-    rows = ([n.title, n.description, n.category.name if n.category else "", n.community.code, n.community.name, n.address, n.lat, n.lng,
-             n.quantity, n.quantity_unit, n.wanted_from, n.wanted_to, n.get_urgency_display(), n.get_source_display(), n.get_status_display()]
-            for n in qs)
-    return export_response(headers, rows, basename=_("needs"), fmt=export_format(request))
+    qs = selectors.need_list(actor=request.user, filters=get_filters(request, NEED_FILTERS))
+    return pages.export(request, qs, NEED_COLUMNS, basename=_("needs"))
 
 
 def _need_actions(request: HttpRequest, n: Need) -> list[dict[str, Any]]:
     """The status buttons this actor may press on this need (only transitions the table allows)."""
     if not (can(request.user, perms.NEED_MANAGE) and in_scope(n, request.user, perms.NEED_MANAGE)):
         return []
-    allowed = NEED_TRANSITIONS[n.status]
+    allows = NEED_TRANSITIONS.allows
     out = []
-    if NeedStatus.PUBLISHED in allowed and n.status == NeedStatus.DRAFT:
+    if allows(n.status, NeedStatus.PUBLISHED) and n.status == NeedStatus.DRAFT:
         out.append({"key": "publish", "label": _("Publish"), "style": "btn-primary", "reason": False})
     if n.status == NeedStatus.DRAFT and n.source == NeedSource.WISH:
         out.append({"key": "reject", "label": _("Reject the wish"), "style": "btn-outline-danger", "reason": True})
-    if NeedStatus.MATCHED in allowed:
+    if allows(n.status, NeedStatus.MATCHED):
         out.append({"key": "match", "label": _("Mark as matched"), "style": "btn-outline-primary", "reason": False})
-    if NeedStatus.PUBLISHED in allowed and n.status == NeedStatus.MATCHED:
+    if allows(n.status, NeedStatus.PUBLISHED) and n.status == NeedStatus.MATCHED:
         out.append({"key": "unmatch", "label": _("Back to published"), "style": "btn-outline-secondary", "reason": True})
-    if NeedStatus.IN_PROJECT in allowed:
+    if allows(n.status, NeedStatus.IN_PROJECT):
         out.append({"key": "start_project", "label": _("Start a project"), "style": "btn-outline-primary", "reason": False})
-    if NeedStatus.MET in allowed:
+    if allows(n.status, NeedStatus.MET):
         out.append({"key": "met", "label": _("Mark as met"), "style": "btn-success", "reason": False})
-    if NeedStatus.WITHDRAWN in allowed and not (n.status == NeedStatus.DRAFT and n.source == NeedSource.WISH):
+    if allows(n.status, NeedStatus.WITHDRAWN) and not (n.status == NeedStatus.DRAFT and n.source == NeedSource.WISH):
         out.append({"key": "withdraw", "label": _("Withdraw"), "style": "btn-outline-danger", "reason": True})
     return out
 
@@ -116,16 +119,11 @@ def need_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if fn is None:
         raise NotFound()
     n = selectors.need_get(actor=request.user, id=pk, action=perms.NEED_MANAGE)
-    kwargs: dict[str, Any] = {}
-    if action in ("withdraw", "reject", "unmatch"):
-        kwargs["reason"] = request.POST.get("reason", "")
-    try:
-        fn(actor=request.user, need=n, **kwargs)
-    except DomainError as exc:
-        messages.error(request, str(exc.details.get("reason", [exc.message])[0]) if exc.details else str(exc.message))
-    else:
-        messages.success(request, _("The need is now “%(status)s”.") % {"status": Need.objects.get(pk=n.pk).get_status_display()})
-    return redirect("cobuild:need_detail", pk=n.pk)
+    kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("withdraw", "reject", "unmatch") else {}
+    return pages.action(
+        request, lambda: fn(actor=request.user, need=n, **kwargs), back=reverse("cobuild:need_detail", args=[n.pk]),
+        message=lambda _r: _("The need is now “%(status)s”.") % {"status": Need.objects.get(pk=n.pk).get_status_display()},
+        error_fields=("reason",))
 
 
 def _need_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -> forms.NeedForm:
@@ -133,25 +131,15 @@ def _need_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -
                           community_qs=selectors.community_choices(actor=request.user), grid_qs=selectors.grid_choices(actor=request.user))
 
 
-def _form_page(request: HttpRequest, form: Any, title: str, cancel_url: str, form_id: str) -> HttpResponse:
-    return render(request, "cobuild/form.html", {"form": form, "title": title, "cancel_url": cancel_url, "form_id": form_id},
-                  status=400 if form.errors else 200)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def need_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.NEED_MANAGE)
     form = _need_form(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            n = services.need_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The need was saved as a draft."))
-            return redirect("cobuild:need_detail", pk=n.pk)
-    return _form_page(request, form, _("Add a need"), reverse("cobuild:need_list"), "need-form")
+    return pages.form_page(request, form, save=lambda d: services.need_create(actor=request.user, **d),
+                           success=lambda n: reverse("cobuild:need_detail", args=[n.pk]), message=_("The need was saved as a draft."),
+                           template=FORM, context={"title": _("Add a need"), "cancel_url": reverse("cobuild:need_list"),
+                                                   "form_id": "need-form"})
 
 
 @login_required
@@ -168,15 +156,10 @@ def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _need_form(request, data=request.POST or None, initial=initial)
     if n.source == NeedSource.WISH:
         del form.fields["source"]
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.need_update(actor=request.user, need=n, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The need was saved."))
-            return redirect("cobuild:need_detail", pk=n.pk)
-    return _form_page(request, form, _("Edit %(title)s") % {"title": n.title}, reverse("cobuild:need_detail", args=[n.pk]), "need-form")
+    back = reverse("cobuild:need_detail", args=[n.pk])
+    return pages.form_page(request, form, save=lambda d: services.need_update(actor=request.user, need=n, **d), success=back,
+                           message=_("The need was saved."), template=FORM,
+                           context={"title": _("Edit %(title)s") % {"title": n.title}, "cancel_url": back, "form_id": "need-form"})
 
 
 @login_required
@@ -185,16 +168,9 @@ def wish_create(request: HttpRequest) -> HttpResponse:
     """A resident's micro-wish from a phone; below the form, his earlier wishes and what became of them."""
     require_page(request, perms.WISH_SUBMIT)
     form = forms.WishForm(request.POST or None, category_qs=selectors.category_choices(use=CategoryUse.NEEDS))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.need_submit_wish(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("Thank you. Your wish was sent to the community, which will review it."))
-            return redirect("cobuild:wish_create")
-    return render(request, "cobuild/wish.html", {"form": form, "wishes": selectors.my_wishes(actor=request.user)[:50]},
-                  status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.need_submit_wish(actor=request.user, **d), success="cobuild:wish_create",
+                           message=_("Thank you. Your wish was sent to the community, which will review it."), template="cobuild/wish.html",
+                           context={"wishes": selectors.my_wishes(actor=request.user)[:50]})
 
 
 # --- resources -------------------------------------------------------------------------------
@@ -208,34 +184,39 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, RESOURCE_FILTERS)
     page = paginate(request, selectors.resource_list(actor=request.user, filters=f))
     return render(request, "cobuild/resource_list.html", {
-        **_list_ctx(request, page, f), "statuses": ResourceStatus.choices, "kinds": ResourceKind.choices,
+        **pages.list_context(request, page, f), "statuses": ResourceStatus.choices, "kinds": ResourceKind.choices,
         "categories": selectors.category_choices(use=CategoryUse.RESOURCES), "can_manage": can(request.user, perms.RESOURCE_MANAGE),
     })
+
+
+RESOURCE_COLUMNS = (
+    ExportColumn(gettext_lazy("Unit's unified social credit code"), "unit.uscc"), ExportColumn(gettext_lazy("Unit"), "unit.name"),
+    ExportColumn(gettext_lazy("Title"), "title"), ExportColumn(gettext_lazy("Kind"), "get_kind_display"),
+    ExportColumn(gettext_lazy("Description"), "description"), ExportColumn(gettext_lazy("Category"), "category.name"),
+    ExportColumn(gettext_lazy("Capacity"), "capacity"),
+    ExportColumn(gettext_lazy("Capacity unit"), lambda r: r.get_capacity_unit_display() if r.capacity_unit else ""),
+    ExportColumn(gettext_lazy("Remaining capacity"), "remaining"), ExportColumn(gettext_lazy("Service radius (km)"), "radius_km"),
+    ExportColumn(gettext_lazy("Service region codes"), lambda r: ";".join(x.code for x in r.service_regions.all())),
+    ExportColumn(gettext_lazy("Available from"), "available_from"), ExportColumn(gettext_lazy("Available until"), "available_to"),
+    ExportColumn(gettext_lazy("Status"), "get_status_display"),
+)
 
 
 @login_required
 def resource_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.RESOURCE_VIEW)
     qs = selectors.resource_list(actor=request.user, filters=get_filters(request, RESOURCE_FILTERS)).prefetch_related("service_regions")
-    headers = [_("Unit's unified social credit code"), _("Unit"), _("Title"), _("Kind"), _("Description"), _("Category"), _("Capacity"),
-               _("Capacity unit"), _("Remaining capacity"), _("Service radius (km)"), _("Service region codes"), _("Available from"),
-               _("Available until"), _("Status")]
-    rows = ([r.unit.uscc, r.unit.name, r.title, r.get_kind_display(), r.description, r.category.name if r.category else "", r.capacity,
-             r.get_capacity_unit_display() if r.capacity_unit else "", r.remaining, r.radius_km,
-             ";".join(x.code for x in r.service_regions.all()), r.available_from, r.available_to, r.get_status_display()]
-            for r in qs[:EXPORT_LIMIT])
-    return export_response(headers, rows, basename=_("resources"), fmt=export_format(request))
+    return pages.export(request, qs, RESOURCE_COLUMNS, basename=_("resources"))
 
 
 def _resource_actions(request: HttpRequest, r: Resource) -> list[dict[str, Any]]:
     if not (can(request.user, perms.RESOURCE_MANAGE) and selectors.resource_base(request.user, perms.RESOURCE_MANAGE).filter(pk=r.pk).exists()):
         return []
-    allowed = RESOURCE_TRANSITIONS[r.status]
     labels = {ResourceStatus.OFFERED: ("offer", _("Offer"), "btn-primary", False),
               ResourceStatus.PAUSED: ("pause", _("Pause"), "btn-outline-secondary", True),
               ResourceStatus.WITHDRAWN: ("withdraw", _("Withdraw"), "btn-outline-danger", True)}
     return [{"key": k, "label": label, "style": style, "reason": reason}
-            for status, (k, label, style, reason) in labels.items() if status in allowed]
+            for status, (k, label, style, reason) in labels.items() if RESOURCE_TRANSITIONS.allows(r.status, status)]
 
 
 @login_required
@@ -258,13 +239,9 @@ def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise NotFound()
     r = selectors.resource_get(actor=request.user, id=pk, action=perms.RESOURCE_MANAGE)
     kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("pause", "withdraw") else {}
-    try:
-        fn(actor=request.user, resource=r, **kwargs)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The resource is now “%(status)s”.") % {"status": Resource.objects.get(pk=r.pk).get_status_display()})
-    return redirect("cobuild:resource_detail", pk=r.pk)
+    return pages.action(
+        request, lambda: fn(actor=request.user, resource=r, **kwargs), back=reverse("cobuild:resource_detail", args=[r.pk]),
+        message=lambda _r: _("The resource is now “%(status)s”.") % {"status": Resource.objects.get(pk=r.pk).get_status_display()})
 
 
 def _resource_form(request: HttpRequest, *, data: Any = None, initial: Any = None, editing: bool = False) -> forms.ResourceForm:
@@ -280,15 +257,10 @@ def resource_create(request: HttpRequest) -> HttpResponse:
     units = selectors.unit_choices(actor=request.user)
     initial = {"unit": units[0].pk} if units.count() == 1 else None
     form = _resource_form(request, data=request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            r = services.resource_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The resource was saved as a draft."))
-            return redirect("cobuild:resource_detail", pk=r.pk)
-    return _form_page(request, form, _("Add a resource"), reverse("cobuild:resource_list"), "resource-form")
+    return pages.form_page(request, form, save=lambda d: services.resource_create(actor=request.user, **d),
+                           success=lambda r: reverse("cobuild:resource_detail", args=[r.pk]), message=_("The resource was saved as a draft."),
+                           template=FORM, context={"title": _("Add a resource"), "cancel_url": reverse("cobuild:resource_list"),
+                                                   "form_id": "resource-form"})
 
 
 @login_required
@@ -303,15 +275,10 @@ def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                           "available_to")}
     initial.update(category=r.category_id, service_regions=list(r.service_regions.values_list("pk", flat=True)))
     form = _resource_form(request, data=request.POST or None, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.resource_update(actor=request.user, resource=r, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The resource was saved."))
-            return redirect("cobuild:resource_detail", pk=r.pk)
-    return _form_page(request, form, _("Edit %(title)s") % {"title": r.title}, reverse("cobuild:resource_detail", args=[r.pk]), "resource-form")
+    back = reverse("cobuild:resource_detail", args=[r.pk])
+    return pages.form_page(request, form, save=lambda d: services.resource_update(actor=request.user, resource=r, **d), success=back,
+                           message=_("The resource was saved."), template=FORM,
+                           context={"title": _("Edit %(title)s") % {"title": r.title}, "cancel_url": back, "form_id": "resource-form"})
 
 
 # --- categories ------------------------------------------------------------------------------
@@ -330,15 +297,9 @@ def category_list(request: HttpRequest) -> HttpResponse:
 def category_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.CATEGORY_MANAGE)
     form = forms.CategoryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.category_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The category was added."))
-            return redirect("cobuild:category_list")
-    return _form_page(request, form, _("Add a category"), reverse("cobuild:category_list"), "category-form")
+    return pages.form_page(request, form, save=lambda d: services.category_create(actor=request.user, **d), success="cobuild:category_list",
+                           message=_("The category was added."), template=FORM,
+                           context={"title": _("Add a category"), "cancel_url": reverse("cobuild:category_list"), "form_id": "category-form"})
 
 
 @login_required
@@ -347,15 +308,10 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.CATEGORY_MANAGE)
     c = selectors.category_get(actor=request.user, id=pk)
     form = forms.CategoryForm(request.POST or None, initial={"name": c.name, "sort_order": c.sort_order, "applies_to": c.applies_to})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.category_update(actor=request.user, category=c, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The category was saved."))
-            return redirect("cobuild:category_list")
-    return _form_page(request, form, _("Edit %(title)s") % {"title": c.name}, reverse("cobuild:category_list"), "category-form")
+    return pages.form_page(request, form, save=lambda d: services.category_update(actor=request.user, category=c, **d),
+                           success="cobuild:category_list", message=_("The category was saved."), template=FORM,
+                           context={"title": _("Edit %(title)s") % {"title": c.name}, "cancel_url": reverse("cobuild:category_list"),
+                                    "form_id": "category-form"})
 
 
 @login_required
@@ -363,6 +319,6 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def category_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.CATEGORY_MANAGE)
     c = selectors.category_get(actor=request.user, id=pk)
-    services.category_set_active(actor=request.user, category=c, active=not c.is_active)
-    messages.success(request, _("The category was deactivated.") if c.is_active else _("The category was activated again."))
-    return redirect("cobuild:category_list")
+    message = _("The category was deactivated.") if c.is_active else _("The category was activated again.")
+    return pages.action(request, lambda: services.category_set_active(actor=request.user, category=c, active=not c.is_active),
+                        back="cobuild:category_list", message=message)

@@ -15,9 +15,11 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from . import registry
+from .contracts import region_model
 from .errors import NotFound, ValidationError
 from .permissions import require
 from .registry import Figure, Period
+from .scope import region_paths
 
 VIEW = "core.figures_view"
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:[Qq](?P<q>[1-4]))?$")
@@ -54,10 +56,7 @@ def period_choices(today: dt.date | None = None) -> list[tuple[str, str]]:
 
 def figure_regions(*, actor: Any) -> list[Any]:
     """The top regions the actor may read figures for."""
-    from gongjian.regions.models import Region
-
-    from .scope import region_paths
-
+    Region = region_model()
     require(actor, VIEW)
     paths = region_paths(actor, VIEW)
     if paths == [""]:
@@ -68,8 +67,7 @@ def figure_regions(*, actor: Any) -> list[Any]:
 
 def figure_region(*, actor: Any, code: str | None) -> Any:
     """The region named by ``code`` if it lies in the actor's scope (else NotFound); default: his first top region."""
-    from gongjian.regions.models import Region
-
+    Region = region_model()
     roots = figure_regions(actor=actor)
     if not code:
         if not roots:

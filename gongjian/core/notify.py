@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import transaction
 
+from .contracts import scope_model
+
 Backend = Callable[[list[Any], dict[str, Any]], None]
 _backends: list[Backend] = []
 
@@ -54,9 +56,7 @@ def send(users: Iterable[Any], *, verb: str, title: str, body: str = "", url: st
 
 def recipients(*, roles: Iterable[str], region: Any = None, department: Any = None, unit: Any = None) -> list[Any]:
     """Active accounts with an active scope of one of ``roles`` on exactly this region, department or unit."""
-    from gongjian.accounts.models import Scope
-
-    qs = Scope.objects.filter(is_active=True, user__is_active=True, role__in=list(roles)).select_related("user")
+    qs = scope_model().objects.filter(is_active=True, user__is_active=True, role__in=list(roles)).select_related("user")
     if region is not None:
         qs = qs.filter(region=region)
     if department is not None:

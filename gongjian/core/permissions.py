@@ -10,6 +10,7 @@ with ``core.scope.scoped(...)`` and services check with ``require(...)``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 _MATRIX: dict[str, dict[str, Reach]] = {}
 
 
-def register(rules: dict[str, dict[Any, Reach]]) -> None:
+def register(rules: Mapping[str, Mapping[Any, Reach]]) -> None:
     for action, roles in rules.items():
         _MATRIX[action] = {str(role): reach for role, reach in roles.items()}
 

@@ -1,12 +1,18 @@
-"""Modules register here: navigation entries, figures and exports.
+"""Modules register here: one manifest per app and per part.
 
-The cockpit and the navigation iterate the registry, so they never import every app's models.
+Every app has ``manifest.py`` with ``MANIFEST = Module(...)`` (its parts have ``manifest.py`` with
+``MANIFEST = Part(...)``, listed in the app's ``parts``): navigation, home-page panels, figures, exports,
+importers, demo steps, periodic tasks, permission rules, its URLs and its API router. The app's
+``ready()`` is one line, ``registry.load(self)``. The sidebar, the home page, the figures page, the demo,
+celery beat, ``config/urls.py`` and ``config/api.py`` iterate the registry, so none of them imports
+every app.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,8 +92,51 @@ class PeriodicTask:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ImporterDef:
+    kind: str
+    factory: Callable[[], Any]  # returns a core.tabular.Importer
+    permission: str  # action name required to import
+    back_url_name: str  # the list page to return to
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """A step of the demo city build (``gongjian demo``): ``fn(ctx)`` fills ``models``; lower ``order`` runs first."""
+
+    key: str
+    order: int
+    fn: Callable[[Any], None]
+    models: tuple[Any, ...] = ()
+
+
+Rules = Mapping[str, Mapping[Any, Any]]  # {action: {role: core.permissions.Reach}}
+Panel = Callable[[Any], dict[str, Any] | None]
+
+
+@dataclass
+class Part:
+    """A feature slice of an app (decision 0009): what it adds to its app's manifest.
+
+    Its URLs are included by the app's ``urls.py`` and its router mounted on the app's router, under the app's
+    namespace and path; ``key`` names it (``"cobuild.projects"``) for the permission-matrix check."""
+
+    key: str
+    nav: list[NavEntry] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    exports: list[ExportDef] = field(default_factory=list)
+    importers: list[ImporterDef] = field(default_factory=list)
+    demo_steps: list[DemoStep] = field(default_factory=list)
+    periodic: list[PeriodicTask] = field(default_factory=list)
+    permissions: list[Rules] = field(default_factory=list)
+
+
 @dataclass
 class Module:
+    """An app's manifest. ``urls``: its URLconf module, served under ``url_prefix``; ``api``: ``"module:router"``,
+    mounted under ``/api/v1/<api_prefix>``. ``parts``: the manifests of its feature slices."""
+
     key: str
     name: Any
     order: int = 100
@@ -95,16 +144,98 @@ class Module:
     figures: list[Figure] = field(default_factory=list)
     exports: list[ExportDef] = field(default_factory=list)
     # Home-page panels: each callable takes the actor and returns a panel dict or None.
-    panels: list[Callable[[Any], dict[str, Any] | None]] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
     # Periodic work of the module, installed into celery beat's schedule by config/celery.py.
     periodic: list[PeriodicTask] = field(default_factory=list)
+    importers: list[ImporterDef] = field(default_factory=list)
+    demo_steps: list[DemoStep] = field(default_factory=list)
+    permissions: list[Rules] = field(default_factory=list)
+    urls: str | None = None
+    url_prefix: str = ""
+    api: str | None = None
+    api_prefix: str = ""
+    parts: list[Part] = field(default_factory=list)
+    app: str = ""  # the app's package (set by ``load``)
+
+    def __post_init__(self) -> None:
+        # A part adds its pieces to its app's: whoever iterates the modules sees one list of each.
+        for part in self.parts:
+            self.nav.extend(part.nav)
+            self.panels.extend(part.panels)
+            self.figures.extend(part.figures)
+            self.exports.extend(part.exports)
+            self.importers.extend(part.importers)
+            self.demo_steps.extend(part.demo_steps)
+            self.periodic.extend(part.periodic)
 
 
 _modules: dict[str, Module] = {}
 
 
 def register_module(module: Module) -> None:
+    from . import permissions
+
     _modules[module.key] = module
+    for rules in module.permissions:
+        permissions.register(rules)
+    for part in module.parts:
+        for rules in part.permissions:
+            permissions.register(rules)
+    for definition in module.importers:
+        register_importer(definition)
+
+
+def load(app_config: Any) -> Module:
+    """The one line of every app's ``ready()``: import ``<app>.manifest`` and register its ``MANIFEST``."""
+    manifest = importlib.import_module(f"{app_config.name}.manifest").MANIFEST
+    manifest.app = app_config.name
+    register_module(manifest)
+    return manifest
+
+
+def module(key: str) -> Module:
+    return _modules[key]
+
+
+def home_panels(actor: Any) -> list[dict[str, Any]]:
+    """The home page: each module contributes the panels of the roles it serves (a panel of None is not for this actor)."""
+    panels: list[dict[str, Any]] = []
+    for m in modules():
+        for make in m.panels:
+            panel = make(actor)
+            if panel:
+                panels.append(panel)
+    return panels
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted((s for m in modules() for s in m.demo_steps), key=lambda s: (s.order, s.key))
+
+
+def url_modules() -> list[Module]:
+    """The modules that serve pages, in registration order of their prefixes (the empty prefix last)."""
+    return sorted((m for m in _modules.values() if m.urls), key=lambda m: (m.url_prefix == "", m.order, m.key))
+
+
+def api_modules() -> list[Module]:
+    return sorted((m for m in _modules.values() if m.api), key=lambda m: (m.order, m.key))
+
+
+def resolve(ref: str) -> Any:
+    """``"package.module:name"`` → the object."""
+    mod, _, name = ref.partition(":")
+    return getattr(importlib.import_module(mod), name)
+
+
+def sections(actor: Any, can: Callable[[Any, str], bool]) -> list[tuple[Module, list[NavEntry]]]:
+    """The sidebar: each module with the entries this actor may open (a module with none is left out)."""
+    out = []
+    for m in modules():
+        entries = [e for e in sorted(m.nav, key=lambda e: e.order) if e.permission is None or can(actor, e.permission)]
+        if entries:
+            out.append((m, entries))
+    return out
+
 
 
 def modules() -> list[Module]:
@@ -168,14 +299,6 @@ def figure_value(key: str, region: Any, period: Period | None = None) -> float |
 
 
 # --- importers: each list registers its spreadsheet importer ---------------------------------
-
-
-@dataclass(frozen=True)
-class ImporterDef:
-    kind: str
-    factory: Callable[[], Any]  # returns a core.tabular.Importer
-    permission: str  # action name required to import
-    back_url_name: str  # the list page to return to
 
 
 _importers: dict[str, ImporterDef] = {}

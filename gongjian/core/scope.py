@@ -14,6 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
+from .contracts import scope_model
 from .errors import NotFound
 from .permissions import Reach, is_registered, rules_for
 
@@ -44,8 +45,6 @@ def actor_scopes(actor: Any) -> list[ActorScope]:
     cached = getattr(actor, "_gongjian_scopes", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    from gongjian.accounts.models import Scope
-
     rows = [
         ActorScope(
             role=s.role,
@@ -54,7 +53,7 @@ def actor_scopes(actor: Any) -> list[ActorScope]:
             unit_id=s.unit_id,
             department_id=s.department_id,
         )
-        for s in Scope.objects.filter(user_id=actor.pk, is_active=True).select_related("region")
+        for s in scope_model().objects.filter(user_id=actor.pk, is_active=True).select_related("region")
     ]
     actor._gongjian_scopes = rows
     return rows

@@ -28,6 +28,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,28 @@ class Column:
     required: bool = False
     example: str = ""
     help: Any = ""
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """A column of an export: its (translated) header and how to read the cell from a row.
+
+    ``value`` is an attribute path (``"community.name"``; a method at its end is called, so
+    ``"get_status_display"`` works) or a callable of the row.
+    """
+
+    label: Any
+    value: str | Callable[[Any], Any]
+
+    def value_of(self, row: Any) -> Any:
+        if callable(self.value):
+            return self.value(row)
+        obj = row
+        for name in self.value.split("."):
+            if obj is None:
+                return ""
+            obj = getattr(obj, name)
+        return obj() if callable(obj) else obj
 
 
 @dataclass
@@ -252,6 +275,27 @@ def parse_date(value: str, *, field: str) -> dt.date | None:
         except ValueError:
             continue
     raise ValidationError.for_field(field, _("Write the date as YYYY-MM-DD, e.g. 2024-07-01."))
+
+
+def parse_choice(value: str, choices: Any, *, field: str, default: str | None = None) -> str:
+    """A choice by its key or by its label in Chinese or English."""
+    v = value.strip()
+    if not v:
+        if default is not None:
+            return default
+        raise ValidationError.for_field(field, _("This column is required."))
+    lookup: dict[str, str] = {}
+    for key, label in choices.choices:
+        lookup[key.lower()] = key
+        for lang in ("zh-hans", "en"):
+            with translation.override(lang):
+                lookup[str(label).lower()] = key
+    if v.lower() in lookup:
+        return lookup[v.lower()]
+    labels = []
+    with translation.override("zh-hans"):
+        labels = [str(label) for _k, label in choices.choices]
+    raise ValidationError.for_field(field, gettext("Unknown value “%(v)s”; use one of: %(options)s.") % {"v": v, "options": "、".join(labels)})
 
 
 def parse_bool(value: str, *, field: str) -> bool:

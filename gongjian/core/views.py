@@ -32,9 +32,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """A home page per role: each module may contribute a panel for the roles it serves."""
-    from gongjian.accounts.selectors import home_panels
-
-    return render(request, "core/home.html", {"panels": home_panels(actor=request.user)})
+    return render(request, "core/home.html", {"panels": registry.home_panels(request.user)})
 
 
 @login_required

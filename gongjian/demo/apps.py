@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core import registry
+
 
 class DemoConfig(AppConfig):
     name = "gongjian.demo"
@@ -8,6 +10,4 @@ class DemoConfig(AppConfig):
     verbose_name = _("Demo")
 
     def ready(self) -> None:
-        from . import city
-
-        city.register()
+        registry.load(self)

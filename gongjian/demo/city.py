@@ -21,11 +21,13 @@ from typing import Any
 from stdnum.cn import ric
 
 from gongjian.core import fakes, pii
+from gongjian.core.registry import DemoStep
+from gongjian.orgs import services as orgs_services
 from gongjian.orgs.models import Member, PartyOrg, Policy, ResidentUnit
 from gongjian.regions.models import DelegatedPower, Department, GovernanceCommittee, Office, OfficeTemplate, Region, StaffQuota
 
 from . import names
-from .steps import DemoAccount, DemoContext, register_step
+from .steps import DemoAccount, DemoContext
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "zhengzhou-divisions.csv"
 TODAY = dt.date(2026, 7, 1)
@@ -502,9 +504,7 @@ def build_members(ctx: DemoContext) -> None:
 # ---------------------------------------------------------------------------------------------
 def policy_search_fields(title: str, doc_number: str, issuer: str, body: str) -> dict[str, Any]:
     """The search columns exactly as the orgs module's policy service fills them."""
-    from gongjian.orgs import search
-
-    tokens, count = search.token_field(title, doc_number, issuer, body)
+    tokens, count = orgs_services.policy_search_columns(title, doc_number, issuer, body)
     fields: dict[str, Any] = {"search_tokens": tokens}
     if any(f.name == "token_count" for f in Policy._meta.concrete_fields):
         fields["token_count"] = count
@@ -582,11 +582,12 @@ def build_accounts(ctx: DemoContext) -> None:
         ctx.accounts.append(DemoAccount(role=role, username=username, password=password, scope_code=code, scope_name=scope_name))
 
 
-def register() -> None:
-    register_step("regions", 10, build_regions, models=[Region])
-    register_step("regions.structure", 20, build_structure,
-                  models=[Department, GovernanceCommittee, GovernanceCommittee.departments.through, Office, StaffQuota, DelegatedPower])
-    register_step("orgs.units", 30, build_units_and_orgs, models=[ResidentUnit, PartyOrg])
-    register_step("orgs.members", 40, build_members, models=[Member])
-    register_step("orgs.policies", 50, build_policies, models=[Policy])
-    register_step("accounts", 90, build_accounts, models=[])
+STEPS = [
+    DemoStep("regions", 10, build_regions, models=(Region,)),
+    DemoStep("regions.structure", 20, build_structure,
+             models=(Department, GovernanceCommittee, GovernanceCommittee.departments.through, Office, StaffQuota, DelegatedPower)),
+    DemoStep("orgs.units", 30, build_units_and_orgs, models=(ResidentUnit, PartyOrg)),
+    DemoStep("orgs.members", 40, build_members, models=(Member,)),
+    DemoStep("orgs.policies", 50, build_policies, models=(Policy,)),
+    DemoStep("accounts", 90, build_accounts),
+]

@@ -21,6 +21,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -51,7 +52,12 @@ def unregister_step(key: str) -> None:
 
 
 def registered_steps() -> list[Step]:
-    return sorted(_STEPS.values(), key=lambda s: (s.order, s.key))
+    """The steps of the apps' manifests (``demo_steps``) and any registered here directly (tests), by order."""
+    from gongjian.core import registry
+
+    steps = {s.key: Step(key=s.key, order=s.order, fn=s.fn, models=tuple(s.models)) for s in registry.demo_steps()}
+    steps.update(_STEPS)
+    return sorted(steps.values(), key=lambda s: (s.order, s.key))
 
 
 @dataclass
@@ -161,6 +167,21 @@ class DemoContext:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+@contextmanager
+def given_timestamps(*model_classes: type[models.Model]) -> Iterator[None]:
+    """Let ``bulk_create`` keep the ``created_at``/``updated_at`` the step computed (the history of
+    the demo) instead of stamping the moment of the build."""
+    fields = [m._meta.get_field(name) for m in model_classes for name in ("created_at", "updated_at")]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]  # type: ignore[union-attr]
+    try:
+        for f in fields:
+            f.auto_now = f.auto_now_add = False  # type: ignore[union-attr]
+        yield
+    finally:
+        for f, now, now_add in saved:
+            f.auto_now, f.auto_now_add = now, now_add  # type: ignore[union-attr]
 
 
 def run_steps(ctx: DemoContext, steps: list[Step] | None = None) -> list[tuple[str, float, dict[str, int]]]:

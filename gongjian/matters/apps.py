@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core import registry
+
 
 class MattersConfig(AppConfig):
     name = "gongjian.matters"
@@ -8,13 +10,4 @@ class MattersConfig(AppConfig):
     verbose_name = _("Matters")
 
     def ready(self) -> None:
-        from gongjian.core import registry
-
-        from . import permissions  # noqa: F401 - registers the permission matrix
-        from .registration import MODULE
-
-        registry.register_module(MODULE)
-        from .reports import demo as reports_demo
-        from .reports import importers as _reports_importers  # noqa: F401 - registers the hotline importer
-
-        reports_demo.register()
+        registry.load(self)

@@ -1,16 +1,21 @@
 """Choices and the state machine of matters (民生事项).
 
-``MATTER_TRANSITIONS`` is the only place that says which status may follow which; services refuse
-anything else with ``TransitionError``. Escalation moves the owning level up one step (community →
+``MATTER_TRANSITIONS`` is the only place that says which status may follow which (a ``core.kernel.Transitions``:
+the services ``check`` it, the pages' buttons ask ``allows``); services refuse anything else with
+``TransitionError``. Escalation moves the owning level up one step (community →
 subdistrict → district → city); the status after an escalation is ``escalated`` (waiting for the
 new owner to handle it, assign it, put it on a meeting agenda or escalate it further).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from gongjian.core.kernel import Transitions
 
 
 class Urgency(models.TextChoices):
@@ -39,7 +44,30 @@ class MatterStatus(models.TextChoices):
     REJECTED = "rejected", pgettext_lazy("matter status", "Rejected")
 
 
-MATTER_TRANSITIONS: dict[str, frozenset[str]] = {
+# What a change to each status is called in the message that refuses it ("… cannot be escalated").
+VERBS = {
+    MatterStatus.ACCEPTED: pgettext_lazy("matter action", "accepted"),
+    MatterStatus.REJECTED: pgettext_lazy("matter action", "rejected"),
+    MatterStatus.ESCALATED: pgettext_lazy("matter action", "escalated"),
+    MatterStatus.ASSIGNED: pgettext_lazy("matter action", "assigned to departments"),
+    MatterStatus.RESOLVED: pgettext_lazy("matter action", "resolved"),
+    MatterStatus.CLOSED: pgettext_lazy("matter action", "closed"),
+    MatterStatus.REOPENED: pgettext_lazy("matter action", "reopened"),
+}
+
+
+class _MatterRefusal:
+    """The matters' own message of a refused change: it names the action (“cannot be escalated”), not the status
+    the change leads to. ``Transitions.check`` formats it with the labels of both statuses."""
+
+    def __mod__(self, params: dict[str, Any]) -> str:
+        by_label = {str(label): value for value, label in MatterStatus.choices}
+        to = by_label.get(str(params["to"]), str(params["to"]))
+        return _("A matter in status “%(status)s” cannot be %(action)s.") % {
+            "status": params["status"], "action": VERBS.get(MatterStatus(to), to) if to in MatterStatus.values else to}
+
+
+MATTER_TRANSITIONS = Transitions({
     # the first receiver (the community) accepts it, or rejects it as not a governance matter
     MatterStatus.REPORTED: frozenset({MatterStatus.ACCEPTED, MatterStatus.REJECTED}),
     # the owning level handles it itself (→ resolved), escalates it, or assigns departments
@@ -52,7 +80,7 @@ MATTER_TRANSITIONS: dict[str, frozenset[str]] = {
     MatterStatus.RESOLVED: frozenset({MatterStatus.CLOSED, MatterStatus.REOPENED}),
     MatterStatus.CLOSED: frozenset(),
     MatterStatus.REJECTED: frozenset(),
-}
+}, message=_MatterRefusal())
 MATTER_OPEN = frozenset({MatterStatus.REPORTED, MatterStatus.ACCEPTED, MatterStatus.ESCALATED, MatterStatus.ASSIGNED, MatterStatus.REOPENED})
 
 
@@ -75,7 +103,7 @@ class AssignmentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("assignment status", "Withdrawn")
 
 
-ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+ASSIGNMENT_TRANSITIONS = Transitions({
     AssignmentStatus.ASSIGNED: frozenset({
         AssignmentStatus.IN_PROGRESS,
         AssignmentStatus.DONE,
@@ -86,7 +114,7 @@ ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     AssignmentStatus.DONE: frozenset(),
     AssignmentStatus.RETURNED: frozenset(),
     AssignmentStatus.WITHDRAWN: frozenset(),
-}
+}, message=_("This assignment is “%(status)s”; that is no longer possible."))
 ASSIGNMENT_ACTIVE = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS)
 
 

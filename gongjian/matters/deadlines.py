@@ -36,6 +36,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from .choices import Urgency
+from .models import DeadlineRule, Holiday
 
 _VERSION_KEY = "matters:deadlines:version"
 END_OF_DAY = dt.time(23, 59, 59)
@@ -84,8 +85,6 @@ def rules() -> dict[str, Rule]:
     """The rule of every urgency (the defaults fill any urgency without a row)."""
     _fresh()
     if _state["rules"] is None:
-        from .models import DeadlineRule
-
         loaded = dict(DEFAULT_RULES)
         for r in DeadlineRule.objects.all():
             loaded[r.urgency] = Rule(r.urgency, r.accept_hours, r.resolve_hours, r.resolve_days, r.working_days, r.remind_before_hours)
@@ -101,8 +100,6 @@ def holidays() -> dict[dt.date, bool]:
     """date → is it worked (True for a make-up day, False for a holiday)."""
     _fresh()
     if _state["holidays"] is None:
-        from .models import Holiday
-
         _state["holidays"] = dict(Holiday.objects.values_list("date", "is_workday"))
     return _state["holidays"]  # type: ignore[no-any-return]
 

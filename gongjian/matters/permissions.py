@@ -1,4 +1,4 @@
-"""Who may do what with matters (民生事项). Deny by default; registered at app start.
+"""Who may do what with matters (民生事项). Deny by default; registered by the manifest (``permissions=[RULES]``).
 
 The matrix below says which *roles* may attempt an action at all; ``services`` then applies the
 level rules, which depend on the matter:
@@ -32,7 +32,7 @@ level rules, which depend on the matter:
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 S = Reach.SCOPE
 ADMINS = {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S, Role.SUBDISTRICT_ADMIN: S, Role.COMMUNITY_ADMIN: S}
@@ -52,6 +52,10 @@ READ_PHONE = "matters.read_phone"  # the reporter's full phone number (audited)
 CATALOGUE_VIEW = "matters.catalogue_view"
 CATALOGUE_MANAGE = "matters.catalogue_manage"  # dispatch catalogue, deadline rules, holiday calendar
 IMPORT = "matters.import"  # hotline work orders
+# Only decides what navigation shows: the phone form "反映问题" is the residents' and party members' (road chiefs') own
+# way in. Staff report from their work queue and list (the same page gives them the full form), so the entry is not in
+# their sidebar.
+PHONE_REPORT_NAV = "matters.phone_report_nav"
 
 RULES: dict[str, dict[Role, Reach]] = {
     VIEW: {**ADMINS, Role.DEPARTMENT_HANDLER: S, Role.RESIDENT: Reach.SELF, Role.MEMBER: Reach.SELF},
@@ -69,6 +73,5 @@ RULES: dict[str, dict[Role, Reach]] = {
     CATALOGUE_VIEW: {**ADMINS, Role.DEPARTMENT_HANDLER: S, Role.RESIDENT: S, Role.MEMBER: S},
     CATALOGUE_MANAGE: {Role.CITY_ADMIN: S},
     IMPORT: {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S},
+    PHONE_REPORT_NAV: {Role.RESIDENT: S, Role.MEMBER: S},
 }
-
-register(RULES)  # type: ignore[arg-type]

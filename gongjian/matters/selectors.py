@@ -27,13 +27,14 @@ from django.utils import timezone
 
 from gongjian.accounts.choices import ADMIN_ROLES
 from gongjian.core.errors import NotFound
+from gongjian.core.kernel import Actor, actor_key, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import Reach, can, is_registered, rules_for
 from gongjian.core.scope import actor_scopes, path_prefix_q
 from gongjian.regions.models import Department, Region
 
 from . import permissions as perms
-from .choices import ASSIGNMENT_ACTIVE, MATTER_OPEN, AssignmentRole, AssignmentStatus, MatterSource, MatterStatus, Urgency
+from .choices import ASSIGNMENT_ACTIVE, MATTER_OPEN, MATTER_TRANSITIONS, AssignmentRole, AssignmentStatus, MatterSource, MatterStatus, Urgency
 from .models import Assignment, DeadlineRule, FollowUp, Holiday, Matter, MatterAttachment, MatterCategory, MatterEvent
 
 ADMIN_ROLE_VALUES = frozenset(str(r) for r in ADMIN_ROLES)
@@ -45,11 +46,11 @@ def path_depth(path: str) -> int:
     return path.count("/") - 2
 
 
-def _is_super(actor: Any) -> bool:
+def _is_super(actor: Actor | None) -> bool:
     return bool(getattr(actor, "is_superuser", False)) and bool(getattr(actor, "is_active", False))
 
 
-def _usable(actor: Any) -> bool:
+def _usable(actor: Actor | None) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False) and getattr(actor, "is_active", False)
 
 
@@ -69,7 +70,7 @@ def region_scope_q(path: str) -> Q:
     return Q(owner_path__in=ancestor_paths(path)) & path_prefix_q("region_path", path) & Q(top_depth__lte=path_depth(path))
 
 
-def visible_q(actor: Any, action: str = perms.VIEW) -> Q | None:
+def visible_q(actor: Actor, action: str = perms.VIEW) -> Q | None:
     """The matters ``actor`` may see, as one filter; None means all (a superuser)."""
     if not _usable(actor) or not is_registered(action):
         return Q(pk__in=[])
@@ -83,7 +84,7 @@ def visible_q(actor: Any, action: str = perms.VIEW) -> Q | None:
         if reach is None:
             continue
         if reach is Reach.SELF:
-            q |= Q(reported_by_id=actor.pk)
+            q |= Q(reported_by_id=actor_key(actor))
         elif s.kind == "region" and s.region_path:
             q |= region_scope_q(s.region_path)
         elif s.kind == "department" and s.department_id:
@@ -93,12 +94,12 @@ def visible_q(actor: Any, action: str = perms.VIEW) -> Q | None:
     return q
 
 
-def visible_matters(actor: Any, action: str = perms.VIEW) -> QuerySet[Matter]:
+def visible_matters(actor: Actor, action: str = perms.VIEW) -> QuerySet[Matter]:
     q = visible_q(actor, action)
     return Matter.objects.all() if q is None else Matter.objects.filter(q)
 
 
-def acting_paths(actor: Any, action: str) -> list[str]:
+def acting_paths(actor: Actor | None, action: str) -> list[str]:
     """Region paths the actor acts *as* (administrator scopes of a role allowed ``action``); [""] = any (superuser)."""
     if not _usable(actor) or not can(actor, action):
         return []
@@ -109,7 +110,7 @@ def acting_paths(actor: Any, action: str) -> list[str]:
                    if s.kind == "region" and s.region_path and s.role in ADMIN_ROLE_VALUES and allowed.get(s.role) is Reach.SCOPE})
 
 
-def actor_departments(actor: Any, action: str = perms.HANDLE) -> list[int]:
+def actor_departments(actor: Actor | None, action: str = perms.HANDLE) -> list[int]:
     """Departments the actor handles for (department scopes of a role allowed ``action``)."""
     if not _usable(actor) or not is_registered(action):
         return []
@@ -122,16 +123,6 @@ def _owner_q(paths: list[str]) -> Q:
     if "" in paths:
         return Q()
     return Q(owner_path__in=paths) if paths else Q(pk__in=[])
-
-
-def _text_q(query: str, *fields: str) -> Q:
-    q = Q()
-    for word in query.split()[:8]:
-        part = Q()
-        for f in fields:
-            part |= Q(**{f"{f}__icontains": word})
-        q &= part
-    return q
 
 
 def _date(value: Any) -> dt.date | None:
@@ -156,7 +147,7 @@ FILTER_KEYS = ("q", "status", "urgency", "category", "source", "region", "commun
                "from", "to", "mine")
 
 
-def apply_filters(qs: QuerySet[Matter], filters: dict[str, Any] | None, *, actor: Any = None) -> QuerySet[Matter]:
+def apply_filters(qs: QuerySet[Matter], filters: dict[str, Any] | None, *, actor: Actor | None = None) -> QuerySet[Matter]:
     """Filters: q (number/title/description/address), status (or ``open``), urgency, category (with its
     sub-categories), source, region or community (a region id: everything under it), owner (a region id:
     owned by it; ``me``: by the actor's levels), overdue (1), department (an id: with an assignment of
@@ -169,7 +160,7 @@ def apply_filters(qs: QuerySet[Matter], filters: dict[str, Any] | None, *, actor
             # A matter number is looked up alone (one probe of its unique index), not also as text in every visible row.
             qs = qs.filter(number=number_like)
         else:
-            qs = qs.filter(Q(number=number_like) | Q(external_ref=text) | _text_q(text, "title", "description", "address"))
+            qs = qs.filter(Q(number=number_like) | Q(external_ref=text) | text_q(text, "title", "description", "address"))
     status = f.get("status")
     if status == "open":
         qs = qs.filter(status__in=MATTER_OPEN)
@@ -207,11 +198,11 @@ def apply_filters(qs: QuerySet[Matter], filters: dict[str, Any] | None, *, actor
     if end:
         qs = qs.filter(reported_at__lt=_day_start(end + dt.timedelta(days=1)))
     if str(f.get("mine", "")) in ("1", "true") and actor is not None:
-        qs = qs.filter(reported_by_id=getattr(actor, "pk", None))
+        qs = qs.filter(reported_by_id=actor_key(actor))
     return qs
 
 
-def matter_list(*, actor: Any, filters: dict[str, Any] | None = None, page: bool = False) -> QuerySet[Matter]:
+def matter_list(*, actor: Actor, filters: dict[str, Any] | None = None, page: bool = False) -> QuerySet[Matter]:
     """The matters the actor sees, newest first, with the given filters (see ``apply_filters``).
 
     ``page=True`` (a list page of 20–100 rows): the category and regions are fetched for the page's rows afterwards
@@ -222,7 +213,7 @@ def matter_list(*, actor: Any, filters: dict[str, Any] | None = None, page: bool
     return qs.prefetch_related(*LIST_RELATED) if page else qs.select_related(*LIST_RELATED)
 
 
-def matter_get(*, actor: Any, id: Any) -> Matter:
+def matter_get(*, actor: Actor, id: Any) -> Matter:
     """One matter in the actor's sight (NotFound otherwise), with its category, places and reporter account."""
     pk = int_param(id.pk if isinstance(id, Matter) else id)
     if pk is None:
@@ -233,7 +224,7 @@ def matter_get(*, actor: Any, id: Any) -> Matter:
     return m
 
 
-def matter_events(*, actor: Any, matter: Matter | int) -> QuerySet[MatterEvent]:
+def matter_events(*, actor: Actor, matter: Matter | int) -> QuerySet[MatterEvent]:
     """The timeline, oldest first."""
     m = matter if isinstance(matter, Matter) else matter_get(actor=actor, id=matter)
     if not isinstance(matter, Matter) or not visible_matters(actor).filter(pk=m.pk).exists():
@@ -241,19 +232,19 @@ def matter_events(*, actor: Any, matter: Matter | int) -> QuerySet[MatterEvent]:
     return MatterEvent.objects.filter(matter=m).select_related("actor", "region", "department").order_by("at", "id")
 
 
-def matter_assignments(*, actor: Any, matter: Matter | int) -> QuerySet[Assignment]:
+def matter_assignments(*, actor: Actor, matter: Matter | int) -> QuerySet[Assignment]:
     """The matter's assignments (all of them, the lead first), for the matter page."""
     m = matter_get(actor=actor, id=matter.pk if isinstance(matter, Matter) else matter)
     return (Assignment.objects.filter(matter=m).select_related("department__region", "by_region", "assigned_by")
             .order_by("-role", "assigned_at", "id"))  # "lead" sorts after "assist": the lead first
 
 
-def matter_attachments(*, actor: Any, matter: Matter | int) -> QuerySet[MatterAttachment]:
+def matter_attachments(*, actor: Actor, matter: Matter | int) -> QuerySet[MatterAttachment]:
     m = matter_get(actor=actor, id=matter.pk if isinstance(matter, Matter) else matter)
     return MatterAttachment.objects.filter(matter=m).select_related("uploaded_by").order_by("id")
 
 
-def attachment_get(*, actor: Any, id: Any, matter: Any = None) -> MatterAttachment:
+def attachment_get(*, actor: Actor, id: Any, matter: Any = None) -> MatterAttachment:
     """An attachment whose matter the actor sees (NotFound otherwise); with ``matter`` it must belong to it.
 
     The file is served by a view that calls this (never from a public media URL)."""
@@ -276,7 +267,7 @@ def _lead_done_q() -> Q:
     return Q(assignments__role=AssignmentRole.LEAD, assignments__status=AssignmentStatus.DONE)
 
 
-def work_queue(*, actor: Any) -> dict[str, QuerySet[Matter]]:
+def work_queue(*, actor: Actor) -> dict[str, QuerySet[Matter]]:
     """What waits for the actor, by kind. Administrators: of the levels they own (``owner_path``);
     department handlers: matters of their open assignments; residents and road chiefs: their own open reports.
 
@@ -313,7 +304,7 @@ def work_queue(*, actor: Any) -> dict[str, QuerySet[Matter]]:
             Exists(Assignment.objects.filter(matter_id=OuterRef("pk"), department_id__in=depts, status__in=ASSIGNMENT_ACTIVE,
                                              is_overdue=True))).order_by("resolve_due", "id"))
     if can(actor, perms.REPORT) and not _is_super(actor):
-        out["mine"] = base.filter(reported_by_id=actor.pk, status__in=(*MATTER_OPEN, MatterStatus.RESOLVED)).order_by("-reported_at", "-id")
+        out["mine"] = base.filter(reported_by_id=actor_key(actor), status__in=(*MATTER_OPEN, MatterStatus.RESOLVED)).order_by("-reported_at", "-id")
     return out
 
 
@@ -321,7 +312,7 @@ def _assignment_base() -> QuerySet[Assignment]:
     return Assignment.objects.select_related("matter__category", "matter__community", "department", "by_region")
 
 
-def department_queue(*, actor: Any) -> dict[str, QuerySet[Assignment]]:
+def department_queue(*, actor: Actor) -> dict[str, QuerySet[Assignment]]:
     """A department handler's assignments: ``to_accept`` (new), ``in_progress``, ``overdue`` (active and past
     the deadline), ``followed_up`` (active with a 督办), ``done`` (result reported, newest first),
     ``returned`` (sent back). Empty querysets for an actor without a department scope."""
@@ -337,7 +328,7 @@ def department_queue(*, actor: Any) -> dict[str, QuerySet[Assignment]]:
     }
 
 
-def assignment_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Assignment]:
+def assignment_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Assignment]:
     """Assignments the actor sees: his departments' ones, and those on matters he sees. Filters: status
     (or ``active``), department, overdue (1), matter."""
     f = filters or {}
@@ -363,7 +354,7 @@ def assignment_list(*, actor: Any, filters: dict[str, Any] | None = None) -> Que
     return qs.order_by("deadline", "id")
 
 
-def assignment_get(*, actor: Any, id: Any) -> Assignment:
+def assignment_get(*, actor: Actor, id: Any) -> Assignment:
     """One assignment: its department's handlers and everyone who sees the matter (NotFound otherwise)."""
     pk = int_param(id.pk if isinstance(id, Assignment) else id)
     if pk is None:
@@ -374,7 +365,7 @@ def assignment_get(*, actor: Any, id: Any) -> Assignment:
     return a
 
 
-def follow_ups(*, actor: Any, assignment: Assignment | int) -> QuerySet[FollowUp]:
+def follow_ups(*, actor: Actor, assignment: Assignment | int) -> QuerySet[FollowUp]:
     a = assignment_get(actor=actor, id=assignment.pk if isinstance(assignment, Assignment) else assignment)
     return FollowUp.objects.filter(assignment=a).select_related("by", "by_region").order_by("-created_at", "-id")
 
@@ -382,7 +373,7 @@ def follow_ups(*, actor: Any, assignment: Assignment | int) -> QuerySet[FollowUp
 # --- overdue lists ---------------------------------------------------------------------------
 
 
-def overdue_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Matter]:
+def overdue_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Matter]:
     """Open overdue matters the actor sees (a level: everything on its paths; a department: the matters of its
     overdue assignments), most overdue first. Filters as ``matter_list``; ``owner=me`` narrows to the actor's
     own levels."""
@@ -395,7 +386,7 @@ def overdue_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QueryS
     return qs.filter(cond, status__in=MATTER_OPEN).select_related(*LIST_RELATED).order_by("resolve_due", "id")
 
 
-def overdue_assignments(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Assignment]:
+def overdue_assignments(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Assignment]:
     """Active overdue assignments the actor sees (for a department: its own; for a level: those on matters it sees)."""
     return assignment_list(actor=actor, filters={**(filters or {}), "overdue": "1"})
 
@@ -403,7 +394,7 @@ def overdue_assignments(*, actor: Any, filters: dict[str, Any] | None = None) ->
 # --- meetings --------------------------------------------------------------------------------
 
 
-def matters_awaiting_coordination(*, actor: Any = None, region: Region | int) -> QuerySet[Matter]:
+def matters_awaiting_coordination(*, actor: Actor | None = None, region: Region | int) -> QuerySet[Matter]:
     """Matters escalated to ``region``'s level and waiting for it (owned by it, status escalated — or reopened
     after an escalation), not coordinated at a meeting since they arrived (a decision without departments leaves
     the matter with the level, but it is not proposed again), and not on the agenda of a planned meeting
@@ -419,6 +410,29 @@ def matters_awaiting_coordination(*, actor: Any = None, region: Region | int) ->
     return (qs.filter(waiting, owner_path=reg.path)
             .exclude(Exists(AgendaItem.objects.filter(matter_id=OuterRef("pk"), meeting__status="planned")))
             .select_related(*LIST_RELATED).order_by("escalated_at", "id"))
+
+
+def matters_for_agenda(*, region_path: str) -> QuerySet[Matter]:
+    """Open matters the level at ``region_path`` owns, newest first: what a meeting of that level may put on its agenda
+    by hand (the meetings app leaves out those already on the meeting's agenda)."""
+    return Matter.objects.filter(owner_path=region_path, status__in=MATTER_OPEN).order_by("-reported_at", "-id")
+
+
+def matter_for_agenda(*, id: Any) -> Matter | None:
+    """One matter by its key for a meeting's agenda form (None when there is none); the meetings app checks the level owns
+    it and that it is open."""
+    pk = int_param(id.pk if isinstance(id, Matter) else id)
+    return Matter.objects.filter(pk=pk).first() if pk else None
+
+
+def assignments_for_decisions() -> QuerySet[Assignment]:
+    """Assignments as a meeting's decisions list them (department and its region loaded; lead first)."""
+    return Assignment.objects.select_related("department", "department__region").order_by("role", "id")
+
+
+def overdue_active_assignments() -> QuerySet[Assignment]:
+    """Assignments still being handled and past their deadline (the sweep's flag), e.g. to find decisions with overdue work."""
+    return Assignment.objects.filter(is_overdue=True, status__in=ASSIGNMENT_ACTIVE)
 
 
 # --- catalogue, rules, calendar ----------------------------------------------------------------
@@ -439,7 +453,7 @@ def category_choices(*, leaves_only: bool = True) -> QuerySet[MatterCategory]:
     return qs.order_by("sort_order", "full_name")
 
 
-def category_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[MatterCategory]:
+def category_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[MatterCategory]:
     if not can(actor, perms.CATALOGUE_VIEW):
         return MatterCategory.objects.none()
     f = filters or {}
@@ -453,13 +467,13 @@ def category_list(*, actor: Any, filters: dict[str, Any] | None = None) -> Query
     return qs.order_by("sort_order", "full_name")
 
 
-def rule_list(*, actor: Any) -> QuerySet[DeadlineRule]:
+def rule_list(*, actor: Actor) -> QuerySet[DeadlineRule]:
     if not can(actor, perms.CATALOGUE_VIEW):
         return DeadlineRule.objects.none()
     return DeadlineRule.objects.order_by("id")
 
 
-def holiday_list(*, actor: Any, year: int | None = None) -> QuerySet[Holiday]:
+def holiday_list(*, actor: Actor, year: int | None = None) -> QuerySet[Holiday]:
     if not can(actor, perms.CATALOGUE_VIEW):
         return Holiday.objects.none()
     qs = Holiday.objects.all()
@@ -468,37 +482,42 @@ def holiday_list(*, actor: Any, year: int | None = None) -> QuerySet[Holiday]:
     return qs.order_by("date")
 
 
-def department_choices(*, matter: Matter) -> QuerySet[Department]:
-    """Departments the matter's owning level may assign (see ``services.assignable_departments``)."""
-    from .services import assignable_departments
+def assignable_departments(matter: Matter) -> QuerySet[Department]:
+    """Active departments of a region on the matter's path; only a city owner may assign city departments."""
+    parts = [p for p in matter.region_path.strip("/").split("/") if p]
+    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    qs = Department.objects.filter(is_active=True, region_path__in=prefixes).select_related("region")
+    if path_depth(matter.owner_path) > 0:
+        qs = qs.exclude(region__depth=0)
+    return qs.order_by("region__depth", "name")
 
+
+def department_choices(*, matter: Matter) -> QuerySet[Department]:
+    """Departments the matter's owning level may assign (``assignable_departments``)."""
     return assignable_departments(matter)
 
 
 # --- what the actor may do on one matter (the page's buttons) -------------------------------------
 
 
-def available_actions(*, actor: Any, matter: Matter) -> dict[str, Any]:
+def available_actions(*, actor: Actor, matter: Matter) -> dict[str, Any]:
     """What ``actor`` may do on ``matter`` now (a matter he sees), for the page's buttons and the API.
 
     Keys with True: ``accept``, ``reject``, ``escalate``, ``assign``, ``resolve``, ``callback``, ``attach``,
     ``read_phone``; ``follow_up``: the active assignments the actor's level may press (list of ids);
     ``handle``: the actor's departments' active assignments on it (list of ids). The services check the
     same rules again on the locked row, so a button shown on a stale page still gets a clear answer."""
-    from .choices import MATTER_TRANSITIONS
-
     st = matter.status
-    nexts = MATTER_TRANSITIONS.get(st, frozenset())
 
     def owner_may(action: str) -> bool:
         paths = acting_paths(actor, action)
         return "" in paths or matter.owner_path in paths
 
     out: dict[str, Any] = {
-        "accept": MatterStatus.ACCEPTED in nexts and st == MatterStatus.REPORTED and owner_may(perms.ACCEPT),
-        "reject": MatterStatus.REJECTED in nexts and owner_may(perms.REJECT),
-        "escalate": MatterStatus.ESCALATED in nexts and path_depth(matter.owner_path) > 0 and owner_may(perms.ESCALATE),
-        "assign": MatterStatus.ASSIGNED in nexts and owner_may(perms.ASSIGN),
+        "accept": MATTER_TRANSITIONS.allows(st, MatterStatus.ACCEPTED) and st == MatterStatus.REPORTED and owner_may(perms.ACCEPT),
+        "reject": MATTER_TRANSITIONS.allows(st, MatterStatus.REJECTED) and owner_may(perms.REJECT),
+        "escalate": MATTER_TRANSITIONS.allows(st, MatterStatus.ESCALATED) and path_depth(matter.owner_path) > 0 and owner_may(perms.ESCALATE),
+        "assign": MATTER_TRANSITIONS.allows(st, MatterStatus.ASSIGNED) and owner_may(perms.ASSIGN),
         "resolve": False,
         "callback": False,
         "attach": False,
@@ -506,7 +525,7 @@ def available_actions(*, actor: Any, matter: Matter) -> dict[str, Any]:
         "follow_up": [],
         "handle": [],
     }
-    if MatterStatus.RESOLVED in nexts and owner_may(perms.RESOLVE):
+    if MATTER_TRANSITIONS.allows(st, MatterStatus.RESOLVED) and owner_may(perms.RESOLVE):
         out["resolve"] = st != MatterStatus.ASSIGNED or Assignment.objects.filter(
             matter=matter, role=AssignmentRole.LEAD, status=AssignmentStatus.DONE).exists()
     if st == MatterStatus.RESOLVED:
@@ -519,6 +538,6 @@ def available_actions(*, actor: Any, matter: Matter) -> dict[str, Any]:
     out["handle"] = [pk for pk, d in active if d in depts]
     if st not in (MatterStatus.CLOSED, MatterStatus.REJECTED) and can(actor, perms.ATTACH):
         on_path = any(matter.region_path.startswith(p) for p in acting_paths(actor, perms.ATTACH))
-        own = matter.reported_by_id is not None and matter.reported_by_id == getattr(actor, "pk", None)
+        own = matter.reported_by_id is not None and matter.reported_by_id == actor_key(actor)
         out["attach"] = on_path or bool(out["handle"]) or own
     return out

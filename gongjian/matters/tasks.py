@@ -13,30 +13,25 @@ from celery import shared_task
 
 from gongjian.core.registry import PeriodicTask
 
+from . import services
+
 SWEEP_EVERY_SECONDS = 600.0
 
 
 @shared_task(name="gongjian.matters.tasks.sweep_overdue")
 def sweep_overdue() -> dict[str, int]:
-    from .services import sweep_overdue as run
-
-    return run()
+    return services.sweep_overdue()
 
 
 @shared_task(name="gongjian.matters.tasks.send_reminders")
 def send_reminders() -> int:
-    from .services import send_reminders as run
-
-    return run()
+    return services.send_reminders()
 
 
 def run_all(now: Any = None) -> dict[str, int]:
     """Both jobs once (the embedded mode's command and tests)."""
-    from .services import send_reminders as remind
-    from .services import sweep_overdue as sweep
-
-    counts = sweep(now=now)
-    counts["reminders"] = remind(now=now)
+    counts = services.sweep_overdue(now=now)
+    counts["reminders"] = services.send_reminders(now=now)
     return counts
 
 

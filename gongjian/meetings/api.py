@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -26,7 +26,6 @@ from .models import AgendaItem, Attendee, Decision, DecisionTask, Experience, Me
 from .permissions import CALENDAR_VIEW, EXPERIENCE_VIEW, MEETING_VIEW, TASK_WORK
 
 router = Router(tags=["meetings"])
-MAX_SIZE = 100
 
 
 class MeetingOut(Schema):
@@ -145,15 +144,11 @@ class MeetingDetailOut(MeetingOut):
     speakers: list[SpeakerOut]
 
 
-class MeetingPage(Schema):
-    count: int
-    page: int
-    size: int
-    pages: int
+class MeetingPage(Page):
     items: list[MeetingOut]
 
 
-class MeetingFilters(Schema):
+class MeetingFilters(PageQuery):
     q: str = ""
     kind: str = ""
     level: str = ""
@@ -161,8 +156,6 @@ class MeetingFilters(Schema):
     quarter: int | None = None
     status: str = ""
     region: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 class MeetingIn(Schema):
@@ -192,10 +185,6 @@ class MeetingPatch(Schema):
 class HoldIn(Schema):
     minutes: str
     held_at: dt.datetime | None = None
-
-
-class ReasonIn(Schema):
-    reason: str
 
 
 class AttendeeIn(Schema):
@@ -259,21 +248,17 @@ class ExperiencePatch(Schema):
     published: bool | None = None
 
 
-class TaskFilters(Schema):
+class TaskFilters(PageQuery):
     status: str = ""
     overdue: bool = False
     q: str = ""
-    page: int = 1
-    size: int = 20
 
 
-class ExperienceFilters(Schema):
+class ExperienceFilters(PageQuery):
     q: str = ""
     tag: str = ""
     region: int | None = None
     year: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 class CalendarRowOut(Schema):
@@ -362,11 +347,6 @@ def detail_out(request: HttpRequest, meeting_id: Any) -> dict[str, Any]:
             "speakers": [speaker_out(s) for s in d.speakers]}
 
 
-def _page(qs: Any, page: int, size: int) -> tuple[Any, int]:
-    size = max(1, min(size, MAX_SIZE))
-    return Paginator(qs, size).get_page(page), size
-
-
 def _visible(request: HttpRequest, meeting_id: int) -> Meeting:
     return sel.meeting_get(actor=request.user, id=meeting_id)
 
@@ -379,9 +359,7 @@ def meetings(request: HttpRequest, filters: Query[MeetingFilters]) -> dict[str, 
     if not can(request.user, MEETING_VIEW):
         raise NotFound()
     f = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in ("page", "size")}
-    page, size = _page(sel.meeting_list(actor=request.user, filters=f), filters.page, filters.size)
-    return {"count": page.paginator.count, "page": page.number, "size": size, "pages": page.paginator.num_pages,
-            "items": [meeting_out(request, m) for m in page.object_list]}
+    return paginate(sel.meeting_list(actor=request.user, filters=f), filters.page, filters.size, out=lambda m: meeting_out(request, m))
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetailOut, summary="One meeting with attendees, agenda, decisions and speakers")
@@ -399,20 +377,22 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> Status[dict[str,
 
 @router.patch("/meetings/{meeting_id}", response=MeetingDetailOut, summary="Change a planned meeting's facts")
 def meeting_update(request: HttpRequest, meeting_id: int, payload: MeetingPatch) -> dict[str, Any]:
-    services.meeting_update(actor=request.user, meeting=_visible(request, meeting_id), **payload.dict(exclude_unset=True))
-    return detail_out(request, meeting_id)
+    return act(lambda: _visible(request, meeting_id),
+               lambda m: services.meeting_update(actor=request.user, meeting=m, **payload.dict(exclude_unset=True)),
+               lambda m: detail_out(request, m.pk))
 
 
 @router.post("/meetings/{meeting_id}/hold", response=MeetingDetailOut, summary="Record the meeting as held, with its minutes")
 def meeting_hold(request: HttpRequest, meeting_id: int, payload: HoldIn) -> dict[str, Any]:
-    services.meeting_hold(actor=request.user, meeting=_visible(request, meeting_id), minutes=payload.minutes, held_at=payload.held_at)
-    return detail_out(request, meeting_id)
+    return act(lambda: _visible(request, meeting_id),
+               lambda m: services.meeting_hold(actor=request.user, meeting=m, minutes=payload.minutes, held_at=payload.held_at),
+               lambda m: detail_out(request, m.pk))
 
 
 @router.post("/meetings/{meeting_id}/cancel", response=MeetingDetailOut, summary="Cancel a planned meeting with a reason")
 def meeting_cancel(request: HttpRequest, meeting_id: int, payload: ReasonIn) -> dict[str, Any]:
-    services.meeting_cancel(actor=request.user, meeting=_visible(request, meeting_id), reason=payload.reason)
-    return detail_out(request, meeting_id)
+    return act(lambda: _visible(request, meeting_id), lambda m: services.meeting_cancel(actor=request.user, meeting=m, reason=payload.reason),
+               lambda m: detail_out(request, m.pk))
 
 
 # --- attendees -------------------------------------------------------------------------------
@@ -504,8 +484,7 @@ def tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[dict[str, A
     if not can(request.user, TASK_WORK):
         raise NotFound()
     f = {"status": filters.status, "q": filters.q, "overdue": "1" if filters.overdue else ""}
-    page, _size = _page(sel.task_list(actor=request.user, filters=f), filters.page, filters.size)
-    return [task_out(t) for t in page.object_list]
+    return list(paginate(sel.task_list(actor=request.user, filters=f), filters.page, filters.size, out=task_out)["items"])
 
 
 @router.get("/tasks/{task_id}", response=TaskOut, summary="One decision task")
@@ -596,8 +575,7 @@ def experiences(request: HttpRequest, filters: Query[ExperienceFilters]) -> list
     if not can(request.user, EXPERIENCE_VIEW):
         raise NotFound()
     f = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in ("page", "size")}
-    page, _size = _page(sel.experience_list(actor=request.user, filters=f), filters.page, filters.size)
-    return [experience_out(e) for e in page.object_list]
+    return list(paginate(sel.experience_list(actor=request.user, filters=f), filters.page, filters.size, out=experience_out)["items"])
 
 
 @router.get("/experiences/{experience_id}", response=ExperienceOut, summary="One experience")

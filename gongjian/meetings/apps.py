@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core import registry
+
 
 class MeetingsConfig(AppConfig):
     name = "gongjian.meetings"
@@ -8,12 +10,4 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
-        from gongjian.core import registry
-
-        from . import permissions  # noqa: F401 - registers the permission matrix
-        from .registration import MODULE
-
-        registry.register_module(MODULE)
-        from .reports import demo as reports_demo
-
-        reports_demo.register()
+        registry.load(self)

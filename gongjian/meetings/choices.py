@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongjian.core.kernel import Transitions
+
 
 class MeetingKind(models.TextChoices):
     COORDINATION = "coordination", _("Party-building coordination meeting")
@@ -18,11 +20,11 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("meeting status", "Cancelled")
 
 
-MEETING_TRANSITIONS: dict[str, frozenset[str]] = {
-    MeetingStatus.PLANNED: frozenset({MeetingStatus.HELD, MeetingStatus.CANCELLED}),
-    MeetingStatus.HELD: frozenset(),
-    MeetingStatus.CANCELLED: frozenset(),
-}
+MEETING_TRANSITIONS = Transitions({
+    MeetingStatus.PLANNED: {MeetingStatus.HELD, MeetingStatus.CANCELLED},
+    MeetingStatus.HELD: set(),
+    MeetingStatus.CANCELLED: set(),
+}, message=_("A meeting that is “%(status)s” cannot be held or cancelled any more."))
 
 
 class AttendeeKind(models.TextChoices):

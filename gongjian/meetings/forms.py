@@ -7,21 +7,22 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.orgs.forms import MandatoryText, RegionChoiceField, _Styled
+from gongjian.core.forms import MandatoryText, RegionChoiceField, ServiceChecked, StyledForm, date_widget
 
 from .choices import MeetingKind
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+class ServiceRegionField(ServiceChecked, RegionChoiceField):
+    """The meeting's region: shown as required, its emptiness reported by the service with the other errors."""
 
 
-class MeetingForm(_Styled):
+class MeetingForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices, required=False)
-    region = RegionChoiceField(label=_("Level"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
+    region = ServiceRegionField(label=_("Level"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
     title = MandatoryText(label=_("Title"), max_length=200)
     theme = forms.CharField(label=_("Theme"), max_length=200, required=False,
                             help_text=_("A secretaries' exchange has a theme, e.g. 物业管理融入基层治理."))
-    starts_at = forms.CharField(label=_("Date and time"), required=True, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = MandatoryText(label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     place = forms.CharField(label=_("Meeting place"), max_length=200, required=False)
     is_video = forms.BooleanField(label=_("By video"), required=False)
     video_link = forms.CharField(label=_("Video link"), max_length=200, required=False)
@@ -33,36 +34,34 @@ class MeetingForm(_Styled):
             del self.fields["kind"]
             del self.fields["region"]
         else:
-            self._set_qs("region", region_qs)
+            self.set_queryset("region", region_qs)
             self.fields["region"].required = True
-            self.fields["region"].validate = lambda value: None  # type: ignore[method-assign]
-        self.fields["starts_at"].validate = lambda value: None  # type: ignore[method-assign]
 
 
-class HoldForm(_Styled):
+class HoldForm(StyledForm):
     minutes = MandatoryText(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
     held_at = forms.CharField(label=_("Held at"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                               help_text=_("Leave empty for now."))
 
 
-class CancelForm(_Styled):
+class CancelForm(StyledForm):
     reason = MandatoryText(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
 
 
-class MinutesForm(_Styled):
+class MinutesForm(StyledForm):
     minutes = MandatoryText(label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
 
 
-class TaskResultForm(_Styled):
+class TaskResultForm(StyledForm):
     result = MandatoryText(label=_("Result"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
 
-class FollowUpForm(_Styled):
+class FollowUpForm(StyledForm):
     note = MandatoryText(label=_("Follow-up note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
-    new_deadline = forms.DateField(label=_("New deadline"), required=False, widget=DATE)
+    new_deadline = forms.DateField(label=_("New deadline"), required=False, widget=date_widget())
 
 
-class ExperienceForm(_Styled):
+class ExperienceForm(StyledForm):
     title = MandatoryText(label=_("Title"), max_length=200)
     summary = MandatoryText(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 6}), max_length=8000)
     tags = forms.CharField(label=_("Tags"), max_length=200, required=False, help_text=_("Separate tags with commas."))

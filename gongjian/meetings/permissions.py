@@ -21,7 +21,7 @@ Decisions:
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 S = Reach.SCOPE
 ADMINS = {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S, Role.SUBDISTRICT_ADMIN: S, Role.COMMUNITY_ADMIN: S}
@@ -41,5 +41,3 @@ RULES: dict[str, dict[Role, Reach]] = {
     EXPERIENCE_VIEW: {**ADMINS, Role.DEPARTMENT_HANDLER: S},
     EXPERIENCE_MANAGE: {Role.CITY_ADMIN: S},
 }
-
-register(RULES)  # type: ignore[arg-type]

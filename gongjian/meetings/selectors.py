@@ -9,6 +9,7 @@ Running a meeting belongs to the administrators of the meeting's own region (``m
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +17,16 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gongjian.accounts.choices import ADMIN_ROLES, Role
-from gongjian.core.errors import NotFound
+from gongjian.core.errors import NotFound, PermissionDenied
+from gongjian.core.kernel import Actor, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import actor_scopes, path_prefix_q, region_paths, scope_q
-from gongjian.matters.choices import AssignmentStatus
+from gongjian.orgs.models import ResidentUnit
 from gongjian.regions.choices import LEVEL_ORDER, Level
 from gongjian.regions.models import Department, Region
 
+from . import matters_port
 from .choices import DecisionStatus, MeetingKind, MeetingStatus, TaskStatus
 from .models import AgendaItem, Attendee, Decision, DecisionTask, Experience, Meeting, Speaker
 from .permissions import (
@@ -49,20 +52,10 @@ def current_quarter(now: dt.datetime | None = None) -> tuple[int, int]:
     return today.year, quarter_of(today)
 
 
-def _text_q(query: str, *fields: str) -> Q:
-    q = Q()
-    for word in query.split()[:8]:
-        part = Q()
-        for f in fields:
-            part |= Q(**{f"{f}__icontains": word})
-        q &= part
-    return q
-
-
 # --- who runs what ---------------------------------------------------------------------------
 
 
-def managed_paths(actor: Any) -> list[str]:
+def managed_paths(actor: Actor) -> list[str]:
     """Region paths whose meetings the actor runs: the regions of his administrator scopes ([""] = all)."""
     if not can(actor, MEETING_MANAGE):
         return []
@@ -71,12 +64,12 @@ def managed_paths(actor: Any) -> list[str]:
     return sorted({s.region_path for s in actor_scopes(actor) if s.kind == "region" and s.role in ADMIN_ROLES and s.region_path})
 
 
-def may_manage(actor: Any, meeting: Meeting) -> bool:
+def may_manage(actor: Actor, meeting: Meeting) -> bool:
     paths = managed_paths(actor)
     return "" in paths or meeting.region_path in paths
 
 
-def managed_regions(actor: Any) -> QuerySet[Region]:
+def managed_regions(actor: Actor) -> QuerySet[Region]:
     """The regions the actor may plan meetings for (his own administrator regions)."""
     paths = managed_paths(actor)
     if "" in paths:
@@ -84,19 +77,19 @@ def managed_regions(actor: Any) -> QuerySet[Region]:
     return Region.objects.filter(path__in=paths, level__in=MEETING_LEVELS).order_by("path")
 
 
-def handler_departments(actor: Any) -> list[int]:
+def handler_departments(actor: Actor) -> list[int]:
     return sorted({s.department_id for s in actor_scopes(actor)
                    if s.kind == "department" and s.role == Role.DEPARTMENT_HANDLER and s.department_id})
 
 
-def is_admin(actor: Any) -> bool:
+def is_admin(actor: Actor) -> bool:
     return bool(getattr(actor, "is_superuser", False)) or any(s.role in ADMIN_ROLES for s in actor_scopes(actor))
 
 
 # --- meetings --------------------------------------------------------------------------------
 
 
-def visible_q(actor: Any) -> Q | None:
+def visible_q(actor: Actor) -> Q | None:
     """The meetings the actor may read; None = all (superuser)."""
     if not can(actor, MEETING_VIEW):
         return Q(pk__in=[])
@@ -110,22 +103,22 @@ def visible_q(actor: Any) -> Q | None:
     if depts:
         q |= Q(Exists(Attendee.objects.filter(meeting=OuterRef("pk"), department_id__in=depts)))
         q |= Q(Exists(DecisionTask.objects.filter(decision__meeting=OuterRef("pk"), department_id__in=depts)))
-        q |= Q(Exists(Decision.objects.filter(meeting=OuterRef("pk"), assignments__department_id__in=depts)))
+        q |= Q(Exists(Decision.objects.filter(matters_port.decision_assigned_to_q(depts), meeting=OuterRef("pk"))))
     return q
 
 
-def meeting_base(actor: Any) -> QuerySet[Meeting]:
+def meeting_base(actor: Actor) -> QuerySet[Meeting]:
     q = visible_q(actor)
     qs = Meeting.objects.all()
     return qs if q is None else qs.filter(q)
 
 
-def meeting_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Meeting]:
+def meeting_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Meeting]:
     """Filters: q (title/theme/place/chair), kind, level, year, quarter, status, region (id: that region and below)."""
     f = filters or {}
     qs = meeting_base(actor).select_related("region")
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"])[:100], "title", "theme", "place", "chair"))
+        qs = qs.filter(text_q(str(f["q"])[:100], "title", "theme", "place", "chair"))
     if f.get("kind") in MeetingKind.values:
         qs = qs.filter(kind=f["kind"])
     if f.get("level") in MEETING_LEVELS:
@@ -146,14 +139,12 @@ def meeting_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QueryS
     ).order_by("-starts_at", "-id")
 
 
-def meeting_get(*, actor: Any, id: Any, manage: bool = False) -> Meeting:
+def meeting_get(*, actor: Actor, id: Any, manage: bool = False) -> Meeting:
     pk = int_param(id)
     m = meeting_base(actor).select_related("region", "created_by").filter(pk=pk).first() if pk else None
     if m is None:
         raise NotFound()
     if manage and not may_manage(actor, m):
-        from gongjian.core.errors import PermissionDenied
-
         raise PermissionDenied()
     return m
 
@@ -177,20 +168,15 @@ class MeetingDetail:
 
 def matter_url(matter_id: int) -> str:
     """The matter's page (the web part's URL), or "" until the route exists."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("matters:matter_detail", args=[matter_id])
-    except NoReverseMatch:
-        return ""
+    return matters_port.matter_page_url(matter_id)
 
 
-def meeting_detail(*, actor: Any, id: Any) -> MeetingDetail:
+def meeting_detail(*, actor: Actor, id: Any) -> MeetingDetail:
     m = meeting_get(actor=actor, id=id)
     attendees = list(m.attendees.select_related("department", "department__region", "unit", "region"))
     agenda = list(m.agenda.select_related("matter", "matter__community", "matter__category"))
     decisions = list(m.decisions.select_related("matter", "matter__community", "agenda_item", "decided_by").prefetch_related(
-        Prefetch("assignments", queryset=_assignments_qs()),
+        Prefetch("assignments", queryset=matters_port.decision_assignments_queryset()),
         Prefetch("tasks", queryset=decision_tasks_qs()),
     ))
     speakers = list(m.speakers.select_related("region"))
@@ -203,22 +189,15 @@ def meeting_detail(*, actor: Any, id: Any) -> MeetingDetail:
     return MeetingDetail(m, attendees, agenda, decisions, speakers, exps, present, len(attendees) - present, links)
 
 
-def _assignments_qs() -> Any:
-    from gongjian.matters.models import Assignment
-
-    return Assignment.objects.select_related("department", "department__region").order_by("role", "id")
-
-
 def decision_progress(d: Decision) -> tuple[int, int]:
     """(done, total) of the decision's department work: the matter's assignments, or its tasks."""
-    asg = [a for a in d.assignments.all() if a.status != AssignmentStatus.WITHDRAWN]
     if d.matter_id:
-        return sum(1 for a in asg if a.status == AssignmentStatus.DONE), len(asg)
+        return matters_port.assignment_progress(d)
     tasks = list(d.tasks.all())
     return sum(1 for t in tasks if t.status == TaskStatus.DONE), len(tasks)
 
 
-def decision_get(*, actor: Any, meeting: Meeting, id: Any) -> Decision:
+def decision_get(*, actor: Actor, meeting: Meeting, id: Any) -> Decision:
     pk = int_param(id)
     d = Decision.objects.filter(meeting=meeting, pk=pk).first() if pk else None
     if d is None:
@@ -256,31 +235,23 @@ def subdistricts_of(meeting: Meeting) -> QuerySet[Region]:
 
 
 def unit_choices(meeting: Meeting) -> Any:
-    from gongjian.orgs.models import ResidentUnit
-
     return ResidentUnit.objects.filter(path_prefix_q("region_path", meeting.region_path), is_active=True).order_by("name")
 
 
 def proposable_matters(meeting: Meeting) -> Any:
     """Matters waiting for this meeting's coordination (the matters app decides which)."""
-    from gongjian.matters import selectors as matter_selectors
-
-    return matter_selectors.matters_awaiting_coordination(actor=None, region=meeting.region)
+    return matters_port.escalated_matters_waiting(meeting.region)
 
 
 def addable_matters(meeting: Meeting) -> Any:
     """Matters the meeting can put on its agenda by hand: open matters its level owns, not on the agenda yet."""
-    from gongjian.matters.choices import MATTER_OPEN
-    from gongjian.matters.models import Matter
-
-    return (Matter.objects.filter(owner_path=meeting.region_path, status__in=MATTER_OPEN)
-            .exclude(agenda_items__meeting=meeting).order_by("-reported_at", "-id"))
+    return matters_port.open_matters_owned_by(meeting.region_path, not_on_meeting=meeting)
 
 
 # --- decision tasks --------------------------------------------------------------------------
 
 
-def task_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[DecisionTask]:
+def task_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[DecisionTask]:
     """The department handler's decision tasks (his departments); filters: status, overdue=1, q."""
     f = filters or {}
     if not can(actor, TASK_WORK):
@@ -293,12 +264,12 @@ def task_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[
     if f.get("overdue") == "1":
         qs = qs.filter(is_overdue=True, status=TaskStatus.ASSIGNED)
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"])[:100], "decision__text", "decision__meeting__title"))
+        qs = qs.filter(text_q(str(f["q"])[:100], "decision__text", "decision__meeting__title"))
     return (qs.select_related("department", "decision", "decision__meeting", "decision__meeting__region")
             .order_by("status", "deadline", "id"))
 
 
-def task_get(*, actor: Any, id: Any) -> DecisionTask:
+def task_get(*, actor: Actor, id: Any) -> DecisionTask:
     """A task the actor may work on (his department) or read (through the meeting); else NotFound."""
     pk = int_param(id)
     t = DecisionTask.objects.select_related("decision", "decision__meeting", "department").filter(pk=pk).first() if pk else None
@@ -311,19 +282,16 @@ def task_get(*, actor: Any, id: Any) -> DecisionTask:
     raise NotFound()
 
 
-def overdue_decisions(*, actor: Any) -> QuerySet[Decision]:
+def overdue_decisions(*, actor: Actor) -> QuerySet[Decision]:
     """Open decisions of meetings the actor runs with overdue department work."""
     paths = managed_paths(actor)
     if not paths:
         return Decision.objects.none()
-    from gongjian.matters.models import Assignment
-
     qs = Decision.objects.filter(status=DecisionStatus.OPEN)
     if "" not in paths:
         qs = qs.filter(meeting__region_path__in=paths)
     return qs.filter(Q(Exists(DecisionTask.objects.filter(decision=OuterRef("pk"), is_overdue=True, status=TaskStatus.ASSIGNED)))
-                     | Q(Exists(Assignment.objects.filter(meeting_decisions=OuterRef("pk"), is_overdue=True,
-                                                          status__in=[AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS]))))
+                     | matters_port.decision_has_overdue_assignments_q())
 
 
 # --- the quarterly calendar ------------------------------------------------------------------
@@ -349,14 +317,14 @@ class Calendar:
     by_level: list[dict[str, Any]]
 
 
-def calendar_roots(actor: Any) -> list[Region]:
+def calendar_roots(actor: Actor) -> list[Region]:
     paths = region_paths(actor, CALENDAR_VIEW)
     if "" in paths:
         return list(Region.objects.filter(level=Level.CITY).order_by("path"))
     return list(Region.objects.filter(path__in=paths).order_by("path"))
 
 
-def calendar(*, actor: Any, year: int, quarter: int, root: Any = None, level: str = "") -> Calendar:
+def calendar(*, actor: Actor, year: int, quarter: int, root: Any = None, level: str = "") -> Calendar:
     """For a quarter: which regions of the actor's area (his own and the levels below) held their
     coordination meeting, which have one planned, and which have none yet; with counts per level."""
     roots = calendar_roots(actor)
@@ -411,7 +379,7 @@ def calendar(*, actor: Any, year: int, quarter: int, root: Any = None, level: st
     return Calendar(year, quarter, chosen, roots, level, levels, rows, counts, by_level)
 
 
-def my_level_not_met(actor: Any) -> list[Region]:
+def my_level_not_met(actor: Actor) -> list[Region]:
     """The actor's own regions with no coordination meeting held this quarter."""
     year, quarter = current_quarter()
     regions = list(managed_regions(actor)[:50])
@@ -431,7 +399,7 @@ def speaker_get(*, meeting: Meeting, id: Any) -> Speaker:
     return s
 
 
-def experience_base(actor: Any) -> QuerySet[Experience]:
+def experience_base(actor: Actor) -> QuerySet[Experience]:
     if not can(actor, EXPERIENCE_VIEW):
         return Experience.objects.none()
     if can(actor, EXPERIENCE_MANAGE):
@@ -439,12 +407,12 @@ def experience_base(actor: Any) -> QuerySet[Experience]:
     return Experience.objects.filter(published=True)
 
 
-def experience_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Experience]:
+def experience_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Experience]:
     """Filters: q (title, summary, tags; every word), tag, region (id: that region and below), year."""
     f = filters or {}
     qs = experience_base(actor).select_related("region", "meeting", "speaker")
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"])[:100], "title", "summary", "tags", "region__name"))
+        qs = qs.filter(text_q(str(f["q"])[:100], "title", "summary", "tags", "region__name"))
     if f.get("tag"):
         qs = qs.filter(tags__icontains=str(f["tag"])[:50])
     region = int_param(f.get("region"))
@@ -459,7 +427,7 @@ def experience_list(*, actor: Any, filters: dict[str, Any] | None = None) -> Que
     return qs.order_by("-created_at", "-id")
 
 
-def experience_get(*, actor: Any, id: Any) -> Experience:
+def experience_get(*, actor: Actor, id: Any) -> Experience:
     pk = int_param(id)
     e = experience_list(actor=actor).filter(pk=pk).first() if pk else None
     if e is None:
@@ -467,7 +435,7 @@ def experience_get(*, actor: Any, id: Any) -> Experience:
     return e
 
 
-def tag_cloud(*, actor: Any, limit: int = 30) -> list[tuple[str, int]]:
+def tag_cloud(*, actor: Actor, limit: int = 30) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
     for tags in experience_base(actor).values_list("tags", flat=True)[:5000]:
         for t in split_tags(tags):
@@ -476,6 +444,4 @@ def tag_cloud(*, actor: Any, limit: int = 30) -> list[tuple[str, int]]:
 
 
 def split_tags(tags: str) -> list[str]:
-    import re
-
     return [t for t in (x.strip() for x in re.split(r"[,，、;；\s]+", tags or "")) if t]

@@ -13,19 +13,17 @@ from celery import shared_task
 
 from gongjian.core.registry import PeriodicTask
 
+from . import services
+
 
 @shared_task(name="gongjian.meetings.tasks.sweep_overdue")
 def sweep_overdue() -> dict[str, Any]:
-    from .services import sweep_overdue as sweep
-
-    return sweep()
+    return services.sweep_overdue()
 
 
 @shared_task(name="gongjian.meetings.tasks.send_reminders")
 def send_reminders() -> int:
-    from .services import send_reminders as remind
-
-    return remind()
+    return services.send_reminders()
 
 
 PERIODIC: list[PeriodicTask] = [

@@ -12,6 +12,7 @@ Stable hooks for browser journeys: ``#meeting-status[data-status]``, ``#agenda [
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -22,47 +23,36 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongjian.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from gongjian.core.pagination import paginate, querystring_without
-from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core import pages
+from gongjian.core.errors import NotFound, PermissionDenied
+from gongjian.core.pagination import querystring_without
+from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 from gongjian.regions.choices import Level
 
 from . import forms, services
 from . import selectors as sel
-from .choices import AttendeeKind, MeetingKind, MeetingStatus, TaskStatus
+from .choices import MEETING_TRANSITIONS, AttendeeKind, MeetingKind, MeetingStatus, TaskStatus
 from .models import Meeting
 from .permissions import CALENDAR_VIEW, EXPERIENCE_MANAGE, EXPERIENCE_VIEW, MEETING_MANAGE, MEETING_VIEW, TASK_WORK
 
-EXPORT_LIMIT = 100_000
 
-
-def _error_text(exc: DomainError) -> str:
-    if exc.details:
-        msgs = [str(m) for v in exc.details.values() for m in (v if isinstance(v, list | tuple) else [v])]
-        return "；".join(dict.fromkeys(msgs))
-    return str(exc.message)
+def _url(m: Meeting | int, anchor: str = "") -> str:
+    return reverse("meetings:meeting_detail", args=[m.pk if isinstance(m, Meeting) else m]) + anchor
 
 
 def _back(m: Meeting | int, anchor: str = "") -> HttpResponse:
-    pk = m.pk if isinstance(m, Meeting) else m
-    return redirect(reverse("meetings:meeting_detail", args=[pk]) + anchor)
+    return redirect(_url(m, anchor))
 
 
-def _run(request: HttpRequest, m: Meeting | int, anchor: str, fn: Any, ok: str, **kwargs: Any) -> HttpResponse:
-    """Call a service; domain errors become a message above the section; 404/403 pass through."""
-    try:
-        fn(actor=request.user, **kwargs)
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, ok)
-    return _back(m, anchor)
+def _run(request: HttpRequest, m: Meeting, anchor: str, call: Callable[..., Any], ok: str, *, error_fields: tuple[str, ...] = (),
+         **kwargs: Any) -> HttpResponse:
+    """A button on the meeting page: call the service; its error becomes a message above the section; 404/403 pass through."""
+    return pages.action(request, lambda: call(actor=request.user, **kwargs), back=_url(m, anchor), message=ok, error_fields=error_fields)
 
 
 # --- list and export -------------------------------------------------------------------------
@@ -77,29 +67,43 @@ def _years() -> list[int]:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     require_page(request, MEETING_VIEW)
     f = get_filters(request, sel.FILTERS)
-    page = paginate(request, sel.meeting_list(actor=request.user, filters=f))
-    return render(request, "meetings/list.html", {
-        "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
+    return pages.list_page(request, "meetings/list.html", sel.meeting_list(actor=request.user, filters=f), filters=f, context={
         "kinds": MeetingKind.choices, "statuses": MeetingStatus.choices,
         "levels": [(lv, Level(lv).label) for lv in sel.MEETING_LEVELS], "years": _years(), "quarters": [1, 2, 3, 4],
         "can_plan": bool(sel.managed_paths(request.user)),
     })
 
 
+def _local(v: Any) -> Any:
+    return timezone.localtime(v).strftime("%Y-%m-%d %H:%M") if v else None
+
+
+MEETING_COLUMNS = [
+    ExportColumn(gettext_lazy("Title"), "title"),
+    ExportColumn(gettext_lazy("Kind"), "get_kind_display"),
+    ExportColumn(gettext_lazy("Level"), lambda m: Level(m.level).label if m.level in Level.values else m.level),
+    ExportColumn(gettext_lazy("Region code"), "region.code"),
+    ExportColumn(gettext_lazy("Region"), "region.name"),
+    ExportColumn(gettext_lazy("Year"), "year"),
+    ExportColumn(gettext_lazy("Quarter"), "quarter"),
+    ExportColumn(gettext_lazy("Theme"), "theme"),
+    ExportColumn(gettext_lazy("Date and time"), lambda m: _local(m.starts_at)),
+    ExportColumn(gettext_lazy("Meeting place"), "place"),
+    ExportColumn(gettext_lazy("By video"), lambda m: _("Yes") if m.is_video else _("No")),
+    ExportColumn(gettext_lazy("Chair"), "chair"),
+    ExportColumn(gettext_lazy("Status"), "get_status_display"),
+    ExportColumn(gettext_lazy("Held at"), lambda m: _local(m.held_at)),
+    ExportColumn(gettext_lazy("Agenda items"), lambda m: getattr(m, "agenda_count", None)),
+    ExportColumn(gettext_lazy("Decisions"), lambda m: getattr(m, "decision_count", None)),
+    ExportColumn(gettext_lazy("Reason"), "cancelled_reason"),
+]
+
+
 @login_required
 def meeting_export(request: HttpRequest) -> HttpResponse:
     require_page(request, MEETING_VIEW)
-    qs = sel.meeting_list(actor=request.user, filters=get_filters(request, sel.FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Title"), _("Kind"), _("Level"), _("Region code"), _("Region"), _("Year"), _("Quarter"), _("Theme"), _("Date and time"),
-               _("Meeting place"), _("By video"), _("Chair"), _("Status"), _("Held at"), _("Agenda items"), _("Decisions"), _("Reason")]
-
-    def when(v: Any) -> Any:
-        return timezone.localtime(v).strftime("%Y-%m-%d %H:%M") if v else None
-
-    rows = ([m.title, m.get_kind_display(), Level(m.level).label if m.level in Level.values else m.level, m.region.code, m.region.name,
-             m.year, m.quarter, m.theme, when(m.starts_at), m.place, _("Yes") if m.is_video else _("No"), m.chair, m.get_status_display(),
-             when(m.held_at), getattr(m, "agenda_count", None), getattr(m, "decision_count", None), m.cancelled_reason] for m in qs)
-    return export_response(headers, rows, basename=_("meetings"), fmt=export_format(request))
+    qs = sel.meeting_list(actor=request.user, filters=get_filters(request, sel.FILTERS))
+    return pages.export(request, qs, MEETING_COLUMNS, basename=gettext_lazy("meetings"))
 
 
 # --- plan and edit ---------------------------------------------------------------------------
@@ -107,6 +111,22 @@ def meeting_export(request: HttpRequest) -> HttpResponse:
 
 def _local_input(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def _form_context(*, editing: bool, cancel_url: str) -> dict[str, Any]:
+    """The generic form page (core/form.html) as the plan and edit pages show it."""
+    if editing:
+        return {"title": _("Edit the meeting"), "form_id": "meeting-form", "submit_label": _("Save"), "cancel_url": cancel_url,
+                "narrow": True}
+    return {"title": _("Plan a meeting"), "form_id": "meeting-form", "submit_label": _("Plan the meeting"), "cancel_url": cancel_url,
+            "narrow": True, "note": _("The year and quarter follow from the date. For a coordination meeting, the matters escalated to "
+                                      "this level and waiting for coordination are proposed for its agenda. A secretaries' exchange "
+                                      "is city-level, themed and held by video.")}
+
+
+def _planned_message(m: Meeting) -> str:
+    n = m.agenda.count()
+    return _("The meeting is planned.") + (" " + _("%(n)s escalated matters were proposed for its agenda.") % {"n": n} if n else "")
 
 
 @login_required
@@ -120,21 +140,8 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     if regions.count() == 1:
         initial["region"] = regions[0].pk
     form = forms.MeetingForm(request.POST or None, initial=initial, region_qs=regions)
-    if request.method == "POST":
-        form.is_valid()
-        p = request.POST
-        try:
-            m = services.meeting_plan(actor=request.user, kind=p.get("kind", ""), region=p.get("region", ""), title=p.get("title", ""),
-                                      starts_at=p.get("starts_at", ""), theme=p.get("theme", ""), place=p.get("place", ""),
-                                      is_video=p.get("is_video", ""), video_link=p.get("video_link", ""), chair=p.get("chair", ""))
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            n = m.agenda.count()
-            messages.success(request, _("The meeting is planned.") + (" " + _("%(n)s escalated matters were proposed for its agenda.")
-                                                                       % {"n": n} if n else ""))
-            return _back(m)
-    return render(request, "meetings/form.html", {"form": form, "editing": False}, status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.meeting_plan(actor=request.user, **d), success=_url,
+                     message=_planned_message, context=_form_context(editing=False, cancel_url=reverse("meetings:meeting_list")))
 
 
 @login_required
@@ -148,30 +155,14 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"title": m.title, "theme": m.theme, "starts_at": _local_input(m.starts_at), "place": m.place, "is_video": m.is_video,
                "video_link": m.video_link, "chair": m.chair}
     form = forms.MeetingForm(request.POST or None, initial=initial, editing=True)
-    if request.method == "POST":
-        form.is_valid()
-        p = request.POST
-        try:
-            services.meeting_update(actor=request.user, meeting=m, title=p.get("title", ""), theme=p.get("theme", ""),
-                                    starts_at=p.get("starts_at", ""), place=p.get("place", ""), is_video=p.get("is_video", ""),
-                                    video_link=p.get("video_link", ""), chair=p.get("chair", ""))
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        except (NotFound, PermissionDenied):
-            raise
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
-            return _back(m)
-        else:
-            messages.success(request, _("The meeting was saved."))
-            return _back(m)
-    return render(request, "meetings/form.html", {"form": form, "editing": True, "m": m}, status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.meeting_update(actor=request.user, meeting=m, **d), success=_url(m),
+                     message=_("The meeting was saved."), context=_form_context(editing=True, cancel_url=_url(m)))
 
 
 # --- the meeting page ------------------------------------------------------------------------
 
 
-def _detail(request: HttpRequest, pk: Any, *, status: int = 200, **extra: Any) -> HttpResponse:
+def _detail_context(request: HttpRequest, pk: Any, **extra: Any) -> dict[str, Any]:
     d = sel.meeting_detail(actor=request.user, id=pk)
     m = d.meeting
     manage = sel.may_manage(request.user, m) and can(request.user, MEETING_MANAGE)
@@ -192,13 +183,47 @@ def _detail(request: HttpRequest, pk: Any, *, status: int = 200, **extra: Any) -
         if planned:
             ctx["addable"] = list(sel.addable_matters(m)[:200])
     ctx.update(extra)
-    return render(request, "meetings/detail.html", ctx, status=status)
+    return ctx
+
+
+class _Later(Mapping[str, Any]):
+    """A page's context built only when the page is shown (a form again with its errors), not before a redirect."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        self._build = build
+        self._ctx: dict[str, Any] | None = None
+
+    def _get(self) -> dict[str, Any]:
+        if self._ctx is None:
+            self._ctx = self._build()
+        return self._ctx
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, MEETING_VIEW)
-    return _detail(request, pk)
+    return render(request, "meetings/detail.html", _detail_context(request, pk))
+
+
+def _status_form(request: HttpRequest, m: Meeting, to: str, form: Any, *, call: Callable[..., Any], ok: str, anchor: str,
+                 form_key: str) -> HttpResponse:
+    """Hold or cancel from the meeting page. A field error shows the page again with the form open (400); when the
+    transitions table no longer allows the change (the form is gone from the page), the service's refusal is a message."""
+    if not MEETING_TRANSITIONS.allows(m.status, to):
+        fields: dict[str, Any] = {k: request.POST.get(k, "") for k in form.fields}
+        return _run(request, m, anchor, call, ok, meeting=m, **fields)
+    return pages.form_page(request, form, save=lambda d: call(actor=request.user, meeting=m, **d), success=_url(m, anchor), message=ok,
+                           template="meetings/detail.html",
+                           context=_Later(lambda: _detail_context(request, m.pk, **{f"{form_key}_form": form, f"open_{form_key}": True})))
 
 
 @login_required
@@ -206,20 +231,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_hold(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, MEETING_MANAGE)
     m = sel.meeting_get(actor=request.user, id=pk, manage=True)
-    form = forms.HoldForm(request.POST)
-    form.is_valid()
-    try:
-        services.meeting_hold(actor=request.user, meeting=m, minutes=request.POST.get("minutes", ""), held_at=request.POST.get("held_at", ""))
-    except ValidationError as exc:
-        form.add_domain_error(exc)
-        return _detail(request, m.pk, status=400, hold_form=form, open_hold=True)
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("The meeting is recorded as held. Record its decisions below."))
-    return _back(m, "#decisions")
+    return _status_form(request, m, MeetingStatus.HELD, forms.HoldForm(request.POST), call=services.meeting_hold,
+                        ok=_("The meeting is recorded as held. Record its decisions below."), anchor="#decisions", form_key="hold")
 
 
 @login_required
@@ -227,20 +240,8 @@ def meeting_hold(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, MEETING_MANAGE)
     m = sel.meeting_get(actor=request.user, id=pk, manage=True)
-    form = forms.CancelForm(request.POST)
-    form.is_valid()
-    try:
-        services.meeting_cancel(actor=request.user, meeting=m, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        form.add_domain_error(exc)
-        return _detail(request, m.pk, status=400, cancel_form=form, open_cancel=True)
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("The meeting was cancelled."))
-    return _back(m)
+    return _status_form(request, m, MeetingStatus.CANCELLED, forms.CancelForm(request.POST), call=services.meeting_cancel,
+                        ok=_("The meeting was cancelled."), anchor="", form_key="cancel")
 
 
 @login_required
@@ -281,8 +282,12 @@ def attendee_action(request: HttpRequest, pk: int, aid: int, action: str) -> Htt
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, MEETING_MANAGE)
     m = sel.meeting_get(actor=request.user, id=pk, manage=True)
-    return _run(request, m, "#agenda", services.agenda_add, _("The item was added to the agenda."), meeting=m,
+    return _run(request, m, "#agenda", services.agenda_add, _("The item was added to the agenda."), error_fields=("matter",), meeting=m,
                 title=request.POST.get("title", ""), matter=request.POST.get("matter") or None)
+
+
+def _proposed_message(added: list[Any]) -> str:
+    return _("%(n)s escalated matters were proposed for its agenda.") % {"n": len(added)}
 
 
 @login_required
@@ -290,18 +295,16 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
 def agenda_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, MEETING_MANAGE)
     m = sel.meeting_get(actor=request.user, id=pk, manage=True)
-    try:
+
+    def refresh() -> list[Any]:
         added = services.agenda_refresh(actor=request.user, meeting=m)
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, _error_text(exc))
-    else:
         if added:
-            messages.success(request, _("%(n)s escalated matters were proposed for its agenda.") % {"n": len(added)})
+            messages.success(request, _proposed_message(added))
         else:
             messages.info(request, _("No other escalated matter is waiting for this meeting."))
-    return _back(m, "#agenda")
+        return added
+
+    return pages.action(request, refresh, back=_url(m, "#agenda"))
 
 
 @login_required
@@ -408,12 +411,11 @@ def experience_add(request: HttpRequest, pk: int) -> HttpResponse:
 def experience_list(request: HttpRequest) -> HttpResponse:
     require_page(request, EXPERIENCE_VIEW)
     f = get_filters(request, ("q", "tag", "region", "year", "published"))
-    page = paginate(request, sel.experience_list(actor=request.user, filters=f), default_size=12)
-    return render(request, "meetings/experiences.html", {
-        "page": page, "filters": f, "qs": querystring_without(request, "page"), "tags": sel.tag_cloud(actor=request.user),
-        "years": _years(), "can_manage": can(request.user, EXPERIENCE_MANAGE),
-        "exchanges": sel.meeting_list(actor=request.user, filters={"kind": MeetingKind.SECRETARY_EXCHANGE})[:8],
-    })
+    return pages.list_page(request, "meetings/experiences.html", sel.experience_list(actor=request.user, filters=f), filters=f,
+                           default_size=12, context={
+                               "tags": sel.tag_cloud(actor=request.user), "years": _years(), "can_manage": can(request.user, EXPERIENCE_MANAGE),
+                               "exchanges": sel.meeting_list(actor=request.user, filters={"kind": MeetingKind.SECRETARY_EXCHANGE})[:8],
+                           })
 
 
 @login_required
@@ -422,23 +424,13 @@ def experience_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, EXPERIENCE_VIEW)
     e = sel.experience_get(actor=request.user, id=pk)
     manage = can(request.user, EXPERIENCE_MANAGE)
+    if request.method == "POST" and not manage:
+        raise PermissionDenied()
     form = forms.ExperienceForm(request.POST or None, initial={"title": e.title, "summary": e.summary, "tags": e.tags,
                                                               "published": e.published})
-    if request.method == "POST":
-        if not manage:
-            raise PermissionDenied()
-        form.is_valid()
-        p = request.POST
-        try:
-            services.experience_update(actor=request.user, experience=e, title=p.get("title", ""), summary=p.get("summary", ""),
-                                       tags=p.get("tags", ""), published=p.get("published", "") == "on")
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The experience was saved."))
-            return redirect("meetings:experience_detail", pk=e.pk)
-    return render(request, "meetings/experience.html", {"e": e, "form": form, "manage": manage, "tags": sel.split_tags(e.tags)},
-                  status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.experience_update(actor=request.user, experience=e, **d),
+                           success=reverse("meetings:experience_detail", args=[e.pk]), message=_("The experience was saved."),
+                           template="meetings/experience.html", context={"e": e, "manage": manage, "tags": sel.split_tags(e.tags)})
 
 
 # --- calendar --------------------------------------------------------------------------------
@@ -473,9 +465,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, sel.TASK_FILTERS)
     if "status" not in request.GET:
         f["status"] = TaskStatus.ASSIGNED
-    page = paginate(request, sel.task_list(actor=request.user, filters=f))
-    return render(request, "meetings/tasks.html", {"page": page, "filters": f, "qs": querystring_without(request, "page"),
-                                                   "statuses": TaskStatus.choices, "now": timezone.now()})
+    return pages.list_page(request, "meetings/tasks.html", sel.task_list(actor=request.user, filters=f), filters=f,
+                           context={"statuses": TaskStatus.choices, "now": timezone.now()})
 
 
 @login_required
@@ -486,21 +477,19 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     t = sel.task_get(actor=request.user, id=pk)
     mine = can(request.user, TASK_WORK) and t.department_id in sel.handler_departments(request.user)
     form = forms.TaskResultForm(request.POST or None)
-    if request.method == "POST":
-        form.is_valid()
-        try:
-            services.task_complete(actor=request.user, task=t, result=request.POST.get("result", ""))
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        except (NotFound, PermissionDenied):
-            raise
-        except DomainError as exc:
-            messages.error(request, _error_text(exc))
-            return redirect("meetings:task_detail", pk=t.pk)
-        else:
-            messages.success(request, _("The result was reported. Thank you."))
-            return redirect("meetings:task_list")
-    return render(request, "meetings/task.html", {"t": t, "mine": mine, "form": form, "follow_ups": services.task_follow_ups(t),
-                                                  "now": timezone.now(), "meeting_visible": sel.meeting_base(request.user)
-                                                  .filter(pk=t.decision.meeting_id).exists()},
-                  status=400 if form.errors else 200)
+
+    def complete(d: dict[str, Any]) -> Any:
+        return services.task_complete(actor=request.user, task=t, **d)
+
+    ok = _("The result was reported. Thank you.")
+    if request.method == "POST" and t.status != TaskStatus.ASSIGNED:
+        # the result form is gone from the page: the service's refusal becomes a message there
+        return pages.action(request, lambda: complete({"result": request.POST.get("result", "")}), back=reverse("meetings:task_list"),
+                            message=ok, error_back=reverse("meetings:task_detail", args=[t.pk]))
+
+    def context() -> dict[str, Any]:
+        return {"t": t, "mine": mine, "follow_ups": services.task_follow_ups(t), "now": timezone.now(),
+                "meeting_visible": sel.meeting_base(request.user).filter(pk=t.decision.meeting_id).exists()}
+
+    return pages.form_page(request, form, save=complete, success="meetings:task_list", message=ok, template="meetings/task.html",
+                           context=_Later(context))

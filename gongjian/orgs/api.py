@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
 from gongjian.core import pii
+from gongjian.core.apikit import Page, PageQuery, paginate
 from gongjian.core.errors import NotFound, ValidationError
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can, require
 from gongjian.core.scope import scoped
 
@@ -23,7 +24,6 @@ from . import selectors, services
 from .models import Member, PartyOrg, Policy, ResidentUnit
 
 router = Router(tags=["orgs"])
-MAX_SIZE = 100
 
 
 class MemberOut(Schema):
@@ -41,13 +41,6 @@ class MemberOut(Schema):
     join_date: dt.date | None
     status: str
     is_active: bool
-
-
-class Page(Schema):
-    count: int
-    page: int
-    size: int
-    pages: int
 
 
 class MemberPage(Page):
@@ -131,12 +124,6 @@ class PolicyDetail(PolicyOut):
     attachments: list[dict[str, Any]]
 
 
-def _page(qs: Any, page: int, size: int) -> tuple[Any, dict[str, int]]:
-    size = max(1, min(size, MAX_SIZE))
-    p = Paginator(qs, size).get_page(page)
-    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
-
-
 def member_out(m: Member) -> dict[str, Any]:
     mp = selectors.masked(m)
     return {
@@ -169,7 +156,7 @@ def policy_out(p: Policy) -> dict[str, Any]:
     }
 
 
-class MemberFilters(Schema):
+class MemberFilters(PageQuery):
     q: str = ""
     org: int | None = None
     status: str = ""
@@ -178,8 +165,6 @@ class MemberFilters(Schema):
     employer: int | None = None
     active: str = "1"
     order: str = ""
-    page: int = 1
-    size: int = 20
 
 
 @router.get("/members", response=MemberPage, summary="Members in the caller's scope (ID and phone masked)")
@@ -189,8 +174,9 @@ def members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, An
     f = filters.dict()
     if f["in_service"] is not None:
         f["in_service"] = "1" if f["in_service"] else "0"
-    ids, meta = _page(selectors.member_page_ids(actor=request.user, filters=f), filters.page, filters.size)
-    return {**meta, "items": [member_out(m) for m in selectors.member_rows(ids)]}
+    answer = paginate(selectors.member_page_ids(actor=request.user, filters=f), filters.page, filters.size)
+    answer["items"] = [member_out(m) for m in selectors.member_rows(answer["items"])]
+    return answer
 
 
 @router.get("/members/{member_id}", response=MemberOut, summary="One member (masked); 404 outside the caller's scope")
@@ -198,7 +184,7 @@ def member(request: HttpRequest, member_id: int) -> dict[str, Any]:
     return member_out(selectors.member_get(actor=request.user, id=member_id))
 
 
-def _employer(actor: Any, data: dict[str, Any], *, current: int | None = None) -> None:
+def _employer(actor: Actor, data: dict[str, Any], *, current: int | None = None) -> None:
     """Turn ``employer_unit_id`` / ``employer_uscc`` into the service's ``employer_unit``.
 
     By id, only a unit the caller can see (or the member's current employer): ids are guessable and
@@ -335,7 +321,7 @@ def policy_create(request: HttpRequest, payload: PolicyIn) -> tuple[int, dict[st
     return 201, policy_out(p)
 
 
-class OrgFilters(Schema):
+class OrgFilters(PageQuery):
     q: str = ""
     rank: str = ""
     sector: str = ""
@@ -343,7 +329,6 @@ class OrgFilters(Schema):
     basis: str = ""
     region: int | None = None
     active: str = "1"
-    page: int = 1
     size: int = 50
 
 
@@ -351,8 +336,7 @@ class OrgFilters(Schema):
 def orgs(request: HttpRequest, filters: Query[OrgFilters]) -> dict[str, Any]:
     if not can(request.user, perms.ORG_VIEW):
         raise NotFound()
-    rows, meta = _page(selectors.org_list(actor=request.user, filters=filters.dict()), filters.page, filters.size)
-    return {**meta, "items": [org_out(o) for o in rows]}
+    return paginate(selectors.org_list(actor=request.user, filters=filters.dict()), filters.page, filters.size, out=org_out)
 
 
 @router.get("/orgs/{org_id}", response=OrgOut, summary="One party organisation; 404 outside the caller's scope")
@@ -365,21 +349,18 @@ def org(request: HttpRequest, org_id: int) -> dict[str, Any]:
     return org_out(o)
 
 
-class UnitFilters(Schema):
+class UnitFilters(PageQuery):
     q: str = ""
     kind: str = ""
     region: int | None = None
     active: str = "1"
-    page: int = 1
-    size: int = 20
 
 
 @router.get("/units", response=UnitPage, summary="Resident units in the caller's scope")
 def units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
     if not can(request.user, perms.UNIT_VIEW):
         raise NotFound()
-    rows, meta = _page(selectors.unit_list(actor=request.user, filters=filters.dict()), filters.page, filters.size)
-    return {**meta, "items": [unit_out(u) for u in rows]}
+    return paginate(selectors.unit_list(actor=request.user, filters=filters.dict()), filters.page, filters.size, out=unit_out)
 
 
 @router.get("/units/{unit_id}", response=UnitOut, summary="One resident unit; 404 outside the caller's scope")
@@ -392,22 +373,19 @@ def unit(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     return unit_out(u)
 
 
-class PolicyFilters(Schema):
+class PolicyFilters(PageQuery):
     q: str = ""
     level: str = ""
     role: str = ""
     year: int | None = None
     active: str = "1"
-    page: int = 1
-    size: int = 20
 
 
 @router.get("/policies", response=PolicyPage, summary="Search the 1+N policy library (BM25 over jieba tokens; title matches count more)")
 def policies(request: HttpRequest, filters: Query[PolicyFilters]) -> dict[str, Any]:
     if not can(request.user, perms.POLICY_VIEW):
         raise NotFound()
-    rows, meta = _page(selectors.policy_search(actor=request.user, filters=filters.dict()), filters.page, filters.size)
-    return {**meta, "items": [policy_out(p) for p in rows]}
+    return paginate(selectors.policy_search(actor=request.user, filters=filters.dict()), filters.page, filters.size, out=policy_out)
 
 
 @router.get("/policies/{policy_id}", response=PolicyDetail, summary="One policy with its text and attachments")

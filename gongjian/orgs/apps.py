@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core import registry
+
 
 class OrgsConfig(AppConfig):
     name = "gongjian.orgs"
@@ -8,9 +10,4 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organisations")
 
     def ready(self) -> None:
-        from gongjian.core import registry
-
-        from . import importers, permissions  # noqa: F401 - registers the permission matrix and importers
-        from .figures import MODULE
-
-        registry.register_module(MODULE)
+        registry.load(self)

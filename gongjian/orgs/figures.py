@@ -1,4 +1,4 @@
-"""Figures, navigation, exports and home-page panels of the organisations module.
+"""Figures and home-page panels of the organisations module (registered by ``manifest.py``).
 
 Every figure is a query over records for any region (its subtree by path prefix), as of now, or
 for a period where the records carry a date.
@@ -12,8 +12,11 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.permissions import can
-from gongjian.core.registry import ExportDef, Figure, Module, NavEntry, Period
+from gongjian.core.registry import Figure, Period
+from gongjian.core.scope import region_paths, scoped
+from gongjian.regions.models import Region
 
 from . import permissions as perms
 from .choices import OrgRank
@@ -96,13 +99,10 @@ FIGURES = [
 ]
 
 
-def admin_panel(actor: Any) -> dict[str, Any] | None:
+def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Counts of the admin's area: organisations, members, in-service members, units."""
     if not can(actor, perms.MEMBER_LIST) or not can(actor, perms.ORG_VIEW):
         return None
-    from gongjian.core.scope import region_paths, scoped
-    from gongjian.regions.models import Region
-
     members = scoped(Member.objects.filter(is_active=True), actor, perms.MEMBER_VIEW)
     paths = [p for p in region_paths(actor, perms.MEMBER_LIST) if p]
     return {
@@ -125,10 +125,10 @@ def admin_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def member_panel(actor: Any) -> dict[str, Any] | None:
+def member_panel(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.MEMBER_SELF):
         return None
-    m = Member.objects.select_related("org").filter(user_id=actor.pk).first()
+    m = Member.objects.select_related("org").filter(user_id=actor_key(actor)).first()
     if m is None:
         return None
     return {
@@ -139,11 +139,9 @@ def member_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def liaison_panel(actor: Any) -> dict[str, Any] | None:
+def liaison_panel(actor: Actor) -> dict[str, Any] | None:
     if can(actor, perms.ORG_MANAGE) or not can(actor, perms.MEMBER_LIST):
         return None
-    from gongjian.core.scope import scoped
-
     members = scoped(Member.objects.filter(is_active=True), actor, perms.MEMBER_VIEW)
     return {
         "key": "orgs.unit",
@@ -152,23 +150,3 @@ def liaison_panel(actor: Any) -> dict[str, Any] | None:
         "links": [{"label": _("Members"), "url": reverse("orgs:member_list")}],
     }
 
-
-MODULE = Module(
-    key="orgs",
-    name=_("Organisations"),
-    order=20,
-    nav=[
-        NavEntry("orgs.orgs", _("Party organisations"), "orgs:org_list", icon="sitemap", permission=perms.ORG_VIEW, order=10),
-        NavEntry("orgs.members", _("Party members"), "orgs:member_list", icon="users", permission=perms.MEMBER_LIST, order=20),
-        NavEntry("orgs.units", _("Resident units"), "orgs:unit_list", icon="building", permission=perms.UNIT_VIEW, order=30),
-        NavEntry("orgs.policies", _("Policy library"), "orgs:policy_list", icon="book", permission=perms.POLICY_VIEW, order=40),
-        NavEntry("orgs.me", _("My member information"), "orgs:me", icon="user", permission=perms.MEMBER_SELF, order=50),
-    ],
-    figures=FIGURES,
-    exports=[
-        ExportDef("orgs.members", _("Party members"), "orgs", "orgs:member_export", permission=perms.MEMBER_LIST),
-        ExportDef("orgs.party_orgs", _("Party organisations"), "orgs", "orgs:org_export", permission=perms.ORG_VIEW),
-        ExportDef("orgs.units", _("Resident units"), "orgs", "orgs:unit_export", permission=perms.UNIT_VIEW),
-    ],
-    panels=[admin_panel, liaison_panel, member_panel],
-)

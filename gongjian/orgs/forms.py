@@ -8,69 +8,25 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongjian.core.errors import ValidationError
+from gongjian.core.forms import (
+    DATE,
+    MandatoryChoice,
+    MandatoryDate,
+    MandatoryRegionChoice,
+    MandatoryText,
+    RegionChoiceField,
+    ServiceChecked,
+    StyledForm,
+    blank,
+)
 
 from .choices import Basis, Formation, Gender, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
 from .services import LEAVING_STATUSES
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
-
-
-class _Styled(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            w = field.widget
-            if isinstance(w, forms.CheckboxInput):
-                w.attrs.setdefault("class", "form-check-input")
-            elif isinstance(w, forms.Select):
-                w.attrs.setdefault("class", "form-select")
-            else:
-                w.attrs.setdefault("class", "form-control")
-
-    def _set_qs(self, name: str, qs: Any) -> None:
-        field = self.fields[name]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = qs
-
-    def add_domain_error(self, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
-        """Put a service's field errors next to the fields (unknown fields go to the top)."""
-        field_map = field_map or {}
-        placed = False
-        for key, msgs in exc.details.items():
-            name = field_map.get(key, key)
-            for m in msgs if isinstance(msgs, list | tuple) else [msgs]:
-                if name in self.fields:
-                    self.add_error(name, str(m))
-                    placed = True
-                else:
-                    self.add_error(None, str(m))
-                    placed = True
-        if not placed:
-            self.add_error(None, str(exc.message))
-
-
-class ServiceChecked:
-    """A field shown as required whose emptiness the service reports (with every other error at once)."""
-
-    def validate(self, value: Any) -> None:
-        return None
-
-
-class MandatoryText(ServiceChecked, forms.CharField):
-    pass
-
-
-class MandatoryChoice(ServiceChecked, forms.ChoiceField):
-    pass
-
-
-class MandatoryDate(ServiceChecked, forms.DateField):
-    pass
-
-
-def _blank(choices: Any) -> list[tuple[str, Any]]:
-    return [("", "—"), *list(choices)]
+# alias for other apps until they are ported (issue #11); DATE, ServiceChecked and Mandatory* are
+# re-exported from core.forms for them too
+_Styled = StyledForm
+_blank = blank
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -83,20 +39,11 @@ class MandatoryOrgChoice(ServiceChecked, OrgChoiceField):
     pass
 
 
-class RegionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.full_name or obj.name
-
-
-class MandatoryRegionChoice(ServiceChecked, RegionChoiceField):
-    pass
-
-
-class MemberForm(_Styled):
+class MemberForm(StyledForm):
     name = MandatoryText(label=pgettext_lazy("person", "Full name"), max_length=64)
     id_number = MandatoryText(label=_("ID number"), max_length=32,
                                 help_text=_("18 characters. Gender and birth date are read from it."))
-    gender = forms.ChoiceField(label=_("Gender"), choices=_blank(Gender.choices), required=False)
+    gender = forms.ChoiceField(label=_("Gender"), choices=blank(Gender.choices), required=False)
     birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     org = MandatoryOrgChoice(label=_("Party organisation"), queryset=None)  # type: ignore[arg-type]
@@ -109,38 +56,38 @@ class MemberForm(_Styled):
 
     def __init__(self, *args: Any, org_qs: Any, community_qs: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("org", org_qs)
-        self._set_qs("home_community", community_qs)
+        self.set_queryset("org", org_qs)
+        self.set_queryset("home_community", community_qs)
         if editing:
             del self.fields["org"]
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off"})
 
 
-class TransferForm(_Styled):
+class TransferForm(StyledForm):
     to_org = OrgChoiceField(label=_("New party organisation"), queryset=None)  # type: ignore[arg-type]
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, org_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("to_org", org_qs)
+        self.set_queryset("to_org", org_qs)
 
 
-class MemberDeactivateForm(_Styled):
+class MemberDeactivateForm(StyledForm):
     status = forms.ChoiceField(label=_("Reason for leaving"), choices=[c for c in MemberStatus.choices if c[0] in LEAVING_STATUSES])
     reason = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReasonForm(_Styled):
+class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class OrgForm(_Styled):
+class OrgForm(StyledForm):
     name = MandatoryText(label=_("Name"), max_length=128)
-    rank = MandatoryChoice(label=_("Rank"), choices=_blank(OrgRank.choices))
+    rank = MandatoryChoice(label=_("Rank"), choices=blank(OrgRank.choices))
     parent = OrgChoiceField(label=_("Parent organisation"), queryset=None, required=False)  # type: ignore[arg-type]
     region = MandatoryRegionChoice(label=_("Region"), queryset=None)  # type: ignore[arg-type]
-    sector = MandatoryChoice(label=_("Sector"), choices=_blank(Sector.choices))
+    sector = MandatoryChoice(label=_("Sector"), choices=blank(Sector.choices))
     formation = forms.ChoiceField(label=_("Formation"), choices=Formation.choices)
     basis = forms.ChoiceField(label=_("Basis"), choices=Basis.choices)
     unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False)  # type: ignore[arg-type]
@@ -149,19 +96,19 @@ class OrgForm(_Styled):
 
     def __init__(self, *args: Any, parent_qs: Any, region_qs: Any, unit_qs: Any, secretary_qs: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("parent", parent_qs)
-        self._set_qs("region", region_qs)
-        self._set_qs("unit", unit_qs)
+        self.set_queryset("parent", parent_qs)
+        self.set_queryset("region", region_qs)
+        self.set_queryset("unit", unit_qs)
         if secretary_qs is None:
             del self.fields["secretary"]
         else:
-            self._set_qs("secretary", secretary_qs)
+            self.set_queryset("secretary", secretary_qs)
 
 
-class UnitForm(_Styled):
+class UnitForm(StyledForm):
     name = MandatoryText(label=_("Name"), max_length=128)
     uscc = MandatoryText(label=_("Unified social credit code"), max_length=32)
-    kind = MandatoryChoice(label=_("Kind"), choices=_blank(UnitKind.choices))
+    kind = MandatoryChoice(label=_("Kind"), choices=blank(UnitKind.choices))
     region = MandatoryRegionChoice(label=_("Region"), queryset=None)  # type: ignore[arg-type]
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     liaison_name = forms.CharField(label=_("Liaison"), max_length=64, required=False)
@@ -171,13 +118,13 @@ class UnitForm(_Styled):
 
     def __init__(self, *args: Any, region_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("region", region_qs)
+        self.set_queryset("region", region_qs)
 
 
-class PolicyForm(_Styled):
+class PolicyForm(StyledForm):
     title = MandatoryText(label=_("Title"), max_length=255)
     doc_number = forms.CharField(label=_("Document number"), max_length=64, required=False)
-    level = MandatoryChoice(label=_("Level"), choices=_blank(PolicyLevel.choices))
+    level = MandatoryChoice(label=_("Level"), choices=blank(PolicyLevel.choices))
     role = forms.ChoiceField(label=_("Place in 1+N"), choices=PolicyRole.choices)
     issuer = MandatoryText(label=_("Issuer"), max_length=128)
     issued_on = MandatoryDate(label=_("Issued on"), widget=DATE)
@@ -186,8 +133,8 @@ class PolicyForm(_Styled):
 
     def __init__(self, *args: Any, region_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("region", region_qs)
+        self.set_queryset("region", region_qs)
 
 
-class AttachmentForm(_Styled):
+class AttachmentForm(StyledForm):
     file = forms.FileField(label=_("Attachment"))

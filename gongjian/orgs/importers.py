@@ -10,42 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
-from django.utils import translation
-from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongjian.core import pii
 from gongjian.core.errors import ValidationError
-from gongjian.core.registry import ImporterDef, register_importer
-from gongjian.core.scope import scoped
-from gongjian.core.tabular import Column, Importer, parse_bool, parse_date
+from gongjian.core.scope import in_scope, scoped
+from gongjian.core.tabular import Column, Importer, parse_bool, parse_choice, parse_date
 from gongjian.regions.models import Region
 
 from . import permissions as perms
 from . import services
 from .choices import Basis, Formation, Gender, MemberStatus, OrgRank, Sector, UnitKind
 from .models import Member, PartyOrg, ResidentUnit
-
-
-def parse_choice(value: str, choices: Any, *, field: str, default: str | None = None) -> str:
-    """A choice by its key or by its label in Chinese or English."""
-    v = value.strip()
-    if not v:
-        if default is not None:
-            return default
-        raise ValidationError.for_field(field, _("This column is required."))
-    lookup: dict[str, str] = {}
-    for key, label in choices.choices:
-        lookup[key.lower()] = key
-        for lang in ("zh-hans", "en"):
-            with translation.override(lang):
-                lookup[str(label).lower()] = key
-    if v.lower() in lookup:
-        return lookup[v.lower()]
-    labels = []
-    with translation.override("zh-hans"):
-        labels = [str(label) for _k, label in choices.choices]
-    raise ValidationError.for_field(field, gettext("Unknown value “%(v)s”; use one of: %(options)s.") % {"v": v, "options": "、".join(labels)})
 
 
 def _region_by_code(code: str, field: str, context: dict[str, Any]) -> Region:
@@ -126,8 +103,6 @@ class MemberImporter(Importer):
         existing = Member.objects.filter(id_number_hash=pii.lookup_hash(idn)).first()
         actor = context["actor"]
         if existing is not None:
-            from gongjian.core.scope import in_scope
-
             if not in_scope(existing, actor, perms.MEMBER_MANAGE):
                 raise ValidationError.for_field("id_number", _("This ID number is already registered."))
             data["_existing"] = existing
@@ -135,7 +110,7 @@ class MemberImporter(Importer):
         # checked like one that creates a member, so the report lists it instead of the import failing
         if existing is None or existing.is_active:
             try:
-                clean = services._clean_member(actor, {**data, "org": data["org"].pk}, member=existing)
+                clean = services.clean_member(actor, {**data, "org": data["org"].pk}, member=existing)
             except ValidationError as exc:
                 raise ValidationError(exc.message, details={_MEMBER_FIELD_TO_COLUMN.get(k, k): v for k, v in exc.details.items()}) from None
             # compare and write the values as the service stores them ("刘　洋 " is "刘 洋", "+86 135-…" is "135…")
@@ -155,11 +130,11 @@ class MemberImporter(Importer):
         phone_same = pii.lookup_hash(pii.normalize_phone(data["phone"])) == existing.phone_hash if data["phone"] else existing.phone_hash == ""
         if not _changed(existing, {k: v for k, v in fields.items() if k != "phone"}) and phone_same and existing.org_id == org.pk:
             return "unchanged"
-        before = (services._member_snapshot(existing), existing.org_id)
+        before = (services.member_snapshot(existing), existing.org_id)
         updated = services.member_update(actor=actor, member=existing, **fields)
         if updated.org_id != org.pk:
             updated = services.member_transfer(actor=actor, member=updated, to_org=org, note="import")
-        return "updated" if (services._member_snapshot(updated), updated.org_id) != before else "unchanged"
+        return "updated" if (services.member_snapshot(updated), updated.org_id) != before else "unchanged"
 
 
 _MEMBER_FIELD_TO_COLUMN = {"employer_unit": "employer_uscc", "home_community": "home_code"}
@@ -195,12 +170,10 @@ class UnitImporter(Importer):
         existing = ResidentUnit.objects.filter(uscc=data["uscc"]).first()
         actor = context["actor"]
         try:
-            services._clean_unit(actor, {**data, "region": data["region"].pk}, unit=existing)
+            services.clean_unit(actor, {**data, "region": data["region"].pk}, unit=existing)
         except ValidationError as exc:
             raise ValidationError(exc.message, details={("region_code" if k == "region" else k): v for k, v in exc.details.items()}) from None
         if existing is not None:
-            from gongjian.core.scope import in_scope
-
             if not in_scope(existing, actor, perms.UNIT_MANAGE):
                 raise ValidationError.for_field("uscc", _("A resident unit with this unified social credit code is already registered."))
         return data
@@ -212,9 +185,9 @@ class UnitImporter(Importer):
             return "created"
         if not existing.is_active:
             return "unchanged"
-        before = services._unit_snapshot(existing)
+        before = services.unit_snapshot(existing)
         updated = services.resident_unit_update(actor=actor, unit=existing, **data)
-        changed = services._unit_snapshot(updated) != before
+        changed = services.unit_snapshot(updated) != before
         return "updated" if changed else "unchanged"
 
 
@@ -276,14 +249,12 @@ class PartyOrgImporter(Importer):
         actor = context["actor"]
         check = {k: (v.pk if isinstance(v, Model) else v) for k, v in data.items() if k not in ("natural_key", "parent_key")}
         try:
-            services._clean_org(actor, check, org=existing)
+            services.clean_org(actor, check, org=existing)
         except ValidationError as exc:
             mapping = {"region": "region_code", "unit": "unit_uscc"}
             details = {mapping.get(k, k): v for k, v in exc.details.items()}
             raise ValidationError(exc.message, details=details) from None
         if existing is not None:
-            from gongjian.core.scope import in_scope
-
             if not in_scope(existing, actor, perms.ORG_MANAGE):
                 raise ValidationError.for_field("name", _("An organisation with this name already exists in this region."))
         return data
@@ -305,9 +276,5 @@ class PartyOrgImporter(Importer):
         services.party_org_update(actor=actor, org=existing, **data)
         return "updated"
 
-
-register_importer(ImporterDef(kind=MemberImporter.kind, factory=MemberImporter, permission=perms.MEMBER_MANAGE, back_url_name="orgs:member_list"))
-register_importer(ImporterDef(kind=UnitImporter.kind, factory=UnitImporter, permission=perms.UNIT_MANAGE, back_url_name="orgs:unit_list"))
-register_importer(ImporterDef(kind=PartyOrgImporter.kind, factory=PartyOrgImporter, permission=perms.ORG_MANAGE, back_url_name="orgs:org_list"))
 
 __all__ = ["Gender", "MemberImporter", "PartyOrgImporter", "UnitImporter", "parse_choice"]

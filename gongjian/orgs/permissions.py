@@ -25,7 +25,7 @@ Decisions:
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 S = Reach.SCOPE
 ADMINS = {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S, Role.SUBDISTRICT_ADMIN: S, Role.COMMUNITY_ADMIN: S}
@@ -61,5 +61,3 @@ RULES: dict[str, dict[Role, Reach]] = {
     POLICY_VIEW: {role: S for role in Role},
     POLICY_MANAGE: {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S},
 }
-
-register(RULES)  # type: ignore[arg-type]

@@ -17,9 +17,10 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from gongjian.core import pii
 from gongjian.core.errors import NotFound
+from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.params import bool_param, int_param
 from gongjian.core.permissions import can
-from gongjian.core.scope import get_in_scope, region_paths, scope_branches, scoped
+from gongjian.core.scope import get_in_scope, in_scope, region_paths, scope_branches, scoped
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
@@ -44,7 +45,7 @@ MEMBER_ORDERINGS = {
 # --- members ---------------------------------------------------------------------------------
 
 
-def member_base(actor: Any, action: str = perms.MEMBER_VIEW) -> QuerySet[Member]:
+def member_base(actor: Actor, action: str = perms.MEMBER_VIEW) -> QuerySet[Member]:
     return scoped(Member.objects.select_related("org", "employer_unit", "home_community"), actor, action)
 
 
@@ -101,12 +102,12 @@ def member_ordering(filters: dict[str, Any] | None) -> tuple[str, ...]:
     return MEMBER_ORDERINGS.get(str((filters or {}).get("order") or ""), MEMBER_ORDERINGS[""])
 
 
-def member_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.MEMBER_VIEW) -> QuerySet[Member]:
+def member_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.MEMBER_VIEW) -> QuerySet[Member]:
     """Members the actor may see, searched, filtered and ordered (see ``member_conditions``)."""
     return member_base(actor, action).filter(member_conditions(filters)).order_by(*member_ordering(filters))
 
 
-def member_page_ids(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.MEMBER_VIEW) -> QuerySet[Any]:
+def member_page_ids(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.MEMBER_VIEW) -> QuerySet[Any]:
     """The ordered keys of a member list, to paginate; ``member_rows`` then loads only the page.
 
     A district admin reaches members by their organisation's region *or* by where they live. One
@@ -153,15 +154,15 @@ def member_rows(ids: Sequence[Any]) -> list[Member]:
     return list(with_masked([found[i] for i in ids if i in found]))
 
 
-def member_get(*, actor: Any, id: Any, action: str = perms.MEMBER_VIEW) -> Member:
+def member_get(*, actor: Actor, id: Any, action: str = perms.MEMBER_VIEW) -> Member:
     return get_in_scope(Member.objects.select_related("org", "employer_unit", "home_community", "user"), actor, action, pk=id)
 
 
-def member_of_user(*, actor: Any) -> Member:
+def member_of_user(*, actor: Actor) -> Member:
     """The member record of the signed-in member (404 when the account has none)."""
     if not can(actor, perms.MEMBER_SELF):
         raise NotFound()
-    m = Member.objects.select_related("org", "employer_unit", "home_community").filter(user_id=actor.pk).first()
+    m = Member.objects.select_related("org", "employer_unit", "home_community").filter(user_id=actor_key(actor)).first()
     if m is None:
         raise NotFound()
     return m
@@ -185,16 +186,14 @@ def with_masked(members: Sequence[Member]) -> Sequence[Member]:
     return members
 
 
-def may_reveal(actor: Any, member: Member) -> bool:
-    from gongjian.core.scope import in_scope
-
+def may_reveal(actor: Actor, member: Member) -> bool:
     return can(actor, perms.MEMBER_PII) and in_scope(member, actor, perms.MEMBER_PII)
 
 
 # --- party organisations ---------------------------------------------------------------------
 
 
-def org_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.ORG_VIEW) -> QuerySet[PartyOrg]:
+def org_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.ORG_VIEW) -> QuerySet[PartyOrg]:
     f = filters or {}
     qs = scoped(PartyOrg.objects.select_related("region", "parent", "unit", "secretary"), actor, action)
     q = str(f.get("q") or "").strip()
@@ -215,7 +214,7 @@ def org_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str =
     return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True))).order_by("org_path")
 
 
-def org_tree(*, actor: Any, filters: dict[str, Any] | None = None) -> list[PartyOrg]:
+def org_tree(*, actor: Actor, filters: dict[str, Any] | None = None) -> list[PartyOrg]:
     """Visible organisations in tree order with ``depth`` relative to the shallowest one shown."""
     rows = list(org_list(actor=actor, filters=filters))
     if not rows:
@@ -228,11 +227,11 @@ def org_tree(*, actor: Any, filters: dict[str, Any] | None = None) -> list[Party
     return rows
 
 
-def org_get(*, actor: Any, id: Any, action: str = perms.ORG_VIEW) -> PartyOrg:
+def org_get(*, actor: Actor, id: Any, action: str = perms.ORG_VIEW) -> PartyOrg:
     return get_in_scope(PartyOrg.objects.select_related("region", "parent", "unit", "secretary"), actor, action, pk=id)
 
 
-def org_children(*, actor: Any, org: PartyOrg) -> QuerySet[PartyOrg]:
+def org_children(*, actor: Actor, org: PartyOrg) -> QuerySet[PartyOrg]:
     return scoped(org.children.select_related("region"), actor, perms.ORG_VIEW).annotate(
         member_count=Count("members", filter=Q(members__is_active=True))
     ).order_by("org_path")
@@ -244,18 +243,18 @@ def org_children(*, actor: Any, org: PartyOrg) -> QuerySet[PartyOrg]:
 ORG_CHOICE_FIELDS = ("id", "name", "rank", "org_path", "region_id", "region_path", "unit_id", "is_active", "region__id", "region__name")
 
 
-def org_choices(*, actor: Any, action: str = perms.MEMBER_MANAGE) -> QuerySet[PartyOrg]:
+def org_choices(*, actor: Actor, action: str = perms.MEMBER_MANAGE) -> QuerySet[PartyOrg]:
     qs = PartyOrg.objects.filter(is_active=True).select_related("region").only(*ORG_CHOICE_FIELDS)
     return scoped(qs, actor, action).order_by("org_path")
 
 
-def org_choice(*, actor: Any, id: Any, action: str = perms.MEMBER_MANAGE) -> PartyOrg | None:
+def org_choice(*, actor: Actor, id: Any, action: str = perms.MEMBER_MANAGE) -> PartyOrg | None:
     """One organisation of ``org_choices`` by id (the chosen filter when there are too many to list); None when not reachable."""
     pk = int_param(id)
     return org_choices(actor=actor, action=action).filter(pk=pk).first() if pk else None
 
 
-def parent_choices(*, actor: Any) -> QuerySet[PartyOrg]:
+def parent_choices(*, actor: Actor) -> QuerySet[PartyOrg]:
     """Organisations a new one may sit under: visible ones, and those located above the actor's regions."""
     paths = region_paths(actor, perms.ORG_MANAGE)
     qs = PartyOrg.objects.filter(is_active=True).exclude(rank="branch").select_related("region")
@@ -272,7 +271,7 @@ def parent_choices(*, actor: Any) -> QuerySet[PartyOrg]:
 # --- regions in the actor's area (pickers) ----------------------------------------------------
 
 
-def region_choices(*, actor: Any, action: str, levels: Sequence[str] | None = None) -> QuerySet[Region]:
+def region_choices(*, actor: Actor, action: str, levels: Sequence[str] | None = None) -> QuerySet[Region]:
     paths = region_paths(actor, action)
     qs = Region.objects.filter(is_active=True)
     if levels:
@@ -292,7 +291,7 @@ def community_choices() -> QuerySet[Region]:
 # --- resident units --------------------------------------------------------------------------
 
 
-def unit_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.UNIT_VIEW) -> QuerySet[ResidentUnit]:
+def unit_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.UNIT_VIEW) -> QuerySet[ResidentUnit]:
     f = filters or {}
     qs = scoped(ResidentUnit.objects.select_related("region"), actor, action)
     q = str(f.get("q") or "").strip()
@@ -315,7 +314,7 @@ def unit_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str 
     return qs.annotate(member_count=Count("employees", filter=Q(employees__is_active=True))).order_by("region_path", "name", "id")
 
 
-def unit_get(*, actor: Any, id: Any, action: str = perms.UNIT_VIEW) -> ResidentUnit:
+def unit_get(*, actor: Actor, id: Any, action: str = perms.UNIT_VIEW) -> ResidentUnit:
     return get_in_scope(ResidentUnit.objects.select_related("region", "liaison"), actor, action, pk=id)
 
 
@@ -352,7 +351,7 @@ class RankedPolicies(Sequence[Policy]):
         return self[index : index + 1][0]
 
 
-def policy_base(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Policy]:
+def policy_base(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Policy]:
     if not can(actor, perms.POLICY_VIEW):
         return Policy.objects.none()
     f = filters or {}
@@ -369,7 +368,7 @@ def policy_base(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySe
     return qs
 
 
-def policy_search(*, actor: Any, filters: dict[str, Any] | None = None) -> Sequence[Policy] | QuerySet[Policy]:
+def policy_search(*, actor: Actor, filters: dict[str, Any] | None = None) -> Sequence[Policy] | QuerySet[Policy]:
     """Ranked by BM25 over jieba tokens (title matches count double) when ``q`` is given, else newest first."""
     f = filters or {}
     qs = policy_base(actor=actor, filters=f)
@@ -386,7 +385,7 @@ def policy_search(*, actor: Any, filters: dict[str, Any] | None = None) -> Seque
     return RankedPolicies(ranked)
 
 
-def policy_get(*, actor: Any, id: Any) -> Policy:
+def policy_get(*, actor: Actor, id: Any) -> Policy:
     if not can(actor, perms.POLICY_VIEW):
         raise NotFound()
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
@@ -23,8 +23,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, pii, registry
 from gongjian.core.errors import NotFound, ValidationError
-from gongjian.core.permissions import require
+from gongjian.core.kernel import Actor, text_field
+from gongjian.core.permissions import can, require
 from gongjian.core.scope import in_scope, region_paths, scoped
+from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
@@ -35,6 +37,7 @@ from .models import Member, PartyOrg, Policy, PolicyAttachment, ResidentUnit
 
 MODULE = "orgs"
 SENSITIVE = frozenset({"id_number", "phone", "liaison_phone"})
+COORD_PLACES = "0.000001"
 
 # Which ranks may sit directly under which: a community party committee sits under a subdistrict
 # working committee; a branch has no child organisations.
@@ -68,42 +71,6 @@ ATTACHMENT_TYPES: dict[str, tuple[bytes, ...] | None] = {
 # --- helpers ---------------------------------------------------------------------------------
 
 
-class _Errors:
-    """Collects field errors so a form shows all of them at once; raises if any."""
-
-    def __init__(self) -> None:
-        self.details: dict[str, list[Any]] = {}
-
-    def add(self, field: str, message: Any) -> None:
-        self.details.setdefault(field, []).append(message)
-
-    def catch(self, exc: ValidationError) -> None:
-        for field, msgs in exc.details.items():
-            for m in msgs if isinstance(msgs, list | tuple) else [msgs]:
-                self.add(field, m)
-
-    def raise_if_any(self) -> None:
-        if self.details:
-            first = next(iter(self.details.values()))[0]
-            raise ValidationError(first, details=self.details)
-
-
-def _text(value: Any, *, field: str, errors: _Errors, label_required: Any = None, max_length: int = 255) -> str:
-    text = " ".join(str(value or "").split())
-    if not text and label_required is not None:
-        errors.add(field, label_required)
-    elif len(text) > max_length:
-        errors.add(field, _("At most %(n)s characters.") % {"n": max_length})
-    return text
-
-
-def _choice(value: Any, choices: Any, *, field: str, errors: _Errors, default: str | None = None) -> str:
-    value = str(value or "").strip() or (default or "")
-    if value not in choices.values:
-        errors.add(field, _("Choose one of the listed options."))
-    return value
-
-
 def _resolve(model: type[Model], value: Any, qs: QuerySet[Any] | None = None) -> Any:
     """A model instance from an instance or a primary key, looked up in ``qs`` (a scoped queryset)."""
     if value in (None, ""):
@@ -116,12 +83,12 @@ def _resolve(model: type[Model], value: Any, qs: QuerySet[Any] | None = None) ->
         return False
 
 
-def _region_allowed(actor: Any, action: str, region: Region) -> bool:
+def _region_allowed(actor: Actor, action: str, region: Region) -> bool:
     paths = region_paths(actor, action)
     return "" in paths or any(region.path.startswith(p) for p in paths)
 
 
-def _get_scoped(model: type[Model], actor: Any, action: str, obj: Any) -> Any:
+def _get_scoped(model: type[Model], actor: Actor, action: str, obj: Any) -> Any:
     found = _resolve(model, obj, scoped(model._default_manager.all(), actor, action))
     if not found:
         raise NotFound()
@@ -136,20 +103,6 @@ def _lock(obj: Any) -> Any:
     return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
 
 
-def _date(value: Any, *, field: str, errors: _Errors) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    from gongjian.core.tabular import parse_date
-
-    try:
-        return parse_date(str(value), field=field)
-    except ValidationError as exc:
-        errors.catch(exc)
-        return None
-
-
 # --- party organisations ---------------------------------------------------------------------
 
 
@@ -161,15 +114,15 @@ def _org_snapshot(org: PartyOrg) -> dict[str, Any]:
     }
 
 
-def _clean_org(actor: Any, data: dict[str, Any], *, org: PartyOrg | None) -> dict[str, Any]:
-    errors = _Errors()
+def clean_org(actor: Actor, data: dict[str, Any], *, org: PartyOrg | None) -> dict[str, Any]:
+    errors = Errors()
     out: dict[str, Any] = {}
-    out["name"] = _text(data.get("name"), field="name", errors=errors, label_required=_("The name is required."), max_length=128)
-    out["rank"] = _choice(data.get("rank"), OrgRank, field="rank", errors=errors)
-    out["sector"] = _choice(data.get("sector"), Sector, field="sector", errors=errors)
-    out["formation"] = _choice(data.get("formation"), Formation, field="formation", errors=errors, default=Formation.STANDALONE)
-    out["basis"] = _choice(data.get("basis"), Basis, field="basis", errors=errors, default=Basis.LOCATION)
-    out["founded_on"] = _date(data.get("founded_on"), field="founded_on", errors=errors)
+    out["name"] = text_field(data.get("name"), field="name", errors=errors, required=_("The name is required."), max_length=128)
+    out["rank"] = clean_choice(data.get("rank"), OrgRank, field="rank", errors=errors)
+    out["sector"] = clean_choice(data.get("sector"), Sector, field="sector", errors=errors)
+    out["formation"] = clean_choice(data.get("formation"), Formation, field="formation", errors=errors, default=Formation.STANDALONE)
+    out["basis"] = clean_choice(data.get("basis"), Basis, field="basis", errors=errors, default=Basis.LOCATION)
+    out["founded_on"] = clean_date(data.get("founded_on"), field="founded_on", errors=errors)
     if out["founded_on"] and out["founded_on"] > _today():
         errors.add("founded_on", _("The founding date cannot be in the future."))
     region = _resolve(Region, data.get("region"), Region.objects.filter(is_active=True))
@@ -226,9 +179,9 @@ def _clean_org(actor: Any, data: dict[str, Any], *, org: PartyOrg | None) -> dic
 
 
 @transaction.atomic
-def party_org_create(*, actor: Any, **data: Any) -> PartyOrg:
+def party_org_create(*, actor: Actor, **data: Any) -> PartyOrg:
     require(actor, perms.ORG_MANAGE)
-    clean = _clean_org(actor, data, org=None)
+    clean = clean_org(actor, data, org=None)
     region = clean["region"]
     org = PartyOrg(
         name=clean["name"], rank=clean["rank"], parent=clean["parent"], sector=clean["sector"], formation=clean["formation"],
@@ -243,14 +196,14 @@ def party_org_create(*, actor: Any, **data: Any) -> PartyOrg:
 
 
 @transaction.atomic
-def party_org_update(*, actor: Any, org: Any, **data: Any) -> PartyOrg:
+def party_org_update(*, actor: Actor, org: Any, **data: Any) -> PartyOrg:
     require(actor, perms.ORG_MANAGE)
     org = _lock(_get_scoped(PartyOrg, actor, perms.ORG_MANAGE, org))
     if not org.is_active:
         raise ValidationError(_("This organisation has been deactivated and cannot be edited."))
     before = _org_snapshot(org)
     merged = {**before, **data}
-    clean = _clean_org(actor, merged, org=org)
+    clean = clean_org(actor, merged, org=org)
     old_path, old_region_path = org.org_path, org.region_path
     for key, value in clean.items():
         setattr(org, key, value)
@@ -272,7 +225,7 @@ def party_org_update(*, actor: Any, org: Any, **data: Any) -> PartyOrg:
 
 
 @transaction.atomic
-def party_org_deactivate(*, actor: Any, org: Any, reason: str = "") -> PartyOrg:
+def party_org_deactivate(*, actor: Actor, org: Any, reason: str = "") -> PartyOrg:
     require(actor, perms.ORG_MANAGE)
     org = _lock(_get_scoped(PartyOrg, actor, perms.ORG_MANAGE, org))
     if not org.is_active:
@@ -294,7 +247,7 @@ def party_org_deactivate(*, actor: Any, org: Any, reason: str = "") -> PartyOrg:
 # --- members ---------------------------------------------------------------------------------
 
 
-def _member_snapshot(m: Member) -> dict[str, Any]:
+def member_snapshot(m: Member) -> dict[str, Any]:
     return {
         "name": m.name, "gender": m.gender, "birth_date": m.birth_date, "id_number": m.id_number_hash, "phone": m.phone_hash,
         "org": m.org_id, "employer_unit": m.employer_unit_id, "home_community": m.home_community_id, "in_service": m.in_service,
@@ -302,7 +255,7 @@ def _member_snapshot(m: Member) -> dict[str, Any]:
     }
 
 
-def _already_registered(actor: Any, existing: Member) -> ValidationError:
+def _already_registered(actor: Actor, existing: Member) -> ValidationError:
     msg: Any
     if in_scope(existing, actor, perms.MEMBER_VIEW):
         msg = _("This ID number is already registered (member %(name)s, %(org)s).") % {"name": existing.name, "org": existing.org.name}
@@ -311,17 +264,17 @@ def _already_registered(actor: Any, existing: Member) -> ValidationError:
     return ValidationError.for_field("id_number", msg)
 
 
-def _clean_member(actor: Any, data: dict[str, Any], *, member: Member | None) -> dict[str, Any]:
-    errors = _Errors()
+def clean_member(actor: Actor, data: dict[str, Any], *, member: Member | None) -> dict[str, Any]:
+    errors = Errors()
     out: dict[str, Any] = {}
-    out["name"] = _text(data.get("name"), field="name", errors=errors, label_required=_("The name is required."), max_length=64)
+    out["name"] = text_field(data.get("name"), field="name", errors=errors, required=_("The name is required."), max_length=64)
     id_number = ""
     try:
         id_number = pii.normalize_id_number(data.get("id_number"))
     except ValidationError as exc:
         errors.catch(exc)
     out["id_number"] = id_number
-    birth = _date(data.get("birth_date"), field="birth_date", errors=errors)
+    birth = clean_date(data.get("birth_date"), field="birth_date", errors=errors)
     gender = str(data.get("gender") or "").strip()
     if gender and gender not in Gender.values:
         errors.add("gender", _("Choose one of the listed options."))
@@ -364,7 +317,7 @@ def _clean_member(actor: Any, data: dict[str, Any], *, member: Member | None) ->
     out["in_service"] = bool(data.get("in_service"))
     if out["in_service"] and unit is None and "employer_unit" not in errors.details:
         errors.add("employer_unit", _("An in-service member needs an employer unit."))
-    join = _date(data.get("join_date"), field="join_date", errors=errors)
+    join = clean_date(data.get("join_date"), field="join_date", errors=errors)
     if join:
         if join > _today():
             errors.add("join_date", _("The join date cannot be in the future."))
@@ -412,9 +365,9 @@ def _apply_member(m: Member, clean: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def member_create(*, actor: Any, **data: Any) -> Member:
+def member_create(*, actor: Actor, **data: Any) -> Member:
     require(actor, perms.MEMBER_MANAGE)
-    clean = _clean_member(actor, data, member=None)
+    clean = clean_member(actor, data, member=None)
     m = Member(org=clean["org"], region_path=clean["org"].region_path, id_number_hash="")
     _apply_member(m, clean)
     try:
@@ -422,18 +375,18 @@ def member_create(*, actor: Any, **data: Any) -> Member:
             m.save()
     except IntegrityError:
         raise ValidationError.for_field("id_number", _("This ID number is already registered.")) from None
-    audit.record(actor=actor, verb="orgs.member.create", target=m, changes=audit.diff({}, _member_snapshot(m), sensitive=SENSITIVE))
+    audit.record(actor=actor, verb="orgs.member.create", target=m, changes=audit.diff({}, member_snapshot(m), sensitive=SENSITIVE))
     registry.bump(MODULE)
     return m
 
 
 @transaction.atomic
-def member_update(*, actor: Any, member: Member | int, **data: Any) -> Member:
+def member_update(*, actor: Actor, member: Member | int, **data: Any) -> Member:
     require(actor, perms.MEMBER_MANAGE)
     m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
     if not m.is_active:
         raise ValidationError(_("This member has been deactivated and cannot be edited."))
-    before = _member_snapshot(m)
+    before = member_snapshot(m)
     current = {
         "name": m.name, "gender": m.gender, "birth_date": m.birth_date, "id_number": pii.decrypt(m.id_number_enc),
         "phone": pii.decrypt(m.phone_enc), "employer_unit": m.employer_unit_id, "home_community": m.home_community_id,
@@ -444,14 +397,14 @@ def member_update(*, actor: Any, member: Member | int, **data: Any) -> Member:
         current["gender"] = ""
     if "id_number" in data and "birth_date" not in data:
         current["birth_date"] = None
-    clean = _clean_member(actor, {**current, **data}, member=m)
+    clean = clean_member(actor, {**current, **data}, member=m)
     _apply_member(m, clean)
     try:
         with transaction.atomic():
             m.save()
     except IntegrityError:
         raise ValidationError.for_field("id_number", _("This ID number is already registered.")) from None
-    changes = audit.diff(before, _member_snapshot(m), sensitive=SENSITIVE)
+    changes = audit.diff(before, member_snapshot(m), sensitive=SENSITIVE)
     if changes:
         audit.record(actor=actor, verb="orgs.member.update", target=m, changes=changes)
         registry.bump(MODULE)
@@ -459,7 +412,7 @@ def member_update(*, actor: Any, member: Member | int, **data: Any) -> Member:
 
 
 @transaction.atomic
-def member_transfer(*, actor: Any, member: Member | int, to_org: PartyOrg | int, note: str = "") -> Member:
+def member_transfer(*, actor: Actor, member: Member | int, to_org: PartyOrg | int, note: str = "") -> Member:
     """Move a member to another organisation in the actor's area (组织关系转接)."""
     require(actor, perms.MEMBER_MANAGE)
     m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
@@ -481,7 +434,7 @@ def member_transfer(*, actor: Any, member: Member | int, to_org: PartyOrg | int,
 
 
 @transaction.atomic
-def member_deactivate(*, actor: Any, member: Member | int, status: str = MemberStatus.TRANSFERRED_OUT, reason: str = "") -> Member:
+def member_deactivate(*, actor: Actor, member: Member | int, status: str = MemberStatus.TRANSFERRED_OUT, reason: str = "") -> Member:
     """A member who left (transferred out of the system, deceased) stays on record, inactive."""
     require(actor, perms.MEMBER_MANAGE)
     m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
@@ -500,7 +453,7 @@ def member_deactivate(*, actor: Any, member: Member | int, status: str = MemberS
     return m
 
 
-def member_reveal(*, actor: Any, member: Member | int) -> dict[str, str]:
+def member_reveal(*, actor: Actor, member: Member | int) -> dict[str, str]:
     """The full ID number and phone, for roles that need them; the read is audited."""
     require(actor, perms.MEMBER_PII)
     m = _get_scoped(Member, actor, perms.MEMBER_PII, member)
@@ -512,7 +465,7 @@ def member_reveal(*, actor: Any, member: Member | int) -> dict[str, str]:
 # --- resident units --------------------------------------------------------------------------
 
 
-def _unit_snapshot(u: ResidentUnit) -> dict[str, Any]:
+def unit_snapshot(u: ResidentUnit) -> dict[str, Any]:
     return {
         "name": u.name, "uscc": u.uscc, "kind": u.kind, "address": u.address, "region": u.region_id, "lat": u.lat, "lng": u.lng,
         "liaison_name": u.liaison_name, "liaison_phone": pii.lookup_hash(pii.decrypt(u.liaison_phone_enc)) if u.liaison_phone_enc else "",
@@ -520,31 +473,17 @@ def _unit_snapshot(u: ResidentUnit) -> dict[str, Any]:
     }
 
 
-def _coord(value: Any, *, field: str, low: int, high: int, errors: _Errors) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        d = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError):
-        errors.add(field, _("Enter a number."))
-        return None
-    if not (low <= d <= high):
-        errors.add(field, _("Enter a value between %(low)s and %(high)s.") % {"low": low, "high": high})
-        return None
-    return d
-
-
-def _clean_unit(actor: Any, data: dict[str, Any], *, unit: ResidentUnit | None) -> dict[str, Any]:
-    errors = _Errors()
+def clean_unit(actor: Actor, data: dict[str, Any], *, unit: ResidentUnit | None) -> dict[str, Any]:
+    errors = Errors()
     out: dict[str, Any] = {}
-    out["name"] = _text(data.get("name"), field="name", errors=errors, label_required=_("The name is required."), max_length=128)
+    out["name"] = text_field(data.get("name"), field="name", errors=errors, required=_("The name is required."), max_length=128)
     try:
         out["uscc"] = pii.normalize_uscc(data.get("uscc"))
     except ValidationError as exc:
         errors.catch(exc)
         out["uscc"] = ""
-    out["kind"] = _choice(data.get("kind"), UnitKind, field="kind", errors=errors)
-    out["address"] = _text(data.get("address"), field="address", errors=errors)
+    out["kind"] = clean_choice(data.get("kind"), UnitKind, field="kind", errors=errors)
+    out["address"] = text_field(data.get("address"), field="address", errors=errors)
     region = _resolve(Region, data.get("region"), Region.objects.filter(is_active=True))
     if region is None:
         errors.add("region", _("Choose the region where the unit is located."))
@@ -552,9 +491,9 @@ def _clean_unit(actor: Any, data: dict[str, Any], *, unit: ResidentUnit | None) 
         errors.add("region", _("Choose a region within your area."))
         region = None
     out["region"] = region
-    out["lat"] = _coord(data.get("lat"), field="lat", low=-90, high=90, errors=errors)
-    out["lng"] = _coord(data.get("lng"), field="lng", low=-180, high=180, errors=errors)
-    out["liaison_name"] = _text(data.get("liaison_name"), field="liaison_name", errors=errors, max_length=64)
+    out["lat"] = clean_decimal(data.get("lat"), field="lat", errors=errors, low=Decimal(-90), high=Decimal(90), places=COORD_PLACES)
+    out["lng"] = clean_decimal(data.get("lng"), field="lng", errors=errors, low=Decimal(-180), high=Decimal(180), places=COORD_PLACES)
+    out["liaison_name"] = text_field(data.get("liaison_name"), field="liaison_name", errors=errors, max_length=64)
     try:
         out["liaison_phone"] = pii.normalize_phone(data.get("liaison_phone"), field="liaison_phone")
     except ValidationError as exc:
@@ -580,9 +519,9 @@ def _apply_unit(u: ResidentUnit, clean: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def resident_unit_create(*, actor: Any, **data: Any) -> ResidentUnit:
+def resident_unit_create(*, actor: Actor, **data: Any) -> ResidentUnit:
     require(actor, perms.UNIT_MANAGE)
-    clean = _clean_unit(actor, data, unit=None)
+    clean = clean_unit(actor, data, unit=None)
     u = ResidentUnit()
     _apply_unit(u, clean)
     try:
@@ -590,26 +529,26 @@ def resident_unit_create(*, actor: Any, **data: Any) -> ResidentUnit:
             u.save()
     except IntegrityError:
         raise ValidationError.for_field("uscc", _("A resident unit with this unified social credit code is already registered.")) from None
-    audit.record(actor=actor, verb="orgs.unit.create", target=u, changes=audit.diff({}, _unit_snapshot(u), sensitive=SENSITIVE))
+    audit.record(actor=actor, verb="orgs.unit.create", target=u, changes=audit.diff({}, unit_snapshot(u), sensitive=SENSITIVE))
     registry.bump(MODULE)
     return u
 
 
 @transaction.atomic
-def resident_unit_update(*, actor: Any, unit: ResidentUnit | int, **data: Any) -> ResidentUnit:
+def resident_unit_update(*, actor: Actor, unit: ResidentUnit | int, **data: Any) -> ResidentUnit:
     require(actor, perms.UNIT_MANAGE)
     u = _lock(_get_scoped(ResidentUnit, actor, perms.UNIT_MANAGE, unit))
     if not u.is_active:
         raise ValidationError(_("This unit has been deactivated and cannot be edited."))
-    before = _unit_snapshot(u)
+    before = unit_snapshot(u)
     current = {
         "name": u.name, "uscc": u.uscc, "kind": u.kind, "address": u.address, "region": u.region_id, "lat": u.lat, "lng": u.lng,
         "liaison_name": u.liaison_name, "liaison_phone": pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else "",
     }
-    clean = _clean_unit(actor, {**current, **data}, unit=u)
+    clean = clean_unit(actor, {**current, **data}, unit=u)
     _apply_unit(u, clean)
     u.save()
-    changes = audit.diff(before, _unit_snapshot(u), sensitive=SENSITIVE)
+    changes = audit.diff(before, unit_snapshot(u), sensitive=SENSITIVE)
     if changes:
         audit.record(actor=actor, verb="orgs.unit.update", target=u, changes=changes)
         registry.bump(MODULE)
@@ -617,7 +556,7 @@ def resident_unit_update(*, actor: Any, unit: ResidentUnit | int, **data: Any) -
 
 
 @transaction.atomic
-def resident_unit_deactivate(*, actor: Any, unit: ResidentUnit | int, reason: str = "") -> ResidentUnit:
+def resident_unit_deactivate(*, actor: Actor, unit: ResidentUnit | int, reason: str = "") -> ResidentUnit:
     require(actor, perms.UNIT_MANAGE)
     u = _lock(_get_scoped(ResidentUnit, actor, perms.UNIT_MANAGE, unit))
     if not u.is_active:
@@ -633,7 +572,7 @@ def resident_unit_deactivate(*, actor: Any, unit: ResidentUnit | int, reason: st
     return u
 
 
-def unit_liaison_phone(*, actor: Any, unit: ResidentUnit | int) -> str:
+def unit_liaison_phone(*, actor: Actor, unit: ResidentUnit | int) -> str:
     require(actor, perms.UNIT_LIAISON_PII)
     u = _get_scoped(ResidentUnit, actor, perms.UNIT_LIAISON_PII, unit)
     with transaction.atomic():
@@ -651,9 +590,7 @@ def _policy_snapshot(p: Policy) -> dict[str, Any]:
     }
 
 
-def policy_manageable(actor: Any, policy: Policy) -> bool:
-    from gongjian.core.permissions import can
-
+def policy_manageable(actor: Actor, policy: Policy) -> bool:
     if not can(actor, perms.POLICY_MANAGE):
         return False
     if getattr(actor, "is_superuser", False):
@@ -661,15 +598,15 @@ def policy_manageable(actor: Any, policy: Policy) -> bool:
     return policy.region is not None and _region_allowed(actor, perms.POLICY_MANAGE, policy.region)
 
 
-def _clean_policy(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
-    errors = _Errors()
+def _clean_policy(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    errors = Errors()
     out: dict[str, Any] = {}
-    out["title"] = _text(data.get("title"), field="title", errors=errors, label_required=_("The title is required."))
-    out["doc_number"] = _text(data.get("doc_number"), field="doc_number", errors=errors, max_length=64)
-    out["level"] = _choice(data.get("level"), PolicyLevel, field="level", errors=errors)
-    out["role"] = _choice(data.get("role"), PolicyRole, field="role", errors=errors, default=PolicyRole.SUPPORTING)
-    out["issuer"] = _text(data.get("issuer"), field="issuer", errors=errors, label_required=_("The issuer is required."), max_length=128)
-    issued = _date(data.get("issued_on"), field="issued_on", errors=errors)
+    out["title"] = text_field(data.get("title"), field="title", errors=errors, required=_("The title is required."))
+    out["doc_number"] = text_field(data.get("doc_number"), field="doc_number", errors=errors, max_length=64)
+    out["level"] = clean_choice(data.get("level"), PolicyLevel, field="level", errors=errors)
+    out["role"] = clean_choice(data.get("role"), PolicyRole, field="role", errors=errors, default=PolicyRole.SUPPORTING)
+    out["issuer"] = text_field(data.get("issuer"), field="issuer", errors=errors, required=_("The issuer is required."), max_length=128)
+    issued = clean_date(data.get("issued_on"), field="issued_on", errors=errors)
     if issued is None and "issued_on" not in errors.details:
         errors.add("issued_on", _("The date of issue is required."))
     elif issued and issued > _today():
@@ -700,7 +637,7 @@ def _apply_policy(p: Policy, clean: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def policy_create(*, actor: Any, **data: Any) -> Policy:
+def policy_create(*, actor: Actor, **data: Any) -> Policy:
     require(actor, perms.POLICY_MANAGE)
     clean = _clean_policy(actor, data)
     p = Policy()
@@ -712,7 +649,7 @@ def policy_create(*, actor: Any, **data: Any) -> Policy:
     return p
 
 
-def _policy_for_manage(actor: Any, policy: Policy | int) -> Policy:
+def _policy_for_manage(actor: Actor, policy: Policy | int) -> Policy:
     require(actor, perms.POLICY_MANAGE)
     p = _resolve(Policy, policy, Policy.objects.select_related("region"))
     if not p or not policy_manageable(actor, p):
@@ -721,7 +658,7 @@ def _policy_for_manage(actor: Any, policy: Policy | int) -> Policy:
 
 
 @transaction.atomic
-def policy_update(*, actor: Any, policy: Policy | int, **data: Any) -> Policy:
+def policy_update(*, actor: Actor, policy: Policy | int, **data: Any) -> Policy:
     p = _policy_for_manage(actor, policy)
     before = _policy_snapshot(p)
     current = {k: getattr(p, k) for k in ("title", "doc_number", "level", "role", "issuer", "issued_on", "body")}
@@ -737,7 +674,7 @@ def policy_update(*, actor: Any, policy: Policy | int, **data: Any) -> Policy:
 
 
 @transaction.atomic
-def policy_deactivate(*, actor: Any, policy: Policy | int, reason: str = "") -> Policy:
+def policy_deactivate(*, actor: Actor, policy: Policy | int, reason: str = "") -> Policy:
     """Mark a policy as no longer in force (it stays in the library, marked repealed)."""
     p = _policy_for_manage(actor, policy)
     if p.is_active:
@@ -771,7 +708,7 @@ def _check_attachment(name: str, head: bytes, size: int) -> str:
 
 
 @transaction.atomic
-def policy_attachment_add(*, actor: Any, policy: Policy | int, upload: IO[bytes], filename: str) -> PolicyAttachment:
+def policy_attachment_add(*, actor: Actor, policy: Policy | int, upload: IO[bytes], filename: str) -> PolicyAttachment:
     p = _policy_for_manage(actor, policy)
     data = upload.read(ATTACHMENT_MAX_BYTES + 1)
     safe = _check_attachment(filename, data[:16], len(data))
@@ -785,7 +722,7 @@ def policy_attachment_add(*, actor: Any, policy: Policy | int, upload: IO[bytes]
 
 
 @transaction.atomic
-def policy_attachment_remove(*, actor: Any, attachment: PolicyAttachment | int) -> None:
+def policy_attachment_remove(*, actor: Actor, attachment: PolicyAttachment | int) -> None:
     att = _resolve(PolicyAttachment, attachment, PolicyAttachment.objects.select_related("policy__region"))
     if not att:
         raise NotFound()
@@ -794,3 +731,8 @@ def policy_attachment_remove(*, actor: Any, attachment: PolicyAttachment | int) 
     att.file.delete(save=False)
     att.delete()
     audit.record(actor=actor, verb="orgs.policy.attachment_remove", target=p, changes={"attachment": name})
+
+
+def policy_search_columns(title: str, doc_number: str, issuer: str, body: str) -> tuple[str, int]:
+    """The search columns of a policy (tokens, token count), as ``policy_*`` services fill them (bulk builds use it)."""
+    return search.token_field(title, doc_number, issuer, body)

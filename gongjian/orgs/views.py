@@ -10,25 +10,34 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.core import audit, pii
-from gongjian.core.errors import NotFound, ValidationError
-from gongjian.core.pagination import paginate, querystring_without
-from gongjian.core.params import export_format, get_filters, require_page
+from gongjian.core.errors import NotFound
+from gongjian.core.pages import EXPORT_LIMIT, action, export, form_page, list_context
+from gongjian.core.pagination import paginate
+from gongjian.core.params import get_filters, require_page
 from gongjian.core.permissions import can, require
 from gongjian.core.scope import in_scope
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 
 from . import forms, selectors, services
 from . import permissions as perms
 from .choices import Basis, Formation, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
-from .models import Member, PolicyAttachment
-
-EXPORT_LIMIT = 100_000
+from .models import Member, PolicyAttachment, ResidentUnit
 
 
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+CONFIRM_TEMPLATE = "orgs/confirm.html"  # a form page whose button confirms a deactivation
+
+
+def _detail(name: str) -> Any:
+    """The success target of a form page: the detail page of what the service returned."""
+    return lambda obj: reverse(name, args=[obj.pk])
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -51,20 +60,31 @@ def member_list(request: HttpRequest) -> HttpResponse:
     if many_orgs and f.get("org"):
         chosen_org = selectors.org_choice(actor=request.user, id=f["org"], action=perms.MEMBER_LIST)
     return render(request, "orgs/member_list.html", {
-        "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
+        **list_context(request, page, f),
         "orgs": [] if many_orgs else orgs, "many_orgs": many_orgs, "chosen_org": chosen_org, "statuses": MemberStatus.choices,
         "can_manage": can(request.user, perms.MEMBER_MANAGE), "can_full_export": can(request.user, perms.MEMBER_PII),
     })
 
 
-def _member_rows(members: Any, *, full: bool) -> Any:
-    for m in members:
-        idn, phone = pii.decrypt(m.id_number_enc), pii.decrypt(m.phone_enc)
-        yield [
-            m.name, m.get_gender_display(), m.birth_date, idn if full else pii.mask_id_number(idn), phone if full else pii.mask_phone(phone),
-            m.org.name, m.employer_unit.name if m.employer_unit else "", m.home_community.name if m.home_community else "",
-            _("Yes") if m.in_service else _("No"), m.join_date, m.get_status_display(), _("Yes") if m.is_active else _("No"),
-        ]
+def _member_columns(*, full: bool) -> list[ExportColumn]:
+    """The member export's columns: ID and phone numbers masked unless ``full``."""
+
+    def id_number(m: Member) -> str:
+        idn = pii.decrypt(m.id_number_enc)
+        return idn if full else pii.mask_id_number(idn)
+
+    def phone(m: Member) -> str:
+        value = pii.decrypt(m.phone_enc)
+        return value if full else pii.mask_phone(value)
+
+    return [
+        ExportColumn(pgettext_lazy("person", "Full name"), "name"), ExportColumn(gettext_lazy("Gender"), "get_gender_display"),
+        ExportColumn(gettext_lazy("Birth date"), "birth_date"), ExportColumn(gettext_lazy("ID number"), id_number),
+        ExportColumn(gettext_lazy("Phone"), phone), ExportColumn(gettext_lazy("Party organisation"), "org.name"),
+        ExportColumn(gettext_lazy("Employer unit"), "employer_unit.name"), ExportColumn(gettext_lazy("Home community"), "home_community.name"),
+        ExportColumn(gettext_lazy("In-service member"), lambda m: _yes_no(m.in_service)), ExportColumn(gettext_lazy("Join date"), "join_date"),
+        ExportColumn(gettext_lazy("Status"), "get_status_display"), ExportColumn(gettext_lazy("Active"), lambda m: _yes_no(m.is_active)),
+    ]
 
 
 @login_required
@@ -82,9 +102,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
     if full:
         audit.record(actor=request.user, verb="pii.export", target=("orgs.member", ""),
                      changes={"fields": ["id_number", "phone"], "count": len(members), "filters": f})
-    headers = [pgettext("person", "Full name"), _("Gender"), _("Birth date"), _("ID number"), _("Phone"), _("Party organisation"), _("Employer unit"),
-               _("Home community"), _("In-service member"), _("Join date"), _("Status"), _("Active")]
-    return export_response(headers, _member_rows(members, full=full), basename=_("members"), fmt=export_format(request))
+    return export(request, members, _member_columns(full=full), basename=_("members"))
 
 
 def _member_detail_context(request: HttpRequest, m: Member) -> dict[str, Any]:
@@ -122,8 +140,7 @@ def _member_form(request: HttpRequest, *, data: Any = None, initial: Any = None,
     )
 
 
-def _member_payload(request: HttpRequest, form: forms.MemberForm) -> dict[str, Any] | None:
-    cd = form.cleaned_data
+def _member_payload(form: forms.MemberForm, cd: dict[str, Any]) -> dict[str, Any]:
     payload = {k: cd.get(k) for k in ("name", "id_number", "gender", "birth_date", "phone", "home_community", "in_service", "join_date", "status")}
     if "org" in form.fields:
         payload["org"] = cd.get("org")
@@ -136,23 +153,20 @@ def _member_payload(request: HttpRequest, form: forms.MemberForm) -> dict[str, A
     return payload
 
 
+MEMBER_FIELD_MAP = {"employer_unit": "employer_uscc"}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.MEMBER_MANAGE)
     form = _member_form(request, data=request.POST or None, initial={"org": request.GET.get("org")})
-    if request.method == "POST" and form.is_valid():
-        payload = _member_payload(request, form)
-        if payload is not None:
-            try:
-                m = services.member_create(actor=request.user, **payload)
-            except ValidationError as exc:
-                form.add_domain_error(exc, {"employer_unit": "employer_uscc"})
-            else:
-                messages.success(request, _("Member %(name)s was added.") % {"name": m.name})
-                return redirect("orgs:member_detail", pk=m.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("Add a member"), "cancel_url": reverse("orgs:member_list"),
-                                              "form_id": "member-form"}, status=400 if form.errors else 200)
+    return form_page(
+        request, form, save=lambda cd: services.member_create(actor=request.user, **_member_payload(form, cd)),
+        success=_detail("orgs:member_detail"), message=lambda m: _("Member %(name)s was added.") % {"name": m.name},
+        field_map=MEMBER_FIELD_MAP,
+        context={"title": _("Add a member"), "cancel_url": reverse("orgs:member_list"), "form_id": "member-form"},
+    )
 
 
 @login_required
@@ -176,24 +190,23 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.fields["phone"].help_text = keep % {"masked": mp.phone or "—"}
     elif request.method == "GET":
         audit.record_pii_read(actor=request.user, target=m, fields=["id_number", "phone"])
-    if request.method == "POST" and form.is_valid():
-        payload = _member_payload(request, form)
-        if payload is not None:
-            if not show_full:
-                for key in ("id_number", "phone"):
-                    if not payload.get(key):
-                        payload.pop(key)
-            try:
-                services.member_update(actor=request.user, member=m, **payload)
-            except ValidationError as exc:
-                form.add_domain_error(exc, {"employer_unit": "employer_uscc"})
-            else:
-                messages.success(request, _("The member's information was saved."))
-                return redirect("orgs:member_detail", pk=m.pk)
-    resp = render(request, "orgs/form.html", {"form": form, "title": _("Edit member %(name)s") % {"name": m.name},
-                                              "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "form_id": "member-form"},
-                  status=400 if form.errors else 200)
-    resp["Cache-Control"] = "no-store"
+
+    def save(cd: dict[str, Any]) -> Member:
+        payload = _member_payload(form, cd)
+        if not show_full:
+            for key in ("id_number", "phone"):
+                if not payload.get(key):
+                    payload.pop(key)
+        return services.member_update(actor=request.user, member=m, **payload)
+
+    resp = form_page(
+        request, form, save=save, success=reverse("orgs:member_detail", args=[m.pk]), message=_("The member's information was saved."),
+        field_map=MEMBER_FIELD_MAP,
+        context={"title": _("Edit member %(name)s") % {"name": m.name}, "cancel_url": reverse("orgs:member_detail", args=[m.pk]),
+                 "form_id": "member-form"},
+    )
+    if resp.status_code != 302:
+        resp["Cache-Control"] = "no-store"
     return resp
 
 
@@ -203,17 +216,13 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.MEMBER_MANAGE)
     m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
     form = forms.TransferForm(request.POST or None, org_qs=selectors.org_choices(actor=request.user).exclude(pk=m.org_id))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_transfer(actor=request.user, member=m, to_org=form.cleaned_data["to_org"], note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The member was transferred."))
-            return redirect("orgs:member_detail", pk=m.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("Transfer %(name)s to another organisation") % {"name": m.name},
-                                              "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "form_id": "transfer-form",
-                                              "intro": _("Current organisation: %(org)s") % {"org": m.org.name}})
+    return form_page(
+        request, form, save=lambda cd: services.member_transfer(actor=request.user, member=m, to_org=cd["to_org"], note=cd["note"]),
+        success=reverse("orgs:member_detail", args=[m.pk]), message=_("The member was transferred."),
+        context={"title": _("Transfer %(name)s to another organisation") % {"name": m.name},
+                 "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "form_id": "transfer-form",
+                 "intro": _("Current organisation: %(org)s") % {"org": m.org.name}},
+    )
 
 
 @login_required
@@ -221,20 +230,15 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.MEMBER_MANAGE)
     m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
-    form = forms.MemberDeactivateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_deactivate(actor=request.user, member=m, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The member was deactivated; the record is kept."))
-            return redirect("orgs:member_detail", pk=m.pk)
-    return render(request, "orgs/confirm.html", {
-        "form": form, "title": _("Deactivate member %(name)s") % {"name": m.name},
-        "message": _("The member will no longer count in lists and figures. The record is kept and stays in the audit log."),
-        "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "button": _("Mark as left"),
-    })
+    return form_page(
+        request, forms.MemberDeactivateForm(request.POST or None),
+        save=lambda cd: services.member_deactivate(actor=request.user, member=m, status=cd["status"], reason=cd["reason"]),
+        success=reverse("orgs:member_detail", args=[m.pk]), message=_("The member was deactivated; the record is kept."),
+        template=CONFIRM_TEMPLATE,
+        context={"title": _("Deactivate member %(name)s") % {"name": m.name},
+                 "message": _("The member will no longer count in lists and figures. The record is kept and stays in the audit log."),
+                 "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "button": _("Mark as left")},
+    )
 
 
 @login_required
@@ -261,23 +265,28 @@ def org_list(request: HttpRequest) -> HttpResponse:
         for r in rows:
             r.indent = 0 if f.get("q") else (r.org_path.count("/") - top) * 1.25
     return render(request, "orgs/org_list.html", {
-        "page": page, "rows": rows, "filters": f, "qs": querystring_without(request, "page"),
-        "export_qs": querystring_without(request, "page", "size"),
+        **list_context(request, page, f), "rows": rows,
         "ranks": OrgRank.choices, "sectors": Sector.choices, "formations": Formation.choices, "bases": Basis.choices,
         "can_manage": can(request.user, perms.ORG_MANAGE),
     })
 
 
+ORG_COLUMNS = [
+    ExportColumn(gettext_lazy("Name"), "name"), ExportColumn(gettext_lazy("Rank"), "get_rank_display"),
+    ExportColumn(gettext_lazy("Parent organisation"), "parent.name"), ExportColumn(gettext_lazy("Region code"), "region.code"),
+    ExportColumn(gettext_lazy("Region"), "region.name"), ExportColumn(gettext_lazy("Sector"), "get_sector_display"),
+    ExportColumn(gettext_lazy("Formation"), "get_formation_display"), ExportColumn(gettext_lazy("Basis"), "get_basis_display"),
+    ExportColumn(gettext_lazy("Resident unit"), "unit.name"), ExportColumn(gettext_lazy("Secretary"), "secretary.name"),
+    ExportColumn(gettext_lazy("Founded on"), "founded_on"), ExportColumn(gettext_lazy("Members"), lambda o: getattr(o, "member_count", 0)),
+    ExportColumn(gettext_lazy("Active"), lambda o: _yes_no(o.is_active)),
+]
+
+
 @login_required
 def org_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ORG_VIEW)
-    qs = selectors.org_list(actor=request.user, filters=get_filters(request, ORG_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Name"), _("Rank"), _("Parent organisation"), _("Region code"), _("Region"), _("Sector"), _("Formation"), _("Basis"),
-               _("Resident unit"), _("Secretary"), _("Founded on"), _("Members"), _("Active")]
-    rows = ([o.name, o.get_rank_display(), o.parent.name if o.parent else "", o.region.code, o.region.name, o.get_sector_display(),
-             o.get_formation_display(), o.get_basis_display(), o.unit.name if o.unit else "", o.secretary.name if o.secretary else "",
-             o.founded_on, getattr(o, "member_count", 0), _("Yes") if o.is_active else _("No")] for o in qs)
-    return export_response(headers, rows, basename=_("party-organisations"), fmt=export_format(request))
+    qs = selectors.org_list(actor=request.user, filters=get_filters(request, ORG_FILTERS))
+    return export(request, qs, ORG_COLUMNS, basename=_("party-organisations"))
 
 
 @login_required
@@ -307,16 +316,11 @@ def _org_form(request: HttpRequest, *, data: Any = None, initial: Any = None, or
 def org_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ORG_MANAGE)
     form = _org_form(request, data=request.POST or None, initial={"parent": request.GET.get("parent")})
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.party_org_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("Organisation %(name)s was created.") % {"name": org.name})
-            return redirect("orgs:org_detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("Add a party organisation"), "cancel_url": reverse("orgs:org_list"),
-                                              "form_id": "org-form"}, status=400 if form.errors else 200)
+    return form_page(
+        request, form, save=lambda cd: services.party_org_create(actor=request.user, **cd),
+        success=_detail("orgs:org_detail"), message=lambda org: _("Organisation %(name)s was created.") % {"name": org.name},
+        context={"title": _("Add a party organisation"), "cancel_url": reverse("orgs:org_list"), "form_id": "org-form"},
+    )
 
 
 @login_required
@@ -327,17 +331,12 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {k: getattr(org, k) for k in ("name", "rank", "sector", "formation", "basis", "founded_on")}
     initial.update({"parent": org.parent_id, "region": org.region_id, "unit": org.unit_id, "secretary": org.secretary_id})
     form = _org_form(request, data=request.POST or None, initial=initial, org=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.party_org_update(actor=request.user, org=org, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The organisation was saved."))
-            return redirect("orgs:org_detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": org.name},
-                                              "cancel_url": reverse("orgs:org_detail", args=[org.pk]), "form_id": "org-form"},
-                  status=400 if form.errors else 200)
+    return form_page(
+        request, form, save=lambda cd: services.party_org_update(actor=request.user, org=org, **cd),
+        success=reverse("orgs:org_detail", args=[org.pk]), message=_("The organisation was saved."),
+        context={"title": _("Edit %(name)s") % {"name": org.name}, "cancel_url": reverse("orgs:org_detail", args=[org.pk]),
+                 "form_id": "org-form"},
+    )
 
 
 @login_required
@@ -345,20 +344,15 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def org_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.ORG_MANAGE)
     org = selectors.org_get(actor=request.user, id=pk, action=perms.ORG_MANAGE)
-    form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.party_org_deactivate(actor=request.user, org=org, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The organisation was deactivated; the record is kept."))
-            return redirect("orgs:org_detail", pk=org.pk)
-    return render(request, "orgs/confirm.html", {
-        "form": form, "title": _("Deactivate %(name)s") % {"name": org.name},
-        "message": _("An organisation can be deactivated only when it has no active sub-organisations and no active members."),
-        "cancel_url": reverse("orgs:org_detail", args=[org.pk]), "button": pgettext("party organisation", "Deactivate"),
-    })
+    return form_page(
+        request, forms.ReasonForm(request.POST or None),
+        save=lambda cd: services.party_org_deactivate(actor=request.user, org=org, reason=cd["reason"]),
+        success=reverse("orgs:org_detail", args=[org.pk]), message=_("The organisation was deactivated; the record is kept."),
+        template=CONFIRM_TEMPLATE,
+        context={"title": _("Deactivate %(name)s") % {"name": org.name},
+                 "message": _("An organisation can be deactivated only when it has no active sub-organisations and no active members."),
+                 "cancel_url": reverse("orgs:org_detail", args=[org.pk]), "button": pgettext("party organisation", "Deactivate")},
+    )
 
 
 # --- resident units --------------------------------------------------------------------------
@@ -372,21 +366,31 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, UNIT_FILTERS)
     page = paginate(request, selectors.unit_list(actor=request.user, filters=f))
     return render(request, "orgs/unit_list.html", {
-        "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
+        **list_context(request, page, f),
         "kinds": UnitKind.choices, "can_manage": can(request.user, perms.UNIT_MANAGE),
     })
+
+
+def _liaison_phone_masked(u: ResidentUnit) -> str:
+    return pii.mask_phone(pii.decrypt(u.liaison_phone_enc)) if u.liaison_phone_enc else ""
+
+
+UNIT_COLUMNS = [
+    ExportColumn(gettext_lazy("Name"), "name"), ExportColumn(gettext_lazy("Unified social credit code"), "uscc"),
+    ExportColumn(gettext_lazy("Kind"), "get_kind_display"), ExportColumn(gettext_lazy("Region code"), "region.code"),
+    ExportColumn(gettext_lazy("Region"), "region.name"), ExportColumn(gettext_lazy("Address"), "address"),
+    ExportColumn(gettext_lazy("Liaison"), "liaison_name"), ExportColumn(gettext_lazy("Liaison phone"), _liaison_phone_masked),
+    ExportColumn(gettext_lazy("Latitude"), "lat"), ExportColumn(gettext_lazy("Longitude"), "lng"),
+    ExportColumn(gettext_lazy("Members employed"), lambda u: getattr(u, "member_count", 0)),
+    ExportColumn(gettext_lazy("Active"), lambda u: _yes_no(u.is_active)),
+]
 
 
 @login_required
 def unit_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.UNIT_VIEW)
-    qs = selectors.unit_list(actor=request.user, filters=get_filters(request, UNIT_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Name"), _("Unified social credit code"), _("Kind"), _("Region code"), _("Region"), _("Address"), _("Liaison"),
-               _("Liaison phone"), _("Latitude"), _("Longitude"), _("Members employed"), _("Active")]
-    rows = ([u.name, u.uscc, u.get_kind_display(), u.region.code, u.region.name, u.address, u.liaison_name,
-             pii.mask_phone(pii.decrypt(u.liaison_phone_enc)) if u.liaison_phone_enc else "", u.lat, u.lng, getattr(u, "member_count", 0),
-             _("Yes") if u.is_active else _("No")] for u in qs)
-    return export_response(headers, rows, basename=_("resident-units"), fmt=export_format(request))
+    qs = selectors.unit_list(actor=request.user, filters=get_filters(request, UNIT_FILTERS))
+    return export(request, qs, UNIT_COLUMNS, basename=_("resident-units"))
 
 
 def _unit_context(request: HttpRequest, u: Any) -> dict[str, Any]:
@@ -428,17 +432,11 @@ def _unit_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -
 @require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.UNIT_MANAGE)
-    form = _unit_form(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            u = services.resident_unit_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("Unit %(name)s was added.") % {"name": u.name})
-            return redirect("orgs:unit_detail", pk=u.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("Add a resident unit"), "cancel_url": reverse("orgs:unit_list"),
-                                              "form_id": "unit-form"}, status=400 if form.errors else 200)
+    return form_page(
+        request, _unit_form(request, data=request.POST or None), save=lambda cd: services.resident_unit_create(actor=request.user, **cd),
+        success=_detail("orgs:unit_detail"), message=lambda u: _("Unit %(name)s was added.") % {"name": u.name},
+        context={"title": _("Add a resident unit"), "cancel_url": reverse("orgs:unit_list"), "form_id": "unit-form"},
+    )
 
 
 @login_required
@@ -452,17 +450,12 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _unit_form(request, data=request.POST or None, initial=initial)
     if request.method == "GET" and u.liaison_phone_enc:
         audit.record_pii_read(actor=request.user, target=u, fields=["liaison_phone"])
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.resident_unit_update(actor=request.user, unit=u, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The unit was saved."))
-            return redirect("orgs:unit_detail", pk=u.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": u.name},
-                                              "cancel_url": reverse("orgs:unit_detail", args=[u.pk]), "form_id": "unit-form"},
-                  status=400 if form.errors else 200)
+    return form_page(
+        request, form, save=lambda cd: services.resident_unit_update(actor=request.user, unit=u, **cd),
+        success=reverse("orgs:unit_detail", args=[u.pk]), message=_("The unit was saved."),
+        context={"title": _("Edit %(name)s") % {"name": u.name}, "cancel_url": reverse("orgs:unit_detail", args=[u.pk]),
+                 "form_id": "unit-form"},
+    )
 
 
 @login_required
@@ -470,20 +463,15 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.UNIT_MANAGE)
     u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_MANAGE)
-    form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.resident_unit_deactivate(actor=request.user, unit=u, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The unit was deactivated; the record is kept."))
-            return redirect("orgs:unit_detail", pk=u.pk)
-    return render(request, "orgs/confirm.html", {
-        "form": form, "title": _("Deregister %(name)s") % {"name": u.name},
-        "message": _("The unit will no longer appear in lists and figures. The record is kept."),
-        "cancel_url": reverse("orgs:unit_detail", args=[u.pk]), "button": _("Deregister"),
-    })
+    return form_page(
+        request, forms.ReasonForm(request.POST or None),
+        save=lambda cd: services.resident_unit_deactivate(actor=request.user, unit=u, reason=cd["reason"]),
+        success=reverse("orgs:unit_detail", args=[u.pk]), message=_("The unit was deactivated; the record is kept."),
+        template=CONFIRM_TEMPLATE,
+        context={"title": _("Deregister %(name)s") % {"name": u.name},
+                 "message": _("The unit will no longer appear in lists and figures. The record is kept."),
+                 "cancel_url": reverse("orgs:unit_detail", args=[u.pk]), "button": _("Deregister")},
+    )
 
 
 # --- policies --------------------------------------------------------------------------------
@@ -499,7 +487,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
     for p in page.object_list:
         p.snip = selectors.snippet(p.body, f.get("q", ""))
     return render(request, "orgs/policy_list.html", {
-        "page": page, "filters": f, "qs": querystring_without(request, "page"), "levels": PolicyLevel.choices, "roles": PolicyRole.choices,
+        **list_context(request, page, f), "levels": PolicyLevel.choices, "roles": PolicyRole.choices,
         "years": selectors.policy_years(), "can_manage": can(request.user, perms.POLICY_MANAGE),
     })
 
@@ -519,87 +507,71 @@ def _policy_form(request: HttpRequest, *, data: Any = None, initial: Any = None)
 @require_http_methods(["GET", "POST"])
 def policy_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.POLICY_MANAGE)
-    form = _policy_form(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            p = services.policy_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The policy was added."))
-            return redirect("orgs:policy_detail", pk=p.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("Add a policy"), "cancel_url": reverse("orgs:policy_list"),
-                                              "form_id": "policy-form"}, status=400 if form.errors else 200)
+    return form_page(
+        request, _policy_form(request, data=request.POST or None), save=lambda cd: services.policy_create(actor=request.user, **cd),
+        success=_detail("orgs:policy_detail"), message=_("The policy was added."),
+        context={"title": _("Add a policy"), "cancel_url": reverse("orgs:policy_list"), "form_id": "policy-form"},
+    )
+
+
+def _policy_to_manage(request: HttpRequest, pk: int) -> Any:
+    p = selectors.policy_get(actor=request.user, id=pk)
+    if not services.policy_manageable(request.user, p):
+        raise NotFound()
+    return p
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    p = selectors.policy_get(actor=request.user, id=pk)
-    if not services.policy_manageable(request.user, p):
-        raise NotFound()
+    p = _policy_to_manage(request, pk)
     initial = {k: getattr(p, k) for k in ("title", "doc_number", "level", "role", "issuer", "issued_on", "body")}
     initial["region"] = p.region_id
-    form = _policy_form(request, data=request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.policy_update(actor=request.user, policy=p, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The policy was saved."))
-            return redirect("orgs:policy_detail", pk=p.pk)
-    return render(request, "orgs/form.html", {"form": form, "title": _("Edit %(name)s") % {"name": p.title},
-                                              "cancel_url": reverse("orgs:policy_detail", args=[p.pk]), "form_id": "policy-form"},
-                  status=400 if form.errors else 200)
+    return form_page(
+        request, _policy_form(request, data=request.POST or None, initial=initial),
+        save=lambda cd: services.policy_update(actor=request.user, policy=p, **cd),
+        success=reverse("orgs:policy_detail", args=[p.pk]), message=_("The policy was saved."),
+        context={"title": _("Edit %(name)s") % {"name": p.title}, "cancel_url": reverse("orgs:policy_detail", args=[p.pk]),
+                 "form_id": "policy-form"},
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    p = selectors.policy_get(actor=request.user, id=pk)
-    if not services.policy_manageable(request.user, p):
-        raise NotFound()
-    form = forms.ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.policy_deactivate(actor=request.user, policy=p, reason=form.cleaned_data["reason"])
-        messages.success(request, _("The policy is marked as no longer in force."))
-        return redirect("orgs:policy_detail", pk=p.pk)
-    return render(request, "orgs/confirm.html", {
-        "form": form, "title": _("Mark %(name)s as no longer in force") % {"name": p.title},
-        "message": _("The policy stays in the library, marked as no longer in force, and is left out of searches by default."),
-        "cancel_url": reverse("orgs:policy_detail", args=[p.pk]), "button": _("Confirm"),
-    })
+    p = _policy_to_manage(request, pk)
+    return form_page(
+        request, forms.ReasonForm(request.POST or None),
+        save=lambda cd: services.policy_deactivate(actor=request.user, policy=p, reason=cd["reason"]),
+        success=reverse("orgs:policy_detail", args=[p.pk]), message=_("The policy is marked as no longer in force."),
+        template=CONFIRM_TEMPLATE,
+        context={"title": _("Mark %(name)s as no longer in force") % {"name": p.title},
+                 "message": _("The policy stays in the library, marked as no longer in force, and is left out of searches by default."),
+                 "cancel_url": reverse("orgs:policy_detail", args=[p.pk]), "button": _("Confirm")},
+    )
 
 
 @login_required
 @require_POST
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    p = selectors.policy_get(actor=request.user, id=pk)
-    if not services.policy_manageable(request.user, p):
-        raise NotFound()
+    p = _policy_to_manage(request, pk)
+    back = reverse("orgs:policy_detail", args=[p.pk])
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, _("Choose a file to upload."))
-    else:
-        try:
-            services.policy_attachment_add(actor=request.user, policy=p, upload=upload, filename=upload.name or "")
-        except ValidationError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("The attachment was added."))
-    return redirect("orgs:policy_detail", pk=p.pk)
+        return redirect(back)
+    return action(request, lambda: services.policy_attachment_add(actor=request.user, policy=p, upload=upload, filename=upload.name or ""),
+                  back=back, message=_("The attachment was added."))
 
 
 @login_required
 @require_POST
 def attachment_remove(request: HttpRequest, pk: int, att: int) -> HttpResponse:
-    p = selectors.policy_get(actor=request.user, id=pk)
-    if not services.policy_manageable(request.user, p) or not p.attachments.filter(pk=att).exists():
+    p = _policy_to_manage(request, pk)
+    if not p.attachments.filter(pk=att).exists():
         raise NotFound()
-    services.policy_attachment_remove(actor=request.user, attachment=att)
-    messages.success(request, _("The attachment was removed."))
-    return redirect("orgs:policy_detail", pk=p.pk)
+    return action(request, lambda: services.policy_attachment_remove(actor=request.user, attachment=att),
+                  back=reverse("orgs:policy_detail", args=[p.pk]), message=_("The attachment was removed."))
 
 
 @login_required

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core import registry
+
 
 class RegionsConfig(AppConfig):
     name = "gongjian.regions"
@@ -8,8 +10,4 @@ class RegionsConfig(AppConfig):
     verbose_name = _("Regions")
 
     def ready(self) -> None:
-        from .permissions import register_rules
-        from .registration import register
-
-        register_rules()
-        register()
+        registry.load(self)

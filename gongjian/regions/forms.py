@@ -7,27 +7,18 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core.errors import DomainError
+from gongjian.core.forms import INPUT, SELECT, StyledForm, blank
 
 from .choices import DepartmentKind, Level, OfficeKind, RegionKind
 
-INPUT = {"class": "form-control"}
-SELECT = {"class": "form-select"}
+
+class _Form(StyledForm):
+    """The regions services name a region's parent ``parent_code`` and a committee's members ``departments``."""
+
+    field_map = {"parent_code": "parent", "departments": "department_ids"}
 
 
-def apply_errors(form: forms.Form, exc: DomainError) -> None:
-    """Put a service's error messages next to the fields they name."""
-    placed = False
-    for fld, msgs in (exc.details or {}).items():
-        for msg in msgs if isinstance(msgs, list | tuple) else [msgs]:
-            target = fld if fld in form.fields else {"parent_code": "parent", "departments": "department_ids"}.get(fld)
-            form.add_error(target if target in form.fields else None, str(msg))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
-
-
-class RegionForm(forms.Form):
+class RegionForm(_Form):
     code = forms.CharField(
         label=_("Statistical code"),
         max_length=15,
@@ -36,7 +27,7 @@ class RegionForm(forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=64, widget=forms.TextInput(attrs=INPUT))
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices, widget=forms.Select(attrs=SELECT))
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *RegionKind.choices], required=False, widget=forms.Select(attrs=SELECT))
+    kind = forms.ChoiceField(label=_("Kind"), choices=blank(RegionKind.choices), required=False, widget=forms.Select(attrs=SELECT))
 
     def __init__(self, *args: Any, fixed_level: str | None = None, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,13 +39,13 @@ class RegionForm(forms.Form):
             self.fields["code"].help_text = _("Changing the code re-codes every sub-region under this one.")
 
 
-class RegionMoveForm(forms.Form):
+class RegionMoveForm(_Form):
     parent_code = forms.CharField(
         label=_("New parent code"), max_length=15, required=False, widget=forms.TextInput(attrs=INPUT), help_text=_("Leave empty to keep the parent.")
     )
 
 
-class DepartmentForm(forms.Form):
+class DepartmentForm(_Form):
     region = forms.ChoiceField(label=_("City or district"), widget=forms.Select(attrs=SELECT))
     name = forms.CharField(label=_("Name"), max_length=64, widget=forms.TextInput(attrs=INPUT))
     kind = forms.ChoiceField(label=_("Kind"), choices=DepartmentKind.choices, widget=forms.Select(attrs=SELECT))
@@ -68,7 +59,7 @@ class DepartmentForm(forms.Form):
             self.fields["region"].required = False
 
 
-class CommitteeForm(forms.Form):
+class CommitteeForm(_Form):
     name = forms.CharField(
         label=_("Name"), max_length=128, required=False, widget=forms.TextInput(attrs=INPUT), help_text=_("Leave empty for the standard name.")
     )
@@ -80,16 +71,17 @@ class CommitteeForm(forms.Form):
     def __init__(self, *args: Any, departments: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
         self.fields["department_ids"].choices = [(d.pk, d.name) for d in departments]  # type: ignore[attr-defined]
+        self.fields["department_ids"].widget.attrs.pop("class", None)  # checkboxes, not a text box
 
 
-class OfficeForm(forms.Form):
+class OfficeForm(_Form):
     name = forms.CharField(label=_("Name"), max_length=64, widget=forms.TextInput(attrs=INPUT))
     kind = forms.ChoiceField(label=_("Kind"), choices=OfficeKind.choices, widget=forms.Select(attrs=SELECT))
     head = forms.CharField(label=_("Head"), max_length=64, required=False, widget=forms.TextInput(attrs=INPUT))
     order = forms.IntegerField(label=_("Order"), required=False, min_value=0, max_value=999, widget=forms.NumberInput(attrs=INPUT))
 
 
-class OfficeTemplateForm(forms.Form):
+class OfficeTemplateForm(_Form):
     name = forms.CharField(label=_("Name"), max_length=64, widget=forms.TextInput(attrs=INPUT))
     kind = forms.ChoiceField(label=_("Kind"), choices=OfficeKind.choices, widget=forms.Select(attrs=SELECT))
     order = forms.IntegerField(label=_("Order"), required=False, min_value=0, max_value=999, widget=forms.NumberInput(attrs=INPUT))
@@ -98,7 +90,7 @@ class OfficeTemplateForm(forms.Form):
     )
 
 
-class QuotaForm(forms.Form):
+class QuotaForm(_Form):
     count = forms.IntegerField(label=_("Positions"), min_value=1, max_value=10000, widget=forms.NumberInput(attrs=INPUT))
     year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2100, widget=forms.NumberInput(attrs=INPUT))
     office = forms.ChoiceField(
@@ -114,10 +106,10 @@ class QuotaForm(forms.Form):
 
     def __init__(self, *args: Any, offices: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["office"].choices = [("", "—"), *[(o.pk, o.name) for o in offices]]  # type: ignore[attr-defined]
+        self.fields["office"].choices = blank((o.pk, o.name) for o in offices)  # type: ignore[attr-defined]
 
 
-class PowerForm(forms.Form):
+class PowerForm(_Form):
     name = forms.CharField(label=_("Name"), max_length=128, widget=forms.TextInput(attrs=INPUT))
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={**INPUT, "rows": 3}))
     legal_basis = forms.CharField(label=_("Legal basis"), max_length=255, required=False, widget=forms.TextInput(attrs=INPUT))

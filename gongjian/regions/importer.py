@@ -89,7 +89,7 @@ class RegionImporter(Importer):
     def prepare(self, actor: Any) -> dict[str, Any]:
         cached = getattr(self, "_context", None)
         if cached is not None and cached[0] is actor:
-            return cached[1]  # type: ignore[no-any-return]
+            return cached[1]
         context = self._load(actor)
         self._context = (actor, context)
         return context

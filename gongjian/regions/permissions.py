@@ -7,7 +7,7 @@ actor's scope rows of that role" (a region subtree, or a department for its hand
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 VIEW = "regions.view"
 MANAGE = "regions.manage"
@@ -42,7 +42,3 @@ RULES = {
     # The standard structure every new subdistrict starts from (city-wide).
     STRUCTURE_CONFIGURE: {Role.CITY_ADMIN: S},
 }
-
-
-def register_rules() -> None:
-    register(RULES)

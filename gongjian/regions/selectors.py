@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Length, Substr
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Length, Substr
 
 from gongjian.core.errors import NotFound
-from gongjian.core.scope import ScopeFields, get_in_scope, region_paths, scoped
+from gongjian.core.kernel import Actor
+from gongjian.core.permissions import can
+from gongjian.core.scope import ScopeFields, get_in_scope, path_prefix_q, region_paths, scoped
 
 from . import permissions as P
 from .choices import CODE_LENGTH, LEVEL_ORDER, Level, clean_code
@@ -19,18 +21,36 @@ from .models import DelegatedPower, Department, GovernanceCommittee, Office, Off
 DEPT_VIEW_FIELDS = ScopeFields(region=("region_path",), department=("id",))
 
 
-def regions_visible(*, actor: Any, action: str = P.VIEW) -> QuerySet[Region]:
+def regions_visible(*, actor: Actor, action: str = P.VIEW) -> QuerySet[Region]:
     return scoped(Region.objects.all(), actor, action)
 
 
-def region_get(*, actor: Any, pk: int | None = None, code: str | None = None, action: str = P.VIEW) -> Region:
+def region_get(*, actor: Actor, pk: int | None = None, code: str | None = None, action: str = P.VIEW) -> Region:
     lookup: dict[str, Any] = {"pk": pk} if pk is not None else {"code": clean_code(code)}
     if not any(lookup.values()):
         raise NotFound()
     return get_in_scope(Region.objects.select_related("parent"), actor, action, **lookup)
 
 
-def region_roots(*, actor: Any) -> list[Region]:
+def communities_in_area(*, actor: Actor, action: str, active_only: bool = True) -> QuerySet[Region]:
+    """The community-level regions (urban communities and villages) in the actor's area for ``action``, by path.
+
+    The area is the actor's region scopes of a role the action reaches (``core.scope.region_paths``): all of them
+    for a superuser, none for an actor the action does not reach. The one selector every module's community
+    pickers and "my communities" lists use."""
+    paths = region_paths(actor, action)
+    qs = Region.objects.filter(level=Level.COMMUNITY)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    if "" not in paths:
+        cond = Q(pk__in=[])
+        for p in paths:
+            cond |= path_prefix_q("path", p)
+        qs = qs.filter(cond)
+    return qs.order_by("path")
+
+
+def region_roots(*, actor: Actor) -> list[Region]:
     """The actor's top regions: the roots of its region scopes (the whole tree's roots for a superuser)."""
     paths = region_paths(actor, P.VIEW)
     if paths == [""]:
@@ -62,7 +82,7 @@ class ChildRow:
         return self.counts.get(Level.SUBDISTRICT, 0)
 
 
-def region_children(*, actor: Any, region: Region, q: str = "", include_inactive: bool = False) -> QuerySet[Region]:
+def region_children(*, actor: Actor, region: Region, q: str = "", include_inactive: bool = False) -> QuerySet[Region]:
     """Children of a region in scope (the caller paginates); counts come from ``descendant_counts``."""
     qs = regions_visible(actor=actor).filter(parent=region)
     if not include_inactive:
@@ -101,7 +121,7 @@ def child_rows(*, region: Region, children: list[Region]) -> list[ChildRow]:
     return [ChildRow(c, counts.get(c.pk, {})) for c in children]
 
 
-def region_search(*, actor: Any, q: str, level: str = "", within: Region | None = None, include_inactive: bool = False) -> QuerySet[Region]:
+def region_search(*, actor: Actor, q: str, level: str = "", within: Region | None = None, include_inactive: bool = False) -> QuerySet[Region]:
     """Regions in scope matching ``q`` by code or name, best first: exact code, code prefix,
     exact name, name prefix, name (or full name) contains."""
     q = " ".join((q or "").split())
@@ -127,14 +147,14 @@ def region_search(*, actor: Any, q: str, level: str = "", within: Region | None 
     return qs.annotate(rank=rank, name_len=Length("name")).select_related("parent").order_by("rank", "depth", "name_len", "code")
 
 
-def breadcrumbs(*, actor: Any, region: Region) -> list[Region]:
+def breadcrumbs(*, actor: Actor, region: Region) -> list[Region]:
     """The region's ancestors the actor may see, top first, ending with the region itself."""
     codes = region.ancestor_codes
     found = {r.code: r for r in regions_visible(actor=actor).filter(code__in=codes).only("id", "code", "name", "level", "path")}
     return [found[c] for c in codes if c in found]
 
 
-def department_list(*, actor: Any, region: Region | None = None, q: str = "", kind: str = "", active: str = "1") -> QuerySet[Department]:
+def department_list(*, actor: Actor, region: Region | None = None, q: str = "", kind: str = "", active: str = "1") -> QuerySet[Department]:
     qs = scoped(Department.objects.select_related("region"), actor, P.VIEW, DEPT_VIEW_FIELDS)
     if region is not None:
         qs = qs.filter(region_path__startswith=region.path)
@@ -150,12 +170,12 @@ def department_list(*, actor: Any, region: Region | None = None, q: str = "", ki
     return qs.order_by("region__code", "name")
 
 
-def department_get(*, actor: Any, pk: int, action: str = P.VIEW) -> Department:
+def department_get(*, actor: Actor, pk: int, action: str = P.VIEW) -> Department:
     fields = DEPT_VIEW_FIELDS if action == P.VIEW else ScopeFields(region=("region_path",))
     return get_in_scope(Department.objects.select_related("region"), actor, action, fields, pk=pk)
 
 
-def committee_for(*, actor: Any, region: Region) -> GovernanceCommittee | None:
+def committee_for(*, actor: Actor, region: Region) -> GovernanceCommittee | None:
     return (
         scoped(GovernanceCommittee.objects.filter(region=region), actor, P.VIEW)
         .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("name")))
@@ -163,12 +183,12 @@ def committee_for(*, actor: Any, region: Region) -> GovernanceCommittee | None:
     )
 
 
-def region_departments(*, actor: Any, region: Region) -> list[Department]:
+def region_departments(*, actor: Actor, region: Region) -> list[Department]:
     """The departments of this city or district itself."""
     return list(scoped(Department.objects.filter(region=region), actor, P.VIEW, DEPT_VIEW_FIELDS).order_by("-is_active", "name"))
 
 
-def powers_in_effect(*, actor: Any, region: Region) -> list[DelegatedPower]:
+def powers_in_effect(*, actor: Actor, region: Region) -> list[DelegatedPower]:
     """Powers granted by this region or by any region above it (what a subdistrict may exercise)."""
     ancestor_paths = ["/" + "/".join(region.ancestor_codes[: i + 1]) + "/" for i in range(len(region.ancestor_codes))]
     qs = DelegatedPower.objects.filter(region_path__in=ancestor_paths).select_related("region").order_by("region__depth", "id")
@@ -177,7 +197,7 @@ def powers_in_effect(*, actor: Any, region: Region) -> list[DelegatedPower]:
     return list(qs)
 
 
-def powers_granted(*, actor: Any, region: Region) -> list[DelegatedPower]:
+def powers_granted(*, actor: Actor, region: Region) -> list[DelegatedPower]:
     return list(scoped(DelegatedPower.objects.filter(region=region), actor, P.VIEW).order_by("-is_active", "id"))
 
 
@@ -192,7 +212,7 @@ class Structure:
     templates_missing: int
 
 
-def structure_get(*, actor: Any, subdistrict: Region) -> Structure:
+def structure_get(*, actor: Actor, subdistrict: Region) -> Structure:
     """Offices (with their quota sums), quotas, delegated powers and totals of a subdistrict. 5 queries."""
     if subdistrict.level != Level.SUBDISTRICT:
         raise NotFound()
@@ -219,7 +239,7 @@ def structure_get(*, actor: Any, subdistrict: Region) -> Structure:
     return Structure(subdistrict, offices, quotas, powers, totals, by_kind, missing)
 
 
-def subdistrict_list(*, actor: Any, q: str = "", within: Region | None = None) -> QuerySet[Region]:
+def subdistrict_list(*, actor: Actor, q: str = "", within: Region | None = None) -> QuerySet[Region]:
     """Subdistricts in scope with office count and quota total (for the structure overview)."""
     qs = regions_visible(actor=actor).filter(level=Level.SUBDISTRICT, is_active=True)
     if within is not None:
@@ -228,16 +248,13 @@ def subdistrict_list(*, actor: Any, q: str = "", within: Region | None = None) -
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(full_name__contains=q))
     office_count = Count("offices", filter=Q(offices__is_active=True), distinct=True)
-    from django.db.models import OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
     quota_sum = Subquery(
         StaffQuota.objects.filter(subdistrict=OuterRef("pk")).order_by().values("subdistrict").annotate(s=Sum("count")).values("s")[:1]
     )
     return qs.annotate(office_count=office_count, quota_total=Coalesce(quota_sum, Value(0))).select_related("parent").order_by("code")
 
 
-def quota_totals(*, actor: Any, region: Region) -> dict[str, Any]:
+def quota_totals(*, actor: Actor, region: Region) -> dict[str, Any]:
     """Staff quotas in the region's subtree: total, moved down, and by year. 2 queries."""
     qs = scoped(StaffQuota.objects.filter(region_path__startswith=region.path), actor, P.VIEW)
     agg = qs.aggregate(total=Sum("count"), moved=Sum("count", filter=Q(moved_down=True)))
@@ -249,7 +266,7 @@ def office_templates() -> list[OfficeTemplate]:
     return list(OfficeTemplate.objects.order_by("order", "id"))
 
 
-def export_rows(*, actor: Any, root: Region | None = None) -> QuerySet[Region]:
+def export_rows(*, actor: Actor, root: Region | None = None) -> QuerySet[Region]:
     qs = regions_visible(actor=actor)
     if root is not None:
         qs = qs.filter(path__startswith=root.path)
@@ -260,22 +277,20 @@ def level_index(level: str) -> int:
     return LEVEL_ORDER.index(Level(level))
 
 
-def office_get(*, actor: Any, pk: int, action: str = P.VIEW) -> Office:
+def office_get(*, actor: Actor, pk: int, action: str = P.VIEW) -> Office:
     return get_in_scope(Office.objects.select_related("subdistrict"), actor, action, pk=pk)
 
 
-def quota_get(*, actor: Any, pk: int, action: str = P.VIEW) -> StaffQuota:
+def quota_get(*, actor: Actor, pk: int, action: str = P.VIEW) -> StaffQuota:
     return get_in_scope(StaffQuota.objects.select_related("subdistrict", "office"), actor, action, pk=pk)
 
 
-def power_get(*, actor: Any, pk: int, action: str = P.VIEW) -> DelegatedPower:
+def power_get(*, actor: Actor, pk: int, action: str = P.VIEW) -> DelegatedPower:
     return get_in_scope(DelegatedPower.objects.select_related("region"), actor, action, pk=pk)
 
 
-def may(actor: Any, action: str, path: str, *, strictly_below: bool = False) -> bool:
+def may(actor: Actor, action: str, path: str, *, strictly_below: bool = False) -> bool:
     """Whether the actor's scope for ``action`` covers ``path`` (no query: scopes are cached)."""
-    from gongjian.core.permissions import can
-
     if not can(actor, action):
         return False
     paths = region_paths(actor, action)

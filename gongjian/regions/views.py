@@ -1,5 +1,6 @@
 """Pages of the regions module: tree browser, region detail, departments, committee, subdistrict
-structure, and the forms for each. Views parse input, call services and selectors, and render."""
+structure, and the forms for each. Views parse input, call services and selectors, and render; every
+form page is ``core.pages.form_page`` on ``core/form.html`` (with the region's breadcrumbs)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongjian.core.errors import DomainError, NotFound
+from gongjian.core import pages
+from gongjian.core.errors import DomainError, NotFound, ValidationError
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.permissions import can, require
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 
 from . import permissions as P
 from . import selectors, services
@@ -30,9 +33,10 @@ from .forms import (
     QuotaForm,
     RegionForm,
     RegionMoveForm,
-    apply_errors,
 )
 from .models import Region
+
+CRUMBS = "regions/_crumbs.html"
 
 
 def _region(request: HttpRequest, code: str) -> Region:
@@ -40,10 +44,26 @@ def _region(request: HttpRequest, code: str) -> Region:
     return selectors.region_get(actor=request.user, code=code)
 
 
-def _form_page(request: HttpRequest, *, form: Any, title: str, region: Region | None, cancel: str, status: int = 200, **extra: Any) -> HttpResponse:
-    crumbs = selectors.breadcrumbs(actor=request.user, region=region) if region is not None else []
-    ctx = {"form": form, "title": title, "region": region, "crumbs": crumbs, "cancel_url": cancel, **extra}
-    return render(request, "regions/form.html", ctx, status=400 if form.is_bound and form.errors else status)
+def _page(request: HttpRequest, *, title: str, region: Region | None, cancel: str, **extra: Any) -> dict[str, Any]:
+    """The context of a regions form page: its title, the region's breadcrumbs, the cancel link, a narrow card."""
+    trail = selectors.breadcrumbs(actor=request.user, region=region) if region is not None else []
+    return {"title": title, "region": region, "crumbs": CRUMBS, "trail": trail, "cancel_url": cancel, "narrow": True, **extra}
+
+
+def _to_detail(code: str) -> str:
+    return reverse("regions:detail", args=[code])
+
+
+def _to_structure(code: str) -> str:
+    return reverse("regions:structure", args=[code])
+
+
+def _added(name: str) -> str:
+    return _("%(name)s was added.") % {"name": name}
+
+
+def _saved(name: str) -> str:
+    return _("%(name)s was saved.") % {"name": name}
 
 
 # --- tree ------------------------------------------------------------------------------------
@@ -114,27 +134,20 @@ def region_create(request: HttpRequest, code: str) -> HttpResponse:
         raise NotFound()
     child_level = selectors.LEVEL_ORDER[selectors.level_index(parent.level) + 1]
     form = RegionForm(request.POST or None, fixed_level=child_level, initial={"code": services.significant_prefix(parent.code, parent.level)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            region = services.region_create(
-                actor=request.user,
-                code=form.cleaned_data["code"],
-                name=form.cleaned_data["name"],
-                level=child_level,
-                parent=parent,
-                kind=form.cleaned_data["kind"],
-            )
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": region.name})
-            return redirect("regions:detail", code=parent.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=parent,
-        cancel=reverse("regions:detail", args=[parent.code]),
-        title=_("Add a %(level)s under %(parent)s") % {"level": Level(child_level).label, "parent": parent.name},
+        form,
+        save=lambda d: services.region_create(
+            actor=request.user, code=d["code"], name=d["name"], level=child_level, parent=parent, kind=d["kind"]
+        ),
+        success=_to_detail(parent.code),
+        message=lambda region: _added(region.name),
+        context=_page(
+            request,
+            region=parent,
+            cancel=_to_detail(parent.code),
+            title=_("Add a %(level)s under %(parent)s") % {"level": Level(child_level).label, "parent": parent.name},
+        ),
     )
 
 
@@ -145,37 +158,39 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
     initial = {"code": region.code, "name": region.name, "level": region.level, "kind": region.kind}
     form = RegionForm(request.POST or None, initial=initial, editing=True)
     move = RegionMoveForm(request.POST or None, prefix="move")
+    parent = None
     if request.method == "POST" and form.is_valid() and move.is_valid():
-        parent = None
         parent_code = move.cleaned_data["parent_code"].strip()
-        try:
-            if parent_code and parent_code != getattr(region.parent, "code", None):
+        if parent_code and parent_code != getattr(region.parent, "code", None):
+            try:
                 parent = selectors.region_get(actor=request.user, code=parent_code, action=P.MANAGE)
-            region = services.region_update(
-                actor=request.user,
-                region=region,
-                name=form.cleaned_data["name"],
-                kind=form.cleaned_data["kind"] or None,
-                code=form.cleaned_data["code"],
-                parent=parent,
+            except NotFound:
+                move.add_error("parent_code", _("No region with this code in your scope."))
+
+    def save(d: dict[str, Any]) -> Region:
+        try:
+            return services.region_update(
+                actor=request.user, region=region, name=d["name"], kind=d["kind"] or None, code=d["code"], parent=parent
             )
-        except NotFound:
-            move.add_error("parent_code", _("No region with this code in your scope."))
         except DomainError as exc:
-            apply_errors(form, exc)
-            if "parent" in exc.details:
+            if "parent" in exc.details:  # shown on the form (at the top) and next to the new parent's code
                 move.add_error("parent_code", str(exc.details["parent"][0]))
-        else:
-            messages.success(request, _("%(name)s was saved.") % {"name": region.name})
-            return redirect("regions:detail", code=region.code)
-    return _form_page(
+            raise
+
+    return pages.form_page(
         request,
-        form=form,
-        extra_form=move,
-        region=region,
-        cancel=reverse("regions:detail", args=[region.code]),
-        title=_("Edit %(name)s") % {"name": region.name},
-        status=400 if move.errors else 200,
+        form,
+        save=save,
+        forms_valid=[move],
+        success=lambda r: _to_detail(r.code),
+        message=lambda r: _saved(r.name),
+        context=_page(
+            request,
+            region=region,
+            cancel=_to_detail(region.code),
+            title=_("Edit %(name)s") % {"name": region.name},
+            extra_forms=[{"legend": _("Move"), "form": move}],
+        ),
     )
 
 
@@ -183,31 +198,38 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def region_toggle(request: HttpRequest, code: str) -> HttpResponse:
     region = _region(request, code)
-    try:
-        if request.POST.get("active") == "1":
-            services.region_activate(actor=request.user, region=region)
-            messages.success(request, _("%(name)s was activated.") % {"name": region.name})
-        else:
-            services.region_deactivate(actor=request.user, region=region)
-            messages.success(request, _("%(name)s was deactivated.") % {"name": region.name})
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        messages.error(request, str(exc.message))
-    return redirect("regions:detail", code=region.code)
+    if request.POST.get("active") == "1":
+        return pages.action(
+            request,
+            lambda: services.region_activate(actor=request.user, region=region),
+            back=_to_detail(region.code),
+            message=_("%(name)s was activated.") % {"name": region.name},
+        )
+    return pages.action(
+        request,
+        lambda: services.region_deactivate(actor=request.user, region=region),
+        back=_to_detail(region.code),
+        message=_("%(name)s was deactivated.") % {"name": region.name},
+    )
+
+
+REGION_COLUMNS = [
+    ExportColumn(_("Statistical code"), "code"),
+    ExportColumn(_("Name"), "name"),
+    ExportColumn(_("Level"), "level"),
+    ExportColumn(_("Parent code"), "parent.code"),
+    ExportColumn(_("Kind"), "kind"),
+    ExportColumn(_("Full name"), "full_name"),
+    ExportColumn(_("Active"), "is_active"),
+]
 
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     require(request.user, P.VIEW)
     root = selectors.region_get(actor=request.user, code=request.GET["root"]) if request.GET.get("root") else None
-    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    headers = [_("Statistical code"), _("Name"), _("Level"), _("Parent code"), _("Kind"), _("Full name"), _("Active")]
-    rows = (
-        [r.code, r.name, r.level, r.parent.code if r.parent is not None else "", r.kind, r.full_name, r.is_active]
-        for r in selectors.export_rows(actor=request.user, root=root).iterator(chunk_size=2000)
-    )
-    return export_response(headers, rows, basename=f"regions-{root.code if root else 'all'}", fmt=fmt)
+    rows = selectors.export_rows(actor=request.user, root=root)
+    return pages.export(request, rows, REGION_COLUMNS, basename=f"regions-{root.code if root else 'all'}")
 
 
 # --- departments -------------------------------------------------------------------------------
@@ -219,19 +241,8 @@ def department_list(request: HttpRequest) -> HttpResponse:
     f = request.GET
     within = selectors.region_get(actor=request.user, code=f["region"]) if f.get("region") else None
     qs = selectors.department_list(actor=request.user, region=within, q=f.get("q", ""), kind=f.get("kind", ""), active=f.get("active", "1"))
-    page = paginate(request, qs)
-    return render(
-        request,
-        "regions/department_list.html",
-        {
-            "page": page,
-            "filters": f,
-            "kinds": DepartmentKind.choices,
-            "within": within,
-            "qs": querystring_without(request, "page"),
-            "can_manage": can(request.user, P.DEPARTMENTS_MANAGE),
-        },
-    )
+    context = {"kinds": DepartmentKind.choices, "within": within, "can_manage": can(request.user, P.DEPARTMENTS_MANAGE)}
+    return pages.list_page(request, "regions/department_list.html", qs, filters=f, context=context)
 
 
 def _department_regions(request: HttpRequest) -> list[Region]:
@@ -247,24 +258,21 @@ def department_create(request: HttpRequest) -> HttpResponse:
     if request.GET.get("region"):
         region = selectors.region_get(actor=request.user, code=request.GET["region"], action=P.DEPARTMENTS_MANAGE)
     form = DepartmentForm(request.POST or None, regions=regions, initial={"region": region.pk if region else None})
-    if request.method == "POST" and form.is_valid():
+
+    def save(d: dict[str, Any]) -> Any:
         try:
-            dept = services.department_create(
-                actor=request.user,
-                region=int(form.cleaned_data["region"]),
-                name=form.cleaned_data["name"],
-                kind=form.cleaned_data["kind"],
-                phone=form.cleaned_data["phone"],
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                form.add_error("region", _("Choose a city or district in your scope."))
-            else:
-                apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": dept.name})
-            return redirect("regions:detail", code=dept.region.code)
-    return _form_page(request, form=form, region=region, cancel=reverse("regions:department_list"), title=_("Add a department"))
+            return services.department_create(actor=request.user, region=int(d["region"]), name=d["name"], kind=d["kind"], phone=d["phone"])
+        except NotFound:
+            raise ValidationError.for_field("region", _("Choose a city or district in your scope.")) from None
+
+    return pages.form_page(
+        request,
+        form,
+        save=save,
+        success=lambda dept: _to_detail(dept.region.code),
+        message=lambda dept: _added(dept.name),
+        context=_page(request, region=region, cancel=reverse("regions:department_list"), title=_("Add a department")),
+    )
 
 
 @login_required
@@ -277,22 +285,13 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
         editing=True,
         initial={"region": dept.region_id, "name": dept.name, "kind": dept.kind, "phone": dept.phone},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            dept = services.department_update(
-                actor=request.user, department=dept, name=form.cleaned_data["name"], kind=form.cleaned_data["kind"], phone=form.cleaned_data["phone"]
-            )
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was saved.") % {"name": dept.name})
-            return redirect("regions:detail", code=dept.region.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=dept.region,
-        cancel=reverse("regions:detail", args=[dept.region.code]),
-        title=_("Edit %(name)s") % {"name": dept.name},
+        form,
+        save=lambda d: services.department_update(actor=request.user, department=dept, name=d["name"], kind=d["kind"], phone=d["phone"]),
+        success=lambda saved: _to_detail(saved.region.code),
+        message=lambda saved: _saved(saved.name),
+        context=_page(request, region=dept.region, cancel=_to_detail(dept.region.code), title=_("Edit %(name)s") % {"name": dept.name}),
     )
 
 
@@ -304,7 +303,7 @@ def department_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         dept = services.department_activate(actor=request.user, department=pk)
     else:
         dept = services.department_deactivate(actor=request.user, department=pk)
-    messages.success(request, _("%(name)s was saved.") % {"name": dept.name})
+    messages.success(request, _saved(dept.name))
     return redirect("regions:detail", code=dept.region.code)
 
 
@@ -329,29 +328,21 @@ def committee_edit(request: HttpRequest, code: str) -> HttpResponse:
             "department_ids": [str(d.pk) for d in committee.departments.all()],
         }
     form = CommitteeForm(request.POST or None, departments=departments, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        cd = form.cleaned_data
-        try:
-            services.committee_save(
-                actor=request.user,
-                region=region,
-                name=cd["name"],
-                director=cd["director"],
-                established_on=cd["established_on"],
-                remit=cd["remit"],
-                department_ids=[int(i) for i in cd["department_ids"]],
-            )
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The governance committee was saved."))
-            return redirect("regions:detail", code=region.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=region,
-        cancel=reverse("regions:detail", args=[region.code]),
-        title=_("Governance committee of %(name)s") % {"name": region.name},
+        form,
+        save=lambda d: services.committee_save(
+            actor=request.user,
+            region=region,
+            name=d["name"],
+            director=d["director"],
+            established_on=d["established_on"],
+            remit=d["remit"],
+            department_ids=[int(i) for i in d["department_ids"]],
+        ),
+        success=_to_detail(region.code),
+        message=_("The governance committee was saved."),
+        context=_page(request, region=region, cancel=_to_detail(region.code), title=_("Governance committee of %(name)s") % {"name": region.name}),
     )
 
 
@@ -363,20 +354,18 @@ def power_create(request: HttpRequest, code: str) -> HttpResponse:
     region = _region(request, code)
     require(request.user, P.POWERS_MANAGE)
     form = PowerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.power_create(actor=request.user, region=region, **form.cleaned_data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": form.cleaned_data["name"]})
-            return redirect("regions:detail", code=region.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=region,
-        cancel=reverse("regions:detail", args=[region.code]),
-        title=_("Delegate a power to the subdistricts of %(name)s") % {"name": region.name},
+        form,
+        save=lambda d: services.power_create(actor=request.user, region=region, **d),
+        success=_to_detail(region.code),
+        message=lambda power: _added(power.name),
+        context=_page(
+            request,
+            region=region,
+            cancel=_to_detail(region.code),
+            title=_("Delegate a power to the subdistricts of %(name)s") % {"name": region.name},
+        ),
     )
 
 
@@ -388,20 +377,13 @@ def power_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={"name": power.name, "description": power.description, "legal_basis": power.legal_basis, "effective_on": power.effective_on},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.power_update(actor=request.user, power=power, **form.cleaned_data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was saved.") % {"name": form.cleaned_data["name"]})
-            return redirect("regions:detail", code=power.region.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=power.region,
-        cancel=reverse("regions:detail", args=[power.region.code]),
-        title=_("Edit %(name)s") % {"name": power.name},
+        form,
+        save=lambda d: services.power_update(actor=request.user, power=power, **d),
+        success=_to_detail(power.region.code),
+        message=lambda saved: _saved(saved.name),
+        context=_page(request, region=power.region, cancel=_to_detail(power.region.code), title=_("Edit %(name)s") % {"name": power.name}),
     )
 
 
@@ -435,15 +417,12 @@ def structure(request: HttpRequest, code: str) -> HttpResponse:
     if region.level != Level.SUBDISTRICT:
         raise NotFound()
     if request.method == "POST":
-        try:
-            created = services.structure_instantiate(actor=request.user, subdistrict=region)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("%(n)s standard offices were created.") % {"n": len(created)})
-        return redirect("regions:structure", code=region.code)
+        return pages.action(
+            request,
+            lambda: services.structure_instantiate(actor=request.user, subdistrict=region),
+            back=_to_structure(region.code),
+            message=lambda created: _("%(n)s standard offices were created.") % {"n": len(created)},
+        )
     data = selectors.structure_get(actor=request.user, subdistrict=region)
     return render(
         request,
@@ -462,20 +441,13 @@ def office_create(request: HttpRequest, code: str) -> HttpResponse:
     region = _region(request, code)
     require(request.user, P.STRUCTURE_MANAGE)
     form = OfficeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.office_create(actor=request.user, subdistrict=region, **form.cleaned_data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": form.cleaned_data["name"]})
-            return redirect("regions:structure", code=region.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=region,
-        cancel=reverse("regions:structure", args=[region.code]),
-        title=_("Add an office to %(name)s") % {"name": region.name},
+        form,
+        save=lambda d: services.office_create(actor=request.user, subdistrict=region, **d),
+        success=_to_structure(region.code),
+        message=lambda office: _added(office.name),
+        context=_page(request, region=region, cancel=_to_structure(region.code), title=_("Add an office to %(name)s") % {"name": region.name}),
     )
 
 
@@ -484,20 +456,15 @@ def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, P.STRUCTURE_MANAGE)
     office = selectors.office_get(actor=request.user, pk=pk, action=P.STRUCTURE_MANAGE)
     form = OfficeForm(request.POST or None, initial={"name": office.name, "kind": office.kind, "head": office.head, "order": office.order})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.office_update(actor=request.user, office=office, **form.cleaned_data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was saved.") % {"name": form.cleaned_data["name"]})
-            return redirect("regions:structure", code=office.subdistrict.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=office.subdistrict,
-        cancel=reverse("regions:structure", args=[office.subdistrict.code]),
-        title=_("Edit %(name)s") % {"name": office.name},
+        form,
+        save=lambda d: services.office_update(actor=request.user, office=office, **d),
+        success=_to_structure(office.subdistrict.code),
+        message=lambda saved: _saved(saved.name),
+        context=_page(
+            request, region=office.subdistrict, cancel=_to_structure(office.subdistrict.code), title=_("Edit %(name)s") % {"name": office.name}
+        ),
     )
 
 
@@ -506,8 +473,20 @@ def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def office_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, P.STRUCTURE_MANAGE)
     office = services.office_set_active(actor=request.user, office=pk, active=request.POST.get("active") == "1")
-    messages.success(request, _("%(name)s was saved.") % {"name": office.name})
+    messages.success(request, _saved(office.name))
     return redirect("regions:structure", code=office.subdistrict.code)
+
+
+def _save_quota(request: HttpRequest, **target: Any) -> Any:
+    """The save of the quota form: a new quota of ``subdistrict=``, or a change to ``quota=``."""
+
+    def save(d: dict[str, Any]) -> Any:
+        values = {"count": d["count"], "year": d["year"], "office": d["office"] or None, "moved_down": d["moved_down"], "note": d["note"]}
+        if "quota" in target:
+            return services.quota_update(actor=request.user, quota=target["quota"], **values)
+        return services.quota_create(actor=request.user, subdistrict=target["subdistrict"], **values)
+
+    return save
 
 
 @login_required
@@ -515,32 +494,14 @@ def quota_create(request: HttpRequest, code: str) -> HttpResponse:
     region = _region(request, code)
     require(request.user, P.STRUCTURE_MANAGE)
     offices = [o for o in selectors.structure_get(actor=request.user, subdistrict=region).offices if o.is_active]
-    from django.utils import timezone
-
     form = QuotaForm(request.POST or None, offices=offices, initial={"year": timezone.localdate().year, "moved_down": True})
-    if request.method == "POST" and form.is_valid():
-        cd = form.cleaned_data
-        try:
-            services.quota_create(
-                actor=request.user,
-                subdistrict=region,
-                count=cd["count"],
-                year=cd["year"],
-                office=cd["office"] or None,
-                moved_down=cd["moved_down"],
-                note=cd["note"],
-            )
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The staff quota was saved."))
-            return redirect("regions:structure", code=region.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=region,
-        cancel=reverse("regions:structure", args=[region.code]),
-        title=_("Add staff quota to %(name)s") % {"name": region.name},
+        form,
+        save=_save_quota(request, subdistrict=region),
+        success=_to_structure(region.code),
+        message=_("The staff quota was saved."),
+        context=_page(request, region=region, cancel=_to_structure(region.code), title=_("Add staff quota to %(name)s") % {"name": region.name}),
     )
 
 
@@ -555,29 +516,13 @@ def quota_edit(request: HttpRequest, pk: int) -> HttpResponse:
         offices=offices,
         initial={"count": quota.count, "year": quota.year, "office": quota.office_id or "", "moved_down": quota.moved_down, "note": quota.note},
     )
-    if request.method == "POST" and form.is_valid():
-        cd = form.cleaned_data
-        try:
-            services.quota_update(
-                actor=request.user,
-                quota=quota,
-                count=cd["count"],
-                year=cd["year"],
-                office=cd["office"] or None,
-                moved_down=cd["moved_down"],
-                note=cd["note"],
-            )
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The staff quota was saved."))
-            return redirect("regions:structure", code=region.code)
-    return _form_page(
+    return pages.form_page(
         request,
-        form=form,
-        region=region,
-        cancel=reverse("regions:structure", args=[region.code]),
-        title=_("Edit staff quota of %(name)s") % {"name": region.name},
+        form,
+        save=_save_quota(request, quota=quota),
+        success=_to_structure(region.code),
+        message=_("The staff quota was saved."),
+        context=_page(request, region=region, cancel=_to_structure(region.code), title=_("Edit staff quota of %(name)s") % {"name": region.name}),
     )
 
 
@@ -596,19 +541,14 @@ def quota_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def office_templates(request: HttpRequest) -> HttpResponse:
     require(request.user, P.STRUCTURE_CONFIGURE)
     form = OfficeTemplateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.office_template_save(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was added.") % {"name": form.cleaned_data["name"]})
-            return redirect("regions:office_templates")
-    return render(
+    return pages.form_page(
         request,
-        "regions/office_templates.html",
-        {"templates": selectors.office_templates(), "form": form},
-        status=400 if form.is_bound and form.errors else 200,
+        form,
+        save=lambda d: services.office_template_save(actor=request.user, **d),
+        success=reverse("regions:office_templates"),
+        message=lambda tpl: _added(tpl.name),
+        template="regions/office_templates.html",
+        context={"templates": selectors.office_templates()},
     )
 
 
@@ -619,12 +559,11 @@ def office_template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if tpl is None:
         raise NotFound()
     form = OfficeTemplateForm(request.POST or None, initial={"name": tpl.name, "kind": tpl.kind, "order": tpl.order, "is_active": tpl.is_active})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.office_template_save(actor=request.user, template=tpl, **form.cleaned_data)
-        except DomainError as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s was saved.") % {"name": form.cleaned_data["name"]})
-            return redirect("regions:office_templates")
-    return _form_page(request, form=form, region=None, cancel=reverse("regions:office_templates"), title=_("Edit %(name)s") % {"name": tpl.name})
+    return pages.form_page(
+        request,
+        form,
+        save=lambda d: services.office_template_save(actor=request.user, template=tpl, **d),
+        success=reverse("regions:office_templates"),
+        message=lambda saved: _saved(saved.name),
+        context=_page(request, region=None, cancel=reverse("regions:office_templates"), title=_("Edit %(name)s") % {"name": tpl.name}),
+    )

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongjian.core.kernel import Transitions
+
 
 class ReportInStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("report-in status", "Waiting for the community")
@@ -19,12 +21,12 @@ class ReportInStatus(models.TextChoices):
 
 
 REPORT_IN_ACTIVE = frozenset({ReportInStatus.PENDING, ReportInStatus.CONFIRMED})
-REPORT_IN_TRANSITIONS: dict[str, frozenset[str]] = {
+REPORT_IN_TRANSITIONS = Transitions({
     ReportInStatus.PENDING: frozenset({ReportInStatus.CONFIRMED, ReportInStatus.REJECTED, ReportInStatus.ENDED}),
     ReportInStatus.CONFIRMED: frozenset({ReportInStatus.ENDED}),
     ReportInStatus.REJECTED: frozenset(),
     ReportInStatus.ENDED: frozenset(),
-}
+})
 
 
 class PostKind(models.TextChoices):
@@ -46,13 +48,13 @@ class HoldingStatus(models.TextChoices):
 
 
 HOLDING_ACTIVE = frozenset({HoldingStatus.APPLIED, HoldingStatus.APPROVED})
-HOLDING_TRANSITIONS: dict[str, frozenset[str]] = {
+HOLDING_TRANSITIONS = Transitions({
     HoldingStatus.APPLIED: frozenset({HoldingStatus.APPROVED, HoldingStatus.REJECTED, HoldingStatus.WITHDRAWN}),
     HoldingStatus.APPROVED: frozenset({HoldingStatus.ENDED}),
     HoldingStatus.REJECTED: frozenset(),
     HoldingStatus.WITHDRAWN: frozenset(),
     HoldingStatus.ENDED: frozenset(),
-}
+})
 
 
 class ActivityStatus(models.TextChoices):
@@ -62,12 +64,12 @@ class ActivityStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("activity status", "Cancelled")
 
 
-ACTIVITY_TRANSITIONS: dict[str, frozenset[str]] = {
+ACTIVITY_TRANSITIONS = Transitions({
     ActivityStatus.DRAFT: frozenset({ActivityStatus.PUBLISHED, ActivityStatus.CANCELLED}),
     ActivityStatus.PUBLISHED: frozenset({ActivityStatus.FINISHED, ActivityStatus.CANCELLED}),
     ActivityStatus.FINISHED: frozenset(),
     ActivityStatus.CANCELLED: frozenset(),
-}
+})
 
 
 class SignupStatus(models.TextChoices):
@@ -102,11 +104,11 @@ class PledgeStatus(models.TextChoices):
     NOT_FULFILLED = "not_fulfilled", pgettext_lazy("pledge status", "Not fulfilled")
 
 
-PLEDGE_TRANSITIONS: dict[str, frozenset[str]] = {
+PLEDGE_TRANSITIONS = Transitions({
     PledgeStatus.MADE: frozenset({PledgeStatus.FULFILLED, PledgeStatus.NOT_FULFILLED}),
     PledgeStatus.FULFILLED: frozenset(),
     PledgeStatus.NOT_FULFILLED: frozenset(),
-}
+})
 
 
 class PatrolReportStatus(models.TextChoices):
@@ -118,11 +120,11 @@ class PatrolReportStatus(models.TextChoices):
 
 
 PATROL_REPORT_OPEN = frozenset({PatrolReportStatus.REPORTED, PatrolReportStatus.HANDLING})
-PATROL_REPORT_TRANSITIONS: dict[str, frozenset[str]] = {
+PATROL_REPORT_TRANSITIONS = Transitions({
     PatrolReportStatus.REPORTED: frozenset({PatrolReportStatus.HANDLING, PatrolReportStatus.SOLVED, PatrolReportStatus.MATTER,
                                             PatrolReportStatus.REJECTED}),
     PatrolReportStatus.HANDLING: frozenset({PatrolReportStatus.SOLVED, PatrolReportStatus.MATTER}),
     PatrolReportStatus.SOLVED: frozenset(),
     PatrolReportStatus.MATTER: frozenset(),
     PatrolReportStatus.REJECTED: frozenset(),
-}
+})

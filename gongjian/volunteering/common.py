@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.core.errors import NotFound, PermissionDenied, ValidationError
 from gongjian.core.params import int_param
 from gongjian.core.scope import region_paths
-from gongjian.core.validation import Errors, clean_text
 from gongjian.orgs.models import Member
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
@@ -88,10 +87,3 @@ def pk_of(value: Any) -> int:
         return 0
     return int_param(value) or 0
 
-
-def text_field(value: Any, *, field: str, errors: Errors, required: Any = None, max_length: int = 200, multiline: bool = False) -> str:
-    """``clean_text`` that also refuses values that are not text (lists, dicts from a hostile JSON body)."""
-    if value is not None and not isinstance(value, str | int | float):
-        errors.add(field, _("Enter text."))
-        return ""
-    return clean_text(value, field=field, errors=errors, required=required, max_length=max_length, multiline=multiline)

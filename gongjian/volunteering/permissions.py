@@ -1,4 +1,4 @@
-"""Who may do what in volunteering (issue #4). Deny by default; registered at app start.
+"""Who may do what in volunteering (issue #4). Deny by default; each part's manifest registers its rows.
 
 Decisions:
 
@@ -20,7 +20,7 @@ Decisions:
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 S = Reach.SCOPE
 ME = Reach.SELF
@@ -54,12 +54,18 @@ ROAD_MANAGE = "volunteering.road_manage"  # segments and chiefs
 PATROL = "volunteering.patrol"  # a road chief logs patrols and reports problems on his segments
 PATROL_HANDLE = "volunteering.patrol_handle"  # the community solves a report or turns it into a matter
 
-RULES: dict[str, dict[Role, Reach]] = {
+# Each part registers its rows through its manifest (``<part>/manifest.py``); ``RULES`` is the whole matrix.
+MEMBERS_RULES: dict[str, dict[Role, Reach]] = {
     REPORT_IN_VIEW: {**ADMINS, Role.UNIT_LIAISON: S, Role.MEMBER: ME},
     REPORT_IN_SELF: {Role.MEMBER: ME},
     REPORT_IN_CONFIRM: dict(ADMINS),
     RECEIPT_VIEW: {**ADMINS, Role.UNIT_LIAISON: S, Role.MEMBER: ME},
     RECEIPT_ISSUE: dict(ADMINS),
+    PLEDGE_VIEW: {**ADMINS, Role.MEMBER: ME},
+    PLEDGE_MAKE: {Role.MEMBER: ME},
+    PLEDGE_ASSESS: dict(ADMINS),
+}
+ACTIVITIES_RULES: dict[str, dict[Role, Reach]] = {
     POST_VIEW: {**ADMINS, Role.MEMBER: ME},
     POST_MANAGE: dict(ADMINS),
     POST_APPLY: {Role.MEMBER: ME},
@@ -71,13 +77,11 @@ RULES: dict[str, dict[Role, Reach]] = {
     HOURS_VIEW: {**ADMINS, Role.MEMBER: ME},
     HOURS_CONFIRM: dict(ADMINS),
     POINT_RULE_MANAGE: {Role.CITY_ADMIN: S},
-    PLEDGE_VIEW: {**ADMINS, Role.MEMBER: ME},
-    PLEDGE_MAKE: {Role.MEMBER: ME},
-    PLEDGE_ASSESS: dict(ADMINS),
+}
+ROADS_RULES: dict[str, dict[Role, Reach]] = {
     ROAD_VIEW: {**ADMINS, Role.MEMBER: ME},
     ROAD_MANAGE: dict(ADMINS),
     PATROL: {Role.MEMBER: ME},
     PATROL_HANDLE: dict(ADMINS),
 }
-
-register(RULES)  # type: ignore[arg-type]
+RULES: dict[str, dict[Role, Reach]] = {**MEMBERS_RULES, **ACTIVITIES_RULES, **ROADS_RULES}

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 
+from gongjian.accounts.selectors import scope_labels
+
 register = template.Library()
 
 
@@ -18,9 +20,7 @@ def identity(context: Any) -> dict[str, Any]:
         return {}
     cached = getattr(request, "_gongjian_identity", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    from gongjian.accounts.selectors import scope_labels
-
+        return cached
     scopes = scope_labels(actor=user)
     primary = scopes[0] if scopes else None
     ident = {

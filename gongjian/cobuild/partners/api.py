@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -21,22 +21,6 @@ from . import permissions as perms
 from . import selectors, services
 
 router = Router(tags=["cobuild"])
-MAX_SIZE = 100
-
-
-class Page(Schema):
-    count: int
-    page: int
-    size: int
-    pages: int
-
-
-def _page(qs: Any, page: int, size: int) -> tuple[list[Any], dict[str, int]]:
-    size = max(1, min(size, MAX_SIZE))
-    p = Paginator(qs, size).get_page(page)
-    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
-
-
 def _filters(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("page", "size") and v not in (None, "")}
 
@@ -73,17 +57,11 @@ class ReportInIn(Schema):
     offer: str = ""
 
 
-class ReasonIn(Schema):
-    reason: str = ""
-
-
-class ReportInFilters(Schema):
+class ReportInFilters(PageQuery):
     q: str = ""
     status: str = ""
     community: int | None = None
     unit: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 def report_in_out(r: UnitReportIn) -> dict[str, Any]:
@@ -99,8 +77,8 @@ def report_in_out(r: UnitReportIn) -> dict[str, Any]:
 def report_ins(request: HttpRequest, filters: Query[ReportInFilters]) -> dict[str, Any]:
     if not can(request.user, perms.REPORT_IN_VIEW):
         raise NotFound()
-    rows, meta = _page(selectors.report_in_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size)
-    return {**meta, "items": [report_in_out(r) for r in rows]}
+    return paginate(selectors.report_in_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size,
+                    out=report_in_out)
 
 
 @router.get("/report-ins/{report_in_id}", response=ReportInOut, summary="One report-in; 404 outside the caller's scope")
@@ -196,14 +174,12 @@ class SignIn(Schema):
     signed_on: dt.date | None = None
 
 
-class PartnershipFilters(Schema):
+class PartnershipFilters(PageQuery):
     q: str = ""
     status: str = ""
     community: int | None = None
     unit: int | None = None
     missing: str = ""
-    page: int = 1
-    size: int = 20
 
 
 def agreement_out(a: PartnershipAgreement) -> dict[str, Any]:
@@ -236,8 +212,7 @@ def partnerships(request: HttpRequest, filters: Query[PartnershipFilters]) -> di
     if not can(request.user, perms.PARTNERSHIP_VIEW):
         raise NotFound()
     qs = selectors.with_agreements(selectors.partnership_list(actor=request.user, filters=_filters(filters.dict())))
-    rows, meta = _page(qs, filters.page, filters.size)
-    return {**meta, "items": [partnership_out(p) for p in rows]}
+    return paginate(qs, filters.page, filters.size, out=partnership_out)
 
 
 @router.get("/partnerships/{partnership_id}", response=PartnershipOut, summary="One partnership with its agreements")

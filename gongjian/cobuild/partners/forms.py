@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.orgs.forms import MandatoryText, _Styled
+from gongjian.core.forms import MandatoryText, StyledForm
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+from ..forms import DATE
 
 
 class _Pick(forms.ModelChoiceField):
@@ -35,7 +35,7 @@ def branch_label(o: Any) -> str:
     return f"{o.name}（{o.unit.name if o.unit else '—'}）"
 
 
-class ReportInForm(_Styled):
+class ReportInForm(StyledForm):
     unit = forms.IntegerField(widget=forms.HiddenInput, required=False)
     community = _Pick(label=_("Community"), label_fn=community_label)
     party_org = _Pick(label=_("Party organisation"), label_fn=org_label)
@@ -45,38 +45,38 @@ class ReportInForm(_Styled):
 
     def __init__(self, *args: Any, community_qs: Any, org_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("community", community_qs)
-        self._set_qs("party_org", org_qs)
+        self.set_queryset("community", community_qs)
+        self.set_queryset("party_org", org_qs)
         self.fields["community"].required = True
         self.fields["community"].validate = lambda value: None  # type: ignore[method-assign]
         self.fields["party_org"].required = True
         self.fields["party_org"].validate = lambda value: None  # type: ignore[method-assign]
 
 
-class PartnershipForm(_Styled):
+class PartnershipForm(StyledForm):
     branch = _Pick(label=_("Party branch"), label_fn=branch_label)
     community = _Pick(label=_("Community"), label_fn=community_label)
     started_on = forms.DateField(label=_("Started on"), widget=DATE, required=False, help_text=_("Today if left blank."))
 
     def __init__(self, *args: Any, branch_qs: Any, community_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("branch", branch_qs)
-        self._set_qs("community", community_qs)
+        self.set_queryset("branch", branch_qs)
+        self.set_queryset("community", community_qs)
         for name in ("branch", "community"):
             self.fields[name].required = True
             self.fields[name].validate = lambda value: None  # type: ignore[method-assign]
 
 
-class AgreementForm(_Styled):
+class AgreementForm(StyledForm):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=0, max_value=9999)
     branch_commitments = MandatoryText(label=_("The branch will"), widget=forms.Textarea(attrs={"rows": 5}), max_length=8000)
     community_commitments = MandatoryText(label=_("The community will"), widget=forms.Textarea(attrs={"rows": 5}), max_length=8000)
 
 
-class EndForm(_Styled):
+class EndForm(StyledForm):
     reason = MandatoryText(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
     ended_on = forms.DateField(label=_("Ended on"), widget=DATE, required=False)
 
 
-class SignForm(_Styled):
+class SignForm(StyledForm):
     signed_on = forms.DateField(label=_("Signed on"), widget=DATE, required=False)

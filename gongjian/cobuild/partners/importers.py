@@ -15,11 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import pii
 from gongjian.core.errors import ValidationError
-from gongjian.core.registry import ImporterDef, register_importer
 from gongjian.core.tabular import Column, Importer
 from gongjian.orgs.models import ResidentUnit
 
-from . import permissions as perms
 from . import services
 
 
@@ -91,6 +89,3 @@ class PartnershipImporter(Importer):
         services.partnership_create(actor=actor, branch=data["branch"], community=data["community"], started_on=data["started_on"])
         return "created"
 
-
-register_importer(ImporterDef(kind=PartnershipImporter.kind, factory=PartnershipImporter, permission=perms.PARTNERSHIP_MANAGE,
-                              back_url_name="cobuild:partner_list"))

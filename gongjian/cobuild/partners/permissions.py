@@ -1,4 +1,4 @@
-"""Who may do what with unit report-ins (单位双报到) and partnerships (联建). Deny by default; registered at app start.
+"""Who may do what with unit report-ins (单位双报到) and partnerships (联建). Deny by default; the manifest registers the rules.
 
 Decisions:
 
@@ -17,7 +17,7 @@ Decisions:
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 S = Reach.SCOPE
 ADMINS = {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S, Role.SUBDISTRICT_ADMIN: S, Role.COMMUNITY_ADMIN: S}
@@ -41,5 +41,3 @@ RULES: dict[str, dict[Role, Reach]] = {
     AGREEMENT_EDIT: {**ADMINS, Role.UNIT_LIAISON: S},
     AGREEMENT_SIGN: dict(ADMINS),
 }
-
-register(RULES)  # type: ignore[arg-type]

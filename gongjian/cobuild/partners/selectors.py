@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gongjian.core.errors import NotFound
+from gongjian.core.kernel import text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, region_paths, scoped
@@ -27,16 +28,6 @@ from .services import AGREEMENT_SCOPE, located_communities, organ_branches, repo
 PICKER_LIMIT = 50
 
 
-def _text_q(query: str, *fields: str) -> Q:
-    q = Q()
-    for word in query.replace("\x00", "").split()[:8]:
-        part = Q()
-        for f in fields:
-            part |= Q(**{f"{f}__icontains": word[:64]})
-        q &= part
-    return q
-
-
 def this_year() -> int:
     return timezone.localdate().year
 
@@ -49,7 +40,7 @@ def report_in_list(*, actor: Any, filters: dict[str, Any] | None = None, action:
     f = filters or {}
     qs = scoped(UnitReportIn.objects.all(), actor, action).select_related("unit", "community", "party_org")
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "unit__name", "community__name", "party_org__name", "contact_name"))
+        qs = qs.filter(text_q(str(f["q"]), "unit__name", "community__name", "party_org__name", "contact_name"))
     status = f.get("status")
     if status == "active":
         qs = qs.filter(status__in=REPORT_IN_ACTIVE)
@@ -76,7 +67,7 @@ def unit_choices(*, actor: Any, q: str = "") -> QuerySet[ResidentUnit]:
     """Units the actor may report in (a liaison: his own), searched by name; at most PICKER_LIMIT when searching a large area."""
     qs = report_in_units(actor).select_related("region").order_by("name", "id")
     if q:
-        qs = qs.filter(_text_q(q, "name", "uscc"))
+        qs = qs.filter(text_q(q, "name", "uscc"))
     return qs
 
 
@@ -84,7 +75,7 @@ def community_choices_for_unit(unit: ResidentUnit, q: str = "") -> QuerySet[Regi
     """The communities where the unit is located, searched by name or code."""
     qs = located_communities(unit).order_by("path")
     if q:
-        qs = qs.filter(_text_q(q, "name", "full_name", "code"))
+        qs = qs.filter(text_q(q, "name", "full_name", "code"))
     return qs
 
 
@@ -107,7 +98,7 @@ def partnership_list(*, actor: Any, filters: dict[str, Any] | None = None, actio
     qs = (scoped(Partnership.objects.all(), actor, action).select_related("branch", "unit", "community")
           .annotate(signed_this_year=_signed_this_year(year)))
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "branch__name", "unit__name", "community__name"))
+        qs = qs.filter(text_q(str(f["q"]), "branch__name", "unit__name", "community__name"))
     if f.get("status") in PartnershipStatus.values:
         qs = qs.filter(status=f["status"])
     if f.get("community"):
@@ -144,7 +135,7 @@ def branch_choices(q: str = "") -> QuerySet[PartyOrg]:
     """Organ branches that may enter a partnership, searched by branch or unit name."""
     qs = organ_branches().select_related("unit", "region").order_by("name", "id")
     if q:
-        qs = qs.filter(_text_q(q, "name", "unit__name"))
+        qs = qs.filter(text_q(q, "name", "unit__name"))
     return qs
 
 
@@ -157,7 +148,7 @@ def community_choices(*, actor: Any, action: str = perms.PARTNERSHIP_MANAGE, q: 
             cond |= Q(path__startswith=p)
         qs = qs.filter(cond)
     if q:
-        qs = qs.filter(_text_q(q, "name", "full_name", "code"))
+        qs = qs.filter(text_q(q, "name", "full_name", "code"))
     return qs.order_by("path")
 
 

@@ -18,23 +18,24 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.params import int_param
+from gongjian.core.kernel import clean_reason, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import ScopeFields, scoped
+from gongjian.core.validation import Errors, clean_date
 from gongjian.orgs.choices import OrgRank, Sector
 from gongjian.orgs.models import PartyOrg, ResidentUnit
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
+from .. import lookup
 from ..choices import REPORT_IN_ACTIVE, REPORT_IN_TRANSITIONS, AgreementStatus, PartnershipStatus, ReportInStatus
 from ..models import Partnership, PartnershipAgreement, UnitReportIn
-from ..services import Errors, _now, _region_allowed, _resolve, clean_date, clean_text
 from . import permissions as perms
 
 MODULE = "cobuild"
@@ -48,31 +49,6 @@ AGREEMENT_SCOPE = ScopeFields(region=("partnership__region_path",), unit=("partn
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _text(value: Any, *, field: str, errors: Errors, required: Any = None, max_length: int = 500, multiline: bool = False) -> str:
-    """``clean_text`` that also refuses values that are not text (lists, dicts from a hostile JSON body)."""
-    if value is not None and not isinstance(value, str | int | float):
-        errors.add(field, _("Enter text."))
-        return ""
-    return clean_text(value, field=field, errors=errors, required=required, max_length=max_length, multiline=multiline)
-
-
-def _reason(value: Any) -> str:
-    errors = Errors()
-    text = _text(value, field="reason", errors=errors, required=_("Give a reason."), max_length=500, multiline=True)
-    errors.raise_if_any()
-    return text
-
-
-def _pk(value: Any) -> Any:
-    """An instance or a usable primary key; "" when blank; -1 (found nowhere) for anything that cannot be a key."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, Model):
-        return value
-    number = None if isinstance(value, bool | float | list | dict | tuple) else int_param(value)
-    return number if number is not None else -1
 
 
 # --- where a unit is located -------------------------------------------------------------------
@@ -125,14 +101,14 @@ def _active_report_in_exists(unit_id: int, community_id: int) -> bool:
 def clean_report_in(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
-    unit = _resolve(ResidentUnit, _pk(data.get("unit")), report_in_units(actor).select_related("region"))
+    unit = lookup.resolve(ResidentUnit, data.get("unit"), report_in_units(actor).select_related("region"))
     if unit is None:
         errors.add("unit", _("Choose the unit that reports in."))
     elif unit is False:
         errors.add("unit", _("Choose an active unit you are responsible for."))
         unit = None
     out["unit"] = unit
-    community = _resolve(Region, _pk(data.get("community")), Region.objects.filter(is_active=True))
+    community = lookup.resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
     if community is None:
         errors.add("community", _("Choose the community."))
     elif community is False or community.level != Level.COMMUNITY:
@@ -145,16 +121,16 @@ def clean_report_in(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
             errors.add("community", _("The unit is not located in this community; it can only report in to the community where it is located."))
         community = None
     out["community"] = community
-    org = _resolve(PartyOrg, _pk(data.get("party_org")), PartyOrg.objects.filter(is_active=True))
+    org = lookup.resolve(PartyOrg, data.get("party_org"), PartyOrg.objects.filter(is_active=True))
     if org is None:
         errors.add("party_org", _("Choose the unit's party organisation."))
     elif org is False or (unit is not None and org.unit_id != unit.pk):
         errors.add("party_org", _("Choose a party organisation of this unit."))
         org = None
     out["party_org"] = org
-    out["contact_name"] = _text(data.get("contact_name"), field="contact_name", errors=errors, required=_("Enter the contact person."),
+    out["contact_name"] = text_field(data.get("contact_name"), field="contact_name", errors=errors, required=_("Enter the contact person."),
                                 max_length=64)
-    out["offer"] = _text(data.get("offer"), field="offer", errors=errors, max_length=4000, multiline=True)
+    out["offer"] = text_field(data.get("offer"), field="offer", errors=errors, max_length=4000, multiline=True)
     errors.raise_if_any()
     return out
 
@@ -174,7 +150,7 @@ def report_in_create(*, actor: Any, unit: Any, community: Any, party_org: Any, c
         raise _duplicate_report_in()
     r = UnitReportIn(unit=u, community=clean["community"], region_path=clean["community"].path, party_org=clean["party_org"],
                      contact_name=clean["contact_name"], offer=clean["offer"], status=ReportInStatus.PENDING,
-                     reported_by=actor if getattr(actor, "pk", None) else None, reported_at=_now())
+                     reported_by=actor if getattr(actor, "pk", None) else None, reported_at=lookup.now())
     try:
         with transaction.atomic():
             r.save()
@@ -186,7 +162,7 @@ def report_in_create(*, actor: Any, unit: Any, community: Any, party_org: Any, c
 
 
 def _get_report_in(actor: Any, action: str, report_in: Any) -> UnitReportIn:
-    found = _resolve(UnitReportIn, _pk(report_in), scoped(UnitReportIn.objects.all(), actor, action))
+    found = lookup.resolve(UnitReportIn, report_in, scoped(UnitReportIn.objects.all(), actor, action))
     if not found:
         raise NotFound()
     return UnitReportIn.objects.select_for_update().get(pk=found.pk)
@@ -195,20 +171,14 @@ def _get_report_in(actor: Any, action: str, report_in: Any) -> UnitReportIn:
 def _report_in_transition(actor: Any, report_in: Any, to: str, *, action: str, verb: str, reason: str = "") -> UnitReportIn:
     require(actor, action)
     r = _get_report_in(actor, action, report_in)
-    if to not in REPORT_IN_TRANSITIONS.get(r.status, frozenset()):
-        raise TransitionError(
-            _("A report-in in status “%(from)s” cannot be changed to “%(to)s”.")
-            % {"from": r.get_status_display(), "to": ReportInStatus(to).label}
-        )
-    before = r.status
-    r.status = to
+    before = REPORT_IN_TRANSITIONS.move(r, to, message=_("A report-in in status “%(from)s” cannot be changed to “%(to)s”."))
     fields = ["status", "updated_at"]
     if to == ReportInStatus.CONFIRMED:
-        r.confirmed_at = _now()
+        r.confirmed_at = lookup.now()
         r.confirmed_by = actor if getattr(actor, "pk", None) else None
         fields += ["confirmed_at", "confirmed_by"]
     if to == ReportInStatus.ENDED:
-        r.ended_at = _now()
+        r.ended_at = lookup.now()
         fields.append("ended_at")
     if reason:
         r.status_note = reason
@@ -232,7 +202,7 @@ def report_in_confirm(*, actor: Any, report_in: Any) -> UnitReportIn:
 @transaction.atomic
 def report_in_reject(*, actor: Any, report_in: Any, reason: Any) -> UnitReportIn:
     """The community declines a report-in awaiting confirmation; the reason is shown to the unit."""
-    text = _reason(reason)
+    text = clean_reason(reason)
     return _report_in_transition(actor, report_in, ReportInStatus.REJECTED, action=perms.REPORT_IN_CONFIRM,
                                  verb="cobuild.report_in.reject", reason=text)
 
@@ -240,7 +210,7 @@ def report_in_reject(*, actor: Any, report_in: Any, reason: Any) -> UnitReportIn
 @transaction.atomic
 def report_in_end(*, actor: Any, report_in: Any, reason: Any) -> UnitReportIn:
     """The unit or the community ends a report-in (awaiting confirmation or confirmed); the unit may then report in again."""
-    text = _reason(reason)
+    text = clean_reason(reason)
     return _report_in_transition(actor, report_in, ReportInStatus.ENDED, action=perms.REPORT_IN_END, verb="cobuild.report_in.end",
                                  reason=text)
 
@@ -284,7 +254,7 @@ def _clean_start(value: Any, errors: Errors) -> dt.date:
 def clean_partnership(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
-    org = _resolve(PartyOrg, _pk(data.get("branch")), PartyOrg.objects.filter(is_active=True).select_related("unit"))
+    org = lookup.resolve(PartyOrg, data.get("branch"), PartyOrg.objects.filter(is_active=True).select_related("unit"))
     if org is None:
         errors.add("branch", _("Choose the party branch."))
     elif org is False:
@@ -300,13 +270,13 @@ def clean_partnership(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
         errors.add("branch", _("This branch is not attached to an active resident unit; attach it to its organ first."))
         org = None
     out["branch"] = org
-    community = _resolve(Region, _pk(data.get("community")), Region.objects.filter(is_active=True))
+    community = lookup.resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
     if community is None:
         errors.add("community", _("Choose the community."))
     elif community is False or community.level != Level.COMMUNITY:
         errors.add("community", _("Choose a community (a region of the community level)."))
         community = None
-    elif not _region_allowed(actor, perms.PARTNERSHIP_MANAGE, community):
+    elif not lookup.region_allowed(actor, perms.PARTNERSHIP_MANAGE, community):
         errors.add("community", _("Choose a community within your area."))
         community = None
     out["community"] = community
@@ -338,7 +308,7 @@ def partnership_create(*, actor: Any, branch: Any, community: Any, started_on: A
 
 
 def _get_partnership(actor: Any, action: str, partnership: Any) -> Partnership:
-    found = _resolve(Partnership, _pk(partnership), scoped(Partnership.objects.all(), actor, action))
+    found = lookup.resolve(Partnership, partnership, scoped(Partnership.objects.all(), actor, action))
     if not found:
         raise NotFound()
     return Partnership.objects.select_for_update().get(pk=found.pk)
@@ -350,7 +320,7 @@ def partnership_end(*, actor: Any, partnership: Any, reason: Any, ended_on: Any 
     require(actor, perms.PARTNERSHIP_MANAGE)
     p = _get_partnership(actor, perms.PARTNERSHIP_MANAGE, partnership)
     errors = Errors()
-    text = _text(reason, field="reason", errors=errors, required=_("Give a reason."), max_length=500, multiline=True)
+    text = text_field(reason, field="reason", errors=errors, required=_("Give a reason."), max_length=500, multiline=True)
     day = clean_date(ended_on, field="ended_on", errors=errors)
     if p.status != PartnershipStatus.ACTIVE:
         raise TransitionError(_("This partnership has already ended."))
@@ -407,9 +377,9 @@ def _clean_agreement(p: Partnership, data: dict[str, Any], *, agreement: Partner
         errors.add("year", _("Enter a year from %(low)s (the partnership's start) to %(high)s.")
                    % {"low": max(YEAR_MIN, p.started_on.year), "high": min(YEAR_MAX, _today().year + 1)})
     out["year"] = year
-    out["branch_commitments"] = _text(data.get("branch_commitments"), field="branch_commitments", errors=errors,
+    out["branch_commitments"] = text_field(data.get("branch_commitments"), field="branch_commitments", errors=errors,
                                       required=_("Describe what the branch will do."), max_length=4000, multiline=True)
-    out["community_commitments"] = _text(data.get("community_commitments"), field="community_commitments", errors=errors,
+    out["community_commitments"] = text_field(data.get("community_commitments"), field="community_commitments", errors=errors,
                                          required=_("Describe what the community will do."), max_length=4000, multiline=True)
     if year and "year" not in errors.details and _year_taken(p, year, agreement):
         errors.catch(_duplicate_year(year))
@@ -444,7 +414,7 @@ def agreement_create(*, actor: Any, partnership: Any, year: Any = None, branch_c
 
 
 def _get_agreement(actor: Any, action: str, agreement: Any) -> PartnershipAgreement:
-    found = _resolve(PartnershipAgreement, _pk(agreement), scoped(PartnershipAgreement.objects.all(), actor, action, AGREEMENT_SCOPE))
+    found = lookup.resolve(PartnershipAgreement, agreement, scoped(PartnershipAgreement.objects.all(), actor, action, AGREEMENT_SCOPE))
     if not found:
         raise NotFound()
     return PartnershipAgreement.objects.select_for_update().select_related("partnership").get(pk=found.pk)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from . import importers, views  # noqa: F401 - importing registers the partnership importer
+from . import views
 
 urlpatterns: list[URLPattern] = [
     path("", views.partner_list, name="partner_list"),

@@ -12,14 +12,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core.errors import DomainError, NotFound
-from gongjian.core.pagination import paginate, querystring_without
-from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core import pages
+from gongjian.core.errors import NotFound
+from gongjian.core.pagination import paginate
+from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope, scoped
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 from gongjian.orgs.models import PartyOrg
 from gongjian.regions.models import Region
 
@@ -28,12 +30,7 @@ from ..models import Partnership, UnitReportIn
 from . import forms, selectors, services
 from . import permissions as perms
 
-EXPORT_LIMIT = 100_000
 PICKER = selectors.PICKER_LIMIT
-
-
-def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
-    return {"page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size")}
 
 
 def _liaison_only(request: HttpRequest) -> bool:
@@ -41,20 +38,9 @@ def _liaison_only(request: HttpRequest) -> bool:
     return not can(request.user, perms.REPORT_IN_CONFIRM) and bool(selectors.my_units(actor=request.user))
 
 
-def _error_text(exc: DomainError, *fields: str) -> str:
-    for f in fields:
-        if exc.details.get(f):
-            msgs = exc.details[f]
-            return str(msgs[0] if isinstance(msgs, list | tuple) else msgs)
-    return str(exc.message)
-
-
 def _back(request: HttpRequest, default: str) -> str:
     """Where to go after a POST action: the page it came from when that is one of ours, else ``default``."""
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/cobuild/partners/") and "//" not in nxt and "\\" not in nxt:
-        return nxt
-    return default
+    return pages.safe_next(request, default, prefix="/cobuild/partners/")
 
 
 # --- report-ins ---------------------------------------------------------------------------------
@@ -71,30 +57,37 @@ def report_in_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.report_in_list(actor=request.user, filters=f))
     communities = selectors.reach_communities(actor=request.user)
     return render(request, "cobuild/partners/report_in_list.html", {
-        **_list_ctx(request, page, f), "statuses": ReportInStatus.choices, "communities": communities[:500],
+        **pages.list_context(request, page, f), "statuses": ReportInStatus.choices, "communities": communities[:500],
         "one_community": communities.first() if communities[:2].count() == 1 else None,
         "can_create": can(request.user, perms.REPORT_IN_CREATE),
     })
 
 
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+REPORT_IN_COLUMNS = (
+    ExportColumn(gettext_lazy("Unit's unified social credit code"), "unit.uscc"), ExportColumn(gettext_lazy("Unit"), "unit.name"),
+    ExportColumn(gettext_lazy("Party organisation"), "party_org.name"), ExportColumn(gettext_lazy("Community code"), "community.code"),
+    ExportColumn(gettext_lazy("Community"), "community.name"), ExportColumn(gettext_lazy("Contact person"), "contact_name"),
+    ExportColumn(gettext_lazy("What the unit offers"), "offer"), ExportColumn(gettext_lazy("Status"), "get_status_display"),
+    ExportColumn(gettext_lazy("Reported at"), lambda r: _when(r.reported_at)),
+    ExportColumn(gettext_lazy("Confirmed at"), lambda r: _when(r.confirmed_at)),
+    ExportColumn(gettext_lazy("Ended at"), lambda r: _when(r.ended_at)), ExportColumn(gettext_lazy("Reason"), "status_note"),
+)
+
+
 @login_required
 def report_in_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.REPORT_IN_VIEW)
-    qs = selectors.report_in_list(actor=request.user, filters=get_filters(request, REPORT_IN_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Unit's unified social credit code"), _("Unit"), _("Party organisation"), _("Community code"), _("Community"),
-               _("Contact person"), _("What the unit offers"), _("Status"), _("Reported at"), _("Confirmed at"), _("Ended at"), _("Reason")]
-
-    def when(value: Any) -> str:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    rows = ([r.unit.uscc, r.unit.name, r.party_org.name if r.party_org else "", r.community.code, r.community.name, r.contact_name, r.offer,
-             r.get_status_display(), when(r.reported_at), when(r.confirmed_at), when(r.ended_at), r.status_note] for r in qs)
-    return export_response(headers, rows, basename=_("unit report-ins"), fmt=export_format(request))
+    qs = selectors.report_in_list(actor=request.user, filters=get_filters(request, REPORT_IN_FILTERS))
+    return pages.export(request, qs, REPORT_IN_COLUMNS, basename=_("unit report-ins"))
 
 
 def report_in_actions_many(user: Any, rows: list[UnitReportIn]) -> dict[int, list[dict[str, Any]]]:
     """Per report-in, the buttons this actor may press (only transitions the table allows); two queries for any number of rows."""
-    ids = [r.pk for r in rows if REPORT_IN_TRANSITIONS[r.status]]
+    ids = [r.pk for r in rows if REPORT_IN_TRANSITIONS.get(r.status)]
 
     def reach(action: str) -> set[int]:
         if not ids or not can(user, action):
@@ -104,13 +97,13 @@ def report_in_actions_many(user: Any, rows: list[UnitReportIn]) -> dict[int, lis
     confirm, end = reach(perms.REPORT_IN_CONFIRM), reach(perms.REPORT_IN_END)
     out: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
-        allowed = REPORT_IN_TRANSITIONS[r.status]
+        allows = REPORT_IN_TRANSITIONS.allows
         buttons: list[dict[str, Any]] = []
-        if r.pk in confirm and ReportInStatus.CONFIRMED in allowed:
+        if r.pk in confirm and allows(r.status, ReportInStatus.CONFIRMED):
             buttons.append({"key": "confirm", "label": _("Confirm"), "style": "btn-primary", "reason": False})
-        if r.pk in confirm and ReportInStatus.REJECTED in allowed:
+        if r.pk in confirm and allows(r.status, ReportInStatus.REJECTED):
             buttons.append({"key": "reject", "label": _("Reject"), "style": "btn-outline-danger", "reason": True})
-        if r.pk in end and ReportInStatus.ENDED in allowed:
+        if r.pk in end and allows(r.status, ReportInStatus.ENDED):
             label = _("Withdraw the report-in") if r.status == ReportInStatus.PENDING else _("End the report-in")
             buttons.append({"key": "end", "label": label, "style": "btn-outline-secondary", "reason": True})
         out[r.pk] = buttons
@@ -140,17 +133,13 @@ def report_in_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     require_page(request, perms.REPORT_IN_VIEW)
     r = selectors.report_in_get(actor=request.user, id=pk)
     kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("reject", "end") else {}
-    try:
-        fn(actor=request.user, report_in=r, **kwargs)
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):  # not allowed and out of scope are pages of their own
-            raise
-        messages.error(request, _error_text(exc, "reason"))
-    else:
-        done = UnitReportIn.objects.get(pk=r.pk)
-        messages.success(request, _("The report-in of %(unit)s is now “%(status)s”.") % {"unit": done.unit.name,
-                                                                                        "status": done.get_status_display()})
-    return redirect(_back(request, reverse("cobuild:partner_report_in_detail", args=[r.pk])))
+
+    def done(_result: Any) -> str:
+        now = UnitReportIn.objects.get(pk=r.pk)
+        return _("The report-in of %(unit)s is now “%(status)s”.") % {"unit": now.unit.name, "status": now.get_status_display()}
+
+    back = _back(request, reverse("cobuild:partner_report_in_detail", args=[r.pk]))
+    return pages.action(request, lambda: fn(actor=request.user, report_in=r, **kwargs), back=back, message=done, error_fields=("reason",))
 
 
 def _communities_partial(request: HttpRequest, unit: Any) -> HttpResponse:
@@ -198,22 +187,15 @@ def report_in_create(request: HttpRequest) -> HttpResponse:
     form = forms.ReportInForm(request.POST if posting else None, initial=initial,
                               community_qs=Region.objects.all() if posting else shown[:PICKER],
                               org_qs=PartyOrg.objects.all() if posting else orgs)
-    if posting and form.is_valid():
-        data = {**form.cleaned_data, "unit": unit.pk}
-        try:
-            r = services.report_in_create(actor=request.user, **data)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc, {"unit": "__all__"})  # type: ignore[arg-type]  # the unit is a hidden field: its error goes on top
-        else:
-            messages.success(request, _("%(unit)s reported in to %(community)s. The community will confirm it.")
-                             % {"unit": unit.name, "community": r.community.name})
-            return redirect("cobuild:partner_unit", pk=unit.pk)
-    return render(request, "cobuild/partners/report_in_form.html", {
-        "form": form, "unit": unit, "cq": cq, "community_count": all_communities.count(), "shown_count": shown.count(),
-        "picker": PICKER, "can_pick_unit": units[:2].count() > 1, "no_orgs": not only_orgs,
-    }, status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form, save=lambda d: services.report_in_create(actor=request.user, **{**d, "unit": unit.pk}),
+        success=reverse("cobuild:partner_unit", args=[unit.pk]),
+        message=lambda r: _("%(unit)s reported in to %(community)s. The community will confirm it.")
+        % {"unit": unit.name, "community": r.community.name},
+        field_map={"unit": "__all__"},  # the unit is a hidden field: its error goes on top
+        template="cobuild/partners/report_in_form.html",
+        context={"unit": unit, "cq": cq, "community_count": all_communities.count(), "shown_count": shown.count(), "picker": PICKER,
+                 "can_pick_unit": units[:2].count() > 1, "no_orgs": not only_orgs})
 
 
 # --- partnerships -------------------------------------------------------------------------------
@@ -230,9 +212,13 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.partnership_list(actor=request.user, filters=f))
     communities = selectors.reach_communities(actor=request.user)
     return render(request, "cobuild/partners/partner_list.html", {
-        **_list_ctx(request, page, f), "statuses": PartnershipStatus.choices, "communities": communities[:500],
+        **pages.list_context(request, page, f), "statuses": PartnershipStatus.choices, "communities": communities[:500],
         "can_manage": can(request.user, perms.PARTNERSHIP_MANAGE), "year": selectors.this_year(),
     })
+
+
+def _agreements(p: Partnership) -> str:
+    return "；".join(f"{a.year} {a.get_status_display()}" for a in p.agreements.all())
 
 
 @login_required
@@ -240,16 +226,15 @@ def partner_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.PARTNERSHIP_VIEW)
     qs = selectors.with_agreements(selectors.partnership_list(actor=request.user, filters=get_filters(request, PARTNER_FILTERS)))
     year = selectors.this_year()
-    headers = [_("Party branch"), _("Unit's unified social credit code"), _("Unit"), _("Community code"), _("Community"), _("Status"),
-               _("Started on"), _("Ended on"), _("Reason"), _("Agreement signed for %(year)s") % {"year": year}, _("Agreements")]
-
-    def agreements(p: Partnership) -> str:
-        return "；".join(f"{a.year} {a.get_status_display()}" for a in p.agreements.all())
-
-    rows = ([p.branch.name, p.unit.uscc, p.unit.name, p.community.code, p.community.name, p.get_status_display(), p.started_on,
-             p.ended_on, p.end_reason, _("Yes") if p.signed_this_year else _("No"), agreements(p)]  # type: ignore[attr-defined]
-            for p in qs[:EXPORT_LIMIT])
-    return export_response(headers, rows, basename=_("partnerships"), fmt=export_format(request))
+    columns = (
+        ExportColumn(_("Party branch"), "branch.name"), ExportColumn(_("Unit's unified social credit code"), "unit.uscc"),
+        ExportColumn(_("Unit"), "unit.name"), ExportColumn(_("Community code"), "community.code"),
+        ExportColumn(_("Community"), "community.name"), ExportColumn(_("Status"), "get_status_display"),
+        ExportColumn(_("Started on"), "started_on"), ExportColumn(_("Ended on"), "ended_on"), ExportColumn(_("Reason"), "end_reason"),
+        ExportColumn(_("Agreement signed for %(year)s") % {"year": year}, lambda p: _("Yes") if p.signed_this_year else _("No")),
+        ExportColumn(_("Agreements"), _agreements),
+    )
+    return pages.export(request, qs, columns, basename=_("partnerships"))
 
 
 def agreement_buttons_many(user: Any, partnerships: list[Partnership]) -> dict[int, dict[str, bool]]:
@@ -311,19 +296,12 @@ def partner_create(request: HttpRequest) -> HttpResponse:
             if len(found) == 1:
                 initial[key] = found[0].pk
     form = forms.PartnershipForm(request.POST if posting else None, initial=initial, branch_qs=branches, community_qs=communities)
-    if posting and form.is_valid():
-        try:
-            p = services.partnership_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("The partnership of %(branch)s with %(community)s was recorded.")
-                             % {"branch": p.branch.name, "community": p.community.name})
-            return redirect("cobuild:partner_detail", pk=p.pk)
-    return render(request, "cobuild/partners/partner_form.html", {"form": form, "bq": bq, "cq": cq, "picker": PICKER},
-                  status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form, save=lambda d: services.partnership_create(actor=request.user, **d),
+        success=lambda p: reverse("cobuild:partner_detail", args=[p.pk]),
+        message=lambda p: _("The partnership of %(branch)s with %(community)s was recorded.") % {"branch": p.branch.name,
+                                                                                                "community": p.community.name},
+        template="cobuild/partners/partner_form.html", context={"bq": bq, "cq": cq, "picker": PICKER})
 
 
 @login_required
@@ -331,21 +309,15 @@ def partner_create(request: HttpRequest) -> HttpResponse:
 def partner_end(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.PARTNERSHIP_VIEW)
     p = selectors.partnership_get(actor=request.user, id=pk)
-    try:
-        services.partnership_end(actor=request.user, partnership=p, reason=request.POST.get("reason", ""),
-                                 ended_on=request.POST.get("ended_on", ""))
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):  # not allowed and out of scope are pages of their own
-            raise
-        messages.error(request, _error_text(exc, "reason", "ended_on"))
-    else:
-        messages.success(request, _("The partnership has ended."))
-    return redirect(_back(request, reverse("cobuild:partner_detail", args=[p.pk])))
+    return pages.action(request, lambda: services.partnership_end(actor=request.user, partnership=p, reason=request.POST.get("reason", ""),
+                                                                   ended_on=request.POST.get("ended_on", "")),
+                        back=_back(request, reverse("cobuild:partner_detail", args=[p.pk])), message=_("The partnership has ended."),
+                        error_fields=("reason", "ended_on"))
 
 
-def _agreement_page(request: HttpRequest, form: Any, p: Partnership, title: str) -> HttpResponse:
-    return render(request, "cobuild/partners/agreement_form.html", {"form": form, "p": p, "title": title},
-                  status=400 if form.errors else 200)
+def _agreement_page(request: HttpRequest, form: Any, p: Partnership, title: str, save: Any, message: str) -> HttpResponse:
+    return pages.form_page(request, form, save=save, success=lambda _a: _back(request, reverse("cobuild:partner_detail", args=[p.pk])),
+                           message=message, template="cobuild/partners/agreement_form.html", context={"p": p, "title": title})
 
 
 @login_required
@@ -357,18 +329,10 @@ def agreement_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This partnership has ended; it takes no new agreements."))
         return redirect("cobuild:partner_detail", pk=p.pk)
     form = forms.AgreementForm(request.POST or None, initial={"year": selectors.this_year()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_create(actor=request.user, partnership=p, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("The agreement was saved as a draft."))
-            return redirect(_back(request, reverse("cobuild:partner_detail", args=[p.pk])))
     return _agreement_page(request, form, p, _("Agreement of %(branch)s with %(community)s") % {"branch": p.branch.name,
-                                                                                               "community": p.community.name})
+                                                                                               "community": p.community.name},
+                           save=lambda d: services.agreement_create(actor=request.user, partnership=p, **d),
+                           message=_("The agreement was saved as a draft."))
 
 
 @login_required
@@ -383,17 +347,8 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("cobuild:partner_detail", pk=p.pk)
     form = forms.AgreementForm(request.POST or None, initial={"year": a.year, "branch_commitments": a.branch_commitments,
                                                              "community_commitments": a.community_commitments})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.agreement_update(actor=request.user, agreement=a, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("The agreement was saved."))
-            return redirect(_back(request, reverse("cobuild:partner_detail", args=[p.pk])))
-    return _agreement_page(request, form, p, _("Agreement for %(year)s") % {"year": a.year})
+    return _agreement_page(request, form, p, _("Agreement for %(year)s") % {"year": a.year},
+                           save=lambda d: services.agreement_update(actor=request.user, agreement=a, **d), message=_("The agreement was saved."))
 
 
 @login_required
@@ -401,15 +356,9 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_sign(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.PARTNERSHIP_VIEW)
     a = selectors.agreement_get(actor=request.user, id=pk)
-    try:
-        services.agreement_sign(actor=request.user, agreement=a, signed_on=request.POST.get("signed_on", ""))
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):  # not allowed and out of scope are pages of their own
-            raise
-        messages.error(request, _error_text(exc, "signed_on"))
-    else:
-        messages.success(request, _("The agreement for %(year)s was signed.") % {"year": a.year})
-    return redirect(_back(request, reverse("cobuild:partner_detail", args=[a.partnership_id])))
+    return pages.action(request, lambda: services.agreement_sign(actor=request.user, agreement=a, signed_on=request.POST.get("signed_on", "")),
+                        back=_back(request, reverse("cobuild:partner_detail", args=[a.partnership_id])),
+                        message=_("The agreement for %(year)s was signed.") % {"year": a.year}, error_fields=("signed_on",))
 
 
 # --- per community and per unit ------------------------------------------------------------------

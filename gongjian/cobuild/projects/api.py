@@ -11,24 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from gongjian.core.apikit import Page, PageQuery, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
-from .. import services as cobuild_services
 from ..models import Project, ProjectMilestone, ProjectNote
 from . import selectors as sel
 from . import services
 from .permissions import PROJECT_VIEW
 
 router = Router(tags=["cobuild projects"])
-MAX_SIZE = 100
 
 
 class ProjectOut(Schema):
@@ -109,11 +107,7 @@ class ProjectDetailOut(ProjectOut):
     history: list[HistoryOut]
 
 
-class ProjectPage(Schema):
-    count: int
-    page: int
-    size: int
-    pages: int
+class ProjectPage(Page):
     items: list[ProjectOut]
 
 
@@ -162,13 +156,11 @@ class DoneIn(Schema):
     done_on: dt.date | None = None
 
 
-class ProjectFilters(Schema):
+class ProjectFilters(PageQuery):
     q: str = ""
     status: str = ""
     community: int | None = None
     unit: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 def project_out(p: Project, progress: int | None = None) -> dict[str, Any]:
@@ -217,10 +209,7 @@ def projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict[str, 
     if not can(request.user, PROJECT_VIEW):
         raise NotFound()
     f = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in ("page", "size")}
-    size = max(1, min(filters.size, MAX_SIZE))
-    page = Paginator(sel.project_list(actor=request.user, filters=f), size).get_page(filters.page)
-    return {"count": page.paginator.count, "page": page.number, "size": size, "pages": page.paginator.num_pages,
-            "items": [project_out(p) for p in page.object_list]}
+    return paginate(sel.project_list(actor=request.user, filters=f), filters.page, filters.size, out=project_out)
 
 
 @router.get("/projects/{project_id}", response=ProjectDetailOut, summary="One project with needs, resources, plan, progress and history")
@@ -230,7 +219,7 @@ def project(request: HttpRequest, project_id: int) -> dict[str, Any]:
 
 @router.post("/projects", response={201: ProjectDetailOut}, summary="Propose a project (takes up needs, commits resource capacity)")
 def project_create(request: HttpRequest, payload: ProjectIn) -> Status[dict[str, Any]]:
-    p = cobuild_services.project_create(
+    p = services.project_create(
         actor=request.user, title=payload.title, community=payload.community_id, unit=payload.unit_id, needs=payload.need_ids,
         resources=[(line.resource_id, line.amount) for line in payload.resources], plan=payload.plan)
     return Status(201, detail_out(request, p.pk))
@@ -238,31 +227,31 @@ def project_create(request: HttpRequest, payload: ProjectIn) -> Status[dict[str,
 
 @router.post("/projects/{project_id}/agree", response=ProjectDetailOut, summary="The responsible unit agrees to the project")
 def project_agree(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    cobuild_services.project_agree(actor=request.user, project=_visible(request, project_id))
+    services.project_agree(actor=request.user, project=_visible(request, project_id))
     return detail_out(request, project_id)
 
 
 @router.post("/projects/{project_id}/start", response=ProjectDetailOut, summary="Start the work")
 def project_start(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    cobuild_services.project_start(actor=request.user, project=_visible(request, project_id))
+    services.project_start(actor=request.user, project=_visible(request, project_id))
     return detail_out(request, project_id)
 
 
 @router.post("/projects/{project_id}/complete", response=ProjectDetailOut, summary="Complete the project with its outcome")
 def project_complete(request: HttpRequest, project_id: int, payload: OutcomeIn) -> dict[str, Any]:
-    cobuild_services.project_complete(actor=request.user, project=_visible(request, project_id), outcome=payload.outcome)
+    services.project_complete(actor=request.user, project=_visible(request, project_id), outcome=payload.outcome)
     return detail_out(request, project_id)
 
 
 @router.post("/projects/{project_id}/rate", response=ProjectDetailOut, summary="The community rates a completed project (1–5)")
 def project_rate(request: HttpRequest, project_id: int, payload: RatingIn) -> dict[str, Any]:
-    cobuild_services.project_rate(actor=request.user, project=_visible(request, project_id), rating=payload.rating, remark=payload.remark)
+    services.project_rate(actor=request.user, project=_visible(request, project_id), rating=payload.rating, remark=payload.remark)
     return detail_out(request, project_id)
 
 
 @router.post("/projects/{project_id}/cancel", response=ProjectDetailOut, summary="Cancel an unfinished project")
 def project_cancel(request: HttpRequest, project_id: int, payload: ReasonIn) -> dict[str, Any]:
-    cobuild_services.project_cancel(actor=request.user, project=_visible(request, project_id), reason=payload.reason)
+    services.project_cancel(actor=request.user, project=_visible(request, project_id), reason=payload.reason)
     return detail_out(request, project_id)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.orgs.forms import MandatoryText, RegionChoiceField, _Styled
+from gongjian.core.forms import MandatoryText, RegionChoiceField, StyledForm
 
 from ..choices import PROJECT_RATING_MAX, PROJECT_RATING_MIN
 from ..forms import DATE
@@ -18,7 +18,7 @@ class UnitChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class ProjectForm(_Styled):
+class ProjectForm(StyledForm):
     """Title, community, unit and plan; the needs (checkboxes) and resources (rows) are read from the request."""
 
     title = MandatoryText(label=_("Title"), max_length=200)
@@ -32,40 +32,40 @@ class ProjectForm(_Styled):
 
     def __init__(self, *args: Any, community_qs: Any, unit_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._set_qs("community", community_qs)
-        self._set_qs("unit", unit_qs)
+        self.set_queryset("community", community_qs)
+        self.set_queryset("unit", unit_qs)
         for name in ("community", "unit"):
             self.fields[name].required = True
             self.fields[name].validate = lambda value: None  # type: ignore[method-assign]
         self.fields["community"].widget.attrs.update({"id": "id_community"})
 
 
-class CompleteForm(_Styled):
+class CompleteForm(StyledForm):
     outcome = MandatoryText(label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000)
 
 
 RATING_CHOICES = [(str(i), "★" * i) for i in range(PROJECT_RATING_MAX, PROJECT_RATING_MIN - 1, -1)]
 
 
-class RateForm(_Styled):
+class RateForm(StyledForm):
     rating = forms.ChoiceField(label=_("Rating"), choices=RATING_CHOICES, widget=forms.RadioSelect, required=False)
     remark = forms.CharField(label=_("Remark"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=500)
 
 
-class CancelForm(_Styled):
+class CancelForm(StyledForm):
     reason = MandatoryText(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
 
 
-class MilestoneForm(_Styled):
+class MilestoneForm(StyledForm):
     title = MandatoryText(label=_("Milestone"), max_length=200)
     due_on = forms.DateField(label=_("Due on"), widget=DATE, required=False)
 
 
-class NoteForm(_Styled):
+class NoteForm(StyledForm):
     text = MandatoryText(label=_("Progress note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=8000)
     progress = forms.CharField(label=_("Progress (%)"), max_length=4, required=False,
                                widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "0–100"}))
 
 
-class PlanForm(_Styled):
+class PlanForm(StyledForm):
     plan = forms.CharField(label=_("Plan"), widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=8000)

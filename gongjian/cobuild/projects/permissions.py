@@ -1,4 +1,4 @@
-"""Who may do what with a project's plan and progress. Deny by default; registered at app start.
+"""Who may do what with a project's plan and progress. Deny by default; the manifest registers the rules.
 
 The project's own actions are in ``cobuild.permissions`` (view, manage = propose/cancel, run =
 agree/start/complete, rate). This part adds one action:
@@ -16,7 +16,7 @@ the scoped view only.
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 from ..permissions import ADMINS, PROJECT_MANAGE, PROJECT_RATE, PROJECT_RUN, PROJECT_VIEW
 
@@ -27,7 +27,5 @@ PROJECT_PROGRESS = "cobuild.project_progress"
 RULES: dict[str, dict[Role, Reach]] = {
     PROJECT_PROGRESS: {**ADMINS, Role.UNIT_LIAISON: S},
 }
-
-register(RULES)  # type: ignore[arg-type]
 
 __all__ = ["PROJECT_MANAGE", "PROJECT_PROGRESS", "PROJECT_RATE", "PROJECT_RUN", "PROJECT_VIEW", "RULES"]

@@ -1,6 +1,8 @@
-"""Writes of a project's plan and progress: milestones, progress notes and their photos.
+"""Writes of co-building projects: the lifecycle (propose with needs and committed resources, agree, start,
+complete, rate, cancel) and the plan and progress (milestones, progress notes and their photos).
 
-Same rules as ``cobuild.services``: ``actor=`` keyword-only, the permission matrix first, the
+``cobuild.services`` re-exports the lifecycle (``services.project_create`` …). Same rules as ``cobuild.services``:
+``actor=`` keyword-only, the permission matrix first, the
 project found inside the actor's scope (outside = NotFound) and locked, every field validated
 before anything is written, one audit event per write, one transaction.
 
@@ -22,6 +24,8 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -29,16 +33,34 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit
+from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound, TransitionError, ValidationError
 from gongjian.core.images import CleanImage, clean_image
+from gongjian.core.kernel import clean_reason
 from gongjian.core.params import int_param
 from gongjian.core.permissions import require
+from gongjian.core.scope import scoped
+from gongjian.core.validation import Errors, clean_date, clean_decimal, clean_text
+from gongjian.orgs.models import ResidentUnit
+from gongjian.regions.choices import Level
+from gongjian.regions.models import Region
 
-from ..choices import ProjectStatus
-from ..models import Project, ProjectMilestone, ProjectNote, ProjectPhoto
-from ..services import Errors, _get, clean_date, clean_text
+from .. import lookup
+from .. import permissions as perms
+from ..choices import (
+    PROJECT_NEED_STATUSES,
+    PROJECT_RATING_MAX,
+    PROJECT_RATING_MIN,
+    PROJECT_TRANSITIONS,
+    NeedStatus,
+    ProjectStatus,
+    ResourceStatus,
+)
+from ..models import Need, Project, ProjectMilestone, ProjectNeed, ProjectNote, ProjectPhoto, ProjectResource, Resource
+from ..selectors import resource_base
 from .permissions import PROJECT_PROGRESS
+
+MODULE = "cobuild"
 
 MILESTONE_EDITABLE = frozenset({ProjectStatus.PROPOSED, ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS})
 NOTE_OPEN = frozenset({ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS, ProjectStatus.DONE})
@@ -49,7 +71,7 @@ NOTE_MAX_LENGTH = 4000
 
 def _project(actor: Any, project: Project | int) -> Project:
     require(actor, PROJECT_PROGRESS)
-    return _get(Project, actor, PROJECT_PROGRESS, project, lock=True)  # type: ignore[no-any-return]
+    return lookup.get(Project, actor, PROJECT_PROGRESS, project, lock=True)  # type: ignore[no-any-return]
 
 
 def _milestone(p: Project, milestone: ProjectMilestone | int) -> ProjectMilestone:
@@ -264,3 +286,261 @@ def photo_get(*, actor: Any, project: Project, photo_id: Any) -> ProjectPhoto:
     if photo is None:
         raise NotFound()
     return photo
+
+
+# --- the project lifecycle: propose, agree, start, complete, rate, cancel --------------------
+
+
+def project_snapshot(p: Project) -> dict[str, Any]:
+    return {
+        "title": p.title, "community": p.community_id, "unit": p.unit_id, "plan": p.plan, "status": p.status,
+        "needs": sorted(p.project_needs.values_list("need_id", flat=True)),
+        "resources": {str(r): str(a) for r, a in p.project_resources.order_by("resource_id").values_list("resource_id", "amount")},
+    }
+
+
+def _project_needs(actor: Any, community: Region | None, values: Any, errors: Errors) -> list[Need]:
+    raw = list(values or [])
+    if not raw:
+        errors.add("needs", _("Choose at least one need the project takes up."))
+        return []
+    found: list[Need] = []
+    qs = scoped(Need.objects.all(), actor, perms.NEED_MANAGE)
+    for value in raw:
+        n = lookup.resolve(Need, value, qs)
+        if not n:
+            errors.add("needs", _("Unknown need, or a need outside your area."))
+        elif any(x.pk == n.pk for x in found):
+            errors.add("needs", _("The need “%(title)s” is listed twice.") % {"title": n.title})
+        elif community is not None and n.community_id != community.pk:
+            errors.add("needs", _("The need “%(title)s” belongs to another community.") % {"title": n.title})
+        elif n.status not in PROJECT_NEED_STATUSES:
+            errors.add("needs", _("The need “%(title)s” is “%(status)s”; only published or matched needs can be taken up by a project.")
+                       % {"title": n.title, "status": n.get_status_display()})
+        else:
+            found.append(n)
+    return found
+
+
+def _project_resources(actor: Any, values: Any, errors: Errors) -> list[tuple[Resource, Decimal]]:
+    lines: list[tuple[Resource, Decimal]] = []
+    visible = resource_base(actor, perms.RESOURCE_VIEW)
+    today = timezone.localdate()
+    for item in list(values or []):
+        try:
+            value, raw_amount = item
+        except (TypeError, ValueError):
+            errors.add("resources", _("Give each resource with the amount committed."))
+            continue
+        r = lookup.resolve(Resource, value, visible)
+        if not r:
+            errors.add("resources", _("Unknown resource, or a resource outside your reach."))
+            continue
+        if any(x.pk == r.pk for x, _a in lines):
+            errors.add("resources", _("The resource “%(title)s” is listed twice.") % {"title": r.title})
+            continue
+        if r.status != ResourceStatus.OFFERED:
+            errors.add("resources", _("The resource “%(title)s” is not on offer.") % {"title": r.title})
+            continue
+        if r.available_to is not None and r.available_to < today:
+            errors.add("resources", _("The available period of the resource “%(title)s” has ended.") % {"title": r.title})
+            continue
+        sub = Errors()
+        amount = clean_decimal(raw_amount, field="resources", errors=sub, high=Decimal("999999999999"))
+        if sub.details:
+            errors.catch(ValidationError("", details=sub.details))
+            continue
+        if amount is None or amount <= 0:
+            errors.add("resources", _("The amount committed from “%(title)s” must be greater than zero.") % {"title": r.title})
+            continue
+        lines.append((r, amount))
+    return lines
+
+
+def _clean_project(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+    errors = Errors()
+    out: dict[str, Any] = {}
+    out["title"] = clean_text(data.get("title"), field="title", errors=errors, required=_("The title is required."), max_length=120)
+    out["plan"] = clean_text(data.get("plan"), field="plan", errors=errors, max_length=8000, multiline=True)
+    community = lookup.resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
+    if community is None:
+        errors.add("community", _("Choose the community."))
+    elif community is False or community.level != Level.COMMUNITY:
+        errors.add("community", _("Choose a community (a region of the community level)."))
+        community = None
+    elif not lookup.region_allowed(actor, perms.PROJECT_MANAGE, community):
+        errors.add("community", _("Choose a community within your area."))
+        community = None
+    out["community"] = community
+    out["needs"] = _project_needs(actor, community, data.get("needs"), errors)
+    out["resources"] = _project_resources(actor, data.get("resources"), errors)
+    unit = lookup.resolve(ResidentUnit, data.get("unit"), ResidentUnit.objects.filter(is_active=True))
+    if unit is None:
+        errors.add("unit", _("Choose the responsible unit."))
+    elif unit is False:
+        errors.add("unit", _("Unknown or deactivated unit."))
+        unit = None
+    elif not (scoped(ResidentUnit.objects.filter(pk=unit.pk), actor, perms.PROJECT_MANAGE, ResidentUnit.scope_fields).exists()
+              or any(r.unit_id == unit.pk for r, _a in out["resources"])):
+        errors.add("unit", _("Choose a unit located in your area or one whose resource the project uses."))
+        unit = None
+    out["unit"] = unit
+    errors.raise_if_any()
+    return out
+
+
+def _lock_resources(ids: Iterable[int]) -> dict[int, Resource]:
+    """Lock the resource rows in id order (two projects sharing resources cannot deadlock)."""
+    return {r.pk: r for r in Resource.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")}
+
+
+def _move_need(actor: Any, need_id: int, to: str, *, verb: str, allowed_from: Iterable[str]) -> Need:
+    """A need moved by a project service (the project permission has been checked); locked and audited."""
+    n = Need.objects.select_for_update().get(pk=need_id)
+    if n.status not in set(allowed_from):
+        raise TransitionError(
+            _("A need in status “%(from)s” cannot be changed to “%(to)s”.")
+            % {"from": n.get_status_display(), "to": NeedStatus(to).label}
+        )
+    before = n.status
+    n.status = to
+    fields = ["status", "updated_at"]
+    if to == NeedStatus.MET:
+        n.met_at = lookup.now()
+        fields.append("met_at")
+    n.save(update_fields=fields)
+    audit.record(actor=actor, verb=verb, target=n, changes={"status": {"before": before, "after": to}})
+    return n
+
+
+@transaction.atomic
+def project_create(*, actor: Any, title: Any, community: Any, unit: Any, needs: Any, resources: Any = (), plan: Any = "") -> Project:
+    """Propose a project: takes up the needs (→ in a project) and commits capacity of the resources.
+
+    Validates everything first; then locks the resource rows in id order and refuses, writing
+    nothing, when a resource's remaining capacity is short.
+    """
+    require(actor, perms.PROJECT_MANAGE)
+    clean = _clean_project(actor, {"title": title, "community": community, "unit": unit, "needs": needs, "resources": resources,
+                                   "plan": plan})
+    locked = _lock_resources(r.pk for r, _a in clean["resources"])
+    errors = Errors()
+    for r, amount in clean["resources"]:
+        current = locked[r.pk]
+        if current.status != ResourceStatus.OFFERED:
+            errors.add("resources", _("The resource “%(title)s” is not on offer.") % {"title": current.title})
+        elif current.remaining is not None and current.remaining < amount:
+            errors.add("resources", _("Only %(remaining)s of the resource “%(title)s” remain; %(amount)s cannot be committed.")
+                       % {"remaining": current.remaining.normalize(), "title": current.title, "amount": amount.normalize()})
+    errors.raise_if_any()
+    p = Project(title=clean["title"], plan=clean["plan"], community=clean["community"], region_path=clean["community"].path,
+                unit=clean["unit"], status=ProjectStatus.PROPOSED, proposed_by=actor if getattr(actor, "pk", None) else None)
+    p.save()
+    for n in clean["needs"]:
+        ProjectNeed.objects.create(project=p, need=n)
+        if n.status == NeedStatus.PUBLISHED:
+            _move_need(actor, n.pk, NeedStatus.MATCHED, verb="cobuild.need.match", allowed_from=[NeedStatus.PUBLISHED])
+        _move_need(actor, n.pk, NeedStatus.IN_PROJECT, verb="cobuild.need.start_project", allowed_from=[NeedStatus.MATCHED])
+    for r, amount in clean["resources"]:
+        current = locked[r.pk]
+        ProjectResource.objects.create(project=p, resource=current, amount=amount)
+        if current.remaining is not None:
+            before = current.remaining
+            current.remaining = before - amount
+            current.save(update_fields=["remaining", "updated_at"])
+            audit.record(actor=actor, verb="cobuild.resource.commit", target=current,
+                         changes={"remaining": {"before": before, "after": current.remaining}, "project": p.pk})
+    audit.record(actor=actor, verb="cobuild.project.create", target=p, changes=audit.diff({}, project_snapshot(p)))
+    registry.bump(MODULE)
+    return p
+
+
+def _project_transition(actor: Any, project: Project | int, to: str, *, action: str, verb: str,
+                        extra: dict[str, Any] | None = None) -> Project:
+    require(actor, action)
+    p = lookup.get(Project, actor, action, project, lock=True)
+    before = PROJECT_TRANSITIONS.move(p, to)
+    fields = ["status", "updated_at"]
+    stamp = {ProjectStatus.AGREED: "agreed_at", ProjectStatus.IN_PROGRESS: "started_at", ProjectStatus.DONE: "done_at",
+             ProjectStatus.RATED: "rated_at", ProjectStatus.CANCELLED: "cancelled_at"}[ProjectStatus(to)]
+    setattr(p, stamp, lookup.now())
+    fields.append(stamp)
+    changes: dict[str, Any] = {"status": {"before": before, "after": to}}
+    for key, value in (extra or {}).items():
+        setattr(p, key, value)
+        fields.append(key)
+        changes[key] = value
+    p.save(update_fields=fields)
+    audit.record(actor=actor, verb=verb, target=p, changes=changes)
+    registry.bump(MODULE)
+    return p
+
+
+@transaction.atomic
+def project_agree(*, actor: Any, project: Project | int) -> Project:
+    """The responsible unit (or an administrator on its behalf) agrees to the proposed plan."""
+    return _project_transition(actor, project, ProjectStatus.AGREED, action=perms.PROJECT_RUN, verb="cobuild.project.agree")
+
+
+@transaction.atomic
+def project_start(*, actor: Any, project: Project | int) -> Project:
+    return _project_transition(actor, project, ProjectStatus.IN_PROGRESS, action=perms.PROJECT_RUN, verb="cobuild.project.start")
+
+
+@transaction.atomic
+def project_complete(*, actor: Any, project: Project | int, outcome: Any) -> Project:
+    """The project is done: the outcome is recorded and its needs are met."""
+    errors = Errors()
+    text = clean_text(outcome, field="outcome", errors=errors, required=_("Describe the outcome of the project."), max_length=8000,
+                      multiline=True)
+    errors.raise_if_any()
+    p = _project_transition(actor, project, ProjectStatus.DONE, action=perms.PROJECT_RUN, verb="cobuild.project.complete",
+                            extra={"outcome": text})
+    for need_id in p.project_needs.order_by("need_id").values_list("need_id", flat=True):
+        _move_need(actor, need_id, NeedStatus.MET, verb="cobuild.need.met", allowed_from=[NeedStatus.IN_PROJECT])
+    return p
+
+
+@transaction.atomic
+def project_rate(*, actor: Any, project: Project | int, rating: Any, remark: Any = "") -> Project:
+    """The community rates a completed project (1–5) with an optional remark."""
+    errors = Errors()
+    try:
+        value = int(str(rating).strip())
+        if not PROJECT_RATING_MIN <= value <= PROJECT_RATING_MAX:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add("rating", _("Choose a rating from %(low)s to %(high)s.") % {"low": PROJECT_RATING_MIN, "high": PROJECT_RATING_MAX})
+        value = 0
+    text = clean_text(remark, field="rating_remark", errors=errors, max_length=500, multiline=True)
+    errors.raise_if_any()
+    return _project_transition(actor, project, ProjectStatus.RATED, action=perms.PROJECT_RATE, verb="cobuild.project.rate",
+                               extra={"rating": value, "rating_remark": text})
+
+
+@transaction.atomic
+def project_cancel(*, actor: Any, project: Project | int, reason: Any) -> Project:
+    """Cancel an unfinished project: its committed capacity is released and its needs are published again."""
+    text = clean_reason(reason, multiline=False)
+    p = _project_transition(actor, project, ProjectStatus.CANCELLED, action=perms.PROJECT_MANAGE, verb="cobuild.project.cancel",
+                            extra={"cancel_reason": text})
+    lines = list(p.project_resources.order_by("resource_id").values_list("resource_id", "amount"))
+    locked = _lock_resources(rid for rid, _a in lines)
+    for rid, amount in lines:
+        r = locked[rid]
+        if r.remaining is None:
+            continue
+        before = r.remaining
+        r.remaining = before + amount
+        if r.capacity is not None and r.remaining > r.capacity:
+            r.remaining = r.capacity
+        r.save(update_fields=["remaining", "updated_at"])
+        audit.record(actor=actor, verb="cobuild.resource.release", target=r,
+                     changes={"remaining": {"before": before, "after": r.remaining}, "project": p.pk})
+    for need_id in p.project_needs.order_by("need_id").values_list("need_id", flat=True):
+        _move_need(actor, need_id, NeedStatus.PUBLISHED, verb="cobuild.need.release", allowed_from=[NeedStatus.IN_PROJECT])
+    return p
+
+
+PROJECT_ACTIONS = {"agree": project_agree, "start": project_start, "complete": project_complete, "rate": project_rate,
+                   "cancel": project_cancel}

@@ -8,6 +8,7 @@ Stable hooks for browser journeys: action forms ``#project-action-<key>`` with b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -15,24 +16,26 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongjian.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from gongjian.core.pagination import paginate, querystring_without
-from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core import pages
+from gongjian.core.errors import DomainError, NotFound, ValidationError
+from gongjian.core.forms import StyledForm
+from gongjian.core.pagination import paginate
+from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 
-from .. import services as cobuild_services
 from ..choices import PROJECT_TRANSITIONS, ProjectStatus
 from ..models import Project
 from . import forms, services
 from . import selectors as sel
 from .permissions import PROJECT_MANAGE, PROJECT_PROGRESS, PROJECT_RATE, PROJECT_RUN, PROJECT_VIEW
 
-EXPORT_LIMIT = 100_000
 MAX_RESOURCE_ROWS = 20
 
 
@@ -45,30 +48,34 @@ def project_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, sel.FILTERS)
     page = paginate(request, sel.project_list(actor=request.user, filters=f))
     return render(request, "cobuild/projects/list.html", {
-        "page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size"),
+        **pages.list_context(request, page, f),
         "statuses": ProjectStatus.choices, "communities": sel.filter_communities(actor=request.user),
         "units": sel.filter_units(actor=request.user), "can_create": can(request.user, PROJECT_MANAGE),
     })
 
 
+def _day(value: Any) -> Any:
+    return timezone.localtime(value).date() if value else None
+
+
+EXPORT_COLUMNS = (
+    ExportColumn(gettext_lazy("Title"), "title"), ExportColumn(gettext_lazy("Community code"), "community.code"),
+    ExportColumn(gettext_lazy("Community"), "community.name"), ExportColumn(gettext_lazy("Responsible unit"), "unit.name"),
+    ExportColumn(gettext_lazy("Status"), "get_status_display"),
+    ExportColumn(gettext_lazy("Number of needs"), lambda p: getattr(p, "needs_count", None)),
+    ExportColumn(gettext_lazy("Progress (%)"), lambda p: getattr(p, "latest_progress", None)),
+    ExportColumn(gettext_lazy("Proposed on"), lambda p: _day(p.created_at)), ExportColumn(gettext_lazy("Agreed on"), lambda p: _day(p.agreed_at)),
+    ExportColumn(gettext_lazy("Started on"), lambda p: _day(p.started_at)), ExportColumn(gettext_lazy("Completed on"), lambda p: _day(p.done_at)),
+    ExportColumn(gettext_lazy("Rating"), "rating"), ExportColumn(gettext_lazy("Rating remark"), "rating_remark"),
+    ExportColumn(gettext_lazy("Outcome"), "outcome"), ExportColumn(gettext_lazy("Reason"), "cancel_reason"),
+)
+
+
 @login_required
 def project_export(request: HttpRequest) -> HttpResponse:
     require_page(request, PROJECT_VIEW)
-    qs = sel.project_list(actor=request.user, filters=get_filters(request, sel.FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Title"), _("Community code"), _("Community"), _("Responsible unit"), _("Status"), _("Number of needs"), _("Progress (%)"),
-               _("Proposed on"), _("Agreed on"), _("Started on"), _("Completed on"), _("Rating"), _("Rating remark"), _("Outcome"),
-               _("Reason")]
-
-    def day(value: Any) -> Any:
-        from django.utils import timezone
-
-        return timezone.localtime(value).date() if value else None
-
-    rows = ([p.title, p.community.code, p.community.name, p.unit.name, p.get_status_display(), getattr(p, "needs_count", None),
-             getattr(p, "latest_progress", None),
-             day(p.created_at), day(p.agreed_at), day(p.started_at), day(p.done_at), p.rating, p.rating_remark, p.outcome,
-             p.cancel_reason] for p in qs)
-    return export_response(headers, rows, basename=_("projects"), fmt=export_format(request))
+    qs = sel.project_list(actor=request.user, filters=get_filters(request, sel.FILTERS))
+    return pages.export(request, qs, EXPORT_COLUMNS, basename=_("projects"))
 
 
 # --- detail ----------------------------------------------------------------------------------
@@ -80,18 +87,21 @@ def _may(request: HttpRequest, p: Project, action: str) -> bool:
 
 def project_actions(request: HttpRequest, p: Project) -> list[dict[str, Any]]:
     """The status actions this actor may take on this project now (only transitions the table allows)."""
-    allowed = PROJECT_TRANSITIONS[p.status]
+
+    def allows(to: str) -> bool:
+        return PROJECT_TRANSITIONS.allows(p.status, to)
+
     out: list[dict[str, Any]] = []
-    if allowed & {ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS, ProjectStatus.DONE} and _may(request, p, PROJECT_RUN):
-        if ProjectStatus.AGREED in allowed:
+    if any(allows(to) for to in (ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS, ProjectStatus.DONE)) and _may(request, p, PROJECT_RUN):
+        if allows(ProjectStatus.AGREED):
             out.append({"key": "agree", "label": _("Agree to the project"), "style": "btn-primary", "form": None})
-        if ProjectStatus.IN_PROGRESS in allowed:
+        if allows(ProjectStatus.IN_PROGRESS):
             out.append({"key": "start", "label": _("Start the work"), "style": "btn-primary", "form": None})
-        if ProjectStatus.DONE in allowed:
+        if allows(ProjectStatus.DONE):
             out.append({"key": "complete", "label": _("Mark as completed"), "style": "btn-success", "form": "complete"})
-    if ProjectStatus.RATED in allowed and _may(request, p, PROJECT_RATE):
+    if allows(ProjectStatus.RATED) and _may(request, p, PROJECT_RATE):
         out.append({"key": "rate", "label": _("Rate the project"), "style": "btn-success", "form": "rate"})
-    if ProjectStatus.CANCELLED in allowed and _may(request, p, PROJECT_MANAGE):
+    if allows(ProjectStatus.CANCELLED) and _may(request, p, PROJECT_MANAGE):
         out.append({"key": "cancel", "label": _("Cancel the project"), "style": "btn-outline-danger", "form": "cancel"})
     return out
 
@@ -119,7 +129,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, pk)
 
 
-ACTION_FORMS: dict[str, type[forms._Styled]] = {"complete": forms.CompleteForm, "rate": forms.RateForm, "cancel": forms.CancelForm}
+ACTION_FORMS: dict[str, type[StyledForm]] = {"complete": forms.CompleteForm, "rate": forms.RateForm, "cancel": forms.CancelForm}
 ACTION_FIELDS = {"complete": {"outcome": "outcome"}, "rate": {"rating": "rating", "rating_remark": "remark"},
                  "cancel": {"reason": "reason"}}
 
@@ -128,7 +138,7 @@ ACTION_FIELDS = {"complete": {"outcome": "outcome"}, "rate": {"rating": "rating"
 @require_POST
 def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     require_page(request, PROJECT_VIEW)
-    fn: Any = cobuild_services.PROJECT_ACTIONS.get(action)
+    fn: Any = services.PROJECT_ACTIONS.get(action)
     if fn is None:
         raise NotFound()
     p = sel.project_get(actor=request.user, id=pk)
@@ -141,27 +151,31 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         kwargs = {"complete": lambda: {"outcome": data.get("outcome", "")},
                   "rate": lambda: {"rating": data.get("rating") or None, "remark": data.get("remark", "")},
                   "cancel": lambda: {"reason": data.get("reason", "")}}[action]()
-    try:
-        fn(actor=request.user, project=p, **kwargs)
-    except ValidationError as exc:
-        if form is None or not exc.details:
-            messages.error(request, str(exc.message))
-            return redirect("cobuild:project_detail", pk=p.pk)
-        form.add_domain_error(exc, ACTION_FIELDS[action])
-        return _detail(request, p.pk, status=400, **{f"{action}_form": form, "open_action": action})
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The project is now “%(status)s”.") % {"status": Project.objects.get(pk=p.pk).get_status_display()})
-    return redirect("cobuild:project_detail", pk=p.pk)
+    return _post(request, p, lambda: fn(actor=request.user, project=p, **kwargs), form=form, anchor="",
+                 message=lambda: _("The project is now “%(status)s”.") % {"status": Project.objects.get(pk=p.pk).get_status_display()},
+                 field_map=ACTION_FIELDS.get(action), on_error={f"{action}_form": form, "open_action": action}, field_errors_only=True)
 
 
 # --- milestones and notes --------------------------------------------------------------------
 
 
-def _back(p: Project, anchor: str) -> HttpResponse:
+def _post(request: HttpRequest, p: Project, call: Callable[[], Any], *, form: StyledForm | None, anchor: str, message: Any,
+          field_map: dict[str, str] | None = None, on_error: dict[str, Any] | None = None,
+          error_extra: Callable[[ValidationError], dict[str, Any]] | None = None, field_errors_only: bool = False) -> HttpResponse:
+    """A POST on the project page: call the service; a validation error re-shows the page with the form (400; with
+    ``field_errors_only``, only one that names fields), any other domain error is a message; success is a message.
+    Both go back to the project at ``anchor``."""
+    try:
+        call()
+    except DomainError as exc:
+        pages.reraise_page_errors(exc)
+        if form is None or not isinstance(exc, ValidationError) or (field_errors_only and not exc.details):
+            messages.error(request, str(exc.message))
+        else:
+            form.add_domain_error(exc, field_map)
+            return _detail(request, p.pk, status=400, **(on_error or {}), **(error_extra(exc) if error_extra else {}))
+    else:
+        messages.success(request, message() if callable(message) else message)
     return redirect(reverse("cobuild:project_detail", args=[p.pk]) + anchor)
 
 
@@ -172,19 +186,10 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
     form = forms.MilestoneForm(request.POST)
     form.is_valid()
-    try:
-        services.milestone_add(actor=request.user, project=p, title=form.cleaned_data.get("title", ""),
-                               due_on=form.cleaned_data.get("due_on") or request.POST.get("due_on", ""))
-    except ValidationError as exc:
-        form.add_domain_error(exc)
-        return _detail(request, p.pk, status=400, milestone_form=form)
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The milestone was added."))
-    return _back(p, "#milestones")
+    d = form.cleaned_data
+    return _post(request, p, lambda: services.milestone_add(actor=request.user, project=p, title=d.get("title", ""),
+                                                            due_on=d.get("due_on") or request.POST.get("due_on", "")),
+                 form=form, anchor="#milestones", message=_("The milestone was added."), on_error={"milestone_form": form})
 
 
 @login_required
@@ -194,18 +199,9 @@ def plan_update(request: HttpRequest, pk: int) -> HttpResponse:
     p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
     form = forms.PlanForm(request.POST)
     form.is_valid()
-    try:
-        services.project_plan_update(actor=request.user, project=p, plan=form.cleaned_data.get("plan", request.POST.get("plan", "")))
-    except ValidationError as exc:
-        form.add_domain_error(exc)
-        return _detail(request, p.pk, status=400, plan_form=form, open_plan=True)
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The plan was saved."))
-    return _back(p, "#plan")
+    plan = form.cleaned_data.get("plan", request.POST.get("plan", ""))
+    return _post(request, p, lambda: services.project_plan_update(actor=request.user, project=p, plan=plan), form=form, anchor="#plan",
+                 message=_("The plan was saved."), on_error={"plan_form": form, "open_plan": True})
 
 
 MILESTONE_ACTIONS = {"done": services.milestone_mark_done, "reopen": services.milestone_reopen, "remove": services.milestone_remove}
@@ -228,16 +224,10 @@ def milestone_action(request: HttpRequest, pk: int, mid: int, action: str) -> Ht
             kwargs["done_on"] = request.POST["done_on"]
     else:
         raise NotFound()
-    try:
-        fn(actor=request.user, project=p, milestone=int_param(mid) or 0, **kwargs)
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, str(next(iter(exc.details.values()))[0]) if exc.details else str(exc.message))
-    else:
-        messages.success(request, {"done": _("The milestone is marked as done."), "reopen": _("The milestone is open again."),
-                                   "remove": _("The milestone was removed."), "edit": _("The milestone was saved.")}[action])
-    return _back(p, "#milestones")
+    return pages.action(request, lambda: fn(actor=request.user, project=p, milestone=int_param(mid) or 0, **kwargs),
+                        back=reverse("cobuild:project_detail", args=[p.pk]) + "#milestones", error_fields=("title", "due_on", "done_on"),
+                        message={"done": _("The milestone is marked as done."), "reopen": _("The milestone is open again."),
+                                 "remove": _("The milestone was removed."), "edit": _("The milestone was saved.")}[action])
 
 
 @login_required
@@ -247,20 +237,11 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
     form = forms.NoteForm(request.POST)
     form.is_valid()
-    try:
-        services.note_add(actor=request.user, project=p, text=form.cleaned_data.get("text", request.POST.get("text", "")),
-                          progress=form.cleaned_data.get("progress", ""), photos=request.FILES.getlist("photos"))
-    except ValidationError as exc:
-        form.add_domain_error(exc)
-        photo_errors = [str(m) for m in exc.details.get("photos", [])]
-        return _detail(request, p.pk, status=400, note_form=form, photo_errors=photo_errors)
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The progress note was added."))
-    return _back(p, "#progress")
+    d = form.cleaned_data
+    return _post(request, p, lambda: services.note_add(actor=request.user, project=p, text=d.get("text", request.POST.get("text", "")),
+                                                       progress=d.get("progress", ""), photos=request.FILES.getlist("photos")),
+                 form=form, anchor="#progress", message=_("The progress note was added."), on_error={"note_form": form},
+                 error_extra=lambda exc: {"photo_errors": [str(m) for m in exc.details.get("photos", [])]})
 
 
 @login_required
@@ -315,7 +296,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         lines = [(r, a) for r, a in rows if r or a]
         try:
-            p = cobuild_services.project_create(
+            p = services.project_create(
                 actor=request.user, title=form.cleaned_data["title"], community=source.get("community", ""),
                 unit=source.get("unit", ""), plan=form.cleaned_data["plan"], needs=source.getlist("needs"), resources=lines)
         except ValidationError as exc:

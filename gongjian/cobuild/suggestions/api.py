@@ -1,4 +1,4 @@
-"""API of the matching part, mounted under /api/v1/cobuild/: suggestions of a need, accept, reject, undo a rejection,
+"""API of the suggestions part, mounted under /api/v1/cobuild/: suggestions of a need, accept, reject, undo a rejection,
 the matching board. Scoped like the pages: a need outside the caller's reach is 404; a capacity taken meanwhile 409
 ``capacity_exhausted``."""
 
@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from gongjian.core.apikit import Page, PageQuery, paginate
 from gongjian.core.errors import NotFound
 
 from . import selectors, services
 from .views import project_url
 
 router = Router(tags=["cobuild"])
-MAX_SIZE = 100
 
 
 class SuggestionOut(Schema):
@@ -69,10 +68,8 @@ class DecisionOut(Schema):
     project_url: str
 
 
-class BoardFilters(Schema):
+class BoardFilters(PageQuery):
     region: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 class BoardRowOut(Schema):
@@ -83,13 +80,9 @@ class BoardRowOut(Schema):
     proposal: SuggestionOut | None
 
 
-class BoardOut(Schema):
+class BoardOut(Page):
     region_id: int
     region_name: str
-    count: int
-    page: int
-    size: int
-    pages: int
     proposed: int
     items: list[BoardRowOut]
 
@@ -145,18 +138,16 @@ def suggestion_unreject(request: HttpRequest, need_id: int, resource_id: int) ->
     return 204, None
 
 
+def board_row_out(r: Any) -> dict[str, Any]:
+    return {"need_id": r.need.pk, "need_title": r.need.title, "community_id": r.need.community_id, "community_name": r.need.community.name,
+            "proposal": suggestion_out(r.proposal) if r.proposal else None}
+
+
 @router.get("/matching/board", response=BoardOut, summary="Published needs of a subdistrict or district with the global assignment")
 def matching_board(request: HttpRequest, filters: Query[BoardFilters]) -> dict[str, Any]:
     region = selectors.board_region(actor=request.user, region=filters.region)
     if region is None:  # pragma: no cover - board_region raises
         raise NotFound()
     rows = selectors.board(actor=request.user, region=region)
-    size = max(1, min(filters.size, MAX_SIZE))
-    page = Paginator(rows, size).get_page(filters.page)
-    return {
-        "region_id": region.pk, "region_name": region.name, "count": len(rows), "page": page.number, "size": size,
-        "pages": page.paginator.num_pages, "proposed": sum(1 for r in rows if r.proposal),
-        "items": [{"need_id": r.need.pk, "need_title": r.need.title, "community_id": r.need.community_id,
-                   "community_name": r.need.community.name, "proposal": suggestion_out(r.proposal) if r.proposal else None}
-                  for r in page.object_list],
-    }
+    return {"region_id": region.pk, "region_name": region.name, "proposed": sum(1 for r in rows if r.proposal),
+            **paginate(rows, filters.page, filters.size, out=board_row_out)}

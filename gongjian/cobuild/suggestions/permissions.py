@@ -1,4 +1,4 @@
-"""Who may see and decide matching suggestions. Deny by default; registered at app start.
+"""Who may see and decide matching suggestions. Deny by default; the manifest registers the rules.
 
 * Suggestions for a need: the administrators who may manage that need (community and above, in scope). Unit
   liaisons do not see needs (see ``cobuild.permissions``), so they do not see suggestions either.
@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 S = Reach.SCOPE
 SUGGEST_VIEW = "cobuild.suggest_view"
@@ -25,5 +25,3 @@ RULES: dict[str, dict[Role, Reach]] = {
     SUGGEST_DECIDE: dict(_ADMINS),
     MATCH_BOARD: {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S, Role.SUBDISTRICT_ADMIN: S},
 }
-
-register(RULES)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Reads of the matching part: suggestions for one need, the rejected pairs, the subdistrict matching board.
+"""Reads of the suggestions part: suggestions for one need, the rejected pairs, the subdistrict matching board.
 
 Every read takes ``actor=``: the need must be one the actor may manage (else 404), and only resources within his reach
 are suggested (see :mod:`.index` for which resources are candidates).

@@ -1,4 +1,4 @@
-"""Writes of the matching part: accept a suggestion (it becomes a project), reject it (remembered), undo a rejection.
+"""Writes of the suggestions part: accept a suggestion (it becomes a project), reject it (remembered), undo a rejection.
 
 Each is one transaction that locks the need first, so two decisions on the same need run one after the other. The
 capacity itself is committed by ``cobuild.services.project_create`` under a row lock on the resource; when another
@@ -16,14 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.params import int_param
+from gongjian.core.kernel import clean_reason, key_of
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
+from gongjian.core.validation import Errors, clean_decimal, clean_text
 
 from .. import permissions as cperms
-from .. import services as cservices
 from ..choices import PROJECT_NEED_STATUSES, MatchVerdict, ProjectStatus, ResourceStatus
 from ..models import MatchDecision, Need, Resource
+from ..projects import services as project_services
 from ..selectors import resource_base
 from . import index as idx
 from . import permissions as perms
@@ -37,22 +38,15 @@ class CapacityExhausted(Conflict):
     default_message = _("The resource's remaining capacity was taken meanwhile.")
 
 
-def _pk(value: Any) -> int:
-    pk = value.pk if isinstance(value, Need | Resource) else int_param(value)
-    if not pk:
-        raise NotFound()
-    return int(pk)
-
-
 def _locked_need(actor: Any, need: Any) -> Need:
-    pk = _pk(need)
+    pk = key_of(need, Need)
     if not scoped(Need.objects.filter(pk=pk), actor, cperms.NEED_MANAGE).exists():
         raise NotFound()
     return Need.objects.select_for_update(of=("self",)).select_related("community").get(pk=pk)
 
 
 def _resource(actor: Any, resource: Any) -> Resource:
-    found = resource_base(actor, cperms.RESOURCE_VIEW).select_related("unit").filter(pk=_pk(resource)).first()
+    found = resource_base(actor, cperms.RESOURCE_VIEW).select_related("unit").filter(pk=key_of(resource, Resource)).first()
     if found is None:
         raise NotFound()
     return found
@@ -79,11 +73,11 @@ def _exhausted(resource: Resource, amount: Decimal) -> CapacityExhausted:
 
 
 def _clean_amount(value: Any, resource: Resource) -> Decimal:
-    errors = cservices.Errors()
+    errors = Errors()
     if value in (None, ""):
         errors.add("amount", _("Enter the amount to commit from the resource."))
         errors.raise_if_any()
-    amount = cservices.clean_decimal(value, field="amount", errors=errors, high=MAX_AMOUNT,
+    amount = clean_decimal(value, field="amount", errors=errors, high=MAX_AMOUNT,
                                      negative_message=_("The amount must be greater than zero."))
     errors.raise_if_any()
     if amount is None or amount <= 0:
@@ -129,9 +123,9 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
         raise Conflict(_("This resource was rejected for this need; undo the rejection first."), code="rejected")
     if _active_accept(existing):
         raise Conflict(_("This resource was already accepted for this need."), code="already_accepted")
-    errors = cservices.Errors()
-    clean_title = cservices.clean_text(title, field="title", errors=errors, max_length=120)
-    clean_plan = cservices.clean_text(plan, field="plan", errors=errors, max_length=8000, multiline=True)
+    errors = Errors()
+    clean_title = clean_text(title, field="title", errors=errors, max_length=120)
+    clean_plan = clean_text(plan, field="plan", errors=errors, max_length=8000, multiline=True)
     errors.raise_if_any()
     if amount is None:  # not given at all (the API): the sensible default, if there is one
         amount = default_amount(n, r)
@@ -140,7 +134,7 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
         raise _exhausted(r, value)
     score = _score(index, n, r)
     try:
-        project = cservices.project_create(
+        project = project_services.project_create(
             actor=actor, title=clean_title or n.title[:120], community=n.community_id, unit=r.unit_id, needs=[n.pk],
             resources=[(r.pk, value)], plan=clean_plan,
         )
@@ -169,9 +163,7 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
 def match_reject(*, actor: Any, need: Any, resource: Any, reason: Any) -> MatchDecision:
     """Reject a suggested resource for a need (a reason is required); it is never suggested for that need again."""
     require(actor, perms.SUGGEST_DECIDE)
-    errors = cservices.Errors()
-    text = cservices.clean_text(reason, field="reason", errors=errors, required=_("Give a reason."), max_length=500)
-    errors.raise_if_any()
+    text = clean_reason(reason, multiline=False)
     index = idx.current_index()  # before any row lock
     n = _locked_need(actor, need)
     _check_need(n)
@@ -199,7 +191,7 @@ def match_unreject(*, actor: Any, need: Any, resource: Any) -> None:
     """Undo a rejection: the resource may be suggested for the need again."""
     require(actor, perms.SUGGEST_DECIDE)
     n = _locked_need(actor, need)
-    rid = _pk(resource)
+    rid = key_of(resource, Resource)
     decision = MatchDecision.objects.select_for_update(of=("self",)).select_related("resource").filter(
         need=n, resource_id=rid, verdict=MatchVerdict.REJECTED).first()
     if decision is None:

@@ -1,25 +1,26 @@
-"""Pages of the matching part: the suggestions panel of a need (loaded into the need page with htmx), the decisions,
+"""Pages of the suggestions part (served under /cobuild/matching/; the engine itself is ``cobuild.matching``): the
+suggestions panel of a need (loaded into the need page with htmx), the decisions,
 and the matching board (对接看板) of a subdistrict or district."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from gongjian.core.errors import DomainError
+from gongjian.core import pages
 from gongjian.core.pagination import PAGE_SIZES, querystring_without
-from gongjian.core.params import export_format, require_page
+from gongjian.core.params import require_page
 from gongjian.core.permissions import can
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 
 from .. import permissions as cperms
 from . import permissions as perms
@@ -62,18 +63,14 @@ def suggest_panel(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cobuild/suggestions/need.html", ctx)
 
 
-def _back(request: HttpRequest, need_id: int) -> HttpResponse:
+def _back(request: HttpRequest, need_id: int) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(reverse("cobuild:need_detail", args=[need_id]) + "#suggestions")
+        return target
+    return reverse("cobuild:need_detail", args=[need_id]) + "#suggestions"
 
 
-def _error(exc: DomainError) -> str:
-    if exc.details:
-        first = next(iter(exc.details.values()))
-        return str(first[0] if isinstance(first, list | tuple) else first)
-    return str(exc.message)
+ERROR_FIELDS = ("title", "plan", "amount", "resources", "reason")
 
 
 @login_required
@@ -81,15 +78,12 @@ def _error(exc: DomainError) -> str:
 def suggest_accept(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     require_page(request, perms.SUGGEST_DECIDE)
     n = selectors.need_for_matching(actor=request.user, id=pk)
-    try:
-        d = services.match_accept(actor=request.user, need=n, resource=rid, amount=request.POST.get("amount", ""),
-                                  title=request.POST.get("title", ""))
-    except DomainError as exc:
-        messages.error(request, _error(exc))
-    else:
-        messages.success(request, _("Accepted: the project “%(title)s” was proposed to %(unit)s.")
-                         % {"title": d.project.title if d.project else "", "unit": d.resource.unit.name})
-    return _back(request, n.pk)
+    return pages.action(
+        request, lambda: services.match_accept(actor=request.user, need=n, resource=rid, amount=request.POST.get("amount", ""),
+                                               title=request.POST.get("title", "")),
+        back=_back(request, n.pk), error_fields=ERROR_FIELDS,
+        message=lambda d: _("Accepted: the project “%(title)s” was proposed to %(unit)s.")
+        % {"title": d.project.title if d.project else "", "unit": d.resource.unit.name})
 
 
 @login_required
@@ -97,13 +91,10 @@ def suggest_accept(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 def suggest_reject(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     require_page(request, perms.SUGGEST_DECIDE)
     n = selectors.need_for_matching(actor=request.user, id=pk)
-    try:
-        d = services.match_reject(actor=request.user, need=n, resource=rid, reason=request.POST.get("reason", ""))
-    except DomainError as exc:
-        messages.error(request, _error(exc))
-    else:
-        messages.success(request, _("Rejected: “%(title)s” will not be suggested for this need again.") % {"title": d.resource.title})
-    return _back(request, n.pk)
+    return pages.action(
+        request, lambda: services.match_reject(actor=request.user, need=n, resource=rid, reason=request.POST.get("reason", "")),
+        back=_back(request, n.pk), error_fields=ERROR_FIELDS,
+        message=lambda d: _("Rejected: “%(title)s” will not be suggested for this need again.") % {"title": d.resource.title})
 
 
 @login_required
@@ -111,13 +102,8 @@ def suggest_reject(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 def suggest_unreject(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     require_page(request, perms.SUGGEST_DECIDE)
     n = selectors.need_for_matching(actor=request.user, id=pk)
-    try:
-        services.match_unreject(actor=request.user, need=n, resource=rid)
-    except DomainError as exc:
-        messages.error(request, _error(exc))
-    else:
-        messages.success(request, _("The rejection was undone; the resource may be suggested again."))
-    return _back(request, n.pk)
+    return pages.action(request, lambda: services.match_unreject(actor=request.user, need=n, resource=rid), back=_back(request, n.pk),
+                        error_fields=ERROR_FIELDS, message=_("The rejection was undone; the resource may be suggested again."))
 
 
 # --- the matching board ------------------------------------------------------------------------------
@@ -152,16 +138,26 @@ def suggest_board(request: HttpRequest) -> HttpResponse:
 @require_GET
 def suggest_board_export(request: HttpRequest) -> HttpResponse:
     region, rows = _board(request)
-    headers = [_("Community"), _("Need"), _("Category"), _("Quantity"), _("Resource"), _("Unit"), _("Score"), _("Amount proposed"),
-               _("Capacity unit"), _("Remaining capacity"), _("Reasons")]
-    out = []
-    for row in rows:
-        n, p = row.need, row.proposal
-        out.append([
-            n.community.name, n.title, n.category.name if n.category else "",
-            row.quantity_text,
-            p.resource.title if p else "", p.resource.unit.name if p else "", round(p.score, 4) if p else "",
-            p.default_amount if p and p.default_amount is not None else "", p.capacity_unit_label if p else "",
-            p.resource.remaining if p and p.resource.remaining is not None else "", "；".join(p.reasons) if p else _("No resource to propose"),
-        ])
-    return export_response(headers, out, basename=_("matching-board") + f"-{region.code}", fmt=export_format(request))
+    return pages.export(request, rows, BOARD_COLUMNS, basename=_("matching-board") + f"-{region.code}")
+
+
+def _proposal(attr: str, default: Any = "") -> Any:
+    def read(row: selectors.BoardRow) -> Any:
+        p = row.proposal
+        return getattr(p, attr) if p else default
+    return read
+
+
+BOARD_COLUMNS = (
+    ExportColumn(gettext_lazy("Community"), "need.community.name"), ExportColumn(gettext_lazy("Need"), "need.title"),
+    ExportColumn(gettext_lazy("Category"), "need.category.name"), ExportColumn(gettext_lazy("Quantity"), "quantity_text"),
+    ExportColumn(gettext_lazy("Resource"), lambda row: row.proposal.resource.title if row.proposal else ""),
+    ExportColumn(gettext_lazy("Unit"), lambda row: row.proposal.resource.unit.name if row.proposal else ""),
+    ExportColumn(gettext_lazy("Score"), lambda row: round(row.proposal.score, 4) if row.proposal else ""),
+    ExportColumn(gettext_lazy("Amount proposed"),
+                 lambda row: row.proposal.default_amount if row.proposal and row.proposal.default_amount is not None else ""),
+    ExportColumn(gettext_lazy("Capacity unit"), _proposal("capacity_unit_label")),
+    ExportColumn(gettext_lazy("Remaining capacity"),
+                 lambda row: row.proposal.resource.remaining if row.proposal and row.proposal.resource.remaining is not None else ""),
+    ExportColumn(gettext_lazy("Reasons"), lambda row: "；".join(row.proposal.reasons) if row.proposal else _("No resource to propose")),
+)

@@ -289,7 +289,7 @@ def test_query_counts_do_not_grow_with_rows(pw: PW, login, django_assert_max_num
     with django_assert_max_num_queries(20):
         assert c.get(reverse("cobuild:partner_unit", args=[pw.district_unit.pk])).status_code == 200
     # the home panels: a fixed number of queries
-    from gongjian.cobuild.partners.registration import admin_panel, liaison_panel
+    from gongjian.cobuild.partners.panels import admin_panel, liaison_panel
 
     for make, role in ((admin_panel, "community_admin"), (liaison_panel, "liaison_d")):
         user = type(pw.users[role]).objects.get(pk=pw.users[role].pk)

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from gongjian.cobuild import selectors, services
 from gongjian.cobuild.choices import NeedStatus, ProjectStatus
 from gongjian.cobuild.models import Need, Project, ProjectNeed, ProjectResource, Resource
+from gongjian.cobuild.projects import services as project_services
 from gongjian.core import registry
 from gongjian.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.models import AuditEvent
@@ -314,7 +315,7 @@ def test_two_projects_committing_the_same_capacity_at_once(world):
     needs = [_need(world, f"需求{i}") for i in range(2)]
     barrier = threading.Barrier(2)
     outcomes: list[Any] = [None, None]
-    real_clean = services._clean_project
+    real_clean = project_services._clean_project
 
     def clean_then_wait(*args: Any, **kwargs: Any) -> Any:
         out = real_clean(*args, **kwargs)
@@ -331,7 +332,7 @@ def test_two_projects_committing_the_same_capacity_at_once(world):
         finally:
             connections.close_all()
 
-    services._clean_project = clean_then_wait  # type: ignore[assignment]
+    project_services._clean_project = clean_then_wait  # type: ignore[assignment]
     try:
         threads = [threading.Thread(target=commit, args=(i,)) for i in range(2)]
         for t in threads:
@@ -339,7 +340,7 @@ def test_two_projects_committing_the_same_capacity_at_once(world):
         for t in threads:
             t.join(timeout=30)
     finally:
-        services._clean_project = real_clean  # type: ignore[assignment]
+        project_services._clean_project = real_clean  # type: ignore[assignment]
     created = [o for o in outcomes if isinstance(o, Project)]
     refused = [o for o in outcomes if isinstance(o, str)]
     assert len(created) == 1 and len(refused) == 1, outcomes

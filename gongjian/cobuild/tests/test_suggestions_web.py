@@ -268,7 +268,7 @@ def test_home_panel_counts_needs_waiting_for_a_match(world, client):
     _login(client, world.users["subdistrict_admin"])
     html = client.get("/").content.decode()
     assert "待对接的已发布需求" in html and reverse("cobuild:suggest_board") in html
-    from gongjian.cobuild.suggestions.registration import board_panel
+    from gongjian.cobuild.suggestions.panels import board_panel
 
     assert board_panel(world.users["subdistrict_admin"])["stats"][0]["value"] == 1
     assert board_panel(world.users["city_admin"])["stats"][0]["value"] == 2

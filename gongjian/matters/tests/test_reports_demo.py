@@ -22,8 +22,8 @@ from gongjian.matters.choices import (
     MatterSource,
     MatterStatus,
 )
+from gongjian.matters.demo import NOW
 from gongjian.matters.models import Assignment, FollowUp, Matter, MatterEvent
-from gongjian.matters.reports.demo import NOW
 from gongjian.meetings.choices import AgendaSource, DecisionStatus, MeetingKind, MeetingStatus
 from gongjian.meetings.models import AgendaItem, Decision, Experience, Meeting, Speaker
 from gongjian.regions.models import Region

@@ -12,7 +12,7 @@ from django.utils import timezone
 from gongjian.core import registry
 from gongjian.core.registry import Period
 from gongjian.matters import services as svc
-from gongjian.matters.reports.figures import department_figures
+from gongjian.matters.figures import department_figures
 from gongjian.meetings.models import Decision, Meeting
 
 from .domain import World, accepted, build_world, report

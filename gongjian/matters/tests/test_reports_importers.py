@@ -14,8 +14,8 @@ from gongjian.core.models import AuditEvent
 from gongjian.core.registry import importer
 from gongjian.core.tabular import write_csv, write_xlsx
 from gongjian.matters.choices import EventKind, MatterSource, MatterStatus, Satisfaction, Urgency
+from gongjian.matters.hotline.importers import Catalogue, HotlineImporter, title_from
 from gongjian.matters.models import Matter, MatterCategory
-from gongjian.matters.reports.importers import Catalogue, HotlineImporter, title_from
 from gongjian.testing import factories as f
 
 from .domain import World, build_world, report

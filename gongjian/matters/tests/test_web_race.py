@@ -20,6 +20,7 @@ from gongjian.core.models import AuditEvent
 from gongjian.matters import services as svc
 from gongjian.matters.choices import AssignmentStatus, MatterStatus
 from gongjian.matters.models import Assignment, Matter, MatterEvent
+from gongjian.matters.services import common as svc_common  # the services lock through common._lock / _lock_assignment
 from gongjian.testing import factories as f
 
 from .domain import World, at_level, build_world, report
@@ -45,7 +46,7 @@ def _client(user: Any) -> Client:
 def _race(posts: list[tuple[Client, str, dict[str, Any]]], lock_name: str = "_lock") -> list[Any]:
     """Run the posts at once; every thread passes the view's reads, then they meet at the service's row lock."""
     barrier = threading.Barrier(len(posts))
-    real = getattr(svc, lock_name)
+    real = getattr(svc_common, lock_name)
 
     def wait_then_lock(*args: Any, **kwargs: Any) -> Any:
         barrier.wait(timeout=20)
@@ -63,7 +64,7 @@ def _race(posts: list[tuple[Client, str, dict[str, Any]]], lock_name: str = "_lo
         finally:
             connections.close_all()
 
-    setattr(svc, lock_name, wait_then_lock)
+    setattr(svc_common, lock_name, wait_then_lock)
     try:
         threads = [threading.Thread(target=run, args=(i,)) for i in range(len(posts))]
         for t in threads:
@@ -71,7 +72,7 @@ def _race(posts: list[tuple[Client, str, dict[str, Any]]], lock_name: str = "_lo
         for t in threads:
             t.join(timeout=60)
     finally:
-        setattr(svc, lock_name, real)
+        setattr(svc_common, lock_name, real)
     return outcomes
 
 
@@ -104,7 +105,7 @@ def test_escalating_while_the_lead_department_reports_its_result(w: World) -> No
     v = str(Matter.objects.get(pk=m.pk).version)
     # the department's service locks the matter first too (_lock_assignment); both meet at the matter row
     barrier = threading.Barrier(2)
-    real_lock, real_lock_a = svc._lock, svc._lock_assignment
+    real_lock, real_lock_a = svc_common._lock, svc_common._lock_assignment
 
     def lock(*args: Any, **kwargs: Any) -> Any:
         barrier.wait(timeout=20)
@@ -131,7 +132,7 @@ def test_escalating_while_the_lead_department_reports_its_result(w: World) -> No
         finally:
             connections.close_all()
 
-    svc._lock, svc._lock_assignment = lock, lock_a  # type: ignore[assignment]
+    svc_common._lock, svc_common._lock_assignment = lock, lock_a  # type: ignore[assignment]
     try:
         threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
         for t in threads:
@@ -139,7 +140,7 @@ def test_escalating_while_the_lead_department_reports_its_result(w: World) -> No
         for t in threads:
             t.join(timeout=60)
     finally:
-        svc._lock, svc._lock_assignment = real_lock, real_lock_a  # type: ignore[assignment]
+        svc_common._lock, svc_common._lock_assignment = real_lock, real_lock_a  # type: ignore[assignment]
     assert all(isinstance(o, tuple) for o in outcomes), outcomes
     escalate_code, result_code = outcomes[0][0], outcomes[1][0]
     m = Matter.objects.get(pk=m.pk)

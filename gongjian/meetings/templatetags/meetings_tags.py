@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from ..selectors import matter_url as _matter_url
+from ..selectors import split_tags
 
 register = template.Library()
 
@@ -18,6 +19,4 @@ def matter_url(matter_id: int) -> str:
 @register.filter
 def tag_list(tags: str) -> list[str]:
     """An experience's tags as a list (commas, 、, semicolons or spaces between them)."""
-    from ..selectors import split_tags
-
     return split_tags(tags)

@@ -21,6 +21,7 @@ from gongjian.meetings import selectors as sel
 from gongjian.meetings import services
 from gongjian.meetings.choices import MeetingStatus
 from gongjian.meetings.models import AgendaItem, Meeting
+from gongjian.meetings.services import meetings as meeting_services
 
 from .conftest import World, escalated, plan
 
@@ -75,7 +76,7 @@ def test_two_admins_put_the_same_matter_on_two_agendas(world: World) -> None:
     ma = escalated(world)  # escalated after both were planned: neither has it yet
     out = _race([lambda: services.agenda_add(actor=world.u("sub_a"), meeting=m1.pk, matter=ma.pk),
                  lambda: services.agenda_add(actor=world.u("sub_a2"), meeting=m2.pk, matter=ma.pk)],
-                (services, "clean_text"))
+                (meeting_services, "clean_text"))
     assert sorted(o[0] for o in out) == ["conflict", "ok"], out
     assert AgendaItem.objects.filter(matter=ma).count() == 1
     assert MatterEvent.objects.filter(matter=ma, kind=EventKind.AGENDA).count() == 1
@@ -94,7 +95,7 @@ def test_two_admins_add_the_same_matter_to_one_agenda(world: World) -> None:
 
 def test_two_meetings_planned_at_once_propose_a_matter_once(world: World) -> None:
     ma = escalated(world)
-    out = _race([lambda: plan(world, title="甲"), lambda: plan(world, actor_key="sub_a2", title="乙")], (services, "_clean_meeting"))
+    out = _race([lambda: plan(world, title="甲"), lambda: plan(world, actor_key="sub_a2", title="乙")], (meeting_services, "_clean_meeting"))
     assert [o[0] for o in out] == ["ok", "ok"], out
     assert AgendaItem.objects.filter(matter=ma).count() == 1
     assert Meeting.objects.count() == 2

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from gongjian.accounts.models import ApiToken
-from gongjian.core import pii
+from gongjian.core import fakes, pii
+from gongjian.core.models import AuditEvent
 from gongjian.orgs import services
 from gongjian.orgs.models import Member
 from gongjian.testing import factories as f
@@ -94,8 +95,6 @@ def test_orgs_units_policies(world, api):
 
 
 def test_member_patch_and_audited_pii(world, api):
-    from gongjian.core.models import AuditEvent
-
     c = api(world.users["community_admin"])
     resp = c.patch(f"/members/{world.m_a1.pk}", {"phone": "13700007777"})
     assert resp.status_code == 200 and resp.json()["phone_masked"] == "137****7777"
@@ -116,8 +115,6 @@ def test_create_orgs_units_policies(world, api):
     bad = c.post("/orgs", {"name": "外区", "rank": "branch", "region_id": world.tree.comm_b1.pk, "sector": "community"})
     assert bad.status_code == 400 and "region" in bad.json()["details"]
     import random
-
-    from gongjian.core import fakes
 
     code = fakes.uscc_code(random.Random(3), area_code="410103")
     resp = c.post("/units", {"name": "新单位", "uscc": code, "kind": "enterprise", "region_id": world.tree.comm_a1.pk, "lat": 34.7})

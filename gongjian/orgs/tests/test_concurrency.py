@@ -38,7 +38,7 @@ def test_two_admins_creating_the_same_member_at_once(tree: Any) -> None:
     outcomes: list[Any] = [None] * len(admins)
 
     # Both pass the "already registered?" check before either inserts: the unique index must decide.
-    real_clean = services._clean_member
+    real_clean = services.clean_member
 
     def clean_then_wait(*args: Any, **kwargs: Any) -> Any:
         out = real_clean(*args, **kwargs)
@@ -57,7 +57,7 @@ def test_two_admins_creating_the_same_member_at_once(tree: Any) -> None:
         finally:
             connections.close_all()
 
-    services._clean_member = clean_then_wait  # type: ignore[assignment]
+    services.clean_member = clean_then_wait  # type: ignore[assignment]
     try:
         threads = [threading.Thread(target=register, args=(i,)) for i in range(len(admins))]
         for t in threads:
@@ -65,7 +65,7 @@ def test_two_admins_creating_the_same_member_at_once(tree: Any) -> None:
         for t in threads:
             t.join(timeout=30)
     finally:
-        services._clean_member = real_clean  # type: ignore[assignment]
+        services.clean_member = real_clean  # type: ignore[assignment]
 
     created = [o for o in outcomes if isinstance(o, Member)]
     refused = [o for o in outcomes if isinstance(o, str)]

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from gongjian.core import pii
 from gongjian.core.errors import ValidationError
 from gongjian.core.models import AuditEvent
+from gongjian.orgs import services
 from gongjian.orgs.importers import MemberImporter
 from gongjian.orgs.models import Member
 from gongjian.testing import factories as f
@@ -133,7 +134,6 @@ def test_a_write_failing_halfway_names_its_row_and_leaves_nothing_written(world,
     lines = [HEADER] + [[f"党员{i}", ids[i], "", "淮河社区第一党支部", "", "", "", "否", "", ""] for i in range(3)]
     result = MemberImporter().check("\n".join(",".join(r) for r in lines).encode(), filename="m.csv", actor=admin)
     assert len(result.valid) == 3
-    from gongjian.orgs import services
 
     real = services.member_create
     calls = {"n": 0}

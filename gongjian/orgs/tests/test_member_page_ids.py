@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gongjian.accounts.choices import Role
 from gongjian.accounts.models import Scope
-from gongjian.orgs import selectors
+from gongjian.orgs import selectors, views
 from gongjian.testing import factories as f
 
 
@@ -63,8 +63,6 @@ def test_nothing_for_an_actor_without_the_right_and_one_query_per_page(tree):
 
 @pytest.mark.django_db
 def test_many_organisations_filter_by_name_instead_of_a_drop_down(client, tree, monkeypatch):
-    from gongjian.orgs import views
-
     monkeypatch.setattr(views, "ORG_SELECT_LIMIT", 1)
     first, second = f.party_org(tree.comm_a1, name="淮河社区第一党支部"), f.party_org(tree.comm_a1, name="淮河社区老干部党支部")
     m1, m2 = f.member(first, name="赵一"), f.member(second, name="钱二")

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from gongjian.core import pii
+from gongjian.core import fakes, pii
 from gongjian.core.errors import NotFound, PermissionDenied, ValidationError
 from gongjian.core.models import AuditEvent
 from gongjian.orgs import services
@@ -208,8 +208,6 @@ def test_party_org_region_change_moves_members(world):
 def test_unit_create_validates_uscc_and_encrypts_phone(world):
     admin = world.users["community_admin"]
     import random
-
-    from gongjian.core import fakes
 
     code = fakes.uscc_code(random.Random(1), area_code="410103")
     bad = code[:-1] + ("0" if code[-1] != "0" else "1")

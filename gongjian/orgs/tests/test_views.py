@@ -5,9 +5,11 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from gongjian.accounts.choices import Role
 from gongjian.core import pii
 from gongjian.core.models import AuditEvent
 from gongjian.orgs.models import Member
+from gongjian.testing import factories
 from gongjian.testing import factories as f
 
 
@@ -221,9 +223,6 @@ def test_nav_and_home_panels(world, login):
 
 @pytest.mark.django_db
 def test_member_without_home_community_or_employer_renders(client, tree):
-    from gongjian.accounts.choices import Role
-    from gongjian.testing import factories
-
     admin = factories.user(Role.COMMUNITY_ADMIN, region=tree.comm_a1)
     m = factories.member(factories.party_org(tree.comm_a1))  # no home community, no employer
     client.force_login(admin)

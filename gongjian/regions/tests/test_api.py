@@ -31,8 +31,11 @@ def test_list_and_search_are_scoped(tree, actors, api):
     data = call("get", f"{BASE}/?q=淮河").json()
     assert data["items"][0]["name"] in ("淮河路街道", "淮河社区")
     assert call("get", f"{BASE}/?q=花园路").json()["count"] == 0
-    assert call("get", f"{BASE}/?limit=1&offset=1").json()["items"][0]["code"] == "410103001000"
-    bad = call("get", f"{BASE}/?limit=100000")
+    second = call("get", f"{BASE}/?page=2&size=1").json()
+    assert second["items"][0]["code"] == "410103001000"
+    assert (second["count"], second["page"], second["size"], second["pages"]) == (4, 2, 1, 4)
+    assert call("get", f"{BASE}/?size=100000").json()["size"] == 100  # clamped to GONGJIAN_API_MAX_PAGE_SIZE
+    bad = call("get", f"{BASE}/?size=many")
     assert bad.status_code == 422 and bad.json()["code"] == "invalid"
 
 
@@ -41,6 +44,7 @@ def test_get_children_departments_and_404_outside(tree, actors, api):
     r = call("get", f"{BASE}/410103001001").json()
     assert r["parent_code"] == "410103001000" and r["full_name"] == "郑州市二七区淮河路街道淮河社区"
     kids = call("get", f"{BASE}/410103/children").json()
+    assert (kids["page"], kids["size"], kids["pages"]) == (1, 20, 1)
     assert kids["count"] == 1 and kids["items"][0]["communities"] == 2 and kids["items"][0]["child_count"] == 2
     depts = call("get", f"{BASE}/410103/departments").json()
     assert [d["name"] for d in depts["items"]] == ["二七区民政局"]

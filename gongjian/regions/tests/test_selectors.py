@@ -158,3 +158,36 @@ def test_roots_with_several_and_nested_scopes(tree):
     Scope.objects.create(user=u, role=Role.DISTRICT_ADMIN, kind="region", region=tree.jinshui)
     Scope.objects.create(user=u, role=Role.SUBDISTRICT_ADMIN, kind="region", region=tree.sub_a)  # inside 二七区
     assert [r.code for r in selectors.region_roots(actor=u)] == ["410103", "410105"]
+
+
+def test_communities_in_area_follow_the_scope_for_the_action(tree, actors):
+    from django.contrib.auth import get_user_model
+
+    from gongjian.regions import permissions as P
+    from gongjian.regions.selectors import communities_in_area
+
+    def codes(actor, action=P.VIEW, **kw):
+        return [r.code for r in communities_in_area(actor=actor, action=action, **kw)]
+
+    # an administrator: the communities of his area (villages too), by path; a community admin his own
+    village = factories.region("410103001201", "侯寨村", "community", tree.sub_a, kind="village")
+    grid = factories.region("410103001001001", "一网格", "grid", tree.comm_a1)
+    assert codes(actors.erqi) == ["410103001001", "410103001014", "410103001201"]
+    assert codes(actors.sub_a) == codes(actors.erqi)
+    assert codes(actors.comm_a1) == ["410103001001"]
+    assert codes(actors.city) == ["410103001001", "410103001014", "410103001201", "410105002003", "410105002012"]
+    assert grid.code not in codes(actors.city)
+    # the scope is the action's: a subdistrict admin manages no tree, a district admin of another district sees his own
+    assert codes(actors.sub_a, P.MANAGE) == []
+    assert codes(actors.erqi, P.MANAGE) == codes(actors.erqi)
+    assert codes(actors.jinshui) == ["410105002003", "410105002012"]
+    # no area: a member, a resident, an account without a scope, a department handler (his scope is a department)
+    for actor in (actors.member, actors.resident, actors.nobody, actors.handler):
+        assert codes(actor) == []
+    # a superuser: every community
+    root = get_user_model().objects.create_superuser(username="root-c", password=factories.PASSWORD)
+    assert len(codes(root)) == 5
+    # deactivated communities only when asked for
+    Region.objects.filter(pk=village.pk).update(is_active=False)
+    assert village.code not in codes(actors.erqi)
+    assert codes(actors.erqi, active_only=False)[-1] == village.code

@@ -283,7 +283,7 @@ def test_tree_empty_state_for_a_department_handler(client, tree, actors):
 
 
 def test_home_panel_shows_the_figures_of_my_region(client, tree, actors):
-    from gongjian.regions.registration import home_panel
+    from gongjian.regions.panels import home_panel
 
     panel = home_panel(actors.erqi)
     stats = {s["key"]: s["value"] for s in panel["stats"]}

@@ -8,10 +8,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
 from gongjian.core.params import require_page
 from gongjian.core.permissions import can
 
@@ -20,20 +20,6 @@ from ..models import Activity, HourRecord, Shift, Signup
 from . import codes, selectors, services
 
 router = Router(tags=["volunteering"])
-MAX_SIZE = 100
-
-
-class Page(Schema):
-    count: int
-    page: int
-    size: int
-    pages: int
-
-
-def _page(qs: Any, page: int, size: int) -> tuple[list[Any], dict[str, int]]:
-    size = max(1, min(size, MAX_SIZE))
-    p = Paginator(qs, size).get_page(page)
-    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
 
 
 class ShiftOut(Schema):
@@ -128,9 +114,8 @@ class HourPage(Page):
     items: list[HourOut]
 
 
-class DecideIn(Schema):
+class DecideIn(ReasonIn):
     records: list[int]
-    reason: str = ""
 
 
 class Decided(Schema):
@@ -145,12 +130,10 @@ class BoardRow(Schema):
     rank: int
 
 
-class ListFilters(Schema):
+class ListFilters(PageQuery):
     q: str = ""
     status: str = ""
     community: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 def shift_out(s: Shift) -> dict[str, Any]:
@@ -181,8 +164,7 @@ def activities(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, A
     f = {k: v for k, v in filters.dict().items() if k not in ("page", "size") and v not in (None, "")}
     qs = selectors.activity_list(actor=request.user, filters=f) if can(request.user, perms.ACTIVITY_MANAGE) else \
         selectors.member_activities(actor=request.user, filters=f)
-    items, meta = _page(qs.select_related("community"), filters.page, filters.size)
-    return {**meta, "items": [activity_out(a) for a in items]}
+    return paginate(qs.select_related("community"), filters.page, filters.size, out=activity_out)
 
 
 @router.post("/", response={201: ActivityDetail}, summary="Create a draft activity")
@@ -236,8 +218,7 @@ def shift_code(request: HttpRequest, shift_id: int, kind: str = "in") -> dict[st
 def hours(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     require_page(request, perms.HOURS_CONFIRM)
     f = {k: v for k, v in filters.dict().items() if k not in ("page", "size") and v not in (None, "")}
-    items, meta = _page(selectors.hour_list(actor=request.user, filters=f), filters.page, filters.size)
-    return {**meta, "items": [hour_out(r) for r in items]}
+    return paginate(selectors.hour_list(actor=request.user, filters=f), filters.page, filters.size, out=hour_out)
 
 
 @router.get("/hours/mine", response=list[HourOut], summary="The caller's own hour records")
@@ -287,10 +268,6 @@ class HoldingOut(Schema):
 
 class NoteIn(Schema):
     note: str = ""
-
-
-class ReasonIn(Schema):
-    reason: str = ""
 
 
 class BrandOut(Schema):

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.orgs.forms import _Styled
+from gongjian.core.forms import StyledForm, blank
 
 from ..choices import HourKind, PostKind
 
@@ -16,7 +16,7 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CommunityForm(_Styled):
+class CommunityForm(StyledForm):
     community = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -48,11 +48,11 @@ class ActivityForm(CommunityForm):
         brand = self.fields["brand"]
         unit = self.fields["unit"]
         assert isinstance(brand, forms.ChoiceField) and isinstance(unit, forms.ChoiceField)
-        brand.choices = [("", "—"), *[(str(b.pk), b.name) for b in brands]]
-        unit.choices = [("", "—"), *[(str(u.pk), u.name) for u in units]]
+        brand.choices = blank([(str(b.pk), b.name) for b in brands])
+        unit.choices = blank([(str(u.pk), u.name) for u in units])
 
 
-class ShiftForm(_Styled):
+class ShiftForm(StyledForm):
     starts_at = forms.CharField(label=_("Starts at"), required=False, widget=DATETIME)
     ends_at = forms.CharField(label=_("Ends at"), required=False, widget=DATETIME)
     capacity = forms.CharField(label=_("Places"), required=False, widget=forms.NumberInput(attrs={"min": 1}))
@@ -75,11 +75,11 @@ class CreditForm(CommunityForm):
         member = self.fields["member"]
         post = self.fields["post"]
         assert isinstance(member, forms.ChoiceField) and isinstance(post, forms.ChoiceField)
-        member.choices = [("", "—"), *[(str(m.pk), m.name) for m in members]]
-        post.choices = [("", "—"), *[(str(p.pk), p.name) for p in posts]]
+        member.choices = blank([(str(m.pk), m.name) for m in members])
+        post.choices = blank([(str(p.pk), p.name) for p in posts])
 
 
-class PointRuleForm(_Styled):
+class PointRuleForm(StyledForm):
     per_hour = forms.CharField(label=_("Points per confirmed hour"), required=False, widget=forms.NumberInput(attrs={"min": 0}))
     per_task = forms.CharField(label=_("Points per confirmed task"), required=False, widget=forms.NumberInput(attrs={"min": 0}))
     per_pledge = forms.CharField(label=_("Points per fulfilled pledge"), required=False, widget=forms.NumberInput(attrs={"min": 0}))

@@ -6,6 +6,7 @@ input, call selectors and services, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,11 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from gongjian.core import pages
 from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.pages import list_context
 from gongjian.core.pagination import paginate, querystring_without
-from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 from gongjian.orgs.models import Member, ResidentUnit
 
 from .. import permissions as perms
@@ -30,17 +33,23 @@ from ..common import actor_member, point_rule
 from ..models import Activity, ServiceBrand, ServicePost
 from . import codes, forms, selectors, services
 
-EXPORT_LIMIT = 100_000
-
-
-def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
-    return {"page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size")}
-
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
     if exc.status in (401, 404):
         raise exc
     messages.error(request, str(exc.message))
+
+
+def _act(request: HttpRequest, call: Callable[[], Any], *, back: str, message: Any = None) -> HttpResponse:
+    """``pages.action`` for these buttons, except that a refusal (403) shows as a page message, as it always did here."""
+    try:
+        result = call()
+    except DomainError as exc:
+        _fail(request, exc)
+        return redirect(back)
+    if message is not None:
+        messages.success(request, message(result) if callable(message) else message)
+    return redirect(back)
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -90,25 +99,27 @@ def activities(request: HttpRequest) -> HttpResponse:
     if _is_manager(request):
         page = paginate(request, selectors.activity_list(actor=request.user, filters=f))
         return render(request, "volunteering/activities/activity_list.html", {
-            **_list_ctx(request, page, f), "statuses": ActivityStatus.choices,
+            **list_context(request, page, f), "statuses": ActivityStatus.choices,
             "communities": selectors.managed_communities(actor=request.user)[:500],
         })
     if selectors.my_community(request.user) is None:
         return _no_report_in(request)
     page = paginate(request, selectors.member_activities(actor=request.user, filters=f))
-    return render(request, "volunteering/activities/member_activities.html", {**_list_ctx(request, page, f),
+    return render(request, "volunteering/activities/member_activities.html", {**list_context(request, page, f),
                                                                               "community": selectors.my_community(request.user)})
 
 
 @login_required
 def activity_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ACTIVITY_MANAGE)
-    qs = selectors.activity_list(actor=request.user, filters=get_filters(request, ACTIVITY_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Title"), _("Community"), _("Organising unit"), _("Service brand"), _("Status"), _("Shifts"), _("Places"), _("Places taken"),
-               _("People served"), _("Published at")]
-    rows = ([a.title, a.community.name, a.unit.name if a.unit else "", a.brand.name if a.brand else "", a.get_status_display(),
-             a.shift_count, a.places or 0, a.taken or 0, a.people_served, _when(a.published_at)] for a in qs)  # type: ignore[attr-defined]
-    return export_response(headers, rows, basename=_("volunteer activities"), fmt=export_format(request))
+    qs = selectors.activity_list(actor=request.user, filters=get_filters(request, ACTIVITY_FILTERS))
+    columns = [
+        ExportColumn(_("Title"), "title"), ExportColumn(_("Community"), "community.name"), ExportColumn(_("Organising unit"), "unit.name"),
+        ExportColumn(_("Service brand"), "brand.name"), ExportColumn(_("Status"), "get_status_display"), ExportColumn(_("Shifts"), "shift_count"),
+        ExportColumn(_("Places"), lambda a: a.places or 0), ExportColumn(_("Places taken"), lambda a: a.taken or 0),
+        ExportColumn(_("People served"), "people_served"), ExportColumn(_("Published at"), lambda a: _when(a.published_at)),
+    ]
+    return pages.export(request, qs, columns, basename=_("volunteer activities"))
 
 
 @login_required
@@ -116,10 +127,10 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.ACTIVITY_VIEW)
     a = selectors.activity_get(actor=request.user, id=pk)
     if services.may_manage(request.user, a):
-        allowed = ACTIVITY_TRANSITIONS[a.status]
         return render(request, "volunteering/activities/activity_detail.html", {
-            "a": a, "shifts": selectors.shifts_of(a), "can_publish": ActivityStatus.PUBLISHED in allowed,
-            "can_finish": ActivityStatus.FINISHED in allowed, "can_cancel": ActivityStatus.CANCELLED in allowed,
+            "a": a, "shifts": selectors.shifts_of(a), "can_publish": ACTIVITY_TRANSITIONS.allows(a.status, ActivityStatus.PUBLISHED),
+            "can_finish": ACTIVITY_TRANSITIONS.allows(a.status, ActivityStatus.FINISHED),
+            "can_cancel": ACTIVITY_TRANSITIONS.allows(a.status, ActivityStatus.CANCELLED),
             "editable": a.status in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED),
         })
     return render(request, "volunteering/activities/member_activity.html", {"a": a, "rows": selectors.member_shifts(actor=request.user, activity=a)})
@@ -141,22 +152,18 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     if not liaison_units:
         del form.fields["unit"]  # administrators publish for their community (a unit's liaison for his unit)
     communities = selectors.liaison_communities(liaison_units) if liaison_units else None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            a = services.activity_create(actor=request.user, community=data["community"] or request.POST.get("community_pick"),
-                                         title=data["title"], place=data["place"], description=data["description"],
-                                         brand=data["brand"] or None, unit=data.get("unit") or None)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("Draft saved. Add its shifts, then publish it."))
-            return redirect("volunteering:activity_detail", pk=a.pk)
-    return render(request, "volunteering/activities/activity_form.html", {
-        "form": form, "community": community, "liaison": bool(liaison_units),
-        "all_communities": communities}, status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form,
+        save=lambda data: services.activity_create(actor=request.user, community=data["community"] or request.POST.get("community_pick"),
+                                                   title=data["title"], place=data["place"], description=data["description"],
+                                                   brand=data["brand"] or None, unit=data.get("unit") or None),
+        success=_activity_url, message=_("Draft saved. Add its shifts, then publish it."),
+        template="volunteering/activities/activity_form.html",
+        context={"community": community, "liaison": bool(liaison_units), "all_communities": communities})
+
+
+def _activity_url(a: Activity) -> str:
+    return reverse("volunteering:activity_detail", kwargs={"pk": a.pk})
 
 
 @login_required
@@ -170,20 +177,12 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ActivityForm(request.POST or None, brands=brands, initial={
         "title": a.title, "place": a.place, "description": a.description, "brand": a.brand_id or ""})
     del form.fields["unit"]
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.activity_update(actor=request.user, activity=a, title=d["title"], place=d["place"], description=d["description"],
-                                     brand=d["brand"] or None)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("volunteering:activity_detail", pk=a.pk)
-    return render(request, "volunteering/activities/activity_form.html", {"form": form, "a": a, "community": a.community},
-                  status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form,
+        save=lambda d: services.activity_update(actor=request.user, activity=a, title=d["title"], place=d["place"],
+                                                description=d["description"], brand=d["brand"] or None),
+        success=_activity_url(a), message=_("Saved."), template="volunteering/activities/activity_form.html",
+        context={"a": a, "community": a.community})
 
 
 @login_required
@@ -198,13 +197,8 @@ def activity_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in fns:
         raise NotFound()
     a = selectors.activity_get(actor=request.user, id=pk)
-    try:
-        done = fns[action](a)
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("The activity is now “%(status)s”.") % {"status": done.get_status_display()})
-    return redirect("volunteering:activity_detail", pk=a.pk)
+    return _act(request, lambda: fns[action](a), back=_activity_url(a),
+                message=lambda done: _("The activity is now “%(status)s”.") % {"status": done.get_status_display()})
 
 
 # --- shifts --------------------------------------------------------------------------------------
@@ -227,21 +221,13 @@ def shift_form(request: HttpRequest, pk: int | None = None, activity: int | None
     if not services.may_manage(request.user, a):
         raise NotFound()
     form = forms.ShiftForm(request.POST or None, initial=_shift_initial(shift) if shift else {})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            if shift:
-                services.shift_update(actor=request.user, shift=shift, **d)
-            else:
-                services.shift_create(actor=request.user, activity=a, **d)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("volunteering:activity_detail", pk=a.pk)
-    return render(request, "volunteering/activities/shift_form.html", {"form": form, "a": a, "shift": shift}, status=400 if form.errors else 200)
+    def save(d: dict[str, Any]) -> Any:
+        if shift:
+            return services.shift_update(actor=request.user, shift=shift, **d)
+        return services.shift_create(actor=request.user, activity=a, **d)
+
+    return pages.form_page(request, form, save=save, success=_activity_url(a), message=_("Saved."),
+                           template="volunteering/activities/shift_form.html", context={"a": a, "shift": shift})
 
 
 @login_required
@@ -258,10 +244,13 @@ def shift_export(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.ACTIVITY_MANAGE)
     s = selectors.shift_get(actor=request.user, id=pk)
     r = selectors.roster(s)
-    headers = [_("Member"), _("Status"), _("Waiting-list position"), _("Signed up at"), _("Checked in at"), _("Checked out at"), _("Hours")]
-    rows = ([x.member.name, x.get_status_display(), x.position or "", _when(x.signed_up_at), _when(x.checked_in_at), _when(x.checked_out_at),
-             getattr(getattr(x, "hour_record", None), "hours", "")] for x in [*r["confirmed"], *r["waiting"], *r["cancelled"]])
-    return export_response(headers, rows, basename=_("shift roster"), fmt=export_format(request))
+    columns = [
+        ExportColumn(_("Member"), "member.name"), ExportColumn(_("Status"), "get_status_display"),
+        ExportColumn(_("Waiting-list position"), lambda x: x.position or ""), ExportColumn(_("Signed up at"), lambda x: _when(x.signed_up_at)),
+        ExportColumn(_("Checked in at"), lambda x: _when(x.checked_in_at)), ExportColumn(_("Checked out at"), lambda x: _when(x.checked_out_at)),
+        ExportColumn(_("Hours"), lambda x: getattr(getattr(x, "hour_record", None), "hours", "")),
+    ]
+    return pages.export(request, [*r["confirmed"], *r["waiting"], *r["cancelled"]], columns, basename=_("shift roster"))
 
 
 @login_required
@@ -305,13 +294,9 @@ def shift_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def staff_check(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     require_page(request, perms.ACTIVITY_MANAGE)
     sign = selectors.signup_get(actor=request.user, id=pk)
-    try:
-        services.check_by_staff(actor=request.user, signup=sign, kind=kind)
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("%(name)s: %(what)s recorded.") % {"name": sign.member.name, "what": CodeKind(kind).label})
-    return redirect("volunteering:shift_detail", pk=sign.shift_id)
+    return _act(request, lambda: services.check_by_staff(actor=request.user, signup=sign, kind=kind),
+                back=reverse("volunteering:shift_detail", kwargs={"pk": sign.shift_id}),
+                message=lambda _done: _("%(name)s: %(what)s recorded.") % {"name": sign.member.name, "what": CodeKind(kind).label})
 
 
 # --- members: sign-up, cancel, check-in ------------------------------------------------------------
@@ -341,13 +326,8 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.SIGNUP)
-    try:
-        services.signup_cancel(actor=request.user, signup=pk)
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("Sign-up cancelled."))
-    return redirect(_back(request, reverse("volunteering:my_signups")))
+    return _act(request, lambda: services.signup_cancel(actor=request.user, signup=pk), back=_back(request, reverse("volunteering:my_signups")),
+                message=_("Sign-up cancelled."))
 
 
 @login_required
@@ -355,7 +335,7 @@ def my_signups(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.SIGNUP)
     f = get_filters(request, ("when",))
     page = paginate(request, selectors.my_signups(actor=request.user, filters=f))
-    return render(request, "volunteering/activities/my_signups.html", {**_list_ctx(request, page, f), "now": timezone.now()})
+    return render(request, "volunteering/activities/my_signups.html", {**list_context(request, page, f), "now": timezone.now()})
 
 
 @login_required
@@ -406,7 +386,7 @@ def hour_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, HOUR_FILTERS)
     page = paginate(request, selectors.hour_list(actor=request.user, filters=f))
     return render(request, "volunteering/activities/hour_list.html", {
-        **_list_ctx(request, page, f), "statuses": HourStatus.choices, "kinds": HourKind.choices,
+        **list_context(request, page, f), "statuses": HourStatus.choices, "kinds": HourKind.choices,
         "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
         "pending": f.get("status", HourStatus.PENDING) == HourStatus.PENDING, "rule": point_rule(),
     })
@@ -415,11 +395,15 @@ def hour_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def hour_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.HOURS_CONFIRM)
-    qs = selectors.hour_list(actor=request.user, filters=get_filters(request, HOUR_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Date"), _("Member"), _("Community"), _("Kind"), _("Activity or post"), _("Hours"), _("Points"), _("Status"), _("Note")]
-    rows = ([r.date, r.member.name, r.community.name, r.get_kind_display(), r.activity.title if r.activity else (r.post.name if r.post else ""),
-             r.hours, r.points, r.get_status_display(), r.note] for r in qs)
-    return export_response(headers, rows, basename=_("service hours"), fmt=export_format(request))
+    qs = selectors.hour_list(actor=request.user, filters=get_filters(request, HOUR_FILTERS))
+    columns = [
+        ExportColumn(_("Date"), "date"), ExportColumn(_("Member"), "member.name"), ExportColumn(_("Community"), "community.name"),
+        ExportColumn(_("Kind"), "get_kind_display"),
+        ExportColumn(_("Activity or post"), lambda r: r.activity.title if r.activity else (r.post.name if r.post else "")),
+        ExportColumn(_("Hours"), "hours"), ExportColumn(_("Points"), "points"), ExportColumn(_("Status"), "get_status_display"),
+        ExportColumn(_("Note"), "note"),
+    ]
+    return pages.export(request, qs, columns, basename=_("service hours"))
 
 
 @login_required
@@ -519,18 +503,21 @@ def post_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.post_list(actor=request.user, filters=f))
     pending = selectors.holding_list(actor=request.user, status=HoldingStatus.APPLIED)
     return render(request, "volunteering/activities/post_list.html", {
-        **_list_ctx(request, page, f), "kinds": PostKind.choices, "pending": pending[:50], "pending_count": pending.count(),
+        **list_context(request, page, f), "kinds": PostKind.choices, "pending": pending[:50], "pending_count": pending.count(),
         "communities": selectors.managed_communities(actor=request.user, action=perms.POST_MANAGE)[:500]})
 
 
 @login_required
 def post_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.POST_MANAGE)
-    qs = selectors.post_list(actor=request.user, filters=get_filters(request, POST_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Community"), _("Kind"), _("Name"), _("People needed"), _("Serving"), _("Applications"), _("Skills wanted"), _("Open")]
-    rows = ([p.community.name, p.get_kind_display(), p.name, p.needed, p.holders, p.applications, p.skills,  # type: ignore[attr-defined]
-             _("Yes") if p.is_active else _("No")] for p in qs)
-    return export_response(headers, rows, basename=_("service posts"), fmt=export_format(request))
+    qs = selectors.post_list(actor=request.user, filters=get_filters(request, POST_FILTERS))
+    yes, no = _("Yes"), _("No")
+    columns = [
+        ExportColumn(_("Community"), "community.name"), ExportColumn(_("Kind"), "get_kind_display"), ExportColumn(_("Name"), "name"),
+        ExportColumn(_("People needed"), "needed"), ExportColumn(_("Serving"), "holders"), ExportColumn(_("Applications"), "applications"),
+        ExportColumn(_("Skills wanted"), "skills"), ExportColumn(_("Open"), lambda p: yes if p.is_active else no),
+    ]
+    return pages.export(request, qs, columns, basename=_("service posts"))
 
 
 @login_required
@@ -554,31 +541,22 @@ def post_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if p:
         initial.update({"kind": p.kind, "name": p.name, "needed": p.needed, "skills": p.skills, "description": p.description})
     form = forms.PostForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = {k: v for k, v in form.cleaned_data.items() if k != "community"}
-        try:
-            saved = services.post_update(actor=request.user, post=p, **d) if p else services.post_create(actor=request.user, community=community, **d)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("volunteering:post_detail", pk=saved.pk)
-    return render(request, "volunteering/activities/simple_form.html", {
-        "form": form, "title": _("Edit the post") if p else _("New service post"), "pretitle": community.name,
-        "back": reverse("volunteering:post_list")}, status=400 if form.errors else 200)
+    def save(data: dict[str, Any]) -> Any:
+        d = {k: v for k, v in data.items() if k != "community"}
+        return services.post_update(actor=request.user, post=p, **d) if p else services.post_create(actor=request.user, community=community, **d)
+
+    return pages.form_page(request, form, save=save, success=lambda saved: reverse("volunteering:post_detail", kwargs={"pk": saved.pk}),
+                           message=_("Saved."), template="volunteering/activities/simple_form.html", context={
+                               "title": _("Edit the post") if p else _("New service post"), "pretitle": community.name,
+                               "back": reverse("volunteering:post_list")})
 
 
 @login_required
 @require_POST
 def post_close(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.POST_MANAGE)
-    try:
-        services.post_close(actor=request.user, post=pk, reopen=request.POST.get("reopen") == "1")
-    except DomainError as exc:
-        _fail(request, exc)
-    return redirect("volunteering:post_detail", pk=pk)
+    return _act(request, lambda: services.post_close(actor=request.user, post=pk, reopen=request.POST.get("reopen") == "1"),
+                back=reverse("volunteering:post_detail", kwargs={"pk": pk}))
 
 
 @login_required
@@ -608,14 +586,9 @@ def holding_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in fns:
         raise NotFound()
     require_page(request, perms.POST_APPLY if action == "withdraw" else perms.POST_MANAGE)
-    try:
-        h = fns[action]()
-    except DomainError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, _("%(name)s: “%(status)s”.") % {"name": h.member.name, "status": h.get_status_display()})
     default = reverse("volunteering:my_posts") if action == "withdraw" else reverse("volunteering:post_list")
-    return redirect(_back(request, default))
+    return _act(request, fns[action], back=_back(request, default),
+                message=lambda h: _("%(name)s: “%(status)s”.") % {"name": h.member.name, "status": h.get_status_display()})
 
 
 @login_required
@@ -638,7 +611,7 @@ def brand_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.BRAND_VIEW)
     f = get_filters(request, ("q", "community"))
     page = paginate(request, selectors.brand_list(actor=request.user, filters=f))
-    return render(request, "volunteering/activities/brand_list.html", {**_list_ctx(request, page, f),
+    return render(request, "volunteering/activities/brand_list.html", {**list_context(request, page, f),
                                                                         "can_manage": can(request.user, perms.BRAND_MANAGE)})
 
 
@@ -664,21 +637,14 @@ def brand_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         initial.update({"name": b.name, "target_group": b.target_group, "schedule": b.schedule, "description": b.description,
                         "is_active": b.is_active})
     form = forms.BrandForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = {k: v for k, v in form.cleaned_data.items() if k != "community"}
-        try:
-            if b:
-                saved = services.brand_update(actor=request.user, brand=b, **d)
-            else:
-                d.pop("is_active", None)
-                saved = services.brand_create(actor=request.user, community=community, **d)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("volunteering:brand_detail", pk=saved.pk)
-    return render(request, "volunteering/activities/simple_form.html", {
-        "form": form, "title": _("Edit the service brand") if b else _("New service brand"), "pretitle": community.name,
-        "back": reverse("volunteering:brand_list")}, status=400 if form.errors else 200)
+    def save(data: dict[str, Any]) -> Any:
+        d = {k: v for k, v in data.items() if k != "community"}
+        if b:
+            return services.brand_update(actor=request.user, brand=b, **d)
+        d.pop("is_active", None)
+        return services.brand_create(actor=request.user, community=community, **d)
+
+    return pages.form_page(request, form, save=save, success=lambda saved: reverse("volunteering:brand_detail", kwargs={"pk": saved.pk}),
+                           message=_("Saved."), template="volunteering/activities/simple_form.html", context={
+                               "title": _("Edit the service brand") if b else _("New service brand"), "pretitle": community.name,
+                               "back": reverse("volunteering:brand_list")})

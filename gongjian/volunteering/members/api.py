@@ -10,10 +10,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -22,24 +22,10 @@ from ..models import FeedbackReceipt, MemberReportIn, Pledge
 from . import pdf, selectors, services
 
 router = Router(tags=["volunteering"])
-MAX_SIZE = 100
-
-
-def _page(qs: Any, page: int, size: int) -> tuple[list[Any], dict[str, int]]:
-    size = max(1, min(size, MAX_SIZE))
-    p = Paginator(qs, size).get_page(page)
-    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
 
 
 def _filters(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("page", "size") and v not in (None, "")}
-
-
-class Page(Schema):
-    count: int
-    page: int
-    size: int
-    pages: int
 
 
 # --- report-ins ---------------------------------------------------------------------------------
@@ -65,13 +51,11 @@ class ReportInPage(Page):
     items: list[ReportInOut]
 
 
-class ReportInFilters(Schema):
+class ReportInFilters(PageQuery):
     q: str = ""
     status: str = ""
     community: int | None = None
     unit: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 class ReportInIn(Schema):
@@ -79,10 +63,6 @@ class ReportInIn(Schema):
     id_number: str
     skills: str = ""
     move: bool = False
-    reason: str = ""
-
-
-class ReasonIn(Schema):
     reason: str = ""
 
 
@@ -98,8 +78,7 @@ def report_in_out(r: MemberReportIn) -> dict[str, Any]:
 def report_ins(request: HttpRequest, filters: Query[ReportInFilters]) -> dict[str, Any]:
     if not can(request.user, perms.REPORT_IN_VIEW):
         raise NotFound()
-    rows, meta = _page(selectors.report_in_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size)
-    return {**meta, "items": [report_in_out(r) for r in rows]}
+    return paginate(selectors.report_in_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=report_in_out)
 
 
 @router.get("/report-ins/{report_in_id}", response=ReportInOut, summary="One report-in; 404 outside the caller's scope")
@@ -165,13 +144,11 @@ class ReceiptPage(Page):
     items: list[ReceiptOut]
 
 
-class ReceiptFilters(Schema):
+class ReceiptFilters(PageQuery):
     q: str = ""
     period: str = ""
     community: int | None = None
     unit: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 class ReceiptIn(Schema):
@@ -200,8 +177,7 @@ def receipt_out(rc: FeedbackReceipt) -> dict[str, Any]:
 def receipts(request: HttpRequest, filters: Query[ReceiptFilters]) -> dict[str, Any]:
     if not can(request.user, perms.RECEIPT_VIEW):
         raise NotFound()
-    rows, meta = _page(selectors.receipt_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size)
-    return {**meta, "items": [receipt_out(rc) for rc in rows]}
+    return paginate(selectors.receipt_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=receipt_out)
 
 
 @router.get("/receipts/{receipt_id}", response=ReceiptOut, summary="One receipt; 404 outside the caller's scope")
@@ -245,13 +221,11 @@ class PledgePage(Page):
     items: list[PledgeOut]
 
 
-class PledgeFilters(Schema):
+class PledgeFilters(PageQuery):
     q: str = ""
     year: int | None = None
     status: str = ""
     community: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 class PledgeIn(Schema):
@@ -273,8 +247,7 @@ def pledge_out(p: Pledge) -> dict[str, Any]:
 def pledges(request: HttpRequest, filters: Query[PledgeFilters]) -> dict[str, Any]:
     if not can(request.user, perms.PLEDGE_VIEW):
         raise NotFound()
-    rows, meta = _page(selectors.pledge_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size)
-    return {**meta, "items": [pledge_out(p) for p in rows]}
+    return paginate(selectors.pledge_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=pledge_out)
 
 
 @router.post("/pledges", response={201: PledgeOut}, summary="The member makes this year's pledge")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.orgs.forms import _Styled
+from gongjian.core.forms import StyledForm
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 
 
-class ReportInForm(_Styled):
+class ReportInForm(StyledForm):
     community = forms.IntegerField(widget=forms.HiddenInput, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=40, required=False,
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}),
@@ -22,7 +22,7 @@ class ReportInForm(_Styled):
                              help_text=_("Optional; “Moved home” if left blank."))
 
 
-class PledgeForm(_Styled):
+class PledgeForm(StyledForm):
     content = forms.CharField(label=_("What I pledge"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000, required=False,
                               help_text=_("For example: serve four hours a month at the elderly day-care centre."))
     due_date = forms.DateField(label=_("By"), widget=DATE, required=False)

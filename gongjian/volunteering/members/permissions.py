@@ -6,10 +6,8 @@ no unit for). Administrators reach a unit's page from their lists with ``?unit=`
 from __future__ import annotations
 
 from gongjian.accounts.choices import Role
-from gongjian.core.permissions import Reach, register
+from gongjian.core.permissions import Reach
 
 UNIT_PAGE = "volunteering.unit_page"
 
-RULES = {UNIT_PAGE: {Role.UNIT_LIAISON: Reach.SCOPE}}
-
-register(RULES)  # type: ignore[arg-type]
+RULES: dict[str, dict[Role, Reach]] = {UNIT_PAGE: {Role.UNIT_LIAISON: Reach.SCOPE}}  # registered by members/manifest.py

@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.accounts.choices import Role
 from gongjian.core import audit, notify, pii, registry
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
+from gongjian.core.kernel import key_of, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import region_paths, scoped
 from gongjian.core.validation import Errors, clean_date
@@ -52,7 +53,7 @@ from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from ..choices import PLEDGE_TRANSITIONS, REPORT_IN_TRANSITIONS, HoldingStatus, HourStatus, PledgeStatus, ReportInStatus
-from ..common import MODULE, active_report_in, actor_member, in_paths, point_rule, text_field
+from ..common import MODULE, active_report_in, actor_member, in_paths, point_rule
 from ..common import pk_of as _pk
 from ..common import user_or_none as _user
 from ..models import FeedbackReceipt, HourRecord, MemberReportIn, Pledge, PostHolding
@@ -197,13 +198,11 @@ def report_in(*, actor: Any, community: Any, id_number: Any, skills: Any = "", m
 
 
 def _check_transition(r: MemberReportIn, to: str) -> None:
-    if to not in REPORT_IN_TRANSITIONS.get(r.status, frozenset()):
-        raise TransitionError(_("A report-in in status “%(from)s” cannot be changed to “%(to)s”.")
-                              % {"from": r.get_status_display(), "to": ReportInStatus(to).label})
+    REPORT_IN_TRANSITIONS.check(r, to, message=_("A report-in in status “%(from)s” cannot be changed to “%(to)s”."))
 
 
 def _get_report_in(actor: Any, report_in: Any) -> MemberReportIn:
-    pk = _pk(report_in)
+    pk = key_of(report_in)
     if not scoped(MemberReportIn.objects.filter(pk=pk), actor, perms.REPORT_IN_CONFIRM).exists():
         raise NotFound()
     return MemberReportIn.objects.select_for_update(of=("self",)).select_related("member", "member__user", "community").get(pk=pk)
@@ -381,7 +380,7 @@ def _clean_issue(remark: Any, period: Any) -> tuple[str, tuple[str, dt.date, dt.
 
 
 def _confirmed_report_in(actor: Any, report_in: Any) -> MemberReportIn:
-    pk = _pk(report_in)
+    pk = key_of(report_in)
     if not scoped(MemberReportIn.objects.filter(pk=pk), actor, perms.RECEIPT_ISSUE).exists():
         raise NotFound()
     r = MemberReportIn.objects.select_for_update(of=("self",)).select_related("member", "member__user", "community").get(pk=pk)
@@ -479,7 +478,7 @@ def pledge_make(*, actor: Any, content: Any, due_date: Any) -> Pledge:
 
 
 def _own_pledge(actor: Any, pledge: Any) -> Pledge:
-    pk = _pk(pledge)
+    pk = key_of(pledge)
     if not scoped(Pledge.objects.filter(pk=pk), actor, perms.PLEDGE_MAKE).exists():
         raise NotFound()
     return Pledge.objects.select_for_update().get(pk=pk)
@@ -504,7 +503,7 @@ def pledge_update(*, actor: Any, pledge: Any, content: Any, due_date: Any) -> Pl
 def pledge_assess(*, actor: Any, pledge: Any, fulfilled: Any, remark: Any = "") -> Pledge:
     """The community marks a pledge fulfilled or not, with a remark (required when not fulfilled); the member is told."""
     require(actor, perms.PLEDGE_ASSESS)
-    pk = _pk(pledge)
+    pk = key_of(pledge)
     if not scoped(Pledge.objects.filter(pk=pk), actor, perms.PLEDGE_ASSESS).exists():
         raise NotFound()
     if fulfilled not in (True, False, "1", "0", "true", "false", 1, 0):
@@ -516,8 +515,7 @@ def pledge_assess(*, actor: Any, pledge: Any, fulfilled: Any, remark: Any = "") 
     errors.raise_if_any()
     p = Pledge.objects.select_for_update(of=("self",)).select_related("member", "member__user").get(pk=pk)
     to = PledgeStatus.FULFILLED if done else PledgeStatus.NOT_FULFILLED
-    if to not in PLEDGE_TRANSITIONS.get(p.status, frozenset()):
-        raise TransitionError(_("This pledge has already been assessed (“%(status)s”).") % {"status": p.get_status_display()})
+    PLEDGE_TRANSITIONS.check(p, to, message=_("This pledge has already been assessed (“%(status)s”)."))
     before = pledge_snapshot(p)
     p.status, p.remark, p.assessed_at, p.assessed_by = to, text, _now(), _user(actor)
     p.save(update_fields=["status", "remark", "assessed_at", "assessed_by", "updated_at"])

@@ -15,12 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core import pii
+from gongjian.core import pages, pii
 from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.forms import first_error
+from gongjian.core.pages import list_context
 from gongjian.core.pagination import paginate, querystring_without
-from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 
 from .. import permissions as perms
 from ..choices import REPORT_IN_TRANSITIONS, PledgeStatus, ReportInStatus
@@ -28,7 +30,6 @@ from ..common import active_report_in, actor_member
 from ..models import MemberReportIn
 from . import forms, pdf, selectors, services
 
-EXPORT_LIMIT = 100_000
 # Pages of the other parts linked from the member's home when they exist (they are built at the same time): the first
 # name of each entry that resolves.
 OTHER_PAGES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -40,23 +41,11 @@ OTHER_PAGES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-def _error_text(exc: DomainError, *fields: str) -> str:
-    for f in fields:
-        if exc.details.get(f):
-            msgs = exc.details[f]
-            return str(msgs[0] if isinstance(msgs, list | tuple) else msgs)
-    return str(exc.message)
-
-
 def _back(request: HttpRequest, default: str) -> str:
     nxt = request.POST.get("next", "")
     if nxt.startswith("/volunteering/") and "//" not in nxt and "\\" not in nxt:
         return nxt
     return default
-
-
-def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
-    return {"page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size")}
 
 
 def _when(value: Any) -> str:
@@ -141,21 +130,15 @@ def report_in_form(request: HttpRequest) -> HttpResponse:
     chosen = int_param(request.POST.get("community") or request.GET.get("community"))
     chosen_region = selectors.city_communities(member).filter(pk=chosen).select_related("parent").first() if chosen else None
     form = forms.ReportInForm(request.POST or None, initial={"community": chosen, "move": "1" if moving else ""})
-    if request.method == "POST" and form.is_valid():
-        try:
-            r = services.report_in(actor=request.user, community=request.POST.get("community"), id_number=form.cleaned_data["id_number"],
-                                   skills=form.cleaned_data["skills"], move=moving, reason=form.cleaned_data["reason"])
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("You reported in to %(community)s. The community will confirm it.") % {"community": r.community.name})
-            return redirect("volunteering:my_community")
-    return render(request, "volunteering/members/report_in_form.html", {
-        "form": form, "q": q, "found": found, "near": near, "located": located, "chosen": chosen_region, "active": active,
-        "moving": moving, "member": member,
-    }, status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form,
+        save=lambda d: services.report_in(actor=request.user, community=request.POST.get("community"), id_number=d["id_number"],
+                                          skills=d["skills"], move=moving, reason=d["reason"]),
+        success="volunteering:my_community",
+        message=lambda r: _("You reported in to %(community)s. The community will confirm it.") % {"community": r.community.name},
+        template="volunteering/members/report_in_form.html",
+        context={"q": q, "found": found, "near": near, "located": located, "chosen": chosen_region, "active": active,
+                 "moving": moving, "member": member})
 
 
 # --- the community's report-ins -----------------------------------------------------------------
@@ -169,12 +152,11 @@ def report_in_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, REPORT_IN_FILTERS)
     page = paginate(request, selectors.report_in_list(actor=request.user, filters=f, action=perms.REPORT_IN_CONFIRM))
     for r in page.object_list:
-        allowed = REPORT_IN_TRANSITIONS[r.status]
-        r.actions = [a for a in ("confirm", "reject", "end") if {"confirm": ReportInStatus.CONFIRMED, "reject": ReportInStatus.REJECTED,
-                                                                 "end": ReportInStatus.ENDED}[a] in allowed]
+        r.actions = [a for a, to in (("confirm", ReportInStatus.CONFIRMED), ("reject", ReportInStatus.REJECTED), ("end", ReportInStatus.ENDED))
+                     if REPORT_IN_TRANSITIONS.allows(r.status, to)]
     communities = list(selectors.issue_communities(actor=request.user)[:500])
     return render(request, "volunteering/members/report_in_list.html", {
-        **_list_ctx(request, page, f), "statuses": ReportInStatus.choices, "communities": communities if len(communities) > 1 else [],
+        **list_context(request, page, f), "statuses": ReportInStatus.choices, "communities": communities if len(communities) > 1 else [],
         "pending": selectors.report_in_pending(actor=request.user).count(), "period": services.current_period(),
     })
 
@@ -182,16 +164,18 @@ def report_in_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_in_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.REPORT_IN_VIEW)
-    qs = selectors.report_in_list(actor=request.user, filters=get_filters(request, REPORT_IN_FILTERS))[:EXPORT_LIMIT]
-    return _report_in_export(qs, request, _("member report-ins"))
+    qs = selectors.report_in_list(actor=request.user, filters=get_filters(request, REPORT_IN_FILTERS))
+    return pages.export(request, qs, _report_in_columns(), basename=_("member report-ins"))
 
 
-def _report_in_export(qs: Any, request: HttpRequest, basename: str) -> HttpResponse:
-    headers = [_("Name"), _("Phone"), _("Employer unit"), _("Community"), _("Status"), _("Reported in at"), _("Confirmed at"),
-               _("Ended at"), _("Reason")]
-    rows = ([r.member.name, _masked_phone(r.member), r.unit.name if r.unit else "", r.community.name, r.get_status_display(),
-             _when(r.reported_at), _when(r.confirmed_at), _when(r.ended_at), r.rejected_reason or r.end_reason] for r in qs)
-    return export_response(headers, rows, basename=basename, fmt=export_format(request))
+def _report_in_columns() -> list[ExportColumn]:
+    return [
+        ExportColumn(_("Name"), "member.name"), ExportColumn(_("Phone"), lambda r: _masked_phone(r.member)),
+        ExportColumn(_("Employer unit"), "unit.name"), ExportColumn(_("Community"), "community.name"),
+        ExportColumn(_("Status"), "get_status_display"), ExportColumn(_("Reported in at"), lambda r: _when(r.reported_at)),
+        ExportColumn(_("Confirmed at"), lambda r: _when(r.confirmed_at)), ExportColumn(_("Ended at"), lambda r: _when(r.ended_at)),
+        ExportColumn(_("Reason"), lambda r: r.rejected_reason or r.end_reason),
+    ]
 
 
 @login_required
@@ -203,16 +187,10 @@ def report_in_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     require_page(request, perms.REPORT_IN_CONFIRM)
     r = selectors.report_in_get(actor=request.user, id=pk, action=perms.REPORT_IN_CONFIRM)
     kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("reject", "end") else {}
-    try:
-        done = fn(actor=request.user, report_in=r, **kwargs)
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        messages.error(request, _error_text(exc, "reason"))
-    else:
-        messages.success(request, _("The report-in of %(name)s is now “%(status)s”.") % {"name": r.member.name,
-                                                                                        "status": done.get_status_display()})
-    return redirect(_back(request, reverse("volunteering:report_in_list")))
+    return pages.action(request, lambda: fn(actor=request.user, report_in=r, **kwargs),
+                        back=_back(request, reverse("volunteering:report_in_list")), error_fields=("reason",),
+                        message=lambda done: _("The report-in of %(name)s is now “%(status)s”.") % {
+                            "name": r.member.name, "status": done.get_status_display()})
 
 
 # --- the unit's page ----------------------------------------------------------------------------
@@ -240,7 +218,7 @@ def unit_members(request: HttpRequest) -> HttpResponse:
     else:
         page = paginate(request, selectors.unit_report_ins(actor=request.user, unit=unit, filters={"status": "active", **f}))
     return render(request, "volunteering/members/unit.html", {
-        **_list_ctx(request, page, f), "unit": unit, "show": show, "counts": selectors.unit_counts(unit=unit),
+        **list_context(request, page, f), "unit": unit, "show": show, "counts": selectors.unit_counts(unit=unit),
         "units": selectors.my_units(actor=request.user), "statuses": ReportInStatus.choices,
     })
 
@@ -251,11 +229,11 @@ def unit_members_export(request: HttpRequest) -> HttpResponse:
     unit = _unit(request)
     f = get_filters(request, ("q", "status", "community"))
     if request.GET.get("show") == "missing":
-        headers = [_("Name"), _("Phone"), _("Party organisation")]
-        rows = ([m.name, _masked_phone(m), m.org.name] for m in selectors.unit_members_missing(unit=unit, q=f.get("q", ""))[:EXPORT_LIMIT])
-        return export_response(headers, rows, basename=_("members who have not reported in"), fmt=export_format(request))
-    qs = selectors.unit_report_ins(actor=request.user, unit=unit, filters={"status": "active", **f})[:EXPORT_LIMIT]
-    return _report_in_export(qs, request, _("member report-ins"))
+        columns = [ExportColumn(_("Name"), "name"), ExportColumn(_("Phone"), _masked_phone), ExportColumn(_("Party organisation"), "org.name")]
+        return pages.export(request, selectors.unit_members_missing(unit=unit, q=f.get("q", "")), columns,
+                            basename=_("members who have not reported in"))
+    qs = selectors.unit_report_ins(actor=request.user, unit=unit, filters={"status": "active", **f})
+    return pages.export(request, qs, _report_in_columns(), basename=_("member report-ins"))
 
 
 # --- receipts -----------------------------------------------------------------------------------
@@ -271,7 +249,7 @@ def receipt_list(request: HttpRequest) -> HttpResponse:
     can_issue = can(request.user, perms.RECEIPT_ISSUE)
     communities = list(selectors.issue_communities(actor=request.user)[:200]) if can_issue else []
     return render(request, "volunteering/members/receipt_list.html", {
-        **_list_ctx(request, page, f), "can_issue": can_issue, "communities": communities, "period": services.current_period(),
+        **list_context(request, page, f), "can_issue": can_issue, "communities": communities, "period": services.current_period(),
         "is_member": actor_member(request.user, required=False) is not None,
     })
 
@@ -292,7 +270,7 @@ def receipt_issue(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         if exc.status in (401, 403, 404):
             raise
-        messages.error(request, _error_text(exc, "period", "community", "remark"))
+        messages.error(request, first_error(exc, "period", "community", "remark"))
     return redirect(_back(request, reverse("volunteering:receipt_list")))
 
 
@@ -348,7 +326,7 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, PLEDGE_FILTERS)
     page = paginate(request, selectors.pledge_list(actor=request.user, filters=f))
     return render(request, "volunteering/members/pledge_list.html", {
-        **_list_ctx(request, page, f), "statuses": PledgeStatus.choices,
+        **list_context(request, page, f), "statuses": PledgeStatus.choices,
     })
 
 
@@ -357,17 +335,11 @@ def pledge_list(request: HttpRequest) -> HttpResponse:
 def pledge_assess(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.PLEDGE_ASSESS)
     p = selectors.pledge_get(actor=request.user, id=pk, action=perms.PLEDGE_ASSESS)
-    try:
-        done = services.pledge_assess(actor=request.user, pledge=p, fulfilled=request.POST.get("fulfilled", ""),
-                                      remark=request.POST.get("remark", ""))
-    except DomainError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        messages.error(request, _error_text(exc, "fulfilled", "remark"))
-    else:
-        messages.success(request, _("The pledge of %(name)s is now “%(status)s”.") % {"name": p.member.name,
-                                                                                     "status": done.get_status_display()})
-    return redirect(_back(request, reverse("volunteering:pledge_list")))
+    return pages.action(request, lambda: services.pledge_assess(actor=request.user, pledge=p, fulfilled=request.POST.get("fulfilled", ""),
+                                                                remark=request.POST.get("remark", "")),
+                        back=_back(request, reverse("volunteering:pledge_list")), error_fields=("fulfilled", "remark"),
+                        message=lambda done: _("The pledge of %(name)s is now “%(status)s”.") % {
+                            "name": p.member.name, "status": done.get_status_display()})
 
 
 # --- public cards -------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -27,20 +27,6 @@ from . import selectors, services
 from .views import _photo_response
 
 router = Router(tags=["volunteering"])
-MAX_SIZE = 100
-
-
-class Page(Schema):
-    count: int
-    page: int
-    size: int
-    pages: int
-
-
-def _page(qs: Any, page: int, size: int) -> tuple[list[Any], dict[str, int]]:
-    size = max(1, min(size, MAX_SIZE))
-    p = Paginator(qs, size).get_page(page)
-    return list(p.object_list), {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages}
 
 
 def _filters(data: dict[str, Any]) -> dict[str, Any]:
@@ -92,13 +78,11 @@ class SegmentIn(Schema):
     length_m: int | None = None
 
 
-class SegmentFilters(Schema):
+class SegmentFilters(PageQuery):
     q: str = ""
     community: int | None = None
     active: str = "1"
     chief: str = ""
-    page: int = 1
-    size: int = 20
 
 
 def chief_out(c: RoadChief) -> dict[str, Any]:
@@ -123,8 +107,7 @@ def _segment(request: HttpRequest, pk: int) -> dict[str, Any]:
 @router.get("/segments", response=SegmentPage, summary="Road segments in the caller's area (administrators)")
 def segments(request: HttpRequest, filters: Query[SegmentFilters]) -> dict[str, Any]:
     _need(request, perms.ROAD_MANAGE)
-    rows, meta = _page(selectors.segment_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size)
-    return {**meta, "items": [segment_out(s) for s in rows]}
+    return paginate(selectors.segment_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=segment_out)
 
 
 @router.get("/segments/mine", response=list[SegmentOut], summary="The road chief's own active segments")
@@ -221,15 +204,13 @@ class PatrolPage(Page):
     items: list[PatrolOut]
 
 
-class PatrolFilters(Schema):
+class PatrolFilters(PageQuery):
     q: str = ""
     segment: int | None = None
     community: int | None = None
     member: int | None = None
     since: str = ""
     until: str = ""
-    page: int = 1
-    size: int = 20
 
 
 def _f(value: Any) -> float | None:
@@ -244,8 +225,7 @@ def patrol_out(p: PatrolLog) -> dict[str, Any]:
 @router.get("/patrols", response=PatrolPage, summary="Patrols in scope (a road chief: his own)")
 def patrols(request: HttpRequest, filters: Query[PatrolFilters]) -> dict[str, Any]:
     _need(request, perms.ROAD_VIEW)
-    rows, meta = _page(selectors.patrol_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size)
-    return {**meta, "items": [patrol_out(p) for p in rows]}
+    return paginate(selectors.patrol_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=patrol_out)
 
 
 @router.post("/patrols", response={201: PatrolOut},
@@ -291,22 +271,16 @@ class ReportPage(Page):
     items: list[ReportOut]
 
 
-class ReportFilters(Schema):
+class ReportFilters(PageQuery):
     q: str = ""
     status: str = ""
     segment: int | None = None
     community: int | None = None
     category: int | None = None
-    page: int = 1
-    size: int = 20
 
 
 class SolveIn(Schema):
     resolution: str = ""
-
-
-class RejectIn(Schema):
-    reason: str = ""
 
 
 def report_out(r: PatrolReport) -> dict[str, Any]:
@@ -324,8 +298,7 @@ def report_out(r: PatrolReport) -> dict[str, Any]:
 @router.get("/reports", response=ReportPage, summary="Patrol reports in scope (a road chief: his own, with the matter's status)")
 def reports(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
     _need(request, perms.ROAD_VIEW)
-    rows, meta = _page(selectors.report_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size)
-    return {**meta, "items": [report_out(r) for r in rows]}
+    return paginate(selectors.report_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=report_out)
 
 
 @router.get("/reports/{report_id}", response=ReportOut, summary="One patrol report; 404 outside the scope")
@@ -370,5 +343,5 @@ def report_to_matter(request: HttpRequest, report_id: int) -> dict[str, Any]:
 
 
 @router.post("/reports/{report_id}/reject", response=ReportOut, summary="Not a problem (reason required, told to the road chief)")
-def report_reject(request: HttpRequest, report_id: int, payload: RejectIn) -> dict[str, Any]:
+def report_reject(request: HttpRequest, report_id: int, payload: ReasonIn) -> dict[str, Any]:
     return _act(request, report_id, services.report_reject, reason=payload.reason)

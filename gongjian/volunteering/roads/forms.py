@@ -7,13 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.orgs.forms import MandatoryText, _Styled
+from gongjian.core.forms import MandatoryText, StyledForm, blank
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 PHOTO = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment", "class": "form-control"})
 
 
-class SegmentForm(_Styled):
+class SegmentForm(StyledForm):
     community = forms.TypedChoiceField(label=_("Community"), coerce=int, required=False, empty_value=None)
     name = MandatoryText(label=_("Name"), max_length=200)
     start_name = forms.CharField(label=_("Start point"), max_length=200, required=False)
@@ -29,21 +29,21 @@ class SegmentForm(_Styled):
         if communities is None:
             del self.fields["community"]
         else:
-            self.fields["community"].choices = [("", "—"), *communities]  # type: ignore[attr-defined]
+            self.fields["community"].choices = blank(communities)  # type: ignore[attr-defined]
             self.fields["community"].validate = lambda value: None  # type: ignore[method-assign]
 
 
-class ChiefForm(_Styled):
+class ChiefForm(StyledForm):
     member = forms.TypedChoiceField(label=_("Member"), coerce=int, required=False, empty_value=None)
     since = forms.DateField(label=_("Since"), widget=DATE, required=False, help_text=_("Today if left blank."))
 
     def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = [("", "—"), *members]  # type: ignore[attr-defined]
+        self.fields["member"].choices = blank(members)  # type: ignore[attr-defined]
         self.fields["member"].validate = lambda value: None  # type: ignore[method-assign]
 
 
-class _Located(_Styled):
+class _Located(StyledForm):
     lat = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
     lng = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
     photo = forms.FileField(label=_("Photo"), required=False, widget=PHOTO, help_text=_("Optional. Location data in the photo is removed."))

@@ -35,6 +35,7 @@ from gongjian.accounts.choices import Role
 from gongjian.core import audit, notify, pii, registry
 from gongjian.core.errors import Conflict, DomainError, NotFound, TransitionError, ValidationError
 from gongjian.core.images import clean_image
+from gongjian.core.kernel import key_of, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
 from gongjian.core.validation import Errors, clean_date, clean_decimal
@@ -45,7 +46,6 @@ from .. import common
 from .. import permissions as perms
 from ..choices import PATROL_REPORT_TRANSITIONS, PatrolReportStatus
 from ..common import pk_of as _pk
-from ..common import text_field
 from ..common import user_or_none as _user
 from ..models import PatrolLog, PatrolReport, RoadChief, RoadSegment
 
@@ -209,7 +209,7 @@ def segment_create(*, actor: Any, community: Any, name: Any, start_name: Any = "
 
 
 def _lock_segment(actor: Any, segment: Any, action: str = perms.ROAD_MANAGE) -> RoadSegment:
-    found = scoped(RoadSegment.objects.filter(pk=_pk(segment)), actor, action).first()
+    found = scoped(RoadSegment.objects.filter(pk=key_of(segment)), actor, action).first()
     if found is None:
         raise NotFound()
     return RoadSegment.objects.select_for_update(of=("self",)).select_related("community").get(pk=found.pk)
@@ -301,7 +301,7 @@ def chief_assign(*, actor: Any, segment: Any, member: Any, since: Any = None) ->
 @transaction.atomic
 def chief_end(*, actor: Any, chief: Any, until: Any = None) -> RoadChief:
     require(actor, perms.ROAD_MANAGE)
-    found = scoped(RoadChief.objects.filter(pk=_pk(chief)), actor, perms.ROAD_MANAGE).first()
+    found = scoped(RoadChief.objects.filter(pk=key_of(chief)), actor, perms.ROAD_MANAGE).first()
     if found is None:
         raise NotFound()
     c = RoadChief.objects.select_for_update().get(pk=found.pk)
@@ -333,7 +333,7 @@ def chief_segment(actor: Any, segment: Any) -> tuple[Member, RoadSegment]:
     require(actor, perms.PATROL)
     member = common.actor_member(actor)
     assert member is not None
-    seg = RoadSegment.objects.filter(pk=_pk(segment), is_active=True, chiefs__member=member, chiefs__is_active=True).select_related(
+    seg = RoadSegment.objects.filter(pk=key_of(segment), is_active=True, chiefs__member=member, chiefs__is_active=True).select_related(
         "community").first()
     if seg is None:
         raise NotFound()
@@ -461,7 +461,7 @@ def report_create(*, actor: Any, segment: Any, title: Any, description: Any = ""
 
 
 def _lock_report(actor: Any, report: Any) -> PatrolReport:
-    found = scoped(PatrolReport.objects.filter(pk=_pk(report)), actor, perms.PATROL_HANDLE).first()
+    found = scoped(PatrolReport.objects.filter(pk=key_of(report)), actor, perms.PATROL_HANDLE).first()
     if found is None:
         raise NotFound()
     related = ("segment", "segment__community", "member", "member__user")
@@ -469,12 +469,10 @@ def _lock_report(actor: Any, report: Any) -> PatrolReport:
 
 
 def _check(r: PatrolReport, to: str) -> None:
-    if to not in PATROL_REPORT_TRANSITIONS.get(r.status, frozenset()):
-        if r.status == PatrolReportStatus.MATTER:
-            raise TransitionError(_("This report has already been turned into a matter (%(number)s).")
-                                  % {"number": r.matter.number if r.matter else "—"})
-        raise TransitionError(_("A report in status “%(from)s” cannot be changed to “%(to)s”.")
-                              % {"from": PatrolReportStatus(r.status).label, "to": PatrolReportStatus(to).label})
+    if r.status == PatrolReportStatus.MATTER and not PATROL_REPORT_TRANSITIONS.allows(r.status, to):
+        raise TransitionError(_("This report has already been turned into a matter (%(number)s).")
+                              % {"number": r.matter.number if r.matter else "—"})
+    PATROL_REPORT_TRANSITIONS.check(r, to, message=_("A report in status “%(from)s” cannot be changed to “%(to)s”."))
 
 
 def _finish(actor: Any, r: PatrolReport, to: str, fields: list[str], *, verb: str, changes: dict[str, Any]) -> PatrolReport:

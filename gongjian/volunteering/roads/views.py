@@ -15,12 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongjian.core import pages
 from gongjian.core.errors import DomainError, NotFound
-from gongjian.core.pagination import paginate, querystring_without
-from gongjian.core.params import export_format, get_filters, int_param, require_page
+from gongjian.core.forms import first_error
+from gongjian.core.pages import list_context, reraise_page_errors
+from gongjian.core.pagination import paginate
+from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import scoped
-from gongjian.core.tabular import export_response
+from gongjian.core.tabular import ExportColumn
 
 from .. import common
 from .. import permissions as perms
@@ -28,27 +31,9 @@ from ..choices import PATROL_REPORT_TRANSITIONS, PatrolReportStatus
 from ..models import PatrolReport
 from . import forms, selectors, services
 
-EXPORT_LIMIT = 100_000
 SEGMENT_FILTERS = ("q", "community", "active", "chief")
 PATROL_FILTERS = ("q", "segment", "community", "member", "since", "until")
 REPORT_FILTERS = ("q", "status", "segment", "community", "category")
-
-
-def _list_ctx(request: HttpRequest, page: Any, f: dict[str, str]) -> dict[str, Any]:
-    return {"page": page, "filters": f, "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size")}
-
-
-def _reraise(exc: DomainError) -> None:
-    if exc.status in (401, 403, 404):  # not allowed and out of scope are pages of their own
-        raise exc
-
-
-def _error_text(exc: DomainError, *fields: str) -> str:
-    for f in fields:
-        if exc.details.get(f):
-            msgs = exc.details[f]
-            return str(msgs[0] if isinstance(msgs, list | tuple) else msgs)
-    return str(exc.message)
 
 
 def _when(value: Any) -> str:
@@ -85,7 +70,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, SEGMENT_FILTERS)
     page = paginate(request, selectors.segment_list(actor=request.user, filters=f))
     return render(request, "volunteering/roads/segment_list.html", {
-        **_list_ctx(request, page, f), "communities": selectors.community_choices(actor=request.user)[:500],
+        **list_context(request, page, f), "communities": selectors.community_choices(actor=request.user)[:500],
         "open_reports": selectors.open_report_count(actor=request.user),
     })
 
@@ -93,13 +78,15 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def segment_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ROAD_MANAGE)
-    qs = selectors.segment_list(actor=request.user, filters=get_filters(request, SEGMENT_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Community"), _("Name"), _("Start point"), _("End point"), _("Length (m)"), _("Points on the line"), _("Road chiefs"),
-               _("Last patrol"), _("Active")]
-    rows = ([s.community.name, s.name, s.start_name, s.end_name, s.length_m, len(s.line or []),
-             "、".join(c.member.name for c in s.active_chiefs), _when(s.last_patrol_at), s.is_active]  # type: ignore[attr-defined]
-            for s in qs)
-    return export_response(headers, rows, basename=_("road segments"), fmt=export_format(request))
+    qs = selectors.segment_list(actor=request.user, filters=get_filters(request, SEGMENT_FILTERS))
+    columns = [
+        ExportColumn(_("Community"), "community.name"), ExportColumn(_("Name"), "name"), ExportColumn(_("Start point"), "start_name"),
+        ExportColumn(_("End point"), "end_name"), ExportColumn(_("Length (m)"), "length_m"),
+        ExportColumn(_("Points on the line"), lambda s: len(s.line or [])),
+        ExportColumn(_("Road chiefs"), lambda s: "、".join(c.member.name for c in s.active_chiefs)),
+        ExportColumn(_("Last patrol"), lambda s: _when(s.last_patrol_at)), ExportColumn(_("Active"), "is_active"),
+    ]
+    return pages.export(request, qs, columns, basename=_("road segments"))
 
 
 def _community_options(request: HttpRequest) -> list[tuple[int, str]]:
@@ -113,16 +100,10 @@ def segment_create(request: HttpRequest) -> HttpResponse:
     options = _community_options(request)
     initial = {"community": options[0][0]} if len(options) == 1 else {"community": int_param(request.GET.get("community"))}
     form = forms.SegmentForm(request.POST if request.method == "POST" else None, initial=initial, communities=options)
-    if request.method == "POST" and form.is_valid():
-        try:
-            s = services.segment_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            _reraise(exc)
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("The road segment %(name)s was created.") % {"name": s.name})
-            return redirect("volunteering:road_segment_detail", pk=s.pk)
-    return render(request, "volunteering/roads/segment_form.html", {"form": form, "segment": None}, status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.segment_create(actor=request.user, **d),
+                           success=lambda s: reverse("volunteering:road_segment_detail", kwargs={"pk": s.pk}),
+                           message=lambda s: _("The road segment %(name)s was created.") % {"name": s.name},
+                           template="volunteering/roads/segment_form.html", context={"segment": None})
 
 
 @login_required
@@ -133,16 +114,9 @@ def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"name": s.name, "start_name": s.start_name, "end_name": s.end_name, "line": _line_text(s.line),
                "length_m": "" if s.line else (s.length_m or "")}
     form = forms.SegmentForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.segment_update(actor=request.user, segment=s, **form.cleaned_data)
-        except DomainError as exc:
-            _reraise(exc)
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("The road segment was saved."))
-            return redirect("volunteering:road_segment_detail", pk=s.pk)
-    return render(request, "volunteering/roads/segment_form.html", {"form": form, "segment": s}, status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.segment_update(actor=request.user, segment=s, **d),
+                           success=reverse("volunteering:road_segment_detail", kwargs={"pk": s.pk}), message=_("The road segment was saved."),
+                           template="volunteering/roads/segment_form.html", context={"segment": s})
 
 
 @login_required
@@ -164,14 +138,9 @@ def segment_active(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.ROAD_MANAGE)
     s = selectors.segment_get(actor=request.user, id=pk)
     active = request.POST.get("active") == "1"
-    try:
-        services.segment_set_active(actor=request.user, segment=s, active=active)
-    except DomainError as exc:
-        _reraise(exc)
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The road segment is active again.") if active else _("The road segment was deactivated."))
-    return redirect("volunteering:road_segment_detail", pk=s.pk)
+    return pages.action(request, lambda: services.segment_set_active(actor=request.user, segment=s, active=active),
+                        back=reverse("volunteering:road_segment_detail", kwargs={"pk": s.pk}),
+                        message=_("The road segment is active again.") if active else _("The road segment was deactivated."))
 
 
 @login_required
@@ -185,7 +154,7 @@ def chief_assign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             c = services.chief_assign(actor=request.user, segment=s, **form.cleaned_data)
         except DomainError as exc:
-            _reraise(exc)
+            reraise_page_errors(exc)
             form.add_domain_error(exc)  # type: ignore[arg-type]
         else:
             messages.success(request, _("%(name)s is now road chief of this segment.") % {"name": c.member.name})
@@ -200,8 +169,8 @@ def chief_end(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         c = services.chief_end(actor=request.user, chief=pk)
     except DomainError as exc:
-        _reraise(exc)
-        messages.error(request, _error_text(exc, "until"))
+        reraise_page_errors(exc)
+        messages.error(request, first_error(exc, "until"))
         from ..models import RoadChief
 
         c = scoped(RoadChief.objects.filter(pk=pk), request.user, perms.ROAD_MANAGE).first()  # type: ignore[assignment]
@@ -221,17 +190,20 @@ def patrol_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, PATROL_FILTERS)
     page = paginate(request, selectors.patrol_list(actor=request.user, filters=f))
     return render(request, "volunteering/roads/patrol_list.html", {
-        **_list_ctx(request, page, f), "communities": selectors.community_choices(actor=request.user)[:500],
+        **list_context(request, page, f), "communities": selectors.community_choices(actor=request.user)[:500],
     })
 
 
 @login_required
 def patrol_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ROAD_MANAGE)
-    qs = selectors.patrol_list(actor=request.user, filters=get_filters(request, PATROL_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Road segment"), _("Road chief"), _("Patrolled at"), _("Notes"), _("Latitude"), _("Longitude"), _("Photo")]
-    rows = ([p.segment.name, p.member.name, _when(p.at), p.notes, p.lat, p.lng, bool(p.photo)] for p in qs)
-    return export_response(headers, rows, basename=_("patrols"), fmt=export_format(request))
+    qs = selectors.patrol_list(actor=request.user, filters=get_filters(request, PATROL_FILTERS))
+    columns = [
+        ExportColumn(_("Road segment"), "segment.name"), ExportColumn(_("Road chief"), "member.name"),
+        ExportColumn(_("Patrolled at"), lambda p: _when(p.at)), ExportColumn(_("Notes"), "notes"), ExportColumn(_("Latitude"), "lat"),
+        ExportColumn(_("Longitude"), "lng"), ExportColumn(_("Photo"), lambda p: bool(p.photo)),
+    ]
+    return pages.export(request, qs, columns, basename=_("patrols"))
 
 
 @login_required
@@ -248,7 +220,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, REPORT_FILTERS)
     page = paginate(request, selectors.report_list(actor=request.user, filters=f))
     return render(request, "volunteering/roads/report_list.html", {
-        **_list_ctx(request, page, f), "statuses": PatrolReportStatus.choices, "communities": selectors.community_choices(actor=request.user)[:500],
+        **list_context(request, page, f), "statuses": PatrolReportStatus.choices,
+        "communities": selectors.community_choices(actor=request.user)[:500],
         "open_reports": selectors.open_report_count(actor=request.user),
     })
 
@@ -256,27 +229,29 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_export(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.PATROL_HANDLE)
-    qs = selectors.report_list(actor=request.user, filters=get_filters(request, REPORT_FILTERS))[:EXPORT_LIMIT]
-    headers = [_("Road segment"), _("Road chief"), _("When reported"), _("Problem"), _("Description"), _("Category"), _("Status"),
-               _("Matter number"), _("Handled at"), _("What was done or why not")]
-    rows = ([r.segment.name, r.member.name, _when(r.reported_at), r.title, r.description, str(r.category) if r.category else "",
-             r.get_status_display(), r.matter.number if r.matter else "", _when(r.handled_at), r.resolution] for r in qs)
-    return export_response(headers, rows, basename=_("patrol reports"), fmt=export_format(request))
+    qs = selectors.report_list(actor=request.user, filters=get_filters(request, REPORT_FILTERS))
+    columns = [
+        ExportColumn(_("Road segment"), "segment.name"), ExportColumn(_("Road chief"), "member.name"),
+        ExportColumn(_("When reported"), lambda r: _when(r.reported_at)), ExportColumn(_("Problem"), "title"),
+        ExportColumn(_("Description"), "description"), ExportColumn(_("Category"), lambda r: str(r.category) if r.category else ""),
+        ExportColumn(_("Status"), "get_status_display"), ExportColumn(_("Matter number"), "matter.number"),
+        ExportColumn(_("Handled at"), lambda r: _when(r.handled_at)), ExportColumn(_("What was done or why not"), "resolution"),
+    ]
+    return pages.export(request, qs, columns, basename=_("patrol reports"))
 
 
 def report_actions(user: Any, r: PatrolReport) -> list[dict[str, Any]]:
     """The buttons this actor may press (only transitions the table allows)."""
     if not can(user, perms.PATROL_HANDLE) or not scoped(PatrolReport.objects.filter(pk=r.pk), user, perms.PATROL_HANDLE).exists():
         return []
-    allowed = PATROL_REPORT_TRANSITIONS[r.status]
     out: list[dict[str, Any]] = []
-    if PatrolReportStatus.HANDLING in allowed:
+    if PATROL_REPORT_TRANSITIONS.allows(r.status, PatrolReportStatus.HANDLING):
         out.append({"key": "handle", "label": _("Handle it in the community"), "style": "btn-outline-primary", "text": None})
-    if PatrolReportStatus.SOLVED in allowed:
+    if PATROL_REPORT_TRANSITIONS.allows(r.status, PatrolReportStatus.SOLVED):
         out.append({"key": "solve", "label": _("Mark solved"), "style": "btn-success", "text": ("resolution", _("What was done"))})
-    if PatrolReportStatus.MATTER in allowed:
+    if PATROL_REPORT_TRANSITIONS.allows(r.status, PatrolReportStatus.MATTER):
         out.append({"key": "to-matter", "label": _("Turn into a matter"), "style": "btn-primary", "text": None})
-    if PatrolReportStatus.REJECTED in allowed:
+    if PATROL_REPORT_TRANSITIONS.allows(r.status, PatrolReportStatus.REJECTED):
         out.append({"key": "reject", "label": _("Not a problem"), "style": "btn-outline-danger", "text": ("reason", _("Reason"))})
     return out
 
@@ -310,17 +285,16 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         kwargs["resolution"] = request.POST.get("resolution", "")
     elif action == "reject":
         kwargs["reason"] = request.POST.get("reason", "")
-    try:
-        done = fn(actor=request.user, report=r, **kwargs)
-    except DomainError as exc:
-        _reraise(exc)
-        messages.error(request, _error_text(exc, "resolution", "reason"))
-    else:
-        text = _("The report is now “%(status)s”.") % {"status": done.get_status_display()}
-        if done.matter_id:
-            text += " " + _("Matter number: %(number)s.") % {"number": done.matter.number}
-        messages.success(request, text)
-    return redirect("volunteering:road_report_detail", pk=r.pk)
+    return pages.action(request, lambda: fn(actor=request.user, report=r, **kwargs),
+                        back=reverse("volunteering:road_report_detail", kwargs={"pk": r.pk}), message=_report_done,
+                        error_fields=("resolution", "reason"))
+
+
+def _report_done(done: Any) -> str:
+    text = _("The report is now “%(status)s”.") % {"status": done.get_status_display()}
+    if done.matter_id:
+        text += " " + _("Matter number: %(number)s.") % {"number": done.matter.number}
+    return text
 
 
 @login_required
@@ -361,17 +335,10 @@ def patrol_new(request: HttpRequest, segment: int) -> HttpResponse:
     seg = selectors.my_segment(actor=request.user, id=segment)
     posting = request.method == "POST"
     form = forms.PatrolForm(request.POST if posting else None, request.FILES if posting else None)
-    if posting and form.is_valid():
-        try:
-            services.patrol_log(actor=request.user, segment=seg, **form.cleaned_data)
-        except DomainError as exc:
-            _reraise(exc)
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("Your patrol on %(name)s was recorded. Thank you!") % {"name": seg.name})
-            return redirect("volunteering:my_patrols")
-    return render(request, "volunteering/roads/patrol_form.html", {"form": form, "seg": seg, "kind": "patrol"},
-                  status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.patrol_log(actor=request.user, segment=seg, **d),
+                           success="volunteering:my_patrols",
+                           message=_("Your patrol on %(name)s was recorded. Thank you!") % {"name": seg.name},
+                           template="volunteering/roads/patrol_form.html", context={"seg": seg, "kind": "patrol"})
 
 
 @login_required
@@ -382,14 +349,7 @@ def report_new(request: HttpRequest, segment: int) -> HttpResponse:
     posting = request.method == "POST"
     categories = [(c.pk, c.full_name or c.name) for c in selectors.category_choices()]
     form = forms.ReportForm(request.POST if posting else None, request.FILES if posting else None, categories=categories)
-    if posting and form.is_valid():
-        try:
-            services.report_create(actor=request.user, segment=seg, **form.cleaned_data)
-        except DomainError as exc:
-            _reraise(exc)
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("Your report was sent to the community. You will see its status here."))
-            return redirect("volunteering:my_patrols")
-    return render(request, "volunteering/roads/patrol_form.html", {"form": form, "seg": seg, "kind": "report"},
-                  status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.report_create(actor=request.user, segment=seg, **d),
+                           success="volunteering:my_patrols",
+                           message=_("Your report was sent to the community. You will see its status here."),
+                           template="volunteering/roads/patrol_form.html", context={"seg": seg, "kind": "report"})

@@ -27,6 +27,8 @@ from gongjian.volunteering.choices import (
     SignupStatus,
 )
 from gongjian.volunteering.common import points_for_hours
+from gongjian.volunteering.demo import NOW
+from gongjian.volunteering.figures import FIGURES
 from gongjian.volunteering.models import (
     Activity,
     HourRecord,
@@ -42,8 +44,6 @@ from gongjian.volunteering.models import (
     Shift,
     Signup,
 )
-from gongjian.volunteering.reports.demo import NOW
-from gongjian.volunteering.reports.figures import FIGURES
 
 pytestmark = pytest.mark.django_db
 

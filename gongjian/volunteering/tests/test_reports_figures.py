@@ -26,6 +26,7 @@ from gongjian.volunteering.choices import (
     PostKind,
     ReportInStatus,
 )
+from gongjian.volunteering.figures import unit_share_rows
 from gongjian.volunteering.models import (
     Activity,
     HourRecord,
@@ -38,7 +39,6 @@ from gongjian.volunteering.models import (
     ServicePost,
     Shift,
 )
-from gongjian.volunteering.reports.figures import unit_share_rows
 
 from .domain import World, w_fixture  # noqa: F401
 

@@ -218,13 +218,13 @@ def test_member_without_report_in_is_told_to_report_in(w: World, login: Any) -> 
 
 
 def test_registration_nav_and_panel(w: World, road: dict[str, Any]) -> None:
-    from gongjian.volunteering.roads import registration
+    from gongjian.volunteering.roads import panels
 
     services.report_create(actor=w.u["m1"], segment=road["seg"], title="问题")
-    panel = registration.admin_panel(w.u["comm_a1"])
+    panel = panels.admin_panel(w.u["comm_a1"])
     assert panel is not None and panel["stats"][0]["value"] == 1
-    assert registration.admin_panel(w.u["m1"]) is None
-    mine = registration.chief_panel(w.u["m1"])
+    assert panels.admin_panel(w.u["m1"]) is None
+    mine = panels.chief_panel(w.u["m1"])
     assert mine is not None and mine["stats"][0]["value"] == 1
     keys = {e.key for _m, e in registry.nav_entries()}
     assert {"volunteering.my_patrols", "volunteering.roads"} <= keys

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from gongjian.matters.tasks import run_all
+
 
 class Command(BaseCommand):
     help = "Mark overdue matters and assignments and send the reminders before deadlines (once; --every N repeats every N seconds)."
@@ -15,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=int, default=0, help="repeat every N seconds (0: run once)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from gongjian.matters.tasks import run_all
-
         every = max(0, int(options["every"] or 0))
         while True:
             started = time.monotonic()

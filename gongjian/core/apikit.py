@@ -1,0 +1,71 @@
+"""The API toolkit: one contract for every list, one reason schema, one way to act on a record.
+
+Every list endpoint takes ``?page=`` (from 1; past the last page answers the last page) and ``?size=``
+(default 20, clamped to 1 … ``settings.GONGJIAN_API_MAX_PAGE_SIZE``) and answers
+``{"count", "page", "size", "pages", "items": [...]}``. A list's schema is ``class XPage(Page): items: list[XOut]``
+and its query schema derives from ``PageQuery``; the handler returns ``paginate(qs, q.page, q.size, out=x_out)``.
+
+Errors need no handling here: a ``DomainError`` raised anywhere answers ``{"code", "message", "details"}``
+with its status (``config/api.py``), so a record outside the caller's scope is a 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Schema
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def max_page_size() -> int:
+    return int(getattr(settings, "GONGJIAN_API_MAX_PAGE_SIZE", 100))
+
+
+class Page(Schema):
+    """The head of every list answer; a list's schema adds ``items``."""
+
+    count: int
+    page: int
+    size: int
+    pages: int
+
+
+class PageQuery(Schema):
+    """The paging parameters of every list; a list's filters derive from it."""
+
+    page: int = 1
+    size: int = 20
+
+
+class ReasonIn(Schema):
+    """The body of an action that takes a reason (reject, send back, cancel, end); the service decides if it is required."""
+
+    reason: str = ""
+
+
+def paginate(qs: Any, page: int, size: int, *, out: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+    """One page of ``qs`` in the list contract; ``out`` turns each record into its output shape."""
+    size = max(1, min(int(size), max_page_size()))
+    p = Paginator(qs, size).get_page(page)
+    rows = list(p.object_list)
+    return {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages,
+            "items": [out(r) for r in rows] if out else rows}
+
+
+def actor(request: HttpRequest) -> Any:
+    """The caller: the account of the bearer token or of the session (set by the API's authentication)."""
+    return getattr(request, "auth", None) or request.user
+
+
+def act(load: Callable[[], T], call: Callable[[T], Any], out: Callable[[T], R]) -> R:
+    """An action endpoint: load the record in the caller's scope (404 outside it), call the service on it,
+    answer the record as it is now. Domain errors propagate to the API's one error shape."""
+    record = load()
+    call(record)
+    return out(record)

@@ -1,0 +1,142 @@
+"""The page toolkit: form pages, action buttons, list pages and exports, each written once.
+
+* ``form_page`` — GET shows the form; a valid POST calls one service with the cleaned data; a
+  ``DomainError`` lands next to its field or at the top of the form (status 400); success shows a
+  message and redirects.
+* ``action`` — a POST button (publish, confirm, reject with a reason): calls the service, shows its
+  success or its error as a page message, redirects back.
+* ``list_page`` / ``list_context`` — a filtered, paginated list and the query strings its template needs.
+* ``export`` — the filtered list as .xlsx or CSV, declared by ``core.tabular.ExportColumn``s.
+
+Errors that are pages of their own (401, 403, 404: not allowed, out of scope) are re-raised, never
+shown on the form: a record outside the scope stays "not found".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .errors import DomainError
+from .forms import apply_domain_error, first_error
+from .pagination import paginate, querystring_without
+from .params import export_format
+from .tabular import ExportColumn, export_response
+
+FORM_TEMPLATE = "core/form.html"
+EXPORT_LIMIT = 100_000  # rows in one export; a larger list is narrowed with the filters first
+_OWN_PAGES = (401, 403, 404)
+
+Target = str | Callable[[Any], str]
+
+
+def reraise_page_errors(exc: DomainError) -> None:
+    """Not signed in, not allowed, out of scope: each has a page of its own (and a record outside the scope stays unseen)."""
+    if exc.status in _OWN_PAGES:
+        raise exc
+
+
+def _resolve(target: Target, result: Any) -> str:
+    return target(result) if callable(target) else target
+
+
+def _go(target: Target, result: Any) -> HttpResponseRedirect:
+    return redirect(_resolve(target, result))  # a path, or a URL name without arguments
+
+
+def form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    success: Target,
+    message: Any = None,
+    template: str = FORM_TEMPLATE,
+    context: Mapping[str, Any] | None = None,
+    field_map: Mapping[str, str] | None = None,
+    forms_valid: Sequence[forms.Form] = (),
+) -> HttpResponse:
+    """A service-backed form page.
+
+    ``save(cleaned_data)`` calls one service and returns what it made; ``success`` is the URL (or URL name)
+    to go to, or a callable of that result; ``message`` the success message (or a callable of the result).
+    ``forms_valid``: further forms on the same page that must be valid too (their errors show, the service
+    is not called). ``context`` goes to the template with ``form``; the generic template reads ``title``,
+    ``intro``, ``cancel_url``, ``form_id``, ``submit_label``, ``narrow``, ``crumbs``, ``extra_forms``.
+    """
+    if request.method == "POST" and all([form.is_valid(), *(f.is_valid() for f in forms_valid)]):
+        try:
+            result = save(form.cleaned_data)
+        except DomainError as exc:
+            reraise_page_errors(exc)
+            apply_domain_error(form, exc, field_map)
+        else:
+            if message is not None:
+                messages.success(request, _resolve(message, result) if callable(message) else message)
+            return _go(success, result)
+    invalid = bool(form.errors) or any(f.errors for f in forms_valid)
+    return render(request, template, {**(context or {}), "form": form}, status=400 if invalid else 200)
+
+
+def action(
+    request: HttpRequest,
+    call: Callable[[], Any],
+    *,
+    back: Target,
+    message: Any = None,
+    error_back: str | None = None,
+    error_fields: Sequence[str] = (),
+) -> HttpResponse:
+    """A POST button: ``call()`` runs one service. Success shows ``message`` (or a callable of the result) and
+    goes to ``back``; a domain error shows its message (the first of ``error_fields`` that it names, if any)
+    and goes to ``error_back``, or to ``back`` when that is a plain URL."""
+    assert error_back is not None or not callable(back), "an action whose success URL depends on the result names its error_back"
+    try:
+        result = call()
+    except DomainError as exc:
+        reraise_page_errors(exc)
+        messages.error(request, first_error(exc, *error_fields))
+        return redirect(error_back if error_back is not None else _resolve(back, None))
+    if message is not None:
+        messages.success(request, _resolve(message, result) if callable(message) else message)
+    return _go(back, result)
+
+
+def safe_next(request: HttpRequest, default: str, *, prefix: str = "/") -> str:
+    """The ``next`` of a POST (or GET) when it is a local path under ``prefix``; else ``default``."""
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    local = url_has_allowed_host_and_scheme(nxt, allowed_hosts=None) and not nxt.startswith("//") and "\\" not in nxt
+    if local and nxt.startswith(prefix):
+        return nxt
+    return default
+
+
+# --- lists and exports ----------------------------------------------------------------------------
+
+
+def list_context(request: HttpRequest, page: Any, filters: Mapping[str, str]) -> dict[str, Any]:
+    """What a list template needs: the page, the filters, the query string for the pager and for the export link."""
+    return {"page": page, "filters": filters, "qs": querystring_without(request, "page"),
+            "export_qs": querystring_without(request, "page", "size")}
+
+
+def list_page(request: HttpRequest, template: str, qs: Any, *, filters: Mapping[str, str], context: Mapping[str, Any] | None = None,
+              default_size: int = 20) -> HttpResponse:
+    """A filtered list, paginated (a fixed number of queries whatever the page size)."""
+    page = paginate(request, qs, default_size=default_size)
+    return render(request, template, {**list_context(request, page, filters), **(context or {})})
+
+
+def export(request: HttpRequest, rows: Iterable[Any], columns: Sequence[ExportColumn], *, basename: Any,
+           limit: int | None = EXPORT_LIMIT) -> HttpResponse:
+    """The rows as .xlsx (default) or CSV (``?format=csv``), one column per ``ExportColumn``; cells are formula-safe."""
+    if limit is not None and hasattr(rows, "__getitem__") and not isinstance(rows, list | tuple):
+        rows = rows[:limit]  # a queryset: LIMIT in SQL
+    return export_response([c.label for c in columns], (tuple(c.value_of(r) for c in columns) for r in rows),
+                           basename=str(basename), fmt=export_format(request))

@@ -1,0 +1,84 @@
+"""Home panels of matters (listed in the manifest): what waits and what is overdue, from the same selectors as the pages.
+
+* administrators of every level: the matters waiting at their levels;
+* department handlers: their department's assignments;
+* residents and party members (road chiefs): report a problem and follow their own reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.core.permissions import can
+
+from . import permissions as perms
+from . import selectors
+
+
+def admin_panel(actor: Any) -> dict[str, Any] | None:
+    """An administrator's levels: matters to accept, to decide, results to resolve, callbacks due, and overdue ones."""
+    if not can(actor, perms.ASSIGN) or not selectors.acting_paths(actor, perms.ASSIGN):
+        return None
+    q = selectors.work_queue(actor=actor)
+    url = reverse("matters:queue")
+    waiting = sum(q[k].count() for k in ("to_accept", "to_decide", "to_resolve", "to_callback") if k in q)
+    overdue = q["overdue"].count() if "overdue" in q else 0
+    return {
+        "key": "matters.queue",
+        "title": _("Matters waiting for me"),
+        "stats": [
+            {"key": "waiting", "label": _("Waiting for me"), "value": waiting},
+            {"key": "overdue", "label": _("Overdue"), "value": overdue},
+            {"key": "to_accept", "label": _("To accept"), "value": q["to_accept"].count() if "to_accept" in q else 0},
+            {"key": "assigned", "label": _("With departments"), "value": q["assigned"].count() if "assigned" in q else 0},
+        ],
+        "links": [
+            {"label": _("My work queue"), "url": url},
+            {"label": _("Overdue"), "url": f"{url}?tab=overdue"},
+            {"label": _("Matters"), "url": reverse("matters:list")},
+        ],
+    }
+
+
+def department_panel(actor: Any) -> dict[str, Any] | None:
+    """A department handler: new assignments, those in progress and the overdue ones."""
+    if not can(actor, perms.HANDLE) or not selectors.actor_departments(actor):
+        return None
+    q = selectors.department_queue(actor=actor)
+    url = reverse("matters:dept_queue")
+    return {
+        "key": "matters.department",
+        "title": _("My department's assignments"),
+        "stats": [
+            {"key": "new", "label": _("New"), "value": q["to_accept"].count()},
+            {"key": "in_progress", "label": _("Being handled"), "value": q["in_progress"].count()},
+            {"key": "overdue", "label": _("Overdue"), "value": q["overdue"].count()},
+            {"key": "followed_up", "label": _("Followed up"), "value": q["followed_up"].count()},
+        ],
+        "links": [
+            {"label": _("My department's assignments"), "url": url},
+            {"label": _("Overdue"), "url": f"{url}?tab=overdue"},
+        ],
+    }
+
+
+def reporter_panel(actor: Any) -> dict[str, Any] | None:
+    """Residents and party members (road chiefs): report a problem and follow their own reports."""
+    if not can(actor, perms.REPORT) or selectors.acting_paths(actor, perms.REPORT):
+        return None
+    mine = selectors.matter_list(actor=actor, filters={"mine": "1"})
+    return {
+        "key": "matters.mine",
+        "title": _("Report a problem"),
+        "stats": [
+            {"key": "open", "label": _("My reports in progress"), "value": mine.filter(status__in=selectors.MATTER_OPEN).count()},
+            {"key": "total", "label": _("My reports"), "value": mine.count()},
+        ],
+        "links": [{"label": _("Report a problem"), "url": reverse("matters:report")}],
+    }
+
+
+PANELS = [admin_panel, department_panel, reporter_panel]

@@ -1,1 +1,0 @@
-"""Figures, import and demo steps of the matters app (a part, decision 0009)."""

@@ -1,1 +1,0 @@
-"""Figures, import and demo steps of the meetings app (a part, decision 0009)."""

@@ -1,0 +1,74 @@
+"""The governance committee (社工委) of a city or district."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.core import audit, registry
+from gongjian.core.errors import ValidationError
+from gongjian.core.kernel import Actor, snapshot
+from gongjian.core.permissions import require
+
+from .. import permissions as P
+from ..choices import Level
+from ..models import Department, GovernanceCommittee, Region
+from .common import MODULE, region_in_scope
+
+# --- governance committee ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def committee_save(
+    *,
+    actor: Actor,
+    region: Region | int,
+    name: str = "",
+    director: str = "",
+    established_on: dt.date | None = None,
+    remit: str = "",
+    department_ids: list[int] | None = None,
+) -> GovernanceCommittee:
+    """Create or update the governance committee (社工委) of a city or district and its member departments."""
+    require(actor, P.COMMITTEE_MANAGE)
+    reg = region_in_scope(actor, P.COMMITTEE_MANAGE, region)
+    if reg.level not in (Level.CITY, Level.DISTRICT):
+        raise ValidationError.for_field("region", _("A governance committee belongs to a city or a district."))
+    errors: dict[str, list[Any]] = {}
+    name = " ".join(str(name or "").split()) or gettext("%(region)s Urban and Rural Community Development and Governance Committee") % {
+        "region": reg.name
+    }
+    if len(name) > 128:
+        errors.setdefault("name", []).append(_("The name is longer than %(n)s characters.") % {"n": 128})
+    director = " ".join(str(director or "").split())
+    if len(director) > 64:
+        errors.setdefault("director", []).append(_("The name is longer than %(n)s characters.") % {"n": 64})
+    if established_on and established_on > dt.date.today() + dt.timedelta(days=366):
+        errors.setdefault("established_on", []).append(_("The date lies too far in the future."))
+    ids = sorted({int(i) for i in (department_ids or [])})
+    depts = list(Department.objects.filter(pk__in=ids, region=reg, is_active=True))
+    if len(depts) != len(ids):
+        errors.setdefault("departments", []).append(_("Member departments must be active departments of %(region)s.") % {"region": reg.name})
+    if errors:
+        raise ValidationError(next(iter(errors.values()))[0], details=errors)
+    committee = GovernanceCommittee.objects.select_for_update().filter(region=reg).first()
+    created = committee is None
+    before: dict[str, Any] = {}
+    if committee is None:
+        committee = GovernanceCommittee(region=reg, region_path=reg.path)
+    else:
+        before = {
+            **snapshot(committee, ["name", "director", "established_on", "remit"]),
+            "departments": sorted(committee.departments.values_list("pk", flat=True)),
+        }
+    committee.name, committee.director, committee.established_on, committee.remit = name, director, established_on, str(remit or "").strip()
+    committee.save()
+    committee.departments.set(depts)
+    after = {**snapshot(committee, ["name", "director", "established_on", "remit"]), "departments": ids}
+    audit.record(actor=actor, verb="committee.create" if created else "committee.update", target=committee, changes=audit.diff(before, after))
+    registry.bump(MODULE)
+    return committee

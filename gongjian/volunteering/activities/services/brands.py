@@ -1,0 +1,76 @@
+"""Service brands: create, edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from gongjian.core import audit
+from gongjian.core.errors import Conflict
+from gongjian.core.permissions import require
+from gongjian.core.validation import Errors
+
+from ... import permissions as perms
+from ...common import acting_community
+from ...common import user_or_none as _user
+from ...models import ServiceBrand
+from .base import _in_scope, _text
+
+# --- service brands ------------------------------------------------------------------------------
+
+
+def brand_snapshot(b: ServiceBrand) -> dict[str, Any]:
+    return {"community": b.community_id, "name": b.name, "description": b.description, "target_group": b.target_group,
+            "schedule": b.schedule, "is_active": b.is_active}
+
+
+def _clean_brand(data: dict[str, Any]) -> dict[str, Any]:
+    errors = Errors()
+    out = {
+        "name": _text(data.get("name"), field="name", errors=errors, required=_("Enter the brand's name."), max_length=64),
+        "description": _text(data.get("description"), field="description", errors=errors, max_length=4000, multiline=True),
+        "target_group": _text(data.get("target_group"), field="target_group", errors=errors, max_length=100),
+        "schedule": _text(data.get("schedule"), field="schedule", errors=errors, max_length=100),
+    }
+    errors.raise_if_any()
+    return out
+
+
+def _brand_name_taken() -> Conflict:
+    msg = _("The community already has a service brand of this name.")
+    return Conflict(msg, code="duplicate", details={"name": [msg]})
+
+
+@transaction.atomic
+def brand_create(*, actor: Any, community: Any, name: Any, description: Any = "", target_group: Any = "", schedule: Any = "") -> ServiceBrand:
+    require(actor, perms.BRAND_MANAGE)
+    region = acting_community(actor, perms.BRAND_MANAGE, community)
+    clean = _clean_brand({"name": name, "description": description, "target_group": target_group, "schedule": schedule})
+    b = ServiceBrand(community=region, region_path=region.path, created_by=_user(actor), **clean)
+    try:
+        with transaction.atomic():
+            b.save()
+    except IntegrityError:
+        raise _brand_name_taken() from None
+    audit.record(actor=actor, verb="volunteering.brand.create", target=b, changes=audit.diff({}, brand_snapshot(b)))
+    return b
+
+
+@transaction.atomic
+def brand_update(*, actor: Any, brand: Any, name: Any, description: Any = "", target_group: Any = "", schedule: Any = "",
+                 is_active: Any = True) -> ServiceBrand:
+    require(actor, perms.BRAND_MANAGE)
+    b = _in_scope(ServiceBrand, brand, actor, perms.BRAND_MANAGE, lock=True)
+    before = brand_snapshot(b)
+    for k, v in _clean_brand({"name": name, "description": description, "target_group": target_group, "schedule": schedule}).items():
+        setattr(b, k, v)
+    b.is_active = bool(is_active)
+    try:
+        with transaction.atomic():
+            b.save()
+    except IntegrityError:
+        raise _brand_name_taken() from None
+    audit.record(actor=actor, verb="volunteering.brand.update", target=b, changes=audit.diff(before, brand_snapshot(b)))
+    return b
