@@ -23,11 +23,6 @@ from gongjian.core.forms import (
 from .choices import Basis, Formation, Gender, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
 from .services import LEAVING_STATUSES
 
-# alias for other apps until they are ported (issue #11); DATE, ServiceChecked and Mandatory* are
-# re-exported from core.forms for them too
-_Styled = StyledForm
-_blank = blank
-
 
 class OrgChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
