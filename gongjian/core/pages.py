@@ -26,7 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from .errors import DomainError
 from .forms import apply_domain_error, first_error
 from .pagination import paginate, querystring_without
-from .params import export_format
+from .params import export_format, get_filters, require_page
 from .tabular import ExportColumn, export_response
 
 FORM_TEMPLATE = "core/form.html"
@@ -58,7 +58,7 @@ def form_page(
     success: Target,
     message: Any = None,
     template: str = FORM_TEMPLATE,
-    context: Mapping[str, Any] | None = None,
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     field_map: Mapping[str, str] | None = None,
     forms_valid: Sequence[forms.Form] = (),
 ) -> HttpResponse:
@@ -67,7 +67,8 @@ def form_page(
     ``save(cleaned_data)`` calls one service and returns what it made; ``success`` is the URL (or URL name)
     to go to, or a callable of that result; ``message`` the success message (or a callable of the result).
     ``forms_valid``: further forms on the same page that must be valid too (their errors show, the service
-    is not called). ``context`` goes to the template with ``form``; the generic template reads ``title``,
+    is not called). ``context`` (or a callable that builds it only when the page is drawn: a detail page that
+    shows the form again with its errors) goes to the template with ``form``; the generic template reads ``title``,
     ``intro``, ``cancel_url``, ``form_id``, ``submit_label``, ``narrow``, ``crumbs``, ``extra_forms``.
     """
     if request.method == "POST" and all([form.is_valid(), *(f.is_valid() for f in forms_valid)]):
@@ -81,7 +82,8 @@ def form_page(
                 messages.success(request, _resolve(message, result) if callable(message) else message)
             return _go(success, result)
     invalid = bool(form.errors) or any(f.errors for f in forms_valid)
-    return render(request, template, {**(context or {}), "form": form}, status=400 if invalid else 200)
+    extra = context() if callable(context) else context
+    return render(request, template, {**(extra or {}), "form": form}, status=400 if invalid else 200)
 
 
 def action(
@@ -131,6 +133,26 @@ def list_page(request: HttpRequest, template: str, qs: Any, *, filters: Mapping[
     """A filtered list, paginated (a fixed number of queries whatever the page size)."""
     page = paginate(request, qs, default_size=default_size)
     return render(request, template, {**list_context(request, page, filters), **(context or {})})
+
+
+def list_view(request: HttpRequest, template: str, *, permission: str, keys: Sequence[str], rows: Callable[[dict[str, str]], Any],
+              context: Mapping[str, Any] | Callable[[dict[str, str]], Mapping[str, Any]] | None = None,
+              default_size: int = 20) -> HttpResponse:
+    """A whole list page: the role may open it (else "not found"), the query string's ``keys`` are its filters,
+    ``rows(filters)`` the selector, ``context`` what else the template shows (or a callable of the filters)."""
+    require_page(request, permission)
+    f = get_filters(request, tuple(keys))
+    extra = context(f) if callable(context) else context
+    return list_page(request, template, rows(f), filters=f, context=extra, default_size=default_size)
+
+
+def export_view(request: HttpRequest, *, permission: str, keys: Sequence[str], rows: Callable[[dict[str, str]], Any],
+                columns: Sequence[ExportColumn] | Callable[[], Sequence[ExportColumn]], basename: Any) -> HttpResponse:
+    """The export of a list page: the same permission and filters, the same selector, ``columns`` (or a callable
+    that builds them in the request's language)."""
+    require_page(request, permission)
+    cols = columns() if callable(columns) else columns
+    return export(request, rows(get_filters(request, tuple(keys))), cols, basename=basename)
 
 
 def export(request: HttpRequest, rows: Iterable[Any], columns: Sequence[ExportColumn], *, basename: Any,
