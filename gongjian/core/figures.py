@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import registry
@@ -45,7 +46,7 @@ def parse_period(value: str | None) -> Period | None:
 
 def period_choices(today: dt.date | None = None) -> list[tuple[str, str]]:
     """This and last year, and the quarters of this year so far."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     out: list[tuple[str, str]] = []
     for year in (today.year, today.year - 1):
         out.append((str(year), str(_("Year %(year)s") % {"year": year})))

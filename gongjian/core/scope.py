@@ -44,7 +44,7 @@ def actor_scopes(actor: Any) -> list[ActorScope]:
         return []
     cached = getattr(actor, "_gongjian_scopes", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     rows = [
         ActorScope(
             role=s.role,

@@ -271,7 +271,7 @@ def parse_date(value: str, *, field: str) -> dt.date | None:
         value = value[:10]  # a datetime at midnight written as text
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"):
         try:
-            return dt.datetime.strptime(value, fmt).date()
+            return dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date, no instant
         except ValueError:
             continue
     raise ValidationError.for_field(field, _("Write the date as YYYY-MM-DD, e.g. 2024-07-01."))

@@ -422,7 +422,7 @@ class _MemberMaker:
     def __init__(self, ctx: DemoContext, rng: random.Random) -> None:
         self.ctx, self.rng = ctx, rng
         self.seen: set[str] = set()
-        self.ids = iter(())  # type: ignore[var-annotated]
+        self.ids = iter(())
         self.first_of_org: dict[int, int] = {}
 
     def make(self, org: PartyOrg, home: Region | None, *, in_service: bool, employer_id: int | None) -> Member:

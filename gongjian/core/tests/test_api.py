@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -41,7 +43,7 @@ def test_expired_or_revoked_token_is_401(tree):
 
     user = factories.user(Role.COMMUNITY_ADMIN, region=tree.comm_a1)
     row, raw = ApiToken.issue(user)
-    ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - timezone.timedelta(minutes=1))
+    ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get(f"/api/v1/regions/{tree.comm_a1.code}").status_code == 401
     row2, raw2 = ApiToken.issue(user)
     ApiToken.objects.filter(pk=row2.pk).update(revoked=True)

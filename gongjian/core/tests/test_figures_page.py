@@ -75,8 +75,10 @@ def test_breakdown_lists_the_child_regions_with_their_own_values(client, tree):
 
 def test_periods_are_parsed_and_a_bad_one_is_a_clear_error(client, tree):
     assert F.parse_period("") is None
-    assert F.parse_period("2026").start.isoformat() == "2026-01-01"
+    year = F.parse_period("2026")
+    assert year is not None and year.start.isoformat() == "2026-01-01"
     q = F.parse_period("2026q3")
+    assert q is not None
     assert (q.start.isoformat(), q.end.isoformat()) == ("2026-07-01", "2026-09-30")
     for bad in ("2026Q5", "26", "1800", "二〇二六", "2026-01"):
         with pytest.raises(ValidationError):
@@ -107,6 +109,7 @@ def test_export_has_one_row_per_figure(client, tree):
     r = _client(client, admin).get(URL, {"export": "1", "period": "2026"})
     assert r.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert ws is not None
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:3] == ("模块", "指标", "数值")
     assert len(rows) - 1 == len(registry.figures())
@@ -119,7 +122,7 @@ def test_figure_regions_of_an_admin_with_two_scopes(tree):
     admin = factories.user(Role.COMMUNITY_ADMIN, region=tree.comm_a1)
     from gongjian.accounts.models import Scope
 
-    s = Scope.objects.filter(user=admin).first()
+    s = Scope.objects.get(user=admin)
     Scope.objects.create(user=admin, role=s.role, kind=s.kind, region=tree.comm_b1)
     roots = F.figure_regions(actor=admin)
     assert [r.code for r in roots] == [tree.comm_a1.code, tree.comm_b1.code]

@@ -79,7 +79,7 @@ def test_gb18030_with_a_rare_name_character():
 def test_xlsx_is_read_with_typed_cells():
     import datetime as dt
 
-    header, rows = read_table(_xlsx([[*HEADER, "日期", "人数"], [*ROWS[0], dt.datetime(2024, 7, 1), 12.0]]), filename="a.xlsx")
+    header, rows = read_table(_xlsx([[*HEADER, "日期", "人数"], [*ROWS[0], dt.datetime(2024, 7, 1), 12.0]]), filename="a.xlsx")  # noqa: DTZ001
     assert header == [*HEADER, "日期", "人数"]
     row = next(rows)
     assert [cell_text(v) for v in row] == [*ROWS[0], "2024-07-01", "12"]

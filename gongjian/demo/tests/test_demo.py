@@ -56,7 +56,7 @@ def test_seed_places_exist_with_real_codes(small):
         assert regions[code].name == name
     xinwan = Region.objects.get(name="馨湾社区")
     csv_codes = {row["code"] for row in city.read_divisions()}
-    assert xinwan.parent.code == "410104008000"
+    assert xinwan.parent is not None and xinwan.parent.code == "410104008000"
     assert len(xinwan.code) == 12 and xinwan.code.startswith("410104008") and xinwan.code not in csv_codes
     assert xinwan.level == "community" and xinwan.kind == "community"
     assert Region.objects.filter(code__in=csv_codes).count() == Region.objects.count() - 1
@@ -65,21 +65,21 @@ def test_seed_places_exist_with_real_codes(small):
 def test_tree_paths_depths_and_org_paths_are_consistent(small):
     by_id = {r.id: r for r in Region.objects.all()}
     for r in by_id.values():
-        parent = by_id.get(r.parent_id)
+        parent = by_id.get(r.parent_id) if r.parent_id else None
         assert r.path == (parent.path if parent else "/") + r.code + "/"
         assert r.depth == r.path.count("/") - 2
         assert r.full_name == (parent.full_name if parent else "") + r.name
         assert len(r.code) == (6 if r.level in ("city", "district") else 12)
     orgs = {o.id: o for o in PartyOrg.objects.all()}
     for o in orgs.values():
-        parent = orgs.get(o.parent_id)
-        assert o.org_path == (parent.org_path if parent else "/") + f"{o.id}/"
+        parent_org = orgs.get(o.parent_id) if o.parent_id else None
+        assert o.org_path == (parent_org.org_path if parent_org else "/") + f"{o.id}/"
         assert o.region_path == by_id[o.region_id].path
     for m in Member.objects.select_related("org", "home_community"):
         assert m.region_path == m.org.region_path
         assert m.home_path == (m.home_community.path if m.home_community else "")
     assert not PartyOrg.objects.filter(rank="branch", secretary__isnull=True).exists()
-    assert all(o.secretary.org_id == o.id for o in PartyOrg.objects.filter(rank="branch").select_related("secretary"))
+    assert all(o.secretary is not None and o.secretary.org_id == o.id for o in PartyOrg.objects.filter(rank="branch").select_related("secretary"))
 
 
 def test_identifiers_are_valid_and_encrypted(small):
@@ -148,7 +148,13 @@ def test_one_account_per_role_and_accounts_file(small, var_dir):
         assert user.check_password(row["password"])
         scope = Scope.objects.get(user=user, is_active=True)
         assert scope.role == row["role"]
-        target_code = scope.region.code if scope.region else scope.unit.uscc if scope.unit else scope.department.region.code
+        if scope.region:
+            target_code = scope.region.code
+        elif scope.unit:
+            target_code = scope.unit.uscc
+        else:
+            assert scope.department is not None
+            target_code = scope.department.region.code
         assert target_code == row["scope_code"]
     by_role = {row["role"]: row for row in data}
     assert by_role["city_admin"]["scope_code"] == "410100"
@@ -158,9 +164,11 @@ def test_one_account_per_role_and_accounts_file(small, var_dir):
     # an in-service member living in 淮河社区 (his branch is his employer's): the one who reports in there (双报到)
     assert member.in_service and member.home_path == Region.objects.get(code="410103001001").path
     liaison_scope = Scope.objects.get(user__username=by_role["unit_liaison"]["username"])
-    assert liaison_scope.unit.kind == "provincial" and liaison_scope.unit.liaison.username == by_role["unit_liaison"]["username"]
+    unit = liaison_scope.unit
+    assert unit is not None and unit.liaison is not None
+    assert unit.kind == "provincial" and unit.liaison.username == by_role["unit_liaison"]["username"]
     dept_scope = Scope.objects.get(user__username=by_role["department_handler"]["username"])
-    assert dept_scope.department.name == "二七区民政局"
+    assert dept_scope.department is not None and dept_scope.department.name == "二七区民政局"
 
 
 def test_one_audit_event_for_the_build(small):

@@ -29,7 +29,7 @@ def _positive_int(name: str, value: str | int | None, default: int) -> int:
     if value in (None, ""):
         return default
     try:
-        number = int(value)  # type: ignore[arg-type]
+        number = int(value)
     except (TypeError, ValueError):
         raise CommandError(f"{name} must be a whole number, not {value!r}") from None
     if number < 1:
