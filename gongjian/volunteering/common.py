@@ -7,16 +7,21 @@ Parts (decision 0009): ``members/`` (report-in, receipts, pledges, the member's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Model
+from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.errors import NotFound, PermissionDenied, ValidationError
+from gongjian.core.filtering import Filter
+from gongjian.core.kernel import Actor
 from gongjian.core.params import int_param
 from gongjian.core.scope import region_paths
 from gongjian.orgs.models import Member
+from gongjian.orgs.selectors import region_choices
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
@@ -27,7 +32,7 @@ MODULE = "volunteering"
 NO_MEMBER_MESSAGE = _("Your account is not linked to a party member record yet; ask your branch to link it.")
 
 
-def actor_member(actor: Any, *, required: bool = True) -> Member | None:
+def actor_member(actor: Actor, *, required: bool = True) -> Member | None:
     """The active member record linked to the account (``Member.user``). ``required``: refuse without one."""
     member = None
     if actor is not None and getattr(actor, "pk", None):
@@ -62,7 +67,7 @@ def in_paths(path: str, paths: list[str]) -> bool:
     return any(p == "" or path.startswith(p) for p in paths)
 
 
-def acting_community(actor: Any, action: str, community: Region | int | None) -> Region:
+def acting_community(actor: Actor, action: str, community: Region | int | None) -> Region:
     """The community an administrator acts for with ``action``: it must be a community of his area (outside it: not
     found, as for any record out of scope)."""
     region = community if isinstance(community, Region) else Region.objects.filter(pk=int_param(community) or 0).first()
@@ -73,7 +78,7 @@ def acting_community(actor: Any, action: str, community: Region | int | None) ->
     return region
 
 
-def user_or_none(actor: Any) -> Any:
+def user_or_none(actor: Actor) -> Any:
     """The actor when it is a saved account (for ``*_by`` columns), else None."""
     return actor if getattr(actor, "pk", None) else None
 
@@ -87,3 +92,30 @@ def pk_of(value: Any) -> int:
         return 0
     return int_param(value) or 0
 
+
+
+def communities_of(actor: Actor, action: str) -> QuerySet[Region]:
+    """The active communities of the actor's area for ``action`` (for pickers), by path."""
+    return region_choices(actor=actor, action=action, levels=[Level.COMMUNITY])
+
+
+def by_yes_no(field: str) -> Filter:
+    """A list filter: ``"1"`` → ``field`` true, ``"0"`` → false, anything else no condition."""
+    return lambda qs, value: qs.filter(**{field: value == "1"}) if value in ("1", "0") else qs
+
+
+def next_or(post: Any, default: str, prefix: str = "/volunteering/") -> str:
+    """Where a page's button goes back to: the form's ``next`` when it is a local path under ``prefix``, else ``default``."""
+    nxt = post.get("next", "")
+    if nxt.startswith(prefix) and "//" not in nxt and "\\" not in nxt:
+        return str(nxt)
+    return default
+
+
+def save_unique(obj: Model, error: Callable[[], Exception]) -> None:
+    """Save ``obj`` in a savepoint; a unique constraint it breaks raises ``error()`` (the transaction goes on)."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise error() from None

@@ -33,17 +33,15 @@ Every service of the module that writes these records calls ``core.registry.bump
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongjian.core.measures import before_end, count_of, day_start, in_period, in_region, rate
 from gongjian.core.registry import Figure, Period
-from gongjian.core.scope import path_prefix_q
 from gongjian.orgs.models import Member, ResidentUnit
 
 from .choices import ActivityStatus, HoldingStatus, HourStatus, PatrolReportStatus, PledgeStatus, ReportInStatus
@@ -64,38 +62,6 @@ MODULE = "volunteering"
 MATTER_DONE = ("resolved", "closed")  # matters.choices.MatterStatus.RESOLVED / CLOSED
 
 
-def _path(region: Any) -> str:
-    return getattr(region, "path", "") or ""
-
-
-def _in_region(region: Any, field: str = "region_path") -> Q:
-    path = _path(region)
-    return path_prefix_q(field, path) if path else Q()
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """The first instant of a local day (period bounds as instants: a range on the column, no per-row date cast)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _before_end(field: str, period: Period) -> Q:
-    return Q(**{f"{field}__lt": day_start(period.end + dt.timedelta(days=1))})
-
-
-def _in_period(field: str, period: Period | None) -> Q:
-    if period is None:
-        return Q()
-    return Q(**{f"{field}__gte": day_start(period.start)}) & _before_end(field, period)
-
-
-def _count(records: Any) -> Any:
-    return lambda region, period: records(region, period).count()
-
-
-def _rate(numerator: int | Decimal, denominator: int | Decimal) -> float:
-    return round(100.0 * float(numerator) / float(denominator), 1) if denominator else 0.0
-
-
 # --- report-ins --------------------------------------------------------------------------------
 
 
@@ -104,36 +70,36 @@ def _counted_report_ins(period: Period | None) -> QuerySet[MemberReportIn]:
     its start."""
     if period is None:
         return MemberReportIn.objects.filter(status=ReportInStatus.CONFIRMED)
-    return MemberReportIn.objects.filter(confirmed_at__isnull=False).filter(_before_end("confirmed_at", period)).filter(
+    return MemberReportIn.objects.filter(confirmed_at__isnull=False).filter(before_end("confirmed_at", period)).filter(
         Q(status=ReportInStatus.CONFIRMED) | Q(status=ReportInStatus.ENDED, ended_at__gte=day_start(period.start)))
 
 
 def reported_in_records(region: Any, period: Period | None = None) -> QuerySet[MemberReportIn]:
     """Members' report-ins to a community of the region that count as reported in (see the module's docstring)."""
-    return _counted_report_ins(period).filter(_in_region(region))
+    return _counted_report_ins(period).filter(in_region(region))
 
 
 def waiting_records(region: Any, period: Period | None = None) -> QuerySet[MemberReportIn]:
     """Report-ins waiting for the community now (in a period: made in it)."""
-    return MemberReportIn.objects.filter(_in_region(region), status=ReportInStatus.PENDING).filter(_in_period("reported_at", period))
+    return MemberReportIn.objects.filter(in_region(region), status=ReportInStatus.PENDING).filter(in_period("reported_at", period))
 
 
 def in_service_records(region: Any, period: Period | None = None) -> QuerySet[Member]:
     """Active in-service members who live in the region (the denominator of the share)."""
-    return Member.objects.filter(_in_region(region, "home_path"), in_service=True, is_active=True)
+    return Member.objects.filter(in_region(region, "home_path"), in_service=True, is_active=True)
 
 
 def share_reported_in(region: Any, period: Period | None = None) -> float:
     members = in_service_records(region, period)
     reported = members.filter(Exists(_counted_report_ins(period).filter(member_id=OuterRef("pk"))))
-    return _rate(reported.count(), members.count())
+    return rate(reported.count(), members.count())
 
 
 def unit_share_rows(region: Any, period: Period | None = None, *, units: Any = None) -> list[dict[str, Any]]:
     """Per resident unit located in the region (or of ``units``, a queryset or ids): its active in-service members,
     how many of them reported in (as the figures count) and the share in per cent, units with members only, the
     lowest share first. Two queries whatever the number of units."""
-    unit_qs = ResidentUnit.objects.filter(pk__in=units) if units is not None else ResidentUnit.objects.filter(_in_region(region))
+    unit_qs = ResidentUnit.objects.filter(pk__in=units) if units is not None else ResidentUnit.objects.filter(in_region(region))
     counted = Exists(_counted_report_ins(period).filter(member_id=OuterRef("pk")))
     rows = (
         Member.objects.filter(employer_unit__in=unit_qs, in_service=True, is_active=True)
@@ -144,7 +110,7 @@ def unit_share_rows(region: Any, period: Period | None = None, *, units: Any = N
     names = dict(ResidentUnit.objects.filter(pk__in=list(stats)).values_list("pk", "name"))
     out = [
         {"unit_id": uid, "name": names.get(uid, ""), "members": r["members"], "reported_in": r["reported"],
-         "share": _rate(r["reported"], r["members"])}
+         "share": rate(r["reported"], r["members"])}
         for uid, r in stats.items()
     ]
     out.sort(key=lambda r: (r["share"], r["name"], r["unit_id"]))
@@ -161,7 +127,7 @@ def units_not_all_reported_in(region: Any, period: Period | None = None) -> int:
 
 def hours_records(region: Any, period: Period | None = None) -> QuerySet[HourRecord]:
     """Confirmed hour records of the region's communities (in a period: dated in it)."""
-    qs = HourRecord.objects.filter(_in_region(region), status=HourStatus.CONFIRMED)
+    qs = HourRecord.objects.filter(in_region(region), status=HourStatus.CONFIRMED)
     if period is not None:
         qs = qs.filter(date__gte=period.start, date__lte=period.end)
     return qs
@@ -174,33 +140,33 @@ def hours_served(region: Any, period: Period | None = None) -> float:
 
 def activities_held_records(region: Any, period: Period | None = None) -> QuerySet[Activity]:
     """Finished activities of the region's communities (in a period: with a shift, not cancelled, starting in it)."""
-    qs = Activity.objects.filter(_in_region(region), status=ActivityStatus.FINISHED)
+    qs = Activity.objects.filter(in_region(region), status=ActivityStatus.FINISHED)
     if period is None:
         return qs
-    shifts = Shift.objects.filter(activity_id=OuterRef("pk"), is_cancelled=False).filter(_in_period("starts_at", period))
+    shifts = Shift.objects.filter(activity_id=OuterRef("pk"), is_cancelled=False).filter(in_period("starts_at", period))
     return qs.filter(Exists(shifts))
 
 
 def _holdings_counted(period: Period | None) -> Q:
     if period is None:
         return Q(status=HoldingStatus.APPROVED)
-    return Q(decided_at__isnull=False) & _before_end("decided_at", period) & (
+    return Q(decided_at__isnull=False) & before_end("decided_at", period) & (
         Q(status=HoldingStatus.APPROVED) | Q(status=HoldingStatus.ENDED, ended_at__gte=day_start(period.start)))
 
 
 def posts_filled_records(region: Any, period: Period | None = None) -> QuerySet[PostHolding]:
     """Approved holdings of the region's open service posts (in a period: approved by its end, not ended before its start)."""
-    return PostHolding.objects.filter(_in_region(region), post__is_active=True).filter(_holdings_counted(period))
+    return PostHolding.objects.filter(in_region(region), post__is_active=True).filter(_holdings_counted(period))
 
 
 def posts_filled_rate(region: Any, period: Period | None = None) -> float:
     held = dict(posts_filled_records(region, period).values("post_id").annotate(n=Count("pk")).values_list("post_id", "n"))
-    needed = ServicePost.objects.filter(_in_region(region), is_active=True).values_list("pk", "needed")
+    needed = ServicePost.objects.filter(in_region(region), is_active=True).values_list("pk", "needed")
     total = filled = 0
     for pk, need in needed:
         total += need
         filled += min(need, held.get(pk, 0))
-    return _rate(filled, total)
+    return rate(filled, total)
 
 
 # --- pledges -----------------------------------------------------------------------------------
@@ -208,7 +174,7 @@ def posts_filled_rate(region: Any, period: Period | None = None) -> float:
 
 def pledges_made_records(region: Any, period: Period | None = None) -> QuerySet[Pledge]:
     """Pledges of the region's members (in a period: of the years it touches)."""
-    qs = Pledge.objects.filter(_in_region(region))
+    qs = Pledge.objects.filter(in_region(region))
     if period is not None:
         qs = qs.filter(year__gte=period.start.year, year__lte=period.end.year)
     return qs
@@ -230,13 +196,13 @@ def _chiefs_counted(period: Period | None) -> QuerySet[RoadChief]:
 
 def segments_covered_records(region: Any, period: Period | None = None) -> QuerySet[RoadSegment]:
     """Active road segments of the region with at least one road chief (in a period: in office some day of it)."""
-    return RoadSegment.objects.filter(_in_region(region), is_active=True).filter(
+    return RoadSegment.objects.filter(in_region(region), is_active=True).filter(
         Exists(_chiefs_counted(period).filter(segment_id=OuterRef("pk"))))
 
 
 def patrol_reports_records(region: Any, period: Period | None = None) -> QuerySet[PatrolReport]:
     """Problems road chiefs reported on the region's segments (in a period: reported in it)."""
-    return PatrolReport.objects.filter(_in_region(region)).filter(_in_period("reported_at", period))
+    return PatrolReport.objects.filter(in_region(region)).filter(in_period("reported_at", period))
 
 
 def patrol_solved_records(region: Any, period: Period | None = None) -> QuerySet[PatrolReport]:
@@ -254,10 +220,10 @@ FIGURES: list[Figure] = [
     Figure(key="volunteering.members_reported_in", name=_("Members reported in to communities"),
            description=_("Members whose report-in to a community of the region is confirmed (in a period: confirmed by "
                          "its end and not ended before its start)."),
-           unit=_MEMBERS, module=MODULE, compute=_count(reported_in_records), records=reported_in_records),
+           unit=_MEMBERS, module=MODULE, compute=count_of(reported_in_records), records=reported_in_records),
     Figure(key="volunteering.report_ins_waiting", name=_("Report-ins waiting"),
            description=_("Members' report-ins waiting for the community's confirmation (in a period: of those made in it)."),
-           unit=_MEMBERS, module=MODULE, compute=_count(waiting_records), records=waiting_records),
+           unit=_MEMBERS, module=MODULE, compute=count_of(waiting_records), records=waiting_records),
     Figure(key="volunteering.in_service_share", name=_("In-service members reported in"),
            description=_("Of the in-service members who live in the region, the share reported in to their community."),
            unit=_PERCENT, module=MODULE, compute=share_reported_in, records=in_service_records),
@@ -269,24 +235,24 @@ FIGURES: list[Figure] = [
            unit=_("hours"), module=MODULE, compute=hours_served, records=hours_records),
     Figure(key="volunteering.activities_held", name=_("Volunteer activities held"),
            description=_("Finished volunteer activities (in a period: with a shift in it)."),
-           unit=_("activities"), module=MODULE, compute=_count(activities_held_records), records=activities_held_records),
+           unit=_("activities"), module=MODULE, compute=count_of(activities_held_records), records=activities_held_records),
     Figure(key="volunteering.posts_filled", name=_("Service posts filled"),
            description=_("Of the people the open service posts need, the share filled by approved holders."),
            unit=_PERCENT, module=MODULE, compute=posts_filled_rate, records=posts_filled_records),
     Figure(key="volunteering.pledges_made", name=_("Pledges made by members"),
            description=_("Members' yearly pledges (in a period: of the years it touches)."),
-           unit=_("pledges"), module=MODULE, compute=_count(pledges_made_records), records=pledges_made_records),
+           unit=_("pledges"), module=MODULE, compute=count_of(pledges_made_records), records=pledges_made_records),
     Figure(key="volunteering.pledges_fulfilled", name=_("Pledges fulfilled by members"),
            description=_("Of those pledges, the ones the community marked fulfilled."),
-           unit=_("pledges"), module=MODULE, compute=_count(pledges_fulfilled_records), records=pledges_fulfilled_records),
+           unit=_("pledges"), module=MODULE, compute=count_of(pledges_fulfilled_records), records=pledges_fulfilled_records),
     Figure(key="volunteering.road_segments_covered", name=_("Road segments with a road chief"),
            description=_("Active road segments with at least one road chief (in a period: in office during it)."),
-           unit=pgettext_lazy("figure unit", "road segments"), module=MODULE, compute=_count(segments_covered_records),
+           unit=pgettext_lazy("figure unit", "road segments"), module=MODULE, compute=count_of(segments_covered_records),
            records=segments_covered_records),
     Figure(key="volunteering.patrol_reports", name=_("Problems found on patrol"),
            description=_("Problems road chiefs reported (in a period: reported in it)."),
-           unit=pgettext_lazy("figure unit", "problems"), module=MODULE, compute=_count(patrol_reports_records), records=patrol_reports_records),
+           unit=pgettext_lazy("figure unit", "problems"), module=MODULE, compute=count_of(patrol_reports_records), records=patrol_reports_records),
     Figure(key="volunteering.patrol_reports_solved", name=_("Problems found on patrol, solved"),
            description=_("Of those reports, the ones solved by the community or as a matter now resolved or closed."),
-           unit=pgettext_lazy("figure unit", "problems"), module=MODULE, compute=_count(patrol_solved_records), records=patrol_solved_records),
+           unit=pgettext_lazy("figure unit", "problems"), module=MODULE, compute=count_of(patrol_solved_records), records=patrol_solved_records),
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 
 from .. import permissions as perms
@@ -14,7 +15,7 @@ from ..choices import ActivityStatus, HoldingStatus
 from . import selectors
 
 
-def admin_panel(actor: Any) -> dict[str, Any] | None:
+def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Administrators: applications and hours waiting for them, activities open for sign-up."""
     if not can(actor, perms.HOURS_CONFIRM):
         return None
@@ -37,7 +38,7 @@ def admin_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def member_panel(actor: Any) -> dict[str, Any] | None:
+def member_panel(actor: Actor) -> dict[str, Any] | None:
     """A member: his coming sign-ups and confirmed hours."""
     if not can(actor, perms.SIGNUP):
         return None

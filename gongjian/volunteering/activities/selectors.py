@@ -13,6 +13,8 @@ from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.filtering import apply_filters, by_choice, by_key, by_text, by_value
+from gongjian.core.kernel import Actor, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, region_paths, scoped
@@ -22,41 +24,24 @@ from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from ..choices import ActivityStatus, HoldingStatus, HourStatus, SignupStatus
-from ..common import acting_community, active_report_in, actor_member, in_paths
+from ..common import acting_community, active_report_in, actor_member, by_yes_no, communities_of, in_paths
 from ..models import Activity, HourRecord, PostHolding, ServiceBrand, ServicePost, Shift, Signup
 from .services import SHIFT_MANAGE_SCOPE, SIGNUP_MANAGE_SCOPE
-
-
-def _text_q(query: str, *fields: str) -> Q:
-    q = Q()
-    for word in query.replace("\x00", "").split()[:8]:
-        part = Q()
-        for f in fields:
-            part |= Q(**{f"{f}__icontains": word[:64]})
-        q &= part
-    return q
 
 
 def _id(value: Any) -> int:
     return int_param(value) or 0
 
 
-def my_community(actor: Any) -> Region | None:
+def my_community(actor: Actor) -> Region | None:
     """The community of the member's confirmed report-in (None without one)."""
     ri = active_report_in(actor_member(actor, required=False), confirmed_only=True)
     return ri.community if ri else None
 
 
-def managed_communities(*, actor: Any, action: str = perms.ACTIVITY_MANAGE) -> QuerySet[Region]:
+def managed_communities(*, actor: Actor, action: str = perms.ACTIVITY_MANAGE) -> QuerySet[Region]:
     """Communities of the administrator's area (for pickers)."""
-    paths = region_paths(actor, action)
-    qs = Region.objects.filter(is_active=True, level=Level.COMMUNITY)
-    if "" not in paths:
-        cond = Q(pk__in=[])
-        for p in paths:
-            cond |= Q(path__startswith=p)
-        qs = qs.filter(cond)
-    return qs.order_by("path")
+    return communities_of(actor, action)
 
 
 def liaison_communities(unit_ids: set[int], limit: int = 500) -> list[Region]:
@@ -70,7 +55,7 @@ def liaison_communities(unit_ids: set[int], limit: int = 500) -> list[Region]:
     return list(Region.objects.filter(cond, is_active=True, level=Level.COMMUNITY).distinct().order_by("path")[:limit])
 
 
-def community_get(*, actor: Any, id: Any, action: str = perms.ACTIVITY_MANAGE) -> Region:
+def community_get(*, actor: Actor, id: Any, action: str = perms.ACTIVITY_MANAGE) -> Region:
     try:
         return acting_community(actor, action, _id(id))
     except DomainError:
@@ -80,29 +65,29 @@ def community_get(*, actor: Any, id: Any, action: str = perms.ACTIVITY_MANAGE) -
 # --- posts ---------------------------------------------------------------------------------------
 
 
-def post_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[ServicePost]:
+POST_FILTERS = {"q": by_text("name", "skills", "community__name"), "kind": by_value("kind"), "community": by_key("community_id"),
+                "open": by_yes_no("is_active")}
+BRAND_FILTERS = {"q": by_text("name", "target_group", "community__name"), "community": by_key("community_id")}
+ACTIVITY_FILTERS = {"q": by_text("title", "place", "community__name"), "status": by_choice(ActivityStatus),
+                    "community": by_key("community_id"), "brand": by_key("brand_id")}
+HOUR_FILTERS = {"status": by_choice(HourStatus), "kind": by_value("kind"), "community": by_key("community_id"),
+                "q": by_text("member__name", "activity__title")}
+
+
+def post_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[ServicePost]:
     """Posts in the administrator's area with their numbers of holders and open applications. Filters: q, kind, community,
     open (1/0)."""
-    f = filters or {}
     qs = scoped(ServicePost.objects.all(), actor, perms.POST_MANAGE).select_related("community").annotate(
         holders=Count("holdings", filter=Q(holdings__status=HoldingStatus.APPROVED)),
         applications=Count("holdings", filter=Q(holdings__status=HoldingStatus.APPLIED)))
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "name", "skills", "community__name"))
-    if f.get("kind"):
-        qs = qs.filter(kind=str(f["kind"]))
-    if f.get("community"):
-        qs = qs.filter(community_id=_id(f["community"]))
-    if f.get("open") in ("1", "0"):
-        qs = qs.filter(is_active=f["open"] == "1")
-    return qs.order_by("community__path", "kind", "name", "id")
+    return apply_filters(qs, filters, POST_FILTERS).order_by("community__path", "kind", "name", "id")
 
 
-def post_get(*, actor: Any, id: Any) -> ServicePost:
+def post_get(*, actor: Actor, id: Any) -> ServicePost:
     return get_in_scope(ServicePost.objects.select_related("community"), actor, perms.POST_MANAGE, pk=_id(id))
 
 
-def holding_list(*, actor: Any, post: Any = None, status: str = "") -> QuerySet[PostHolding]:
+def holding_list(*, actor: Actor, post: Any = None, status: str = "") -> QuerySet[PostHolding]:
     qs = scoped(PostHolding.objects.all(), actor, perms.POST_MANAGE).select_related("post", "member", "post__community")
     if post is not None:
         qs = qs.filter(post_id=_id(getattr(post, "pk", post)))
@@ -111,7 +96,7 @@ def holding_list(*, actor: Any, post: Any = None, status: str = "") -> QuerySet[
     return qs.order_by("-applied_at", "-id")
 
 
-def open_posts(*, actor: Any) -> QuerySet[ServicePost]:
+def open_posts(*, actor: Actor) -> QuerySet[ServicePost]:
     """The open posts of the member's community, with how many people hold each."""
     community = my_community(actor)
     if community is None:
@@ -120,29 +105,24 @@ def open_posts(*, actor: Any) -> QuerySet[ServicePost]:
             .annotate(holders=Count("holdings", filter=Q(holdings__status=HoldingStatus.APPROVED))).order_by("kind", "name", "id"))
 
 
-def my_holdings(*, actor: Any) -> QuerySet[PostHolding]:
+def my_holdings(*, actor: Actor) -> QuerySet[PostHolding]:
     return scoped(PostHolding.objects.all(), actor, perms.POST_APPLY).select_related("post", "post__community").order_by("-applied_at", "-id")
 
 
 # --- brands --------------------------------------------------------------------------------------
 
 
-def brand_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[ServiceBrand]:
-    f = filters or {}
+def brand_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[ServiceBrand]:
     if can(actor, perms.BRAND_MANAGE) or not actor_member(actor, required=False):
         qs = scoped(ServiceBrand.objects.all(), actor, perms.BRAND_VIEW)
     else:
         community = my_community(actor)
         qs = ServiceBrand.objects.filter(community=community, is_active=True) if community else ServiceBrand.objects.none()
     qs = qs.select_related("community").annotate(activity_count=Count("activities"))
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "name", "target_group", "community__name"))
-    if f.get("community"):
-        qs = qs.filter(community_id=_id(f["community"]))
-    return qs.order_by("community__path", "name")
+    return apply_filters(qs, filters, BRAND_FILTERS).order_by("community__path", "name")
 
 
-def brand_get(*, actor: Any, id: Any) -> ServiceBrand:
+def brand_get(*, actor: Actor, id: Any) -> ServiceBrand:
     return brand_list(actor=actor).filter(pk=_id(id)).first() or _not_found()
 
 
@@ -172,25 +152,16 @@ def brand_reach(brand: ServiceBrand, months: int = 12) -> list[dict[str, Any]]:
 # --- activities and shifts -------------------------------------------------------------------------
 
 
-def activity_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
+def activity_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
     """Activities the actor manages (administrators: their area; a unit liaison: his unit's). Filters: q, status,
     community, brand."""
-    f = filters or {}
     qs = scoped(Activity.objects.all(), actor, perms.ACTIVITY_MANAGE).select_related("community", "unit", "brand").annotate(
         shift_count=Count("shifts", filter=Q(shifts__is_cancelled=False)), places=Sum("shifts__capacity", filter=Q(shifts__is_cancelled=False)),
         taken=Sum("shifts__taken", filter=Q(shifts__is_cancelled=False)))
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "title", "place", "community__name"))
-    if f.get("status") in ActivityStatus.values:
-        qs = qs.filter(status=f["status"])
-    if f.get("community"):
-        qs = qs.filter(community_id=_id(f["community"]))
-    if f.get("brand"):
-        qs = qs.filter(brand_id=_id(f["brand"]))
-    return qs.order_by("-created_at", "-id")
+    return apply_filters(qs, filters, ACTIVITY_FILTERS).order_by("-created_at", "-id")
 
 
-def activity_get(*, actor: Any, id: Any) -> Activity:
+def activity_get(*, actor: Actor, id: Any) -> Activity:
     """An activity the actor manages, or one of his community's published ones (a member)."""
     qs = Activity.objects.select_related("community", "unit", "brand")
     if can(actor, perms.ACTIVITY_MANAGE):
@@ -209,7 +180,7 @@ def shifts_of(activity: Activity) -> QuerySet[Shift]:
     return Shift.objects.filter(activity=activity).order_by("starts_at", "id")
 
 
-def shift_get(*, actor: Any, id: Any) -> Shift:
+def shift_get(*, actor: Actor, id: Any) -> Shift:
     """A shift the actor manages."""
     return get_in_scope(Shift.objects.select_related("activity", "activity__community"), actor, perms.ACTIVITY_MANAGE, SHIFT_MANAGE_SCOPE,
                         pk=_id(id))
@@ -225,7 +196,7 @@ def roster(shift: Shift) -> dict[str, list[Signup]]:
     }
 
 
-def member_activities(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
+def member_activities(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
     """Published activities of the member's community that still have shifts ahead, with their free places."""
     community = my_community(actor)
     if community is None:
@@ -238,11 +209,11 @@ def member_activities(*, actor: Any, filters: dict[str, Any] | None = None) -> Q
           .annotate(places=Sum("shifts__capacity", filter=ahead), taken=Sum("shifts__taken", filter=ahead),
                     next_start=Min("shifts__starts_at", filter=ahead)))
     if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "title", "place"))
+        qs = qs.filter(text_q(str(f["q"]), "title", "place"))
     return qs.order_by("next_start", "id")
 
 
-def member_shifts(*, actor: Any, activity: Activity) -> list[dict[str, Any]]:
+def member_shifts(*, actor: Actor, activity: Activity) -> list[dict[str, Any]]:
     """The activity's shifts with the member's own sign-up on each."""
     member = actor_member(actor, required=False)
     shifts = list(shifts_of(activity))
@@ -255,7 +226,7 @@ def member_shifts(*, actor: Any, activity: Activity) -> list[dict[str, Any]]:
              and activity.status == ActivityStatus.PUBLISHED} for s in shifts]
 
 
-def my_signups(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Signup]:
+def my_signups(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Signup]:
     f = filters or {}
     qs = scoped(Signup.objects.all(), actor, perms.SIGNUP).select_related("shift", "shift__activity", "hour_record")
     if f.get("when") == "past":
@@ -265,7 +236,7 @@ def my_signups(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet
     return qs.order_by("shift__starts_at", "id")
 
 
-def signup_get(*, actor: Any, id: Any) -> Signup:
+def signup_get(*, actor: Actor, id: Any) -> Signup:
     """A sign-up of the member's own, or of a shift the actor manages."""
     qs = Signup.objects.select_related("shift", "shift__activity", "member")
     found = scoped(qs, actor, perms.SIGNUP).filter(pk=_id(id)).first()
@@ -279,27 +250,17 @@ def signup_get(*, actor: Any, id: Any) -> Signup:
 # --- hours ---------------------------------------------------------------------------------------
 
 
-def hour_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[HourRecord]:
+def hour_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[HourRecord]:
     """Hour records of the administrator's area. Filters: status (default pending), kind, community, q (member), year."""
-    f = filters or {}
     qs = scoped(HourRecord.objects.all(), actor, perms.HOURS_CONFIRM).select_related("member", "community", "activity", "post")
-    status = f.get("status", HourStatus.PENDING)
-    if status in HourStatus.values:
-        qs = qs.filter(status=status)
-    if f.get("kind"):
-        qs = qs.filter(kind=str(f["kind"]))
-    if f.get("community"):
-        qs = qs.filter(community_id=_id(f["community"]))
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "member__name", "activity__title"))
-    return qs.order_by("-date", "-id")
+    return apply_filters(qs, {"status": HourStatus.PENDING, **(filters or {})}, HOUR_FILTERS).order_by("-date", "-id")
 
 
-def hours_pending_count(*, actor: Any) -> int:
+def hours_pending_count(*, actor: Actor) -> int:
     return scoped(HourRecord.objects.filter(status=HourStatus.PENDING), actor, perms.HOURS_CONFIRM).count()
 
 
-def my_hours(*, actor: Any, year: int | None = None) -> dict[str, Any]:
+def my_hours(*, actor: Actor, year: int | None = None) -> dict[str, Any]:
     """The member's hour records (newest first) and his totals: confirmed hours and points, pending hours."""
     qs = scoped(HourRecord.objects.all(), actor, perms.HOURS_VIEW).select_related("activity", "post", "community")
     if year:
@@ -317,7 +278,7 @@ def my_hours(*, actor: Any, year: int | None = None) -> dict[str, Any]:
 # --- leaderboard ---------------------------------------------------------------------------------
 
 
-def leaderboard_community(*, actor: Any, community: Any) -> Region:
+def leaderboard_community(*, actor: Actor, community: Any) -> Region:
     """The community whose leaderboard the actor may see: an administrator's area, or the member's own community."""
     region = Region.objects.filter(pk=_id(getattr(community, "pk", community)), level=Level.COMMUNITY).first()
     if region is None:
@@ -330,7 +291,7 @@ def leaderboard_community(*, actor: Any, community: Any) -> Region:
     raise NotFound()
 
 
-def leaderboard(*, actor: Any, community: Any, year: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def leaderboard(*, actor: Actor, community: Any, year: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Confirmed hours and points per member of the community in a year, best first (top ``limit``), ranked 1, 2, 2, 4.
 
     The aggregate reads the ``vol_hours_board`` index alone (community, status, date → member, hours, points); the

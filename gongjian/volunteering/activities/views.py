@@ -29,7 +29,7 @@ from gongjian.orgs.models import Member, ResidentUnit
 
 from .. import permissions as perms
 from ..choices import ACTIVITY_TRANSITIONS, ActivityStatus, CodeKind, HoldingStatus, HourKind, HourStatus, PostKind, SignupStatus
-from ..common import actor_member, point_rule
+from ..common import actor_member, next_or, point_rule
 from ..models import Activity, ServiceBrand, ServicePost
 from . import codes, forms, selectors, services
 
@@ -53,10 +53,7 @@ def _act(request: HttpRequest, call: Callable[[], Any], *, back: str, message: A
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/volunteering/activities/") and "//" not in nxt and "\\" not in nxt:
-        return nxt
-    return default
+    return next_or(request.POST, default, "/volunteering/activities/")
 
 
 def _when(value: Any) -> str:
@@ -111,15 +108,17 @@ def activities(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def activity_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.ACTIVITY_MANAGE)
-    qs = selectors.activity_list(actor=request.user, filters=get_filters(request, ACTIVITY_FILTERS))
-    columns = [
+    return pages.export_view(request, permission=perms.ACTIVITY_MANAGE, keys=ACTIVITY_FILTERS, columns=_activity_columns,
+                             rows=lambda f: selectors.activity_list(actor=request.user, filters=f), basename=_("volunteer activities"))
+
+
+def _activity_columns() -> list[ExportColumn]:
+    return [
         ExportColumn(_("Title"), "title"), ExportColumn(_("Community"), "community.name"), ExportColumn(_("Organising unit"), "unit.name"),
         ExportColumn(_("Service brand"), "brand.name"), ExportColumn(_("Status"), "get_status_display"), ExportColumn(_("Shifts"), "shift_count"),
         ExportColumn(_("Places"), lambda a: a.places or 0), ExportColumn(_("Places taken"), lambda a: a.taken or 0),
         ExportColumn(_("People served"), "people_served"), ExportColumn(_("Published at"), lambda a: _when(a.published_at)),
     ]
-    return pages.export(request, qs, columns, basename=_("volunteer activities"))
 
 
 @login_required
@@ -332,10 +331,8 @@ def signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_signups(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.SIGNUP)
-    f = get_filters(request, ("when",))
-    page = paginate(request, selectors.my_signups(actor=request.user, filters=f))
-    return render(request, "volunteering/activities/my_signups.html", {**list_context(request, page, f), "now": timezone.now()})
+    return pages.list_view(request, "volunteering/activities/my_signups.html", permission=perms.SIGNUP, keys=("when",),
+                           rows=lambda f: selectors.my_signups(actor=request.user, filters=f), context=lambda f: {"now": timezone.now()})
 
 
 @login_required
@@ -382,28 +379,27 @@ HOUR_FILTERS = ("q", "status", "kind", "community")
 
 @login_required
 def hour_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.HOURS_CONFIRM)
-    f = get_filters(request, HOUR_FILTERS)
-    page = paginate(request, selectors.hour_list(actor=request.user, filters=f))
-    return render(request, "volunteering/activities/hour_list.html", {
-        **list_context(request, page, f), "statuses": HourStatus.choices, "kinds": HourKind.choices,
-        "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
-        "pending": f.get("status", HourStatus.PENDING) == HourStatus.PENDING, "rule": point_rule(),
-    })
+    return pages.list_view(request, "volunteering/activities/hour_list.html", permission=perms.HOURS_CONFIRM, keys=HOUR_FILTERS,
+                           rows=lambda f: selectors.hour_list(actor=request.user, filters=f), context=lambda f: {
+                               "statuses": HourStatus.choices, "kinds": HourKind.choices,
+                               "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
+                               "pending": f.get("status", HourStatus.PENDING) == HourStatus.PENDING, "rule": point_rule()})
 
 
-@login_required
-def hour_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.HOURS_CONFIRM)
-    qs = selectors.hour_list(actor=request.user, filters=get_filters(request, HOUR_FILTERS))
-    columns = [
+def _hour_columns() -> list[ExportColumn]:
+    return [
         ExportColumn(_("Date"), "date"), ExportColumn(_("Member"), "member.name"), ExportColumn(_("Community"), "community.name"),
         ExportColumn(_("Kind"), "get_kind_display"),
         ExportColumn(_("Activity or post"), lambda r: r.activity.title if r.activity else (r.post.name if r.post else "")),
         ExportColumn(_("Hours"), "hours"), ExportColumn(_("Points"), "points"), ExportColumn(_("Status"), "get_status_display"),
         ExportColumn(_("Note"), "note"),
     ]
-    return pages.export(request, qs, columns, basename=_("service hours"))
+
+
+@login_required
+def hour_export(request: HttpRequest) -> HttpResponse:
+    return pages.export_view(request, permission=perms.HOURS_CONFIRM, keys=HOUR_FILTERS, columns=_hour_columns,
+                             rows=lambda f: selectors.hour_list(actor=request.user, filters=f), basename=_("service hours"))
 
 
 @login_required
@@ -442,7 +438,7 @@ def hour_credit(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status in (401, 404):
                 raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
+            form.add_domain_error(exc)
         else:
             messages.success(request, _("Hours credited."))
             return redirect(reverse("volunteering:hour_list") + "?status=confirmed")
@@ -457,18 +453,9 @@ def point_rule_edit(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.POINT_RULE_MANAGE)
     rule = point_rule()
     form = forms.PointRuleForm(request.POST or None, initial={"per_hour": rule.per_hour, "per_task": rule.per_task, "per_pledge": rule.per_pledge})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.point_rule_update(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status in (401, 404):
-                raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("volunteering:point_rule")
-    return render(request, "volunteering/activities/simple_form.html", {
-        "form": form, "title": _("Point rule"), "hint": _("Records confirmed earlier keep their points.")}, status=400 if form.errors else 200)
+    return pages.form_page(request, form, save=lambda d: services.point_rule_update(actor=request.user, **d), success="volunteering:point_rule",
+                           message=_("Saved."), template="volunteering/activities/simple_form.html",
+                           context={"title": _("Point rule"), "hint": _("Records confirmed earlier keep their points.")})
 
 
 @login_required
@@ -509,15 +496,17 @@ def post_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def post_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.POST_MANAGE)
-    qs = selectors.post_list(actor=request.user, filters=get_filters(request, POST_FILTERS))
+    return pages.export_view(request, permission=perms.POST_MANAGE, keys=POST_FILTERS, columns=_post_columns,
+                             rows=lambda f: selectors.post_list(actor=request.user, filters=f), basename=_("service posts"))
+
+
+def _post_columns() -> list[ExportColumn]:
     yes, no = _("Yes"), _("No")
-    columns = [
+    return [
         ExportColumn(_("Community"), "community.name"), ExportColumn(_("Kind"), "get_kind_display"), ExportColumn(_("Name"), "name"),
         ExportColumn(_("People needed"), "needed"), ExportColumn(_("Serving"), "holders"), ExportColumn(_("Applications"), "applications"),
         ExportColumn(_("Skills wanted"), "skills"), ExportColumn(_("Open"), lambda p: yes if p.is_active else no),
     ]
-    return pages.export(request, qs, columns, basename=_("service posts"))
 
 
 @login_required
@@ -534,21 +523,27 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def post_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_page(request, perms.POST_MANAGE)
     p = selectors.post_get(actor=request.user, id=pk) if pk else None
-    community = p.community if p else _community_of(request, perms.POST_MANAGE)
-    if community is None:
-        return _pick_community(request, perms.POST_MANAGE, "volunteering:post_create")
-    initial = {"community": community.pk, "needed": 1}
-    if p:
-        initial.update({"kind": p.kind, "name": p.name, "needed": p.needed, "skills": p.skills, "description": p.description})
-    form = forms.PostForm(request.POST or None, initial=initial)
-    def save(data: dict[str, Any]) -> Any:
-        d = {k: v for k, v in data.items() if k != "community"}
+    initial = {"kind": p.kind, "name": p.name, "needed": p.needed, "skills": p.skills, "description": p.description} if p else {"needed": 1}
+
+    def save(community: Any, d: dict[str, Any]) -> Any:
         return services.post_update(actor=request.user, post=p, **d) if p else services.post_create(actor=request.user, community=community, **d)
 
-    return pages.form_page(request, form, save=save, success=lambda saved: reverse("volunteering:post_detail", kwargs={"pk": saved.pk}),
-                           message=_("Saved."), template="volunteering/activities/simple_form.html", context={
-                               "title": _("Edit the post") if p else _("New service post"), "pretitle": community.name,
-                               "back": reverse("volunteering:post_list")})
+    return _community_record_form(request, p, forms.PostForm, initial, save, action=perms.POST_MANAGE, create="volunteering:post_create",
+                                  detail="volunteering:post_detail", back="volunteering:post_list",
+                                  title=_("Edit the post") if p else _("New service post"))
+
+
+def _community_record_form(request: HttpRequest, record: Any, form_class: Any, initial: dict[str, Any], save: Callable[[Any, dict[str, Any]], Any],
+                           *, action: str, create: str, detail: str, back: str, title: str) -> HttpResponse:
+    """The form of a record of one community (a post, a brand): a new one asks which community first, if need be."""
+    community = record.community if record else _community_of(request, action)
+    if community is None:
+        return _pick_community(request, action, create)
+    form = form_class(request.POST or None, initial={"community": community.pk, **initial})
+    return pages.form_page(request, form, save=lambda data: save(community, {k: v for k, v in data.items() if k != "community"}),
+                           success=lambda saved: reverse(detail, kwargs={"pk": saved.pk}), message=_("Saved."),
+                           template="volunteering/activities/simple_form.html",
+                           context={"title": title, "pretitle": community.name, "back": reverse(back)})
 
 
 @login_required
@@ -608,11 +603,9 @@ def my_posts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def brand_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.BRAND_VIEW)
-    f = get_filters(request, ("q", "community"))
-    page = paginate(request, selectors.brand_list(actor=request.user, filters=f))
-    return render(request, "volunteering/activities/brand_list.html", {**list_context(request, page, f),
-                                                                        "can_manage": can(request.user, perms.BRAND_MANAGE)})
+    return pages.list_view(request, "volunteering/activities/brand_list.html", permission=perms.BRAND_VIEW, keys=("q", "community"),
+                           rows=lambda f: selectors.brand_list(actor=request.user, filters=f),
+                           context=lambda f: {"can_manage": can(request.user, perms.BRAND_MANAGE)})
 
 
 @login_required
@@ -629,22 +622,17 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def brand_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_page(request, perms.BRAND_MANAGE)
     b = selectors.brand_get(actor=request.user, id=pk) if pk else None
-    community = b.community if b else _community_of(request, perms.BRAND_MANAGE)
-    if community is None:
-        return _pick_community(request, perms.BRAND_MANAGE, "volunteering:brand_create")
-    initial: dict[str, Any] = {"community": community.pk, "is_active": True}
+    initial: dict[str, Any] = {"is_active": True}
     if b:
         initial.update({"name": b.name, "target_group": b.target_group, "schedule": b.schedule, "description": b.description,
                         "is_active": b.is_active})
-    form = forms.BrandForm(request.POST or None, initial=initial)
-    def save(data: dict[str, Any]) -> Any:
-        d = {k: v for k, v in data.items() if k != "community"}
+
+    def save(community: Any, d: dict[str, Any]) -> Any:
         if b:
             return services.brand_update(actor=request.user, brand=b, **d)
         d.pop("is_active", None)
         return services.brand_create(actor=request.user, community=community, **d)
 
-    return pages.form_page(request, form, save=save, success=lambda saved: reverse("volunteering:brand_detail", kwargs={"pk": saved.pk}),
-                           message=_("Saved."), template="volunteering/activities/simple_form.html", context={
-                               "title": _("Edit the service brand") if b else _("New service brand"), "pretitle": community.name,
-                               "back": reverse("volunteering:brand_list")})
+    return _community_record_form(request, b, forms.BrandForm, initial, save, action=perms.BRAND_MANAGE, create="volunteering:brand_create",
+                                  detail="volunteering:brand_detail", back="volunteering:brand_list",
+                                  title=_("Edit the service brand") if b else _("New service brand"))

@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 
 from .. import permissions as perms
@@ -15,7 +16,7 @@ from . import selectors
 from .permissions import UNIT_PAGE
 
 
-def member_panel(actor: Any) -> dict[str, Any] | None:
+def member_panel(actor: Actor) -> dict[str, Any] | None:
     """A member: his report-in status and this year's pledge."""
     if not can(actor, perms.REPORT_IN_SELF):
         return None
@@ -37,7 +38,7 @@ def member_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def community_panel(actor: Any) -> dict[str, Any] | None:
+def community_panel(actor: Actor) -> dict[str, Any] | None:
     """Community administrators (and above): member report-ins waiting for confirmation."""
     if not can(actor, perms.REPORT_IN_CONFIRM):
         return None
@@ -51,7 +52,7 @@ def community_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def unit_panel(actor: Any) -> dict[str, Any] | None:
+def unit_panel(actor: Actor) -> dict[str, Any] | None:
     """A unit liaison: how many of his unit's in-service members reported in."""
     if not can(actor, UNIT_PAGE):
         return None

@@ -12,10 +12,12 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from gongjian.core.errors import NotFound
+from gongjian.core.filtering import apply_filters, by_choice, by_key, by_text, by_value
+from gongjian.core.kernel import Actor, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import actor_scopes, get_in_scope, region_paths, scoped
@@ -25,22 +27,12 @@ from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from ..choices import REPORT_IN_ACTIVE, HoldingStatus, HourStatus, ReportInStatus
-from ..common import active_report_in, actor_member, in_paths
+from ..common import active_report_in, actor_member, communities_of, in_paths
 from ..models import FeedbackReceipt, HourRecord, MemberReportIn, Pledge, PostHolding
 from .services import city_path
 
 PICKER_LIMIT = 20
 NEAR_DEGREES = 0.15  # about 15 km around the member: where communities are looked for by location
-
-
-def _text_q(query: str, *fields: str) -> Q:
-    q = Q()
-    for word in query.replace("\x00", "").split()[:8]:
-        part = Q()
-        for f in fields:
-            part |= Q(**{f"{f}__icontains": word[:64]})
-        q &= part
-    return q
 
 
 def this_year() -> int:
@@ -50,48 +42,51 @@ def this_year() -> int:
 # --- report-ins ---------------------------------------------------------------------------------
 
 
+REPORT_IN_FILTERS = {"q": by_text("member__name"), "status": by_choice(ReportInStatus, groups={"active": REPORT_IN_ACTIVE}),
+                     "community": by_key("community_id"), "unit": by_key("unit_id")}
+
+
+def _year(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+    year = int_param(value)
+    return qs.filter(year=year) if year else qs
+
+
+RECEIPT_FILTERS = {"q": by_text("member__name"), "period": lambda qs, value: qs.filter(period=value.upper()[:8]),
+                   "community": by_key("community_id"), "unit": by_key("unit_id")}
+PLEDGE_FILTERS = {"q": by_text("member__name", "content"), "year": _year, "status": by_value("status"), "community": by_key("community_id")}
+
+
 def _report_in_filters(qs: QuerySet[MemberReportIn], f: dict[str, Any]) -> QuerySet[MemberReportIn]:
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "member__name"))
-    status = f.get("status")
-    if status == "active":
-        qs = qs.filter(status__in=list(REPORT_IN_ACTIVE))
-    elif status in ReportInStatus.values:
-        qs = qs.filter(status=status)
-    if f.get("community"):
-        qs = qs.filter(community_id=int_param(f["community"]) or 0)
-    if f.get("unit"):
-        qs = qs.filter(unit_id=int_param(f["unit"]) or 0)
-    return qs
+    return apply_filters(qs, f, REPORT_IN_FILTERS)
 
 
-def report_in_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.REPORT_IN_VIEW) -> QuerySet[MemberReportIn]:
+def report_in_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.REPORT_IN_VIEW) -> QuerySet[MemberReportIn]:
     """Report-ins in the actor's scope. Filters: q (member's name), status (or "active"), community, unit."""
     qs = scoped(MemberReportIn.objects.all(), actor, action).select_related("member", "community", "unit")
     return _report_in_filters(qs, filters or {}).order_by("-reported_at", "-id")
 
 
-def report_in_get(*, actor: Any, id: Any, action: str = perms.REPORT_IN_VIEW) -> MemberReportIn:
+def report_in_get(*, actor: Actor, id: Any, action: str = perms.REPORT_IN_VIEW) -> MemberReportIn:
     qs = MemberReportIn.objects.select_related("member", "community", "unit", "confirmed_by")
     return get_in_scope(qs, actor, action, pk=int_param(id) or 0)
 
 
-def report_in_pending(*, actor: Any) -> QuerySet[MemberReportIn]:
+def report_in_pending(*, actor: Actor) -> QuerySet[MemberReportIn]:
     """Report-ins waiting for the actor's confirmation (oldest first)."""
     return report_in_list(actor=actor, filters={"status": ReportInStatus.PENDING}, action=perms.REPORT_IN_CONFIRM).order_by("reported_at", "id")
 
 
-def my_units(*, actor: Any) -> list[ResidentUnit]:
+def my_units(*, actor: Actor) -> list[ResidentUnit]:
     """The units of the actor's liaison scopes."""
     ids = sorted({s.unit_id for s in actor_scopes(actor) if s.kind == "unit" and s.unit_id})
     return list(ResidentUnit.objects.filter(pk__in=ids).order_by("name")) if ids else []
 
 
-def unit_get(*, actor: Any, id: Any) -> ResidentUnit:
+def unit_get(*, actor: Actor, id: Any) -> ResidentUnit:
     return get_in_scope(ResidentUnit.objects.all(), actor, perms.REPORT_IN_VIEW, ResidentUnit.scope_fields, pk=int_param(id) or 0)
 
 
-def unit_report_ins(*, actor: Any, unit: Any = None, filters: dict[str, Any] | None = None) -> QuerySet[MemberReportIn]:
+def unit_report_ins(*, actor: Actor, unit: Any = None, filters: dict[str, Any] | None = None) -> QuerySet[MemberReportIn]:
     """Report-ins of the unit(s) in the actor's scope (shared contract). ``unit``: one unit (an instance or id).
     Filters: q (member's name), status (or "active"), community. Index-friendly: (unit, status), then the page's rows."""
     qs = scoped(MemberReportIn.objects.all(), actor, perms.REPORT_IN_VIEW).filter(unit__isnull=False)
@@ -105,7 +100,7 @@ def unit_members_missing(*, unit: ResidentUnit, q: str = "") -> QuerySet[Member]
     active = MemberReportIn.objects.filter(member_id=OuterRef("pk"), status__in=list(REPORT_IN_ACTIVE))
     qs = Member.objects.filter(employer_unit=unit, is_active=True, in_service=True).filter(~Exists(active))
     if q:
-        qs = qs.filter(_text_q(q, "name"))
+        qs = qs.filter(text_q(q, "name"))
     return qs.select_related("org").only("id", "name", "gender", "org__name", "phone_enc", "home_community_id").order_by("name", "id")
 
 
@@ -130,8 +125,8 @@ def community_search(*, member: Member, q: str = "") -> QuerySet[Region]:
     qs = city_communities(member)
     if not q:
         return qs.select_related("parent").order_by("name", "id")
-    qs = qs.filter(_text_q(q, "name", "full_name")).annotate(
-        by_name=Case(When(_text_q(q, "name"), then=Value(0)), default=Value(1), output_field=IntegerField()))
+    qs = qs.filter(text_q(q, "name", "full_name")).annotate(
+        by_name=Case(When(text_q(q, "name"), then=Value(0)), default=Value(1), output_field=IntegerField()))
     return qs.select_related("parent").order_by("by_name", "name", "id")
 
 
@@ -174,22 +169,13 @@ def communities_near(*, member: Member, lat: float, lng: float, limit: int = 8) 
 # --- receipts -----------------------------------------------------------------------------------
 
 
-def receipt_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[FeedbackReceipt]:
+def receipt_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[FeedbackReceipt]:
     """Receipts in the actor's scope (community staff, the unit's liaison, the member his own). Filters: q, period, community, unit."""
-    f = filters or {}
     qs = scoped(FeedbackReceipt.objects.all(), actor, perms.RECEIPT_VIEW).select_related("member", "community", "unit")
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "member__name"))
-    if f.get("period"):
-        qs = qs.filter(period=str(f["period"]).strip().upper()[:8])
-    if f.get("community"):
-        qs = qs.filter(community_id=int_param(f["community"]) or 0)
-    if f.get("unit"):
-        qs = qs.filter(unit_id=int_param(f["unit"]) or 0)
-    return qs.order_by("-period", "member__name", "id")
+    return apply_filters(qs, filters, RECEIPT_FILTERS).order_by("-period", "member__name", "id")
 
 
-def receipt_get(*, actor: Any, id: Any) -> FeedbackReceipt:
+def receipt_get(*, actor: Actor, id: Any) -> FeedbackReceipt:
     qs = FeedbackReceipt.objects.select_related("member", "community", "community__parent", "unit", "issued_by")
     return get_in_scope(qs, actor, perms.RECEIPT_VIEW, pk=int_param(id) or 0)
 
@@ -197,23 +183,13 @@ def receipt_get(*, actor: Any, id: Any) -> FeedbackReceipt:
 # --- pledges ------------------------------------------------------------------------------------
 
 
-def pledge_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Pledge]:
+def pledge_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Pledge]:
     """Pledges in the actor's scope. Filters: q (member's name), year, status, community."""
-    f = filters or {}
     qs = scoped(Pledge.objects.all(), actor, perms.PLEDGE_VIEW).select_related("member", "community")
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "member__name", "content"))
-    year = int_param(f.get("year"))
-    if year:
-        qs = qs.filter(year=year)
-    if f.get("status"):
-        qs = qs.filter(status=str(f["status"]))
-    if f.get("community"):
-        qs = qs.filter(community_id=int_param(f["community"]) or 0)
-    return qs.order_by("-year", "-id")
+    return apply_filters(qs, filters, PLEDGE_FILTERS).order_by("-year", "-id")
 
 
-def pledge_get(*, actor: Any, id: Any, action: str = perms.PLEDGE_VIEW) -> Pledge:
+def pledge_get(*, actor: Actor, id: Any, action: str = perms.PLEDGE_VIEW) -> Pledge:
     return get_in_scope(Pledge.objects.select_related("member", "community"), actor, action, pk=int_param(id) or 0)
 
 
@@ -224,7 +200,7 @@ def my_pledge(member: Member, year: int | None = None) -> Pledge | None:
 # --- public cards -------------------------------------------------------------------------------
 
 
-def _card_community(actor: Any, member_id: int) -> MemberReportIn:
+def _card_community(actor: Actor, member_id: int) -> MemberReportIn:
     """The member's confirmed report-in when the actor may see his card: staff of its community, or a member confirmed in
     the same community. Anything else: NotFound."""
     ri = (MemberReportIn.objects.filter(member_id=member_id, status=ReportInStatus.CONFIRMED, member__is_active=True)
@@ -258,13 +234,13 @@ def _cards(report_ins: list[MemberReportIn]) -> list[dict[str, Any]]:
              "pledge": pledges.get(r.member_id), "hours": hours.get(r.member_id) or 0} for r in report_ins]
 
 
-def member_card(*, actor: Any, member_id: Any) -> dict[str, Any]:
+def member_card(*, actor: Actor, member_id: Any) -> dict[str, Any]:
     """A member's public card in his community (name, posts held, this year's pledge and its status, confirmed hours)."""
     ri = _card_community(actor, int_param(member_id) or 0)
     return _cards([ri])[0]
 
 
-def community_cards(*, actor: Any, q: str = "") -> tuple[Region | None, QuerySet[MemberReportIn]]:
+def community_cards(*, actor: Actor, q: str = "") -> tuple[Region | None, QuerySet[MemberReportIn]]:
     """The confirmed members of the actor's community (his confirmed report-in's), for the wall of cards."""
     me = actor_member(actor, required=False)
     mine = active_report_in(me, confirmed_only=True)
@@ -272,7 +248,7 @@ def community_cards(*, actor: Any, q: str = "") -> tuple[Region | None, QuerySet
         return None, MemberReportIn.objects.none()
     qs = MemberReportIn.objects.filter(community_id=mine.community_id, status=ReportInStatus.CONFIRMED, member__is_active=True)
     if q:
-        qs = qs.filter(_text_q(q, "member__name"))
+        qs = qs.filter(text_q(q, "member__name"))
     return mine.community, qs.select_related("member", "community").order_by("member__name", "id")
 
 
@@ -284,13 +260,6 @@ def confirmed_hours(member: Member) -> Any:
     return HourRecord.objects.filter(member=member, status=HourStatus.CONFIRMED).aggregate(h=Sum("hours"))["h"] or 0
 
 
-def issue_communities(*, actor: Any) -> QuerySet[Region]:
+def issue_communities(*, actor: Actor) -> QuerySet[Region]:
     """The communities the actor issues receipts for (his area's)."""
-    paths = region_paths(actor, perms.RECEIPT_ISSUE)
-    qs = Region.objects.filter(is_active=True, level=Level.COMMUNITY)
-    if "" not in paths:
-        cond = Q(pk__in=[])
-        for p in paths:
-            cond |= Q(path__startswith=p)
-        qs = qs.filter(cond)
-    return qs.order_by("path")
+    return communities_of(actor, perms.RECEIPT_ISSUE)

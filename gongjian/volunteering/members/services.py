@@ -34,7 +34,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.accounts.choices import Role
 from gongjian.core import audit, notify, pii, registry
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import key_of, text_field
+from gongjian.core.kernel import Actor, key_of, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import region_paths, scoped
 from gongjian.core.validation import Errors, clean_date
@@ -53,7 +53,7 @@ from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from ..choices import PLEDGE_TRANSITIONS, REPORT_IN_TRANSITIONS, HoldingStatus, HourStatus, PledgeStatus, ReportInStatus
-from ..common import MODULE, active_report_in, actor_member, in_paths, point_rule
+from ..common import MODULE, active_report_in, actor_member, in_paths, point_rule, save_unique
 from ..common import pk_of as _pk
 from ..common import user_or_none as _user
 from ..models import FeedbackReceipt, HourRecord, MemberReportIn, Pledge, PostHolding
@@ -153,7 +153,7 @@ def clean_report_in(member: Member, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def report_in(*, actor: Any, community: Any, id_number: Any, skills: Any = "", move: bool = False, reason: Any = "") -> MemberReportIn:
+def report_in(*, actor: Actor, community: Any, id_number: Any, skills: Any = "", move: bool = False, reason: Any = "") -> MemberReportIn:
     """The member reports in to the community where he lives (pending until the community confirms).
 
     With an active report-in he is refused, unless ``move``: then the old one ends (``reason`` or "moved home") and the
@@ -184,11 +184,7 @@ def report_in(*, actor: Any, community: Any, id_number: Any, skills: Any = "", m
                      changes={"status": {"before": before, "after": old.status}, "reason": old.end_reason, "moved_to": target.pk})
     r = MemberReportIn(member=member, community=target, region_path=target.path, unit=member.employer_unit, status=ReportInStatus.PENDING,
                        skills=clean["skills"], reported_at=_now())
-    try:
-        with transaction.atomic():
-            r.save()
-    except IntegrityError:
-        raise Conflict(_("You have already reported in; reload the page."), code="duplicate") from None
+    save_unique(r, lambda: Conflict(_("You have already reported in; reload the page."), code="duplicate"))
     audit.record(actor=actor, verb="volunteering.report_in.create", target=r, changes=audit.diff({}, report_in_snapshot(r)))
     admins = notify.recipients(roles=ADMIN_ROLES, region=target)
     notify.send(admins, verb="volunteering.report_in.create", title=_("%(name)s reported in to %(community)s")
@@ -201,14 +197,14 @@ def _check_transition(r: MemberReportIn, to: str) -> None:
     REPORT_IN_TRANSITIONS.check(r, to, message=_("A report-in in status “%(from)s” cannot be changed to “%(to)s”."))
 
 
-def _get_report_in(actor: Any, report_in: Any) -> MemberReportIn:
+def _get_report_in(actor: Actor, report_in: Any) -> MemberReportIn:
     pk = key_of(report_in)
     if not scoped(MemberReportIn.objects.filter(pk=pk), actor, perms.REPORT_IN_CONFIRM).exists():
         raise NotFound()
     return MemberReportIn.objects.select_for_update(of=("self",)).select_related("member", "member__user", "community").get(pk=pk)
 
 
-def _transition(actor: Any, report_in: Any, to: str, *, reason: str = "") -> MemberReportIn:
+def _transition(actor: Actor, report_in: Any, to: str, *, reason: str = "") -> MemberReportIn:
     require(actor, perms.REPORT_IN_CONFIRM)
     r = _get_report_in(actor, report_in)
     _check_transition(r, to)
@@ -234,7 +230,7 @@ def _transition(actor: Any, report_in: Any, to: str, *, reason: str = "") -> Mem
 
 
 @transaction.atomic
-def report_in_confirm(*, actor: Any, report_in: Any) -> MemberReportIn:
+def report_in_confirm(*, actor: Actor, report_in: Any) -> MemberReportIn:
     """The community confirms a pending report-in; the member is told."""
     r = _transition(actor, report_in, ReportInStatus.CONFIRMED)
     _notify_member(r.member, verb="volunteering.report_in.confirm", title=_("%(community)s confirmed your report-in")
@@ -242,24 +238,25 @@ def report_in_confirm(*, actor: Any, report_in: Any) -> MemberReportIn:
     return r
 
 
+def _close_with_reason(actor: Actor, report_in: Any, reason: Any, to: str, verb: str, title: Any) -> MemberReportIn:
+    text = _reason(reason)
+    r = _transition(actor, report_in, to, reason=text)
+    _notify_member(r.member, verb=f"volunteering.report_in.{verb}", title=title % {"community": r.community.name}, body=text,
+                   url=_home_url(), target=r)
+    return r
+
+
 @transaction.atomic
-def report_in_reject(*, actor: Any, report_in: Any, reason: Any) -> MemberReportIn:
+def report_in_reject(*, actor: Actor, report_in: Any, reason: Any) -> MemberReportIn:
     """The community declines a pending report-in with a reason; the member is told (and may report in again)."""
-    text = _reason(reason)
-    r = _transition(actor, report_in, ReportInStatus.REJECTED, reason=text)
-    _notify_member(r.member, verb="volunteering.report_in.reject", title=_("%(community)s did not accept your report-in")
-                   % {"community": r.community.name}, body=text, url=_home_url(), target=r)
-    return r
+    return _close_with_reason(actor, report_in, reason, ReportInStatus.REJECTED, "reject",
+                              _("%(community)s did not accept your report-in"))
 
 
 @transaction.atomic
-def report_in_end(*, actor: Any, report_in: Any, reason: Any) -> MemberReportIn:
+def report_in_end(*, actor: Actor, report_in: Any, reason: Any) -> MemberReportIn:
     """The community ends a report-in (the member moved away, left the unit …); the member is told."""
-    text = _reason(reason)
-    r = _transition(actor, report_in, ReportInStatus.ENDED, reason=text)
-    _notify_member(r.member, verb="volunteering.report_in.end", title=_("%(community)s ended your report-in")
-                   % {"community": r.community.name}, body=text, url=_home_url(), target=r)
-    return r
+    return _close_with_reason(actor, report_in, reason, ReportInStatus.ENDED, "end", _("%(community)s ended your report-in"))
 
 
 REPORT_IN_ACTIONS = {"confirm": report_in_confirm, "reject": report_in_reject, "end": report_in_end}
@@ -340,7 +337,7 @@ def receipt_snapshot(rc: FeedbackReceipt) -> dict[str, Any]:
     return {"period": rc.period, **{f: getattr(rc, f) for f in FIGURE_FIELDS}, "remark": rc.remark}
 
 
-def _issue(actor: Any, report_ins: list[MemberReportIn], period: str, start: dt.date, end: dt.date, remark: str | None
+def _issue(actor: Actor, report_ins: list[MemberReportIn], period: str, start: dt.date, end: dt.date, remark: str | None
            ) -> tuple[list[FeedbackReceipt], int, int]:
     figures = _figures(report_ins, start, end)
     existing = {rc.report_in_id: rc for rc in FeedbackReceipt.objects.select_for_update()
@@ -379,7 +376,7 @@ def _clean_issue(remark: Any, period: Any) -> tuple[str, tuple[str, dt.date, dt.
     return text, parsed
 
 
-def _confirmed_report_in(actor: Any, report_in: Any) -> MemberReportIn:
+def _confirmed_report_in(actor: Actor, report_in: Any) -> MemberReportIn:
     pk = key_of(report_in)
     if not scoped(MemberReportIn.objects.filter(pk=pk), actor, perms.RECEIPT_ISSUE).exists():
         raise NotFound()
@@ -391,7 +388,7 @@ def _confirmed_report_in(actor: Any, report_in: Any) -> MemberReportIn:
 
 
 @transaction.atomic
-def receipt_issue(*, actor: Any, report_in: Any, period: Any, remark: Any = "") -> FeedbackReceipt:
+def receipt_issue(*, actor: Actor, report_in: Any, period: Any, remark: Any = "") -> FeedbackReceipt:
     """Issue (or refresh) the half-year receipt of one confirmed report-in."""
     require(actor, perms.RECEIPT_ISSUE)
     text, (period_key, start, end) = _clean_issue(remark, period)
@@ -408,7 +405,7 @@ def receipt_issue(*, actor: Any, report_in: Any, period: Any, remark: Any = "") 
 
 
 @transaction.atomic
-def receipt_issue_all(*, actor: Any, community: Any, period: Any, remark: Any = "") -> dict[str, int]:
+def receipt_issue_all(*, actor: Actor, community: Any, period: Any, remark: Any = "") -> dict[str, int]:
     """Issue (or refresh) the receipts of every confirmed report-in of a community for a half-year, set-based."""
     require(actor, perms.RECEIPT_ISSUE)
     text, (period_key, start, end) = _clean_issue(remark, period)
@@ -452,7 +449,7 @@ def _clean_pledge(data: dict[str, Any], year: int) -> dict[str, Any]:
 
 
 @transaction.atomic
-def pledge_make(*, actor: Any, content: Any, due_date: Any) -> Pledge:
+def pledge_make(*, actor: Actor, content: Any, due_date: Any) -> Pledge:
     """The member makes this year's pledge in the community of his confirmed report-in (one per year)."""
     require(actor, perms.PLEDGE_MAKE)
     member = actor_member(actor)
@@ -467,17 +464,13 @@ def pledge_make(*, actor: Any, content: Any, due_date: Any) -> Pledge:
         msg = _("You have already made your pledge for %(year)s; you can change it while the community has not assessed it.") % {"year": year}
         raise Conflict(msg, code="duplicate", details={"content": [msg]})
     p = Pledge(member=member, community=ri.community, region_path=ri.community.path, year=year, **clean)
-    try:
-        with transaction.atomic():
-            p.save()
-    except IntegrityError:
-        raise Conflict(_("You have already made your pledge for %(year)s.") % {"year": year}, code="duplicate") from None
+    save_unique(p, lambda: Conflict(_("You have already made your pledge for %(year)s.") % {"year": year}, code="duplicate"))
     audit.record(actor=actor, verb="volunteering.pledge.make", target=p, changes=audit.diff({}, pledge_snapshot(p)))
     registry.bump(MODULE)
     return p
 
 
-def _own_pledge(actor: Any, pledge: Any) -> Pledge:
+def _own_pledge(actor: Actor, pledge: Any) -> Pledge:
     pk = key_of(pledge)
     if not scoped(Pledge.objects.filter(pk=pk), actor, perms.PLEDGE_MAKE).exists():
         raise NotFound()
@@ -485,7 +478,7 @@ def _own_pledge(actor: Any, pledge: Any) -> Pledge:
 
 
 @transaction.atomic
-def pledge_update(*, actor: Any, pledge: Any, content: Any, due_date: Any) -> Pledge:
+def pledge_update(*, actor: Actor, pledge: Any, content: Any, due_date: Any) -> Pledge:
     """The member changes his pledge while it is "made" (not yet assessed)."""
     require(actor, perms.PLEDGE_MAKE)
     p = _own_pledge(actor, pledge)
@@ -500,7 +493,7 @@ def pledge_update(*, actor: Any, pledge: Any, content: Any, due_date: Any) -> Pl
 
 
 @transaction.atomic
-def pledge_assess(*, actor: Any, pledge: Any, fulfilled: Any, remark: Any = "") -> Pledge:
+def pledge_assess(*, actor: Actor, pledge: Any, fulfilled: Any, remark: Any = "") -> Pledge:
     """The community marks a pledge fulfilled or not, with a remark (required when not fulfilled); the member is told."""
     require(actor, perms.PLEDGE_ASSESS)
     pk = key_of(pledge)

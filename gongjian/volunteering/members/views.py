@@ -26,7 +26,7 @@ from gongjian.core.tabular import ExportColumn
 
 from .. import permissions as perms
 from ..choices import REPORT_IN_TRANSITIONS, PledgeStatus, ReportInStatus
-from ..common import active_report_in, actor_member
+from ..common import active_report_in, actor_member, next_or
 from ..models import MemberReportIn
 from . import forms, pdf, selectors, services
 
@@ -42,10 +42,7 @@ OTHER_PAGES: tuple[tuple[tuple[str, ...], str], ...] = (
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/volunteering/") and "//" not in nxt and "\\" not in nxt:
-        return nxt
-    return default
+    return next_or(request.POST, default)
 
 
 def _when(value: Any) -> str:
@@ -163,9 +160,8 @@ def report_in_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_in_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.REPORT_IN_VIEW)
-    qs = selectors.report_in_list(actor=request.user, filters=get_filters(request, REPORT_IN_FILTERS))
-    return pages.export(request, qs, _report_in_columns(), basename=_("member report-ins"))
+    return pages.export_view(request, permission=perms.REPORT_IN_VIEW, keys=REPORT_IN_FILTERS, columns=_report_in_columns,
+                             rows=lambda f: selectors.report_in_list(actor=request.user, filters=f), basename=_("member report-ins"))
 
 
 def _report_in_columns() -> list[ExportColumn]:
@@ -243,15 +239,14 @@ RECEIPT_FILTERS = ("q", "period", "community", "unit")
 
 @login_required
 def receipt_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.RECEIPT_VIEW)
-    f = get_filters(request, RECEIPT_FILTERS)
-    page = paginate(request, selectors.receipt_list(actor=request.user, filters=f))
-    can_issue = can(request.user, perms.RECEIPT_ISSUE)
-    communities = list(selectors.issue_communities(actor=request.user)[:200]) if can_issue else []
-    return render(request, "volunteering/members/receipt_list.html", {
-        **list_context(request, page, f), "can_issue": can_issue, "communities": communities, "period": services.current_period(),
-        "is_member": actor_member(request.user, required=False) is not None,
-    })
+    def context(f: dict[str, str]) -> dict[str, Any]:
+        can_issue = can(request.user, perms.RECEIPT_ISSUE)
+        communities = list(selectors.issue_communities(actor=request.user)[:200]) if can_issue else []
+        return {"can_issue": can_issue, "communities": communities, "period": services.current_period(),
+                "is_member": actor_member(request.user, required=False) is not None}
+
+    return pages.list_view(request, "volunteering/members/receipt_list.html", permission=perms.RECEIPT_VIEW, keys=RECEIPT_FILTERS,
+                           rows=lambda f: selectors.receipt_list(actor=request.user, filters=f), context=context)
 
 
 @login_required
@@ -308,7 +303,7 @@ def my_pledge(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if exc.status in (401, 403, 404):
                 raise
-            form.add_domain_error(exc)  # type: ignore[arg-type]
+            form.add_domain_error(exc)
         else:
             messages.success(request, _("Your pledge was saved."))
             return redirect("volunteering:my_community")
@@ -322,12 +317,8 @@ PLEDGE_FILTERS = ("q", "year", "status", "community")
 
 @login_required
 def pledge_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.PLEDGE_ASSESS)
-    f = get_filters(request, PLEDGE_FILTERS)
-    page = paginate(request, selectors.pledge_list(actor=request.user, filters=f))
-    return render(request, "volunteering/members/pledge_list.html", {
-        **list_context(request, page, f), "statuses": PledgeStatus.choices,
-    })
+    return pages.list_view(request, "volunteering/members/pledge_list.html", permission=perms.PLEDGE_ASSESS, keys=PLEDGE_FILTERS,
+                           rows=lambda f: selectors.pledge_list(actor=request.user, filters=f), context={"statuses": PledgeStatus.choices})
 
 
 @login_required

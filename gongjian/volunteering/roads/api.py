@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -322,9 +322,8 @@ def report_photo(request: HttpRequest, report_id: int) -> FileResponse:
 
 
 def _act(request: HttpRequest, report_id: int, fn: Any, **kwargs: Any) -> dict[str, Any]:
-    r = selectors.report_get(actor=request.user, id=report_id)
-    fn(actor=request.user, report=r, **kwargs)
-    return report_out(selectors.report_get(actor=request.user, id=r.pk))
+    return act(lambda: selectors.report_get(actor=request.user, id=report_id), lambda r: fn(actor=request.user, report=r, **kwargs),
+               lambda r: report_out(selectors.report_get(actor=request.user, id=r.pk)))
 
 
 @router.post("/reports/{report_id}/handle", response=ReportOut, summary="The community takes the report up itself")

@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 
 from .. import permissions as perms
@@ -14,7 +15,7 @@ from ..choices import PATROL_REPORT_OPEN
 from . import selectors
 
 
-def admin_panel(actor: Any) -> dict[str, Any] | None:
+def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Administrators: open patrol reports of their area (路长制)."""
     if not can(actor, perms.PATROL_HANDLE):
         return None
@@ -30,7 +31,7 @@ def admin_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def chief_panel(actor: Any) -> dict[str, Any] | None:
+def chief_panel(actor: Actor) -> dict[str, Any] | None:
     """A road chief: his segments and open reports."""
     if not can(actor, perms.PATROL):
         return None

@@ -12,11 +12,12 @@ from typing import Any
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from gongjian.core.errors import NotFound
+from gongjian.core.filtering import Filter, apply_filters, by_choice, by_flag, by_key, by_text
+from gongjian.core.kernel import Actor, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
-from gongjian.core.scope import get_in_scope, region_paths, scoped
+from gongjian.core.scope import get_in_scope, scoped
 from gongjian.orgs.models import Member
-from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
 from .. import common
@@ -27,26 +28,9 @@ from ..models import MemberReportIn, PatrolLog, PatrolReport, RoadChief, RoadSeg
 PICKER_LIMIT = 200
 
 
-def _text_q(query: str, *fields: str) -> Q:
-    q = Q()
-    for word in query.replace("\x00", "").split()[:8]:
-        part = Q()
-        for f in fields:
-            part |= Q(**{f"{f}__icontains": word[:64]})
-        q &= part
-    return q
-
-
-def community_choices(*, actor: Any, action: str = perms.ROAD_VIEW) -> QuerySet[Region]:
+def community_choices(*, actor: Actor, action: str = perms.ROAD_VIEW) -> QuerySet[Region]:
     """The communities of an administrator's area."""
-    paths = region_paths(actor, action)
-    qs = Region.objects.filter(is_active=True, level=Level.COMMUNITY)
-    if "" not in paths:
-        cond = Q(pk__in=[])
-        for p in paths:
-            cond |= Q(path__startswith=p)
-        qs = qs.filter(cond)
-    return qs.order_by("path")
+    return common.communities_of(actor, action)
 
 
 def active_chiefs() -> Prefetch:
@@ -54,25 +38,36 @@ def active_chiefs() -> Prefetch:
                     to_attr="active_chiefs")
 
 
-def segment_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[RoadSegment]:
+SEGMENT_FILTERS = {"q": by_text("name", "start_name", "end_name"), "community": by_key("community_id"), "active": common.by_yes_no("is_active"),
+                   "chief": by_flag(~Q(chiefs__is_active=True), on="none")}
+CHIEF_FILTERS = {"segment": by_key("segment_id"), "active": by_flag(Q(is_active=True))}
+
+
+def _on_or_after(field: str) -> Filter:
+    return lambda qs, value: qs.filter(**{f"{field}__gte": value[:10]}) if _date_ok(value) else qs
+
+
+def _on_or_before(field: str) -> Filter:
+    return lambda qs, value: qs.filter(**{f"{field}__lte": value[:10]}) if _date_ok(value) else qs
+
+
+PATROL_FILTERS = {"q": by_text("notes", "segment__name", "member__name"), "segment": by_key("segment_id"),
+                  "community": by_key("segment__community_id"), "member": by_key("member_id"),
+                  "since": _on_or_after("at__date"), "until": _on_or_before("at__date")}
+REPORT_FILTERS = {"q": by_text("title", "description", "segment__name", "member__name"),
+                  "status": by_choice(PatrolReportStatus, groups={"open": PATROL_REPORT_OPEN}), "segment": by_key("segment_id"),
+                  "community": by_key("segment__community_id"), "category": by_key("category_id")}
+
+
+def segment_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[RoadSegment]:
     """Segments in the actor's scope with their active chiefs and last patrol. Filters: q, community, active (1/0), chief (has/none)."""
-    f = filters or {}
     last = PatrolLog.objects.filter(segment=OuterRef("pk")).order_by("-at").values("at")[:1]
     qs = (scoped(RoadSegment.objects.all(), actor, perms.ROAD_VIEW).select_related("community")
           .annotate(last_patrol_at=Subquery(last)).prefetch_related(active_chiefs()))
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "name", "start_name", "end_name"))
-    if f.get("community"):
-        qs = qs.filter(community_id=int_param(f["community"]) or 0)
-    active = f.get("active", "1")
-    if active in ("1", "0"):
-        qs = qs.filter(is_active=active == "1")
-    if f.get("chief") == "none":
-        qs = qs.exclude(chiefs__is_active=True)
-    return qs.order_by("region_path", "name", "id")
+    return apply_filters(qs, {"active": "1", **(filters or {})}, SEGMENT_FILTERS).order_by("region_path", "name", "id")
 
 
-def segment_get(*, actor: Any, id: Any) -> RoadSegment:
+def segment_get(*, actor: Actor, id: Any) -> RoadSegment:
     qs = RoadSegment.objects.select_related("community", "created_by")
     return get_in_scope(qs, actor, perms.ROAD_VIEW, pk=int_param(id) or 0)
 
@@ -81,14 +76,9 @@ def segment_chiefs(segment: RoadSegment) -> QuerySet[RoadChief]:
     return segment.chiefs.select_related("member").order_by("-is_active", "-since", "-id")
 
 
-def chief_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[RoadChief]:
-    f = filters or {}
+def chief_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[RoadChief]:
     qs = scoped(RoadChief.objects.all(), actor, perms.ROAD_VIEW).select_related("segment", "member")
-    if f.get("segment"):
-        qs = qs.filter(segment_id=int_param(f["segment"]) or 0)
-    if f.get("active", "1") == "1":
-        qs = qs.filter(is_active=True)
-    return qs.order_by("segment__name", "-since", "-id")
+    return apply_filters(qs, {"active": "1", **(filters or {})}, CHIEF_FILTERS).order_by("segment__name", "-since", "-id")
 
 
 def chief_member_choices(segment: RoadSegment, q: str = "") -> QuerySet[Member]:
@@ -96,24 +86,14 @@ def chief_member_choices(segment: RoadSegment, q: str = "") -> QuerySet[Member]:
     ids = MemberReportIn.objects.filter(community_id=segment.community_id, status=ReportInStatus.CONFIRMED).values("member_id")
     qs = Member.objects.filter(pk__in=ids, is_active=True).exclude(road_chiefs__segment=segment, road_chiefs__is_active=True)
     if q:
-        qs = qs.filter(_text_q(q, "name"))
+        qs = qs.filter(text_q(q, "name"))
     return qs.order_by("name", "id")
 
 
-def patrol_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[PatrolLog]:
+def patrol_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[PatrolLog]:
     """Patrols in scope (a member: his own). Filters: q (notes, segment, chief), segment, community, member, since, until."""
-    f = filters or {}
     qs = scoped(PatrolLog.objects.all(), actor, perms.ROAD_VIEW).select_related("segment", "member")
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "notes", "segment__name", "member__name"))
-    for key, col in (("segment", "segment_id"), ("community", "segment__community_id"), ("member", "member_id")):
-        if f.get(key):
-            qs = qs.filter(**{col: int_param(f[key]) or 0})
-    if f.get("since"):
-        qs = qs.filter(at__date__gte=str(f["since"])[:10]) if _date_ok(f["since"]) else qs
-    if f.get("until"):
-        qs = qs.filter(at__date__lte=str(f["until"])[:10]) if _date_ok(f["until"]) else qs
-    return qs.order_by("-at", "-id")
+    return apply_filters(qs, filters, PATROL_FILTERS).order_by("-at", "-id")
 
 
 def _date_ok(value: Any) -> bool:
@@ -126,40 +106,29 @@ def _date_ok(value: Any) -> bool:
     return True
 
 
-def patrol_get(*, actor: Any, id: Any) -> PatrolLog:
+def patrol_get(*, actor: Actor, id: Any) -> PatrolLog:
     return get_in_scope(PatrolLog.objects.select_related("segment", "member"), actor, perms.ROAD_VIEW, pk=int_param(id) or 0)
 
 
-def report_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[PatrolReport]:
+def report_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[PatrolReport]:
     """Reports in scope (a member: his own). Filters: q, status (or "open"), segment, community, category."""
-    f = filters or {}
     qs = scoped(PatrolReport.objects.all(), actor, perms.ROAD_VIEW).select_related("segment", "member", "category", "matter")
-    if f.get("q"):
-        qs = qs.filter(_text_q(str(f["q"]), "title", "description", "segment__name", "member__name"))
-    status = f.get("status")
-    if status == "open":
-        qs = qs.filter(status__in=PATROL_REPORT_OPEN)
-    elif status in PatrolReportStatus.values:
-        qs = qs.filter(status=status)
-    for key, col in (("segment", "segment_id"), ("community", "segment__community_id"), ("category", "category_id")):
-        if f.get(key):
-            qs = qs.filter(**{col: int_param(f[key]) or 0})
-    return qs.order_by("-reported_at", "-id")
+    return apply_filters(qs, filters, REPORT_FILTERS).order_by("-reported_at", "-id")
 
 
-def report_get(*, actor: Any, id: Any) -> PatrolReport:
+def report_get(*, actor: Actor, id: Any) -> PatrolReport:
     qs = PatrolReport.objects.select_related("segment", "segment__community", "member", "category", "matter", "handled_by", "patrol")
     return get_in_scope(qs, actor, perms.ROAD_VIEW, pk=int_param(id) or 0)
 
 
-def open_report_count(*, actor: Any) -> int:
+def open_report_count(*, actor: Actor) -> int:
     return scoped(PatrolReport.objects.filter(status__in=PATROL_REPORT_OPEN), actor, perms.PATROL_HANDLE).count()
 
 
 # --- the member's own -------------------------------------------------------------------------
 
 
-def my_segments(*, actor: Any) -> list[RoadSegment]:
+def my_segments(*, actor: Actor) -> list[RoadSegment]:
     """The active segments the acting member is an active road chief of, with their last patrol by anyone."""
     if not can(actor, perms.PATROL):
         return []
@@ -173,7 +142,7 @@ def my_segments(*, actor: Any) -> list[RoadSegment]:
                 .distinct().order_by("name", "id"))
 
 
-def my_segment(*, actor: Any, id: Any) -> RoadSegment:
+def my_segment(*, actor: Actor, id: Any) -> RoadSegment:
     seg = next((s for s in my_segments(actor=actor) if s.pk == int_param(id)), None)
     if seg is None:
         raise NotFound()

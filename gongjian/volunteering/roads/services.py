@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +35,7 @@ from gongjian.accounts.choices import Role
 from gongjian.core import audit, notify, pii, registry
 from gongjian.core.errors import Conflict, DomainError, NotFound, TransitionError, ValidationError
 from gongjian.core.images import clean_image
-from gongjian.core.kernel import key_of, text_field
+from gongjian.core.kernel import Actor, key_of, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
 from gongjian.core.validation import Errors, clean_date, clean_decimal
@@ -46,6 +46,7 @@ from .. import common
 from .. import permissions as perms
 from ..choices import PATROL_REPORT_TRANSITIONS, PatrolReportStatus
 from ..common import pk_of as _pk
+from ..common import save_unique
 from ..common import user_or_none as _user
 from ..models import PatrolLog, PatrolReport, RoadChief, RoadSegment
 
@@ -186,15 +187,11 @@ def _clean_segment(data: dict[str, Any], community: Region, exclude: int | None 
 
 
 def _save_segment(s: RoadSegment) -> None:
-    try:
-        with transaction.atomic():
-            s.save()
-    except IntegrityError:
-        raise _duplicate_name() from None
+    save_unique(s, _duplicate_name)
 
 
 @transaction.atomic
-def segment_create(*, actor: Any, community: Any, name: Any, start_name: Any = "", end_name: Any = "", line: Any = None,
+def segment_create(*, actor: Actor, community: Any, name: Any, start_name: Any = "", end_name: Any = "", line: Any = None,
                    length_m: Any = None) -> RoadSegment:
     """A community's new road segment (the unique name per community is checked here and by the database)."""
     require(actor, perms.ROAD_MANAGE)
@@ -208,7 +205,7 @@ def segment_create(*, actor: Any, community: Any, name: Any, start_name: Any = "
     return s
 
 
-def _lock_segment(actor: Any, segment: Any, action: str = perms.ROAD_MANAGE) -> RoadSegment:
+def _lock_segment(actor: Actor, segment: Any, action: str = perms.ROAD_MANAGE) -> RoadSegment:
     found = scoped(RoadSegment.objects.filter(pk=key_of(segment)), actor, action).first()
     if found is None:
         raise NotFound()
@@ -216,7 +213,7 @@ def _lock_segment(actor: Any, segment: Any, action: str = perms.ROAD_MANAGE) -> 
 
 
 @transaction.atomic
-def segment_update(*, actor: Any, segment: Any, name: Any, start_name: Any = "", end_name: Any = "", line: Any = None,
+def segment_update(*, actor: Actor, segment: Any, name: Any, start_name: Any = "", end_name: Any = "", line: Any = None,
                    length_m: Any = None) -> RoadSegment:
     require(actor, perms.ROAD_MANAGE)
     s = _lock_segment(actor, segment)
@@ -232,7 +229,7 @@ def segment_update(*, actor: Any, segment: Any, name: Any, start_name: Any = "",
 
 
 @transaction.atomic
-def segment_set_active(*, actor: Any, segment: Any, active: bool) -> RoadSegment:
+def segment_set_active(*, actor: Actor, segment: Any, active: bool) -> RoadSegment:
     """Deactivate a segment (its active chiefs' assignments end today) or activate it again."""
     require(actor, perms.ROAD_MANAGE)
     s = _lock_segment(actor, segment)
@@ -262,7 +259,7 @@ def _duplicate_chief() -> Conflict:
 
 
 @transaction.atomic
-def chief_assign(*, actor: Any, segment: Any, member: Any, since: Any = None) -> RoadChief:
+def chief_assign(*, actor: Actor, segment: Any, member: Any, since: Any = None) -> RoadChief:
     """Assign a member with a confirmed report-in to the segment's community as its road chief."""
     require(actor, perms.ROAD_MANAGE)
     s = _lock_segment(actor, segment)
@@ -284,11 +281,7 @@ def chief_assign(*, actor: Any, segment: Any, member: Any, since: Any = None) ->
     if RoadChief.objects.filter(segment=s, member=m, is_active=True).exists():
         raise _duplicate_chief()
     c = RoadChief(segment=s, member=m, region_path=s.region_path, since=day, assigned_by=_user(actor))
-    try:
-        with transaction.atomic():
-            c.save()
-    except IntegrityError:
-        raise _duplicate_chief() from None
+    save_unique(c, _duplicate_chief)
     audit.record(actor=actor, verb="volunteering.road_chief.assign", target=c,
                  changes={"segment": s.pk, "member": m.pk, "since": day})
     registry.bump(MODULE)
@@ -299,7 +292,7 @@ def chief_assign(*, actor: Any, segment: Any, member: Any, since: Any = None) ->
 
 
 @transaction.atomic
-def chief_end(*, actor: Any, chief: Any, until: Any = None) -> RoadChief:
+def chief_end(*, actor: Actor, chief: Any, until: Any = None) -> RoadChief:
     require(actor, perms.ROAD_MANAGE)
     found = scoped(RoadChief.objects.filter(pk=key_of(chief)), actor, perms.ROAD_MANAGE).first()
     if found is None:
@@ -328,7 +321,7 @@ def _my_url() -> str:
     return reverse("volunteering:my_patrols")
 
 
-def chief_segment(actor: Any, segment: Any) -> tuple[Member, RoadSegment]:
+def chief_segment(actor: Actor, segment: Any) -> tuple[Member, RoadSegment]:
     """The acting member and one of HIS active segments; any other segment is NotFound."""
     require(actor, perms.PATROL)
     member = common.actor_member(actor)
@@ -387,7 +380,7 @@ def _store(obj: PatrolLog | PatrolReport, image: Any) -> None:
 
 
 @transaction.atomic
-def patrol_log(*, actor: Any, segment: Any, at: Any = None, notes: Any = "", photo: Any = None, lat: Any = None,
+def patrol_log(*, actor: Actor, segment: Any, at: Any = None, notes: Any = "", photo: Any = None, lat: Any = None,
                lng: Any = None) -> PatrolLog:
     """A road chief records a patrol on one of his segments (time: now by default, never in the future)."""
     member, seg = chief_segment(actor, segment)
@@ -430,7 +423,7 @@ def _report_url(report: PatrolReport) -> str:
 
 
 @transaction.atomic
-def report_create(*, actor: Any, segment: Any, title: Any, description: Any = "", category: Any = None, photo: Any = None,
+def report_create(*, actor: Actor, segment: Any, title: Any, description: Any = "", category: Any = None, photo: Any = None,
                   lat: Any = None, lng: Any = None, patrol: Any = None) -> PatrolReport:
     """A road chief reports a problem found on his segment; the community's administrators are told."""
     member, seg = chief_segment(actor, segment)
@@ -460,7 +453,7 @@ def report_create(*, actor: Any, segment: Any, title: Any, description: Any = ""
 # --- the community handles a report -------------------------------------------------------------
 
 
-def _lock_report(actor: Any, report: Any) -> PatrolReport:
+def _lock_report(actor: Actor, report: Any) -> PatrolReport:
     found = scoped(PatrolReport.objects.filter(pk=key_of(report)), actor, perms.PATROL_HANDLE).first()
     if found is None:
         raise NotFound()
@@ -475,7 +468,7 @@ def _check(r: PatrolReport, to: str) -> None:
     PATROL_REPORT_TRANSITIONS.check(r, to, message=_("A report in status “%(from)s” cannot be changed to “%(to)s”."))
 
 
-def _finish(actor: Any, r: PatrolReport, to: str, fields: list[str], *, verb: str, changes: dict[str, Any]) -> PatrolReport:
+def _finish(actor: Actor, r: PatrolReport, to: str, fields: list[str], *, verb: str, changes: dict[str, Any]) -> PatrolReport:
     before = r.status
     r.status, r.handled_at, r.handled_by = to, _now(), _user(actor)
     r.save(update_fields=["status", "handled_at", "handled_by", "updated_at", *fields])
@@ -490,7 +483,7 @@ def _finish(actor: Any, r: PatrolReport, to: str, fields: list[str], *, verb: st
 
 
 @transaction.atomic
-def report_handle(*, actor: Any, report: Any) -> PatrolReport:
+def report_handle(*, actor: Actor, report: Any) -> PatrolReport:
     """The community takes the report up itself."""
     require(actor, perms.PATROL_HANDLE)
     r = _lock_report(actor, report)
@@ -505,7 +498,7 @@ def _required_text(value: Any, field: str, message: Any) -> str:
     return text
 
 
-def _close_with_text(actor: Any, report: Any, to: str, text: Any, *, field: str, required: Any, verb: str) -> PatrolReport:
+def _close_with_text(actor: Actor, report: Any, to: str, text: Any, *, field: str, required: Any, verb: str) -> PatrolReport:
     require(actor, perms.PATROL_HANDLE)
     r = _lock_report(actor, report)
     _check(r, to)
@@ -514,14 +507,14 @@ def _close_with_text(actor: Any, report: Any, to: str, text: Any, *, field: str,
 
 
 @transaction.atomic
-def report_solve(*, actor: Any, report: Any, resolution: Any) -> PatrolReport:
+def report_solve(*, actor: Actor, report: Any, resolution: Any) -> PatrolReport:
     """The community solved the problem itself: what was done."""
     return _close_with_text(actor, report, PatrolReportStatus.SOLVED, resolution, field="resolution", required=_("Say what was done."),
                             verb="solve")
 
 
 @transaction.atomic
-def report_reject(*, actor: Any, report: Any, reason: Any) -> PatrolReport:
+def report_reject(*, actor: Actor, report: Any, reason: Any) -> PatrolReport:
     """Not a problem (or a duplicate): the reason is kept and told to the road chief."""
     return _close_with_text(actor, report, PatrolReportStatus.REJECTED, reason, field="reason", required=_("Give a reason."), verb="reject")
 
@@ -533,7 +526,7 @@ def _phone(member: Member) -> str:
         return ""
 
 
-def _attach_photo(actor: Any, r: PatrolReport, matter: Any) -> None:
+def _attach_photo(actor: Actor, r: PatrolReport, matter: Any) -> None:
     """Copy the report's photo to the matter (already cleaned); a failure keeps the matter without it."""
     from gongjian.matters.services import matter_attach
 
@@ -549,7 +542,7 @@ def _attach_photo(actor: Any, r: PatrolReport, matter: Any) -> None:
 
 
 @transaction.atomic
-def report_to_matter(*, actor: Any, report: Any, urgency: Any = None) -> PatrolReport:
+def report_to_matter(*, actor: Actor, report: Any, urgency: Any = None) -> PatrolReport:
     """Turn the report into a matter of the escalation workflow, owned by the segment's community (one matter, ever)."""
     from gongjian.matters.choices import MatterSource
     from gongjian.matters.services import matter_report

@@ -4,6 +4,7 @@ Views parse input, call selectors and services, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,9 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongjian.core import pages
 from gongjian.core.errors import DomainError, NotFound
 from gongjian.core.forms import first_error
-from gongjian.core.pages import list_context, reraise_page_errors
-from gongjian.core.pagination import paginate
-from gongjian.core.params import get_filters, int_param, require_page
+from gongjian.core.pages import reraise_page_errors
+from gongjian.core.params import int_param, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import scoped
 from gongjian.core.tabular import ExportColumn
@@ -66,27 +66,26 @@ def _line_text(line: Any) -> str:
 
 @login_required
 def segment_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.ROAD_MANAGE)
-    f = get_filters(request, SEGMENT_FILTERS)
-    page = paginate(request, selectors.segment_list(actor=request.user, filters=f))
-    return render(request, "volunteering/roads/segment_list.html", {
-        **list_context(request, page, f), "communities": selectors.community_choices(actor=request.user)[:500],
-        "open_reports": selectors.open_report_count(actor=request.user),
-    })
+    return pages.list_view(request, "volunteering/roads/segment_list.html", permission=perms.ROAD_MANAGE, keys=SEGMENT_FILTERS,
+                           rows=lambda f: selectors.segment_list(actor=request.user, filters=f),
+                           context=lambda f: {"communities": selectors.community_choices(actor=request.user)[:500],
+                                              "open_reports": selectors.open_report_count(actor=request.user)})
 
 
-@login_required
-def segment_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.ROAD_MANAGE)
-    qs = selectors.segment_list(actor=request.user, filters=get_filters(request, SEGMENT_FILTERS))
-    columns = [
+def _segment_columns() -> list[ExportColumn]:
+    return [
         ExportColumn(_("Community"), "community.name"), ExportColumn(_("Name"), "name"), ExportColumn(_("Start point"), "start_name"),
         ExportColumn(_("End point"), "end_name"), ExportColumn(_("Length (m)"), "length_m"),
         ExportColumn(_("Points on the line"), lambda s: len(s.line or [])),
         ExportColumn(_("Road chiefs"), lambda s: "、".join(c.member.name for c in s.active_chiefs)),
         ExportColumn(_("Last patrol"), lambda s: _when(s.last_patrol_at)), ExportColumn(_("Active"), "is_active"),
     ]
-    return pages.export(request, qs, columns, basename=_("road segments"))
+
+
+@login_required
+def segment_export(request: HttpRequest) -> HttpResponse:
+    return pages.export_view(request, permission=perms.ROAD_MANAGE, keys=SEGMENT_FILTERS, columns=_segment_columns,
+                             rows=lambda f: selectors.segment_list(actor=request.user, filters=f), basename=_("road segments"))
 
 
 def _community_options(request: HttpRequest) -> list[tuple[int, str]]:
@@ -120,16 +119,19 @@ def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def segment_detail(request: HttpRequest, pk: int, chief_form: Any = None, status: int = 200) -> HttpResponse:
+def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.ROAD_MANAGE)
     s = selectors.segment_get(actor=request.user, id=pk)
-    if chief_form is None:
-        members = [(m.pk, m.name) for m in selectors.chief_member_choices(s)[: selectors.PICKER_LIMIT]]
-        chief_form = forms.ChiefForm(members=members)
-    return render(request, "volunteering/roads/segment_detail.html", {
-        "s": s, "chiefs": list(selectors.segment_chiefs(s)), "patrols": selectors.last_patrols(s), "reports": selectors.segment_reports(s),
-        "stats": selectors.segment_stats(s), "chief_form": chief_form, "line": s.line or [],
-    }, status=status)
+    return render(request, "volunteering/roads/segment_detail.html", _segment_context(s, forms.ChiefForm(members=_chief_choices(s))))
+
+
+def _chief_choices(s: Any) -> list[tuple[int, str]]:
+    return [(m.pk, m.name) for m in selectors.chief_member_choices(s)[: selectors.PICKER_LIMIT]]
+
+
+def _segment_context(s: Any, chief_form: Any) -> dict[str, Any]:
+    return {"s": s, "chiefs": list(selectors.segment_chiefs(s)), "patrols": selectors.last_patrols(s), "reports": selectors.segment_reports(s),
+            "stats": selectors.segment_stats(s), "chief_form": chief_form, "line": s.line or []}
 
 
 @login_required
@@ -148,18 +150,12 @@ def segment_active(request: HttpRequest, pk: int) -> HttpResponse:
 def chief_assign(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.ROAD_MANAGE)
     s = selectors.segment_get(actor=request.user, id=pk)
-    members = [(m.pk, m.name) for m in selectors.chief_member_choices(s)[: selectors.PICKER_LIMIT]]
-    form = forms.ChiefForm(request.POST, members=members)
-    if form.is_valid():
-        try:
-            c = services.chief_assign(actor=request.user, segment=s, **form.cleaned_data)
-        except DomainError as exc:
-            reraise_page_errors(exc)
-            form.add_domain_error(exc)  # type: ignore[arg-type]
-        else:
-            messages.success(request, _("%(name)s is now road chief of this segment.") % {"name": c.member.name})
-            return redirect("volunteering:road_segment_detail", pk=s.pk)
-    return segment_detail(request, s.pk, chief_form=form, status=400)
+    form = forms.ChiefForm(request.POST, members=_chief_choices(s))
+    return pages.form_page(request, form, save=lambda d: services.chief_assign(actor=request.user, segment=s, **d),
+                           success=reverse("volunteering:road_segment_detail", kwargs={"pk": s.pk}),
+                           message=lambda c: _("%(name)s is now road chief of this segment.") % {"name": c.member.name},
+                           template="volunteering/roads/segment_detail.html",
+                           context=lambda: _segment_context(selectors.segment_get(actor=request.user, id=s.pk), form))
 
 
 @login_required
@@ -186,24 +182,23 @@ def chief_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def patrol_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.ROAD_MANAGE)
-    f = get_filters(request, PATROL_FILTERS)
-    page = paginate(request, selectors.patrol_list(actor=request.user, filters=f))
-    return render(request, "volunteering/roads/patrol_list.html", {
-        **list_context(request, page, f), "communities": selectors.community_choices(actor=request.user)[:500],
-    })
+    return pages.list_view(request, "volunteering/roads/patrol_list.html", permission=perms.ROAD_MANAGE, keys=PATROL_FILTERS,
+                           rows=lambda f: selectors.patrol_list(actor=request.user, filters=f),
+                           context=lambda f: {"communities": selectors.community_choices(actor=request.user)[:500]})
 
 
-@login_required
-def patrol_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.ROAD_MANAGE)
-    qs = selectors.patrol_list(actor=request.user, filters=get_filters(request, PATROL_FILTERS))
-    columns = [
+def _patrol_columns() -> list[ExportColumn]:
+    return [
         ExportColumn(_("Road segment"), "segment.name"), ExportColumn(_("Road chief"), "member.name"),
         ExportColumn(_("Patrolled at"), lambda p: _when(p.at)), ExportColumn(_("Notes"), "notes"), ExportColumn(_("Latitude"), "lat"),
         ExportColumn(_("Longitude"), "lng"), ExportColumn(_("Photo"), lambda p: bool(p.photo)),
     ]
-    return pages.export(request, qs, columns, basename=_("patrols"))
+
+
+@login_required
+def patrol_export(request: HttpRequest) -> HttpResponse:
+    return pages.export_view(request, permission=perms.ROAD_MANAGE, keys=PATROL_FILTERS, columns=_patrol_columns,
+                             rows=lambda f: selectors.patrol_list(actor=request.user, filters=f), basename=_("patrols"))
 
 
 @login_required
@@ -216,28 +211,27 @@ def patrol_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.PATROL_HANDLE)
-    f = get_filters(request, REPORT_FILTERS)
-    page = paginate(request, selectors.report_list(actor=request.user, filters=f))
-    return render(request, "volunteering/roads/report_list.html", {
-        **list_context(request, page, f), "statuses": PatrolReportStatus.choices,
-        "communities": selectors.community_choices(actor=request.user)[:500],
-        "open_reports": selectors.open_report_count(actor=request.user),
-    })
+    return pages.list_view(request, "volunteering/roads/report_list.html", permission=perms.PATROL_HANDLE, keys=REPORT_FILTERS,
+                           rows=lambda f: selectors.report_list(actor=request.user, filters=f),
+                           context=lambda f: {"statuses": PatrolReportStatus.choices,
+                                              "communities": selectors.community_choices(actor=request.user)[:500],
+                                              "open_reports": selectors.open_report_count(actor=request.user)})
 
 
-@login_required
-def report_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.PATROL_HANDLE)
-    qs = selectors.report_list(actor=request.user, filters=get_filters(request, REPORT_FILTERS))
-    columns = [
+def _report_columns() -> list[ExportColumn]:
+    return [
         ExportColumn(_("Road segment"), "segment.name"), ExportColumn(_("Road chief"), "member.name"),
         ExportColumn(_("When reported"), lambda r: _when(r.reported_at)), ExportColumn(_("Problem"), "title"),
         ExportColumn(_("Description"), "description"), ExportColumn(_("Category"), lambda r: str(r.category) if r.category else ""),
         ExportColumn(_("Status"), "get_status_display"), ExportColumn(_("Matter number"), "matter.number"),
         ExportColumn(_("Handled at"), lambda r: _when(r.handled_at)), ExportColumn(_("What was done or why not"), "resolution"),
     ]
-    return pages.export(request, qs, columns, basename=_("patrol reports"))
+
+
+@login_required
+def report_export(request: HttpRequest) -> HttpResponse:
+    return pages.export_view(request, permission=perms.PATROL_HANDLE, keys=REPORT_FILTERS, columns=_report_columns,
+                             rows=lambda f: selectors.report_list(actor=request.user, filters=f), basename=_("patrol reports"))
 
 
 def report_actions(user: Any, r: PatrolReport) -> list[dict[str, Any]]:
@@ -328,28 +322,30 @@ def mine(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def patrol_new(request: HttpRequest, segment: int) -> HttpResponse:
+def _phone_form(request: HttpRequest, segment: int, kind: str, make_form: Callable[..., Any], save: Callable[..., Any], message: Any) -> HttpResponse:
+    """A road chief's form on his segment (log a patrol, report a problem): the photo comes with the POST."""
     require_page(request, perms.PATROL)
     seg = selectors.my_segment(actor=request.user, id=segment)
     posting = request.method == "POST"
-    form = forms.PatrolForm(request.POST if posting else None, request.FILES if posting else None)
-    return pages.form_page(request, form, save=lambda d: services.patrol_log(actor=request.user, segment=seg, **d),
-                           success="volunteering:my_patrols",
-                           message=_("Your patrol on %(name)s was recorded. Thank you!") % {"name": seg.name},
-                           template="volunteering/roads/patrol_form.html", context={"seg": seg, "kind": "patrol"})
+    form = make_form(request.POST if posting else None, request.FILES if posting else None)
+    return pages.form_page(request, form, save=lambda d: save(actor=request.user, segment=seg, **d), success="volunteering:my_patrols",
+                           message=message(seg) if callable(message) else message,
+                           template="volunteering/roads/patrol_form.html", context={"seg": seg, "kind": kind})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patrol_new(request: HttpRequest, segment: int) -> HttpResponse:
+    return _phone_form(request, segment, "patrol", forms.PatrolForm, services.patrol_log,
+                       lambda seg: _("Your patrol on %(name)s was recorded. Thank you!") % {"name": seg.name})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest, segment: int) -> HttpResponse:
-    require_page(request, perms.PATROL)
-    seg = selectors.my_segment(actor=request.user, id=segment)
-    posting = request.method == "POST"
-    categories = [(c.pk, c.full_name or c.name) for c in selectors.category_choices()]
-    form = forms.ReportForm(request.POST if posting else None, request.FILES if posting else None, categories=categories)
-    return pages.form_page(request, form, save=lambda d: services.report_create(actor=request.user, segment=seg, **d),
-                           success="volunteering:my_patrols",
-                           message=_("Your report was sent to the community. You will see its status here."),
-                           template="volunteering/roads/patrol_form.html", context={"seg": seg, "kind": "report"})
+    def make_form(data: Any, files: Any) -> Any:
+        categories = [(c.pk, c.full_name or c.name) for c in selectors.category_choices()]
+        return forms.ReportForm(data, files, categories=categories)
+
+    return _phone_form(request, segment, "report", make_form, services.report_create,
+                       _("Your report was sent to the community. You will see its status here."))

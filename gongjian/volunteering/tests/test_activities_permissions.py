@@ -64,7 +64,7 @@ def shift(w: World) -> Shift:
 def hours(w: World) -> HourRecord:
     _ready(w)
     return HourRecord.objects.create(member=w.m["m1"], community=w.tree.comm_a1, region_path=w.tree.comm_a1.path, kind="task",
-                                     date=dt.date.today(), hours=Decimal("2"))
+                                     date=timezone.localdate(), hours=Decimal("2"))
 
 
 def _decided(n: int) -> None:

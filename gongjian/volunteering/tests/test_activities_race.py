@@ -9,18 +9,18 @@ released together by a barrier and each signing up 5 distinct members back to ba
 
 from __future__ import annotations
 
-import os
-import threading
+import sys
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from gongjian.core.errors import Conflict
+from gongjian.testing.race import needs_postgres, race
 from gongjian.volunteering.activities import services as svc
 from gongjian.volunteering.choices import SignupStatus
 from gongjian.volunteering.models import Shift, Signup
@@ -30,35 +30,35 @@ from .test_activities_world import activity, new_member
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 THREADS = 40
 
 
+def _connect() -> None:
+    """A thread's own connection, opened before the start (the race holds here until every thread has one)."""
+    connection.ensure_connection()
+
+
 def run_together(jobs: list[list[Callable[[], Any]]]) -> list[Any]:
     """One thread per list of jobs (its own connection); all start together after a barrier."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes: list[list[Any]] = [[] for _ in jobs]
 
-    def run(i: int) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=60)
-            for job in jobs[i]:
+    def thread(batch: list[Callable[[], Any]]) -> Callable[[], list[Any]]:
+        def run() -> list[Any]:
+            _connect()  # looked up at call time: the race's hold replaces it
+            outcomes: list[Any] = []
+            for job in batch:
                 try:
-                    outcomes[i].append(job())
+                    outcomes.append(job())
                 except Exception as exc:  # noqa: BLE001 - every outcome is judged by the test
-                    outcomes[i].append(exc)
-        finally:
-            connections.close_all()
+                    outcomes.append(exc)
+            return outcomes
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    return [o for out in outcomes for o in out]
+        return run
+
+    per_thread = race(*(thread(batch) for batch in jobs), hold=(sys.modules[__name__], "_connect"), wait=60, join=300)
+    return [o for out in per_thread if isinstance(out, list) for o in out]
 
 
 def test_200_members_for_50_places(w: World) -> None:

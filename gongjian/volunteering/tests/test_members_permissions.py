@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from gongjian.core.errors import NotFound, PermissionDenied
 from gongjian.core.permissions import can, rules_for
@@ -45,7 +46,7 @@ def receipt(w: World) -> FeedbackReceipt:
 def pledge(w: World) -> Pledge:
     Pledge.objects.all().delete()
     confirmed_m1(w)
-    return services.pledge_make(actor=w.u["m1"], content="每月参加一次志愿服务", due_date=dt.date(dt.date.today().year, 12, 31))
+    return services.pledge_make(actor=w.u["m1"], content="每月参加一次志愿服务", due_date=dt.date(timezone.localdate().year, 12, 31))
 
 
 def _no_report_ins(w: World) -> None:

@@ -234,9 +234,10 @@ def test_receipt_snapshot_figures_and_refresh(w: World, django_capture_on_commit
     _work(w, r, dt.date(year, 8, 1), "5", activity=a2)  # second half-year
     post = ServicePost.objects.create(community=w.tree.comm_a1, region_path=w.tree.comm_a1.path, kind=PostKind.BUILDING_CHIEF, name="3号楼楼栋长")
     PostHolding.objects.create(post=post, member=r.member, region_path=post.region_path, status=HoldingStatus.APPROVED,
-                               applied_at=timezone.now(), decided_at=timezone.make_aware(dt.datetime(year, 2, 1)))
+                               applied_at=timezone.now(), decided_at=dt.datetime(year, 2, 1, tzinfo=timezone.get_current_timezone()))
     Pledge.objects.create(member=r.member, community=r.community, region_path=r.region_path, year=year, content="每月服务4小时",
-                          due_date=dt.date(year, 12, 31), status=PledgeStatus.FULFILLED, assessed_at=timezone.make_aware(dt.datetime(year, 6, 1)))
+                          due_date=dt.date(year, 12, 31), status=PledgeStatus.FULFILLED,
+                          assessed_at=dt.datetime(year, 6, 1, tzinfo=timezone.get_current_timezone()))
     with django_capture_on_commit_callbacks(execute=True):
         rc = services.receipt_issue(actor=w.u["comm_a1"], report_in=r, period=f"{year}h1", remark="表现突出")
     assert rc.period == f"{year}H1" and rc.period_start == dt.date(year, 1, 1) and rc.period_end == dt.date(year, 6, 30)

@@ -58,11 +58,11 @@ def test_one_active_signup_and_one_hour_record_per_signup(w: World) -> None:
     su = Signup.objects.create(shift=s, member=w.m["m1"], region_path=c.path, status=SignupStatus.CONFIRMED, signed_up_at=timezone.now())
     with pytest.raises(IntegrityError), transaction.atomic():
         Signup.objects.create(shift=s, member=w.m["m1"], region_path=c.path, status=SignupStatus.WAITING, signed_up_at=timezone.now())
-    HourRecord.objects.create(member=w.m["m1"], community=c, region_path=c.path, kind="shift", signup=su, date=dt.date.today(), hours=2)
+    HourRecord.objects.create(member=w.m["m1"], community=c, region_path=c.path, kind="shift", signup=su, date=timezone.localdate(), hours=2)
     with pytest.raises(IntegrityError), transaction.atomic():
-        HourRecord.objects.create(member=w.m["m1"], community=c, region_path=c.path, kind="shift", signup=su, date=dt.date.today(), hours=2)
+        HourRecord.objects.create(member=w.m["m1"], community=c, region_path=c.path, kind="shift", signup=su, date=timezone.localdate(), hours=2)
     with pytest.raises(IntegrityError), transaction.atomic():
-        HourRecord.objects.create(member=w.m["m1"], community=c, region_path=c.path, kind="task", date=dt.date.today(), hours=25)
+        HourRecord.objects.create(member=w.m["m1"], community=c, region_path=c.path, kind="task", date=timezone.localdate(), hours=25)
 
 
 def test_one_pledge_a_year(w: World) -> None:

@@ -5,15 +5,11 @@ Needs real concurrent transactions, so PostgreSQL (TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection, connections
 
 from gongjian.core.errors import Conflict, TransitionError
 from gongjian.matters.models import Matter
+from gongjian.testing.race import needs_postgres, race
 from gongjian.volunteering.choices import PatrolReportStatus
 from gongjian.volunteering.models import PatrolReport, RoadChief
 from gongjian.volunteering.roads import services
@@ -22,45 +18,9 @@ from .domain import World, w_fixture  # noqa: F401
 from .test_roads_services import confirm
 
 pytestmark = [
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite cannot run two writers"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def race(*actions: Callable[[], Any]) -> list[Any]:
-    """Run the actions in threads; each finds its record in scope, then all reach the row lock together."""
-    barrier = threading.Barrier(len(actions))
-    real = services.scoped
-
-    def scoped_then_wait(*args: Any, **kwargs: Any) -> Any:
-        qs = real(*args, **kwargs)
-        list(qs)
-        try:
-            barrier.wait(timeout=10)
-        except threading.BrokenBarrierError:
-            pass
-        return qs
-
-    outcomes: list[Any] = [None] * len(actions)
-
-    def run(i: int) -> None:
-        try:
-            outcomes[i] = actions[i]()
-        except Exception as exc:  # noqa: BLE001 - any outcome is recorded and judged by the test
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    services.scoped = scoped_then_wait  # type: ignore[assignment]
-    try:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-    finally:
-        services.scoped = real  # type: ignore[assignment]
-    return outcomes
 
 
 def test_two_admins_turn_one_report_into_a_matter(w: World) -> None:
@@ -69,7 +29,7 @@ def test_two_admins_turn_one_report_into_a_matter(w: World) -> None:
     services.chief_assign(actor=w.u["comm_a1"], segment=seg, member=w.m["m1"])
     r = services.report_create(actor=w.u["m1"], segment=seg, title="共享单车堵塞盲道")
     out = race(lambda: services.report_to_matter(actor=w.u["comm_a1"], report=r.pk),
-               lambda: services.report_to_matter(actor=w.u["sub_a"], report=r.pk))
+               lambda: services.report_to_matter(actor=w.u["sub_a"], report=r.pk), hold=(services, "scoped"))
     assert sum(isinstance(o, PatrolReport) for o in out) == 1
     assert sum(isinstance(o, TransitionError) for o in out) == 1, out
     assert Matter.objects.filter(source_ref=f"patrol-report:{r.pk}").count() == 1
@@ -80,7 +40,7 @@ def test_two_admins_assign_the_same_chief(w: World) -> None:
     confirm(w, "m1", w.tree.comm_a1)
     seg = services.segment_create(actor=w.u["comm_a1"], community=w.tree.comm_a1, name="淮河路")
     out = race(lambda: services.chief_assign(actor=w.u["comm_a1"], segment=seg.pk, member=w.m["m1"].pk),
-               lambda: services.chief_assign(actor=w.u["sub_a"], segment=seg.pk, member=w.m["m1"].pk))
+               lambda: services.chief_assign(actor=w.u["sub_a"], segment=seg.pk, member=w.m["m1"].pk), hold=(services, "scoped"))
     assert sum(isinstance(o, RoadChief) for o in out) == 1
     assert sum(isinstance(o, Conflict) for o in out) == 1, out
     assert RoadChief.objects.filter(segment=seg, is_active=True).count() == 1

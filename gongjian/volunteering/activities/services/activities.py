@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, notify, registry
 from gongjian.core.errors import NotFound, TransitionError, ValidationError
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import require
 from gongjian.core.scope import actor_scopes, scoped
 from gongjian.core.validation import Errors
@@ -42,11 +43,11 @@ def activity_snapshot(a: Activity) -> dict[str, Any]:
             "place": a.place, "status": a.status, "people_served": a.people_served}
 
 
-def liaison_units(actor: Any) -> set[int]:
+def liaison_units(actor: Actor) -> set[int]:
     return {s.unit_id for s in actor_scopes(actor) if s.kind == "unit" and s.unit_id and s.role == "unit_liaison"}
 
 
-def _activity_owner(actor: Any, community: Any, unit: Any, brand: Any, errors: Errors) -> tuple[Region | None, ResidentUnit | None,
+def _activity_owner(actor: Actor, community: Any, unit: Any, brand: Any, errors: Errors) -> tuple[Region | None, ResidentUnit | None,
                                                                                                ServiceBrand | None]:
     """Who publishes: an administrator for a community of his area (optionally for a unit or under one of its brands); a
     unit liaison for his own unit, in any community."""
@@ -82,7 +83,7 @@ def _clean_activity(data: dict[str, Any], errors: Errors) -> dict[str, Any]:
 
 
 @transaction.atomic
-def activity_create(*, actor: Any, community: Any, title: Any, description: Any = "", place: Any = "", unit: Any = None,
+def activity_create(*, actor: Actor, community: Any, title: Any, description: Any = "", place: Any = "", unit: Any = None,
                     brand: Any = None) -> Activity:
     """A draft activity; it opens for sign-up when published (with at least one shift)."""
     require(actor, perms.ACTIVITY_MANAGE)
@@ -96,13 +97,13 @@ def activity_create(*, actor: Any, community: Any, title: Any, description: Any 
     return a
 
 
-def _activity_locked(actor: Any, activity: Any) -> Activity:
+def _activity_locked(actor: Actor, activity: Any) -> Activity:
     require(actor, perms.ACTIVITY_MANAGE)
-    return _in_scope(Activity, activity, actor, perms.ACTIVITY_MANAGE, lock=True)  # type: ignore[no-any-return]
+    return _in_scope(Activity, activity, actor, perms.ACTIVITY_MANAGE, lock=True)
 
 
 @transaction.atomic
-def activity_update(*, actor: Any, activity: Any, title: Any, description: Any = "", place: Any = "", brand: Any = None) -> Activity:
+def activity_update(*, actor: Actor, activity: Any, title: Any, description: Any = "", place: Any = "", brand: Any = None) -> Activity:
     a = _activity_locked(actor, activity)
     if a.status in (ActivityStatus.FINISHED, ActivityStatus.CANCELLED):
         raise TransitionError(_("A finished or cancelled activity cannot be changed."))
@@ -124,7 +125,7 @@ def activity_update(*, actor: Any, activity: Any, title: Any, description: Any =
 
 
 @transaction.atomic
-def activity_publish(*, actor: Any, activity: Any) -> Activity:
+def activity_publish(*, actor: Actor, activity: Any) -> Activity:
     a = _activity_locked(actor, activity)
     if a.status == ActivityStatus.DRAFT and not a.shifts.filter(is_cancelled=False).exists():
         raise ValidationError(_("Add at least one shift before publishing."), code="no_shifts")
@@ -137,7 +138,7 @@ def activity_publish(*, actor: Any, activity: Any) -> Activity:
 
 
 @transaction.atomic
-def activity_finish(*, actor: Any, activity: Any, people_served: Any = 0) -> Activity:
+def activity_finish(*, actor: Actor, activity: Any, people_served: Any = 0) -> Activity:
     """The activity took place; ``people_served`` counts towards its brand's monthly reach."""
     a = _activity_locked(actor, activity)
     errors = Errors()
@@ -154,7 +155,7 @@ def activity_finish(*, actor: Any, activity: Any, people_served: Any = 0) -> Act
 
 
 @transaction.atomic
-def activity_cancel(*, actor: Any, activity: Any, reason: Any) -> Activity:
+def activity_cancel(*, actor: Actor, activity: Any, reason: Any) -> Activity:
     """Cancel the activity, its shifts and every sign-up (the members are told)."""
     text = _reason(reason)
     a = _activity_locked(actor, activity)
@@ -206,7 +207,7 @@ def _clean_shift(data: dict[str, Any], *, min_capacity: int = 1) -> dict[str, An
 
 
 @transaction.atomic
-def shift_create(*, actor: Any, activity: Any, starts_at: Any, ends_at: Any, capacity: Any, place: Any = "", skills: Any = "",
+def shift_create(*, actor: Actor, activity: Any, starts_at: Any, ends_at: Any, capacity: Any, place: Any = "", skills: Any = "",
                  signup_cutoff: Any = None) -> Shift:
     """A dated slot of the activity (sign-up closes at ``signup_cutoff``, by default when the shift starts)."""
     a = _activity_locked(actor, activity)
@@ -221,7 +222,7 @@ def shift_create(*, actor: Any, activity: Any, starts_at: Any, ends_at: Any, cap
     return s
 
 
-def _shift_locked(actor: Any, shift: Any) -> Shift:
+def _shift_locked(actor: Actor, shift: Any) -> Shift:
     require(actor, perms.ACTIVITY_MANAGE)
     found = _in_scope(Shift, shift, actor, perms.ACTIVITY_MANAGE, qs=scoped(Shift.objects.all(), actor, perms.ACTIVITY_MANAGE,
                                                                             SHIFT_MANAGE_SCOPE))
@@ -229,7 +230,7 @@ def _shift_locked(actor: Any, shift: Any) -> Shift:
 
 
 @transaction.atomic
-def shift_update(*, actor: Any, shift: Any, starts_at: Any, ends_at: Any, capacity: Any, place: Any = "", skills: Any = "",
+def shift_update(*, actor: Actor, shift: Any, starts_at: Any, ends_at: Any, capacity: Any, place: Any = "", skills: Any = "",
                  signup_cutoff: Any = None) -> Shift:
     s = _shift_locked(actor, shift)
     if s.is_cancelled or s.activity.status in (ActivityStatus.FINISHED, ActivityStatus.CANCELLED):
@@ -262,7 +263,7 @@ def _tell_signed_up(shift_ids: list[int], since: dt.datetime, title: str) -> Non
 
 
 @transaction.atomic
-def shift_cancel(*, actor: Any, shift: Any, reason: Any) -> Shift:
+def shift_cancel(*, actor: Actor, shift: Any, reason: Any) -> Shift:
     text = _reason(reason)
     s = _shift_locked(actor, shift)
     if s.is_cancelled:
@@ -276,7 +277,7 @@ def shift_cancel(*, actor: Any, shift: Any, reason: Any) -> Shift:
 
 
 @transaction.atomic
-def shift_rotate_key(*, actor: Any, shift: Any) -> Shift:
+def shift_rotate_key(*, actor: Actor, shift: Any) -> Shift:
     """A new check-in key: every code shown before stops working."""
     s = _shift_locked(actor, shift)
     s.code_key = codes.new_key()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.errors import NotFound, PermissionDenied, TransitionError
-from gongjian.core.kernel import Transitions, key_of, text_field
+from gongjian.core.kernel import Actor, Transitions, key_of, text_field
 from gongjian.core.scope import ScopeFields, scoped
 from gongjian.core.validation import Errors
 from gongjian.orgs.models import Member
@@ -95,18 +95,18 @@ def _transition(table: Transitions, obj: Any, to: str, label: Any) -> str:
     return table.move(obj, to)
 
 
-def _in_scope(model: type[Model], value: Any, actor: Any, action: str, *, lock: bool = False, qs: Any = None) -> Any:
+def _in_scope(model: type[Model], value: Any, actor: Actor, action: str, *, lock: bool = False, qs: Any = None) -> Any:
     pk = key_of(value)
-    base = qs if qs is not None else model._default_manager.all()  # type: ignore[attr-defined]
+    base = qs if qs is not None else model._default_manager.all()
     found = scoped(base, actor, action).filter(pk=pk).values_list("pk", flat=True).first() if pk else None
     if found is None:
         raise NotFound()
     if lock:
-        return model._default_manager.select_for_update().get(pk=found)  # type: ignore[attr-defined]
+        return model._default_manager.select_for_update().get(pk=found)
     return base.get(pk=found)
 
 
-def member_community(actor: Any) -> tuple[Member, MemberReportIn]:
+def member_community(actor: Actor) -> tuple[Member, MemberReportIn]:
     """The acting member and his confirmed report-in; a member without one is told to report in first."""
     member = actor_member(actor)
     assert member is not None

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit
 from gongjian.core.errors import Conflict
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import require
 from gongjian.core.validation import Errors
 
 from ... import permissions as perms
-from ...common import acting_community
+from ...common import acting_community, save_unique
 from ...common import user_or_none as _user
 from ...models import ServiceBrand
 from .base import _in_scope, _text
@@ -44,22 +45,18 @@ def _brand_name_taken() -> Conflict:
 
 
 @transaction.atomic
-def brand_create(*, actor: Any, community: Any, name: Any, description: Any = "", target_group: Any = "", schedule: Any = "") -> ServiceBrand:
+def brand_create(*, actor: Actor, community: Any, name: Any, description: Any = "", target_group: Any = "", schedule: Any = "") -> ServiceBrand:
     require(actor, perms.BRAND_MANAGE)
     region = acting_community(actor, perms.BRAND_MANAGE, community)
     clean = _clean_brand({"name": name, "description": description, "target_group": target_group, "schedule": schedule})
     b = ServiceBrand(community=region, region_path=region.path, created_by=_user(actor), **clean)
-    try:
-        with transaction.atomic():
-            b.save()
-    except IntegrityError:
-        raise _brand_name_taken() from None
+    save_unique(b, _brand_name_taken)
     audit.record(actor=actor, verb="volunteering.brand.create", target=b, changes=audit.diff({}, brand_snapshot(b)))
     return b
 
 
 @transaction.atomic
-def brand_update(*, actor: Any, brand: Any, name: Any, description: Any = "", target_group: Any = "", schedule: Any = "",
+def brand_update(*, actor: Actor, brand: Any, name: Any, description: Any = "", target_group: Any = "", schedule: Any = "",
                  is_active: Any = True) -> ServiceBrand:
     require(actor, perms.BRAND_MANAGE)
     b = _in_scope(ServiceBrand, brand, actor, perms.BRAND_MANAGE, lock=True)
@@ -67,10 +64,6 @@ def brand_update(*, actor: Any, brand: Any, name: Any, description: Any = "", ta
     for k, v in _clean_brand({"name": name, "description": description, "target_group": target_group, "schedule": schedule}).items():
         setattr(b, k, v)
     b.is_active = bool(is_active)
-    try:
-        with transaction.atomic():
-            b.save()
-    except IntegrityError:
-        raise _brand_name_taken() from None
+    save_unique(b, _brand_name_taken)
     audit.record(actor=actor, verb="volunteering.brand.update", target=b, changes=audit.diff(before, brand_snapshot(b)))
     return b

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
 from gongjian.core.errors import Conflict, PermissionDenied, ValidationError
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can, require
 from gongjian.core.scope import scoped
 from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal
@@ -46,7 +47,7 @@ def shift_hours(sign: Signup, shift: Shift) -> Decimal:
     return min(hours.quantize(HOURS_STEP, rounding=ROUND_HALF_UP), Decimal(24))
 
 
-def _record(actor: Any, sign: Signup, shift: Shift, kind: str, now: dt.datetime, by_staff: bool) -> Signup:
+def _record(actor: Actor, sign: Signup, shift: Shift, kind: str, now: dt.datetime, by_staff: bool) -> Signup:
     if kind == CodeKind.CHECK_IN:
         if sign.checked_in_at:
             raise Conflict(_("Already checked in at %(when)s.") % {"when": timezone.localtime(sign.checked_in_at).strftime("%H:%M")},
@@ -84,7 +85,7 @@ def _record(actor: Any, sign: Signup, shift: Shift, kind: str, now: dt.datetime,
 
 
 @transaction.atomic
-def check_by_code(*, actor: Any, token: Any, shift: Any = None) -> Signup:
+def check_by_code(*, actor: Actor, token: Any, shift: Any = None) -> Signup:
     """The member scanned the code shown at the place: check in or out if the code is genuine, current, for a shift he has
     a place on (``shift``: the shift the page expects, when known), within its time window, and not used by him before."""
     require(actor, perms.SIGNUP)
@@ -118,7 +119,7 @@ def check_by_code(*, actor: Any, token: Any, shift: Any = None) -> Signup:
 
 
 @transaction.atomic
-def check_by_staff(*, actor: Any, signup: Any, kind: Any) -> Signup:
+def check_by_staff(*, actor: Actor, signup: Any, kind: Any) -> Signup:
     """Staff check a member in or out by hand from the roster (``checked_by``)."""
     require(actor, perms.ACTIVITY_MANAGE)
     if kind not in CodeKind.values:
@@ -137,7 +138,7 @@ def _points_expr(rule: PointRule) -> Any:
     return Case(When(kind=HourKind.TASK, then=hours_points + Value(rule.per_task)), default=hours_points, output_field=IntegerField())
 
 
-def _pending_for(actor: Any, records: Iterable[Any]) -> Any:
+def _pending_for(actor: Actor, records: Iterable[Any]) -> Any:
     require(actor, perms.HOURS_CONFIRM)
     ids = [i for i in (_pk(r) for r in records) if i][:1000]
     if not ids:
@@ -149,7 +150,7 @@ def _pending_for(actor: Any, records: Iterable[Any]) -> Any:
 
 
 @transaction.atomic
-def hours_confirm(*, actor: Any, records: Iterable[Any]) -> int:
+def hours_confirm(*, actor: Actor, records: Iterable[Any]) -> int:
     """Confirm pending hours (one or many, in one statement); points follow from the point rule at this moment."""
     qs = _pending_for(actor, records)
     rule = point_rule()
@@ -162,7 +163,7 @@ def hours_confirm(*, actor: Any, records: Iterable[Any]) -> int:
 
 
 @transaction.atomic
-def hours_reject(*, actor: Any, records: Iterable[Any], reason: Any) -> int:
+def hours_reject(*, actor: Actor, records: Iterable[Any], reason: Any) -> int:
     text = _reason(reason)
     qs = _pending_for(actor, records)
     ids = list(qs.select_for_update().values_list("pk", flat=True))
@@ -174,7 +175,7 @@ def hours_reject(*, actor: Any, records: Iterable[Any], reason: Any) -> int:
 
 
 @transaction.atomic
-def hours_credit(*, actor: Any, member: Any, community: Any, kind: Any, hours: Any, date: Any, post: Any = None, note: Any = "") -> HourRecord:
+def hours_credit(*, actor: Actor, member: Any, community: Any, kind: Any, hours: Any, date: Any, post: Any = None, note: Any = "") -> HourRecord:
     """The community credits hours for a service post or a task (confirmed at once, points by the rule)."""
     require(actor, perms.HOURS_CONFIRM)
     region = acting_community(actor, perms.HOURS_CONFIRM, community)
@@ -215,7 +216,7 @@ def hours_credit(*, actor: Any, member: Any, community: Any, kind: Any, hours: A
 
 
 @transaction.atomic
-def point_rule_update(*, actor: Any, per_hour: Any, per_task: Any, per_pledge: Any) -> PointRule:
+def point_rule_update(*, actor: Actor, per_hour: Any, per_task: Any, per_pledge: Any) -> PointRule:
     """The city changes how many points confirmed work earns (records confirmed earlier keep theirs)."""
     require(actor, perms.POINT_RULE_MANAGE)
     errors = Errors()
@@ -232,7 +233,7 @@ def point_rule_update(*, actor: Any, per_hour: Any, per_task: Any, per_pledge: A
     return rule
 
 
-def may_manage(actor: Any, obj: Any) -> bool:
+def may_manage(actor: Actor, obj: Any) -> bool:
     """Does the actor manage this activity (or the shift's activity)?"""
     if not can(actor, perms.ACTIVITY_MANAGE):
         return False

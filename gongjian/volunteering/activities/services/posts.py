@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, notify, registry
 from gongjian.core.errors import Conflict, NotFound, ValidationError
-from gongjian.core.kernel import key_of
+from gongjian.core.kernel import Actor, key_of
 from gongjian.core.permissions import require
 from gongjian.core.validation import Errors, clean_choice
 
@@ -21,7 +21,7 @@ from ...choices import (
     HoldingStatus,
     PostKind,
 )
-from ...common import MODULE, acting_community
+from ...common import MODULE, acting_community, save_unique
 from ...common import user_or_none as _user
 from ...models import PostHolding, ServicePost
 from .base import MAX_NEEDED, _in_scope, _int, _now, _reason, _text, _transition, member_community
@@ -55,17 +55,13 @@ def _post_name_taken() -> Conflict:
 
 
 @transaction.atomic
-def post_create(*, actor: Any, community: Any, kind: Any, name: Any, needed: Any = 1, description: Any = "", skills: Any = "") -> ServicePost:
+def post_create(*, actor: Actor, community: Any, kind: Any, name: Any, needed: Any = 1, description: Any = "", skills: Any = "") -> ServicePost:
     """A community offers a standing role (楼栋长, 路长, 调解员 …) for ``needed`` people."""
     require(actor, perms.POST_MANAGE)
     region = acting_community(actor, perms.POST_MANAGE, community)
     clean = _clean_post({"kind": kind, "name": name, "needed": needed, "description": description, "skills": skills})
     post = ServicePost(community=region, region_path=region.path, created_by=_user(actor), **clean)
-    try:
-        with transaction.atomic():
-            post.save()
-    except IntegrityError:
-        raise _post_name_taken() from None
+    save_unique(post, _post_name_taken)
     audit.record(actor=actor, verb="volunteering.post.create", target=post, changes=audit.diff({}, post_snapshot(post)))
     registry.bump(MODULE)
     return post
@@ -76,7 +72,7 @@ def _approved_count(post: ServicePost) -> int:
 
 
 @transaction.atomic
-def post_update(*, actor: Any, post: Any, kind: Any, name: Any, needed: Any, description: Any = "", skills: Any = "") -> ServicePost:
+def post_update(*, actor: Actor, post: Any, kind: Any, name: Any, needed: Any, description: Any = "", skills: Any = "") -> ServicePost:
     require(actor, perms.POST_MANAGE)
     p = _in_scope(ServicePost, post, actor, perms.POST_MANAGE, lock=True)
     before = post_snapshot(p)
@@ -84,18 +80,14 @@ def post_update(*, actor: Any, post: Any, kind: Any, name: Any, needed: Any, des
                         min_needed=max(1, _approved_count(p)))
     for k, v in clean.items():
         setattr(p, k, v)
-    try:
-        with transaction.atomic():
-            p.save()
-    except IntegrityError:
-        raise _post_name_taken() from None
+    save_unique(p, _post_name_taken)
     audit.record(actor=actor, verb="volunteering.post.update", target=p, changes=audit.diff(before, post_snapshot(p)))
     registry.bump(MODULE)
     return p
 
 
 @transaction.atomic
-def post_close(*, actor: Any, post: Any, reopen: bool = False) -> ServicePost:
+def post_close(*, actor: Actor, post: Any, reopen: bool = False) -> ServicePost:
     """Stop (or resume) taking applications; present holders keep their post."""
     require(actor, perms.POST_MANAGE)
     p = _in_scope(ServicePost, post, actor, perms.POST_MANAGE, lock=True)
@@ -114,7 +106,7 @@ def _holding_notify(h: PostHolding, title: Any) -> None:
 
 
 @transaction.atomic
-def holding_apply(*, actor: Any, post: Any, note: Any = "") -> PostHolding:
+def holding_apply(*, actor: Actor, post: Any, note: Any = "") -> PostHolding:
     """A member applies for a post of the community he reported in to."""
     require(actor, perms.POST_APPLY)
     member, report_in = member_community(actor)
@@ -130,16 +122,12 @@ def holding_apply(*, actor: Any, post: Any, note: Any = "") -> PostHolding:
     if PostHolding.objects.filter(post=p, member=member, status__in=[HoldingStatus.APPLIED, HoldingStatus.APPROVED]).exists():
         raise Conflict(dup, code="duplicate")
     h = PostHolding(post=p, member=member, region_path=p.region_path, note=text, applied_at=_now())
-    try:
-        with transaction.atomic():
-            h.save()
-    except IntegrityError:
-        raise Conflict(dup, code="duplicate") from None
+    save_unique(h, lambda: Conflict(dup, code="duplicate"))
     audit.record(actor=actor, verb="volunteering.holding.apply", target=h, changes={"post": p.pk, "member": member.pk})
     return h
 
 
-def _holding_for_manage(actor: Any, holding: Any) -> tuple[PostHolding, ServicePost]:
+def _holding_for_manage(actor: Actor, holding: Any) -> tuple[PostHolding, ServicePost]:
     require(actor, perms.POST_MANAGE)
     found = _in_scope(PostHolding, holding, actor, perms.POST_MANAGE)
     post = ServicePost.objects.select_for_update().get(pk=found.post_id)  # the post's row decides how many may hold it
@@ -147,7 +135,7 @@ def _holding_for_manage(actor: Any, holding: Any) -> tuple[PostHolding, ServiceP
     return h, post
 
 
-def _decide(actor: Any, h: PostHolding, to: str, verb: str, reason: str = "") -> PostHolding:
+def _decide(actor: Actor, h: PostHolding, to: str, verb: str, reason: str = "") -> PostHolding:
     before = _transition(HOLDING_TRANSITIONS, h, to, _("post application"))
     now = _now()
     if to == HoldingStatus.ENDED:
@@ -163,7 +151,7 @@ def _decide(actor: Any, h: PostHolding, to: str, verb: str, reason: str = "") ->
 
 
 @transaction.atomic
-def holding_approve(*, actor: Any, holding: Any) -> PostHolding:
+def holding_approve(*, actor: Actor, holding: Any) -> PostHolding:
     """The community approves an application; never more holders than the post needs."""
     h, post = _holding_for_manage(actor, holding)
     if h.status == HoldingStatus.APPLIED and _approved_count(post) >= post.needed:
@@ -175,7 +163,7 @@ def holding_approve(*, actor: Any, holding: Any) -> PostHolding:
 
 
 @transaction.atomic
-def holding_reject(*, actor: Any, holding: Any, reason: Any) -> PostHolding:
+def holding_reject(*, actor: Actor, holding: Any, reason: Any) -> PostHolding:
     text = _reason(reason)
     h, post = _holding_for_manage(actor, holding)
     _decide(actor, h, HoldingStatus.REJECTED, "volunteering.holding.reject", text)
@@ -184,7 +172,7 @@ def holding_reject(*, actor: Any, holding: Any, reason: Any) -> PostHolding:
 
 
 @transaction.atomic
-def holding_end(*, actor: Any, holding: Any, reason: Any = "") -> PostHolding:
+def holding_end(*, actor: Actor, holding: Any, reason: Any = "") -> PostHolding:
     """The community ends a member's holding of a post."""
     errors = Errors()
     text = _text(reason, field="reason", errors=errors, max_length=300, multiline=True)
@@ -194,7 +182,7 @@ def holding_end(*, actor: Any, holding: Any, reason: Any = "") -> PostHolding:
 
 
 @transaction.atomic
-def holding_withdraw(*, actor: Any, holding: Any) -> PostHolding:
+def holding_withdraw(*, actor: Actor, holding: Any) -> PostHolding:
     """The member withdraws his application before the community decides."""
     require(actor, perms.POST_APPLY)
     h = _in_scope(PostHolding, holding, actor, perms.POST_APPLY, lock=True)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, notify, registry
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import key_of
+from gongjian.core.kernel import Actor, key_of
 from gongjian.core.permissions import require
 
 from ... import permissions as perms
@@ -75,7 +75,7 @@ def _open_for_signup(shift: Shift, now: dt.datetime) -> None:
                               % {"when": timezone.localtime(shift.signup_cutoff).strftime("%Y-%m-%d %H:%M")}, code="closed")
 
 
-def _member_with_report_in(actor: Any) -> tuple[int, int]:
+def _member_with_report_in(actor: Actor) -> tuple[int, int]:
     """The member's id and his confirmed report-in's community in one narrow query, on the path every sign-up takes
     (without one: ``member_community`` says why)."""
     row = (MemberReportIn.objects.filter(member__user_id=getattr(actor, "pk", None) or 0, member__is_active=True,
@@ -87,7 +87,7 @@ def _member_with_report_in(actor: Any) -> tuple[int, int]:
 
 
 @transaction.atomic
-def signup_create(*, actor: Any, shift: Any, wait: bool = True) -> Signup:
+def signup_create(*, actor: Actor, shift: Any, wait: bool = True) -> Signup:
     """The member takes a place on a shift of his community's activity; when it is full he joins the waiting list (or,
     with ``wait=False``, gets the clear “full” answer and nothing is written). Once per shift.
 
@@ -149,7 +149,7 @@ def _fill_from_waiting_list(s: Shift) -> list[int]:
 
 
 @transaction.atomic
-def signup_cancel(*, actor: Any, signup: Any) -> Signup:
+def signup_cancel(*, actor: Actor, signup: Any) -> Signup:
     """The member cancels before the cut-off; his place goes to the first on the waiting list."""
     require(actor, perms.SIGNUP)
     found = _in_scope(Signup, signup, actor, perms.SIGNUP)
