@@ -13,6 +13,7 @@ compared. Department actions take an optional ``status`` (the assignment status 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, max_page_size, paginate
+from gongjian.core.apikit import Page, PageQuery, act, max_page_size, paginate
 from gongjian.core.apikit import ReasonIn as BaseReasonIn
 from gongjian.core.errors import NotFound, PermissionDenied
 from gongjian.core.permissions import can
@@ -310,6 +311,11 @@ def _visible(request: HttpRequest, matter_id: int) -> Matter:
     return selectors.matter_get(actor=request.user, id=matter_id)
 
 
+def _act(request: HttpRequest, matter_id: int, call: Callable[[Matter], Any]) -> dict[str, Any]:
+    """An action on a matter in the caller's sight; answers the matter as it is now."""
+    return act(lambda: _visible(request, matter_id), call, lambda _m: _detail(request, matter_id))
+
+
 def _assignment(request: HttpRequest, assignment_id: int, seen: str | None = None) -> Assignment:
     if not can(request.user, perms.VIEW):
         raise NotFound()
@@ -389,42 +395,38 @@ def matter_detail(request: HttpRequest, matter_id: int) -> dict[str, Any]:
 
 @router.post("/{int:matter_id}/accept", response=MatterDetailOut, summary="Accept (the community, first receiver)")
 def matter_accept(request: HttpRequest, matter_id: int, payload: VersionIn) -> dict[str, Any]:
-    services.matter_accept(actor=request.user, matter=_visible(request, matter_id), version=payload.version)
-    return _detail(request, matter_id)
+    return _act(request, matter_id, lambda m: services.matter_accept(actor=request.user, matter=m, version=payload.version))
 
 
 @router.post("/{int:matter_id}/reject", response=MatterDetailOut, summary="Reject as not a governance matter (with a reason)")
 def matter_reject(request: HttpRequest, matter_id: int, payload: ReasonIn) -> dict[str, Any]:
-    services.matter_reject(actor=request.user, matter=_visible(request, matter_id), reason=payload.reason, version=payload.version)
-    return _detail(request, matter_id)
+    return _act(request, matter_id, lambda m: services.matter_reject(actor=request.user, matter=m, reason=payload.reason, version=payload.version))
 
 
 @router.post("/{int:matter_id}/escalate", response=MatterDetailOut, summary="Escalate to the parent level (with a reason; never above the city)")
 def matter_escalate(request: HttpRequest, matter_id: int, payload: ReasonIn) -> dict[str, Any]:
-    services.matter_escalate(actor=request.user, matter=_visible(request, matter_id), reason=payload.reason, version=payload.version)
-    return _detail(request, matter_id)
+    return _act(request, matter_id, lambda m: services.matter_escalate(actor=request.user, matter=m, reason=payload.reason, version=payload.version))
 
 
 @router.post("/{int:matter_id}/assign", response=MatterDetailOut, summary="Assign one lead and optional assisting departments "
              "(deadline: a date or date-time; blank = the matter's deadline to resolve)")
 def matter_assign(request: HttpRequest, matter_id: int, payload: AssignIn) -> dict[str, Any]:
-    services.matter_assign(actor=request.user, matter=_visible(request, matter_id), lead=payload.lead, assist=payload.assist,
-                           deadline=payload.deadline, note=payload.note, version=payload.version)
-    return _detail(request, matter_id)
+    return _act(request, matter_id, lambda m: services.matter_assign(
+        actor=request.user, matter=m, lead=payload.lead, assist=payload.assist, deadline=payload.deadline, note=payload.note,
+        version=payload.version))
 
 
 @router.post("/{int:matter_id}/resolve", response=MatterDetailOut, summary="Mark resolved (with departments: after the lead's result)")
 def matter_resolve(request: HttpRequest, matter_id: int, payload: ResolveIn) -> dict[str, Any]:
-    services.matter_resolve(actor=request.user, matter=_visible(request, matter_id), resolution=payload.resolution, version=payload.version)
-    return _detail(request, matter_id)
+    return _act(request, matter_id, lambda m: services.matter_resolve(
+        actor=request.user, matter=m, resolution=payload.resolution, version=payload.version))
 
 
 @router.post("/{int:matter_id}/callback", response=MatterDetailOut, summary="Record the callback: satisfied / basically → closed; "
              "unsatisfied → reopened")
 def matter_callback(request: HttpRequest, matter_id: int, payload: CallbackIn) -> dict[str, Any]:
-    services.matter_callback(actor=request.user, matter=_visible(request, matter_id), satisfaction=payload.satisfaction,
-                             note=payload.note, version=payload.version)
-    return _detail(request, matter_id)
+    return _act(request, matter_id, lambda m: services.matter_callback(
+        actor=request.user, matter=m, satisfaction=payload.satisfaction, note=payload.note, version=payload.version))
 
 
 @router.post("/{int:matter_id}/reporter-phone", response=PhoneOut, summary="The reporter's full phone number for the callback "

@@ -89,7 +89,7 @@ def rules() -> dict[str, Rule]:
         for r in DeadlineRule.objects.all():
             loaded[r.urgency] = Rule(r.urgency, r.accept_hours, r.resolve_hours, r.resolve_days, r.working_days, r.remind_before_hours)
         _state["rules"] = loaded
-    return _state["rules"]  # type: ignore[no-any-return]
+    return _state["rules"]
 
 
 def rule(urgency: str) -> Rule:
@@ -101,7 +101,7 @@ def holidays() -> dict[dt.date, bool]:
     _fresh()
     if _state["holidays"] is None:
         _state["holidays"] = dict(Holiday.objects.values_list("date", "is_workday"))
-    return _state["holidays"]  # type: ignore[no-any-return]
+    return _state["holidays"]
 
 
 def is_working_day(day: dt.date, calendar: dict[dt.date, bool] | None = None) -> bool:

@@ -201,7 +201,7 @@ def meeting_schedule(ctx: DemoContext) -> dict[tuple[int, int, int], tuple[dt.da
     (community-level, 社区(村)) meet that the year's meetings reach the seed's 3,100+. 2026 Q3 (after
     the demo's now) is planned at the city, the districts and the subdistricts."""
     if "meeting_schedule" in ctx.data:
-        return ctx.data["meeting_schedule"]  # type: ignore[no-any-return]
+        return ctx.data["meeting_schedule"]
     rng = ctx.rng_for("matters.meetings")
     cityr = ctx.regions[city.CITY_CODE]
     districts = ctx.by_level("district")
@@ -633,24 +633,24 @@ def _callback(ctx: DemoContext, m: Matter, rng: random.Random, ev: Any, res_at: 
     admin = actors.admins.get(community.id)
     note = rng.choice(CALLBACK_NOTES[sat])
     if not ev(EventKind.CALLBACK, cb_at, community, note=f"{Satisfaction(sat).label}：{note}", actor=admin):
-        return finish()  # type: ignore[no-any-return]
+        return finish()
     m.satisfaction, m.callback_at, m.callback_note = sat, cb_at, note
     if sat != Satisfaction.UNSATISFIED:
         ev(EventKind.CLOSED, cb_at + dt.timedelta(minutes=1), community, MatterStatus.CLOSED, actor=admin)
         m.closed_at = cb_at + dt.timedelta(minutes=1)
-        return finish()  # type: ignore[no-any-return]
+        return finish()
     ev(EventKind.REOPENED, cb_at + dt.timedelta(minutes=1), community, MatterStatus.REOPENED, note="居民不满意，重新办理", actor=admin)
     m.reopen_count = 1
     m.resolved_at = None  # a reopened matter is no longer resolved
     res2 = _at(rng, cb_at, 24 * 5, 24 * 30)
     if not ev(EventKind.RESOLVED, res2, owner, MatterStatus.RESOLVED, "重新办理：" + _fill(kind.resolution, rng, community.name),
               actor=actors.admins.get(owner.id)):
-        return finish()  # type: ignore[no-any-return]
+        return finish()
     m.resolved_at, m.resolution = res2, "重新办理：" + m.resolution
     cb2 = _at(rng, res2, 12, 72)
     if not ev(EventKind.CALLBACK, cb2, community, note="基本满意：重新办理后问题已解决", actor=admin):
-        return finish()  # type: ignore[no-any-return]
+        return finish()
     m.satisfaction, m.callback_at, m.callback_note = Satisfaction.BASICALLY, cb2, "重新办理后问题已解决"
     ev(EventKind.CLOSED, cb2 + dt.timedelta(minutes=1), community, MatterStatus.CLOSED, actor=admin)
     m.closed_at = cb2 + dt.timedelta(minutes=1)
-    return finish()  # type: ignore[no-any-return]
+    return finish()

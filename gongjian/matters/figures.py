@@ -43,11 +43,14 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.measures import count_of as _count
+from gongjian.core.measures import day_start
+from gongjian.core.measures import in_period as _in_period
+from gongjian.core.measures import in_region as _in_region
+from gongjian.core.measures import rate as _rate
 from gongjian.core.registry import Figure, Period
-from gongjian.core.scope import path_prefix_q
 
 from .choices import ASSIGNMENT_ACTIVE, MATTER_OPEN, AssignmentStatus, EventKind, MatterStatus, Satisfaction
 from .models import Assignment, Matter, MatterEvent
@@ -56,36 +59,8 @@ MODULE = "matters"
 RESOLVED_STATUSES = (MatterStatus.RESOLVED, MatterStatus.CLOSED)
 
 
-def _path(region: Any) -> str:
-    return getattr(region, "path", "") or ""
-
-
-def _in_region(region: Any, field: str = "region_path") -> Q:
-    path = _path(region)
-    return path_prefix_q(field, path) if path else Q()
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    """The first instant of a local day (a period's bounds as instants: a range on the column, no per-row date cast)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _in_period(field: str, period: Period | None) -> Q:
-    if period is None:
-        return Q()
-    return Q(**{f"{field}__gte": day_start(period.start), f"{field}__lt": day_start(period.end + dt.timedelta(days=1))})
-
-
 def matters_of(region: Any) -> QuerySet[Matter]:
     return Matter.objects.filter(_in_region(region))
-
-
-def _count(records: Any) -> Any:
-    return lambda region, period: records(region, period).count()
-
-
-def _rate(numerator: int, denominator: int) -> float:
-    return round(100.0 * numerator / denominator, 1) if denominator else 0.0
 
 
 # --- counts ----------------------------------------------------------------------------------
@@ -193,8 +168,7 @@ def _assignments(department_q: Q) -> QuerySet[Assignment]:
 
 
 def _dept_region_q(region: Any) -> Q:
-    path = _path(region)
-    return path_prefix_q("department__region_path", path) if path else Q()
+    return _in_region(region, "department__region_path")
 
 
 def assignments_records(region: Any, period: Period | None = None, *, department: Any = None) -> QuerySet[Assignment]:

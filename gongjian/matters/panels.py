@@ -12,13 +12,14 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 
 from . import permissions as perms
 from . import selectors
 
 
-def admin_panel(actor: Any) -> dict[str, Any] | None:
+def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """An administrator's levels: matters to accept, to decide, results to resolve, callbacks due, and overdue ones."""
     if not can(actor, perms.ASSIGN) or not selectors.acting_paths(actor, perms.ASSIGN):
         return None
@@ -43,7 +44,7 @@ def admin_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def department_panel(actor: Any) -> dict[str, Any] | None:
+def department_panel(actor: Actor) -> dict[str, Any] | None:
     """A department handler: new assignments, those in progress and the overdue ones."""
     if not can(actor, perms.HANDLE) or not selectors.actor_departments(actor):
         return None
@@ -65,7 +66,7 @@ def department_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def reporter_panel(actor: Any) -> dict[str, Any] | None:
+def reporter_panel(actor: Actor) -> dict[str, Any] | None:
     """Residents and party members (road chiefs): report a problem and follow their own reports."""
     if not can(actor, perms.REPORT) or selectors.acting_paths(actor, perms.REPORT):
         return None

@@ -21,7 +21,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -394,22 +393,25 @@ def overdue_assignments(*, actor: Actor, filters: dict[str, Any] | None = None) 
 # --- meetings --------------------------------------------------------------------------------
 
 
-def matters_awaiting_coordination(*, actor: Actor | None = None, region: Region | int) -> QuerySet[Matter]:
+def matters_awaiting_coordination(*, actor: Actor | None = None, region: Region | int,
+                                  taken: QuerySet[Any] | None = None) -> QuerySet[Matter]:
     """Matters escalated to ``region``'s level and waiting for it (owned by it, status escalated — or reopened
     after an escalation), not coordinated at a meeting since they arrived (a decision without departments leaves
-    the matter with the level, but it is not proposed again), and not on the agenda of a planned meeting
-    already. With ``actor`` the actor's sight applies too. For the meetings app's proposed agenda."""
+    the matter with the level, but it is not proposed again). With ``actor`` the actor's sight applies too. For the
+    meetings app's proposed agenda: ``taken`` is a queryset of rows with a ``matter_id`` (the meetings app passes the
+    agenda items of its planned meetings, ``meetings.selectors.planned_agenda_items()``) whose matters are left out —
+    matters does not read the meetings' tables itself (it sits below meetings)."""
     reg = region if isinstance(region, Region) else Region.objects.filter(pk=int_param(region) or 0).first()
     if reg is None:
         return Matter.objects.none()
-    AgendaItem = apps.get_model("meetings", "AgendaItem")
     qs = visible_matters(actor) if actor is not None else Matter.objects.all()
     # not coordinated since it last arrived here (escalated, or reopened after a callback)
     waiting = (Q(status=MatterStatus.ESCALATED) & (Q(coordinated_at__isnull=True) | Q(coordinated_at__lt=F("escalated_at")))) | (
         Q(status=MatterStatus.REOPENED, escalation_count__gt=0) & (Q(coordinated_at__isnull=True) | Q(coordinated_at__lt=F("callback_at"))))
-    return (qs.filter(waiting, owner_path=reg.path)
-            .exclude(Exists(AgendaItem.objects.filter(matter_id=OuterRef("pk"), meeting__status="planned")))
-            .select_related(*LIST_RELATED).order_by("escalated_at", "id"))
+    qs = qs.filter(waiting, owner_path=reg.path)
+    if taken is not None:
+        qs = qs.exclude(Exists(taken.filter(matter_id=OuterRef("pk"))))
+    return qs.select_related(*LIST_RELATED).order_by("escalated_at", "id")
 
 
 def matters_for_agenda(*, region_path: str) -> QuerySet[Matter]:
@@ -428,6 +430,12 @@ def matter_for_agenda(*, id: Any) -> Matter | None:
 def assignments_for_decisions() -> QuerySet[Assignment]:
     """Assignments as a meeting's decisions list them (department and its region loaded; lead first)."""
     return Assignment.objects.select_related("department", "department__region").order_by("role", "id")
+
+
+def assignments_of_departments(*, department_ids: Any) -> QuerySet[Assignment]:
+    """Assignments given to any of these departments (whatever their state), e.g. to find the meeting decisions that
+    tasked a department handler's departments."""
+    return Assignment.objects.filter(department_id__in=list(department_ids))
 
 
 def overdue_active_assignments() -> QuerySet[Assignment]:

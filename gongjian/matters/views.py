@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongjian.core import pages
 from gongjian.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.images import clean_image
+from gongjian.core.kernel import Actor
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
@@ -69,14 +70,14 @@ def _dept_label(key: str) -> str:
 # --- who may do what on this matter (the services decide again; this only chooses the forms to show) ---
 
 
-def matter_actions(actor: Any, m: Matter) -> set[str]:
+def matter_actions(actor: Actor, m: Matter) -> set[str]:
     """The action forms to show this viewer on this matter now (``selectors.available_actions``; the services check
     the same rules again on the locked row)."""
     allowed = selectors.available_actions(actor=actor, matter=m)
     return {k for k in MATTER_ACTIONS if allowed.get(k)}
 
 
-def may_read_phone(actor: Any, m: Matter) -> bool:
+def may_read_phone(actor: Actor, m: Matter) -> bool:
     """The reporter's full phone: administrators on the matter's path (they call the reporter back); not
     departments, not the reporter's own account (he knows it)."""
     if not (m.reporter_phone_enc and can(actor, perms.READ_PHONE)):
@@ -166,7 +167,7 @@ def dept_queue(request: HttpRequest) -> HttpResponse:
 # --- list and export ---------------------------------------------------------------------------
 
 
-def _region_options(actor: Any) -> list[tuple[str, str]]:
+def _region_options(actor: Actor) -> list[tuple[str, str]]:
     """Regions of the actor's area for the filter: his scope regions and two levels below (indented)."""
     paths = selectors.acting_paths(actor, perms.VIEW)
     if not paths:
@@ -249,9 +250,8 @@ EXPORT_COLUMNS = [
 @require_GET
 def matter_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as .xlsx or CSV; the reporter's phone is masked in every export."""
-    require_page(request, perms.VIEW)
-    qs = selectors.matter_list(actor=request.user, filters=get_filters(request, LIST_FILTERS))
-    return pages.export(request, qs, EXPORT_COLUMNS, basename=_("matters"))
+    return pages.export_view(request, permission=perms.VIEW, keys=LIST_FILTERS,
+                             rows=lambda f: selectors.matter_list(actor=request.user, filters=f), columns=EXPORT_COLUMNS, basename=_("matters"))
 
 
 # --- the matter page ---------------------------------------------------------------------------
@@ -526,7 +526,7 @@ def attachment_response(a: Any) -> FileResponse:
 # --- reporting ---------------------------------------------------------------------------------
 
 
-def _report_communities(actor: Any) -> list[Region]:
+def _report_communities(actor: Actor) -> list[Region]:
     return list(communities_in_area(actor=actor, action=perms.REPORT).only("pk", "name", "full_name", "path"))
 
 

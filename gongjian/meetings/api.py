@@ -8,6 +8,7 @@ that does not match the schema: 422. One error shape: ``{code, message, details}
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
@@ -479,12 +480,17 @@ def decision_add(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> 
     return Status(201, decision_out(fresh))
 
 
+def _items(request: HttpRequest, permission: str, rows: Callable[[], Any], filters: PageQuery, out: Callable[[Any], Any]) -> list[Any]:
+    """A bare list endpoint (a JSON array of one page): "not found" for a role that may not open it."""
+    if not can(request.user, permission):
+        raise NotFound()
+    return list(paginate(rows(), filters.page, filters.size, out=out)["items"])
+
+
 @router.get("/tasks", response=list[TaskOut], summary="The caller's department's decision tasks")
 def tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[dict[str, Any]]:
-    if not can(request.user, TASK_WORK):
-        raise NotFound()
     f = {"status": filters.status, "q": filters.q, "overdue": "1" if filters.overdue else ""}
-    return list(paginate(sel.task_list(actor=request.user, filters=f), filters.page, filters.size, out=task_out)["items"])
+    return _items(request, TASK_WORK, lambda: sel.task_list(actor=request.user, filters=f), filters, task_out)
 
 
 @router.get("/tasks/{task_id}", response=TaskOut, summary="One decision task")
@@ -548,13 +554,7 @@ def speaker_remove(request: HttpRequest, meeting_id: int, speaker_id: int) -> St
 @router.get("/meetings/{meeting_id}/speakers/{speaker_id}/attachment", url_name="meetings_speaker_attachment", response={200: None},
             summary="A speaker's report attachment (bytes); 404 outside the caller's sight")
 def speaker_attachment(request: HttpRequest, meeting_id: int, speaker_id: int) -> FileResponse:
-    s = sel.speaker_get(meeting=_visible(request, meeting_id), id=speaker_id)
-    if not s.attachment:
-        raise NotFound()
-    try:
-        handle = s.attachment.open("rb")
-    except (FileNotFoundError, OSError):
-        raise NotFound() from None
+    s, handle = sel.speaker_file(meeting=_visible(request, meeting_id), id=speaker_id)
     resp = FileResponse(handle, content_type=services.attachment_content_type(s))
     resp["X-Content-Type-Options"] = "nosniff"
     resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -572,10 +572,8 @@ def experience_add(request: HttpRequest, meeting_id: int, payload: ExperienceIn)
 
 @router.get("/experiences", response=list[ExperienceOut], summary="The experiences library (published; all for city administrators)")
 def experiences(request: HttpRequest, filters: Query[ExperienceFilters]) -> list[dict[str, Any]]:
-    if not can(request.user, EXPERIENCE_VIEW):
-        raise NotFound()
     f = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in ("page", "size")}
-    return list(paginate(sel.experience_list(actor=request.user, filters=f), filters.page, filters.size, out=experience_out)["items"])
+    return _items(request, EXPERIENCE_VIEW, lambda: sel.experience_list(actor=request.user, filters=f), filters, experience_out)
 
 
 @router.get("/experiences/{experience_id}", response=ExperienceOut, summary="One experience")

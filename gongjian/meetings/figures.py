@@ -20,16 +20,17 @@ Every service that changes these records calls ``core.registry.bump("meetings")`
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.measures import count_of as _count
+from gongjian.core.measures import in_period as _in_period
+from gongjian.core.measures import in_region as _in_region
+from gongjian.core.measures import year_or as _year_or
 from gongjian.core.registry import Figure, Period
-from gongjian.core.scope import path_prefix_q
 from gongjian.regions.choices import Level
 
 from .choices import DecisionStatus, MeetingKind, MeetingStatus
@@ -39,29 +40,10 @@ MODULE = "meetings"
 LEVELS = (Level.CITY, Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY)
 
 
-def day_start(day: dt.date) -> dt.datetime:
-    """The first instant of a local day (a period's bounds as instants: a range on the column, no per-row date cast)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _in_region(region: Any, field: str = "region_path") -> Q:
-    path = getattr(region, "path", "") or ""
-    return path_prefix_q(field, path) if path else Q()
-
-
-def _year_or(period: Period | None) -> Period:
-    return period or Period.year(timezone.localdate().year)
-
-
-def _count(records: Any) -> Any:
-    return lambda region, period: records(region, period).count()
-
-
 def held_records(region: Any, period: Period | None = None, *, kind: str = MeetingKind.COORDINATION) -> QuerySet[Meeting]:
     """Meetings of the kind held in the region's subtree in the period (as of now: this calendar year)."""
     p = _year_or(period)
-    return Meeting.objects.filter(_in_region(region), kind=kind, status=MeetingStatus.HELD, held_at__gte=day_start(p.start),
-                                  held_at__lt=day_start(p.end + dt.timedelta(days=1)))
+    return Meeting.objects.filter(_in_region(region), _in_period("held_at", p), kind=kind, status=MeetingStatus.HELD)
 
 
 def held_at_level(level: str) -> Any:
@@ -80,8 +62,8 @@ def exchanges_held_records(region: Any, period: Period | None = None) -> QuerySe
 def decisions_records(region: Any, period: Period | None = None) -> QuerySet[Decision]:
     """Decisions of the meetings (of both kinds) held in the region in the period (as of now: this calendar year)."""
     p = _year_or(period)
-    return Decision.objects.filter(_in_region(region, "meeting__region_path"), meeting__status=MeetingStatus.HELD,
-                                   meeting__held_at__gte=day_start(p.start), meeting__held_at__lt=day_start(p.end + dt.timedelta(days=1)))
+    return Decision.objects.filter(_in_region(region, "meeting__region_path"), _in_period("meeting__held_at", p),
+                                   meeting__status=MeetingStatus.HELD)
 
 
 def decisions_done_records(region: Any, period: Period | None = None) -> QuerySet[Decision]:
@@ -91,10 +73,7 @@ def decisions_done_records(region: Any, period: Period | None = None) -> QuerySe
 
 def experiences_records(region: Any, period: Period | None = None) -> QuerySet[Experience]:
     """Published experiences of the region's subtree (in a period: recorded in it)."""
-    qs = Experience.objects.filter(_in_region(region, "region__path"), published=True)
-    if period:
-        qs = qs.filter(created_at__gte=day_start(period.start), created_at__lt=day_start(period.end + dt.timedelta(days=1)))
-    return qs
+    return Experience.objects.filter(_in_region(region, "region__path"), _in_period("created_at", period), published=True)
 
 
 def _level_figures() -> list[Figure]:

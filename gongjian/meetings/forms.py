@@ -18,7 +18,7 @@ class ServiceRegionField(ServiceChecked, RegionChoiceField):
 
 class MeetingForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices, required=False)
-    region = ServiceRegionField(label=_("Level"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
+    region = ServiceRegionField(label=_("Level"), queryset=None, required=False, empty_label="—")
     title = MandatoryText(label=_("Title"), max_length=200)
     theme = forms.CharField(label=_("Theme"), max_length=200, required=False,
                             help_text=_("A secretaries' exchange has a theme, e.g. 物业管理融入基层治理."))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from gongjian.accounts.choices import ADMIN_ROLES, Role
@@ -22,11 +23,13 @@ from gongjian.core.kernel import Actor, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import actor_scopes, path_prefix_q, region_paths, scope_q
+from gongjian.matters import selectors as matter_selectors
+from gongjian.matters.choices import AssignmentStatus, MatterStatus
+from gongjian.matters.models import Assignment, Matter
 from gongjian.orgs.models import ResidentUnit
 from gongjian.regions.choices import LEVEL_ORDER, Level
 from gongjian.regions.models import Department, Region
 
-from . import matters_port
 from .choices import DecisionStatus, MeetingKind, MeetingStatus, TaskStatus
 from .models import AgendaItem, Attendee, Decision, DecisionTask, Experience, Meeting, Speaker
 from .permissions import (
@@ -103,7 +106,8 @@ def visible_q(actor: Actor) -> Q | None:
     if depts:
         q |= Q(Exists(Attendee.objects.filter(meeting=OuterRef("pk"), department_id__in=depts)))
         q |= Q(Exists(DecisionTask.objects.filter(decision__meeting=OuterRef("pk"), department_id__in=depts)))
-        q |= Q(Exists(Decision.objects.filter(matters_port.decision_assigned_to_q(depts), meeting=OuterRef("pk"))))
+        q |= Q(Exists(Decision.objects.filter(meeting=OuterRef("pk"),
+                                              assignments__in=matter_selectors.assignments_of_departments(department_ids=depts))))
     return q
 
 
@@ -168,7 +172,10 @@ class MeetingDetail:
 
 def matter_url(matter_id: int) -> str:
     """The matter's page (the web part's URL), or "" until the route exists."""
-    return matters_port.matter_page_url(matter_id)
+    try:
+        return reverse("matters:matter_detail", args=[matter_id])
+    except NoReverseMatch:
+        return ""
 
 
 def meeting_detail(*, actor: Actor, id: Any) -> MeetingDetail:
@@ -176,7 +183,7 @@ def meeting_detail(*, actor: Actor, id: Any) -> MeetingDetail:
     attendees = list(m.attendees.select_related("department", "department__region", "unit", "region"))
     agenda = list(m.agenda.select_related("matter", "matter__community", "matter__category"))
     decisions = list(m.decisions.select_related("matter", "matter__community", "agenda_item", "decided_by").prefetch_related(
-        Prefetch("assignments", queryset=matters_port.decision_assignments_queryset()),
+        Prefetch("assignments", queryset=matter_selectors.assignments_for_decisions()),
         Prefetch("tasks", queryset=decision_tasks_qs()),
     ))
     speakers = list(m.speakers.select_related("region"))
@@ -189,12 +196,39 @@ def meeting_detail(*, actor: Actor, id: Any) -> MeetingDetail:
     return MeetingDetail(m, attendees, agenda, decisions, speakers, exps, present, len(attendees) - present, links)
 
 
+def _live_assignments(d: Decision) -> list[Assignment]:
+    """The decision's matter assignments, the withdrawn ones left out (reads ``d.assignments``, prefetched in bulk)."""
+    return [a for a in d.assignments.all() if a.status != AssignmentStatus.WITHDRAWN]
+
+
+def matter_work_done(d: Decision) -> bool:
+    """The department work of a decision on a matter is done: every assignment not withdrawn reported its result (at least
+    one), or the matter is resolved or closed."""
+    asg = _live_assignments(d)
+    if asg and all(a.status == AssignmentStatus.DONE for a in asg):
+        return True
+    return bool(d.matter and d.matter.status in (MatterStatus.RESOLVED, MatterStatus.CLOSED))
+
+
 def decision_progress(d: Decision) -> tuple[int, int]:
-    """(done, total) of the decision's department work: the matter's assignments, or its tasks."""
+    """(done, total) of the decision's department work: the matter's assignments (the withdrawn ones left out), or its
+    tasks."""
     if d.matter_id:
-        return matters_port.assignment_progress(d)
+        asg = _live_assignments(d)
+        return sum(1 for a in asg if a.status == AssignmentStatus.DONE), len(asg)
     tasks = list(d.tasks.all())
     return sum(1 for t in tasks if t.status == TaskStatus.DONE), len(tasks)
+
+
+def decision_for(*, id: Any) -> Decision | None:
+    """One decision by its key (its meeting loaded), or None: e.g. to pass to ``matters.services.matter_assign``."""
+    pk = int_param(id.pk if isinstance(id, Decision) else id)
+    return Decision.objects.select_related("meeting").filter(pk=pk).first() if pk else None
+
+
+def planned_agenda_items() -> QuerySet[AgendaItem]:
+    """The agenda items of planned meetings: their matters are taken (not proposed to another meeting)."""
+    return AgendaItem.objects.filter(meeting__status=MeetingStatus.PLANNED)
 
 
 def decision_get(*, actor: Actor, meeting: Meeting, id: Any) -> Decision:
@@ -238,14 +272,15 @@ def unit_choices(meeting: Meeting) -> Any:
     return ResidentUnit.objects.filter(path_prefix_q("region_path", meeting.region_path), is_active=True).order_by("name")
 
 
-def proposable_matters(meeting: Meeting) -> Any:
-    """Matters waiting for this meeting's coordination (the matters app decides which)."""
-    return matters_port.escalated_matters_waiting(meeting.region)
+def proposable_matters(meeting: Meeting) -> QuerySet[Matter]:
+    """Matters waiting for this meeting's coordination (the matters app decides which), not on a planned agenda yet."""
+    return matter_selectors.matters_awaiting_coordination(region=meeting.region, taken=planned_agenda_items())
 
 
-def addable_matters(meeting: Meeting) -> Any:
+def addable_matters(meeting: Meeting) -> QuerySet[Matter]:
     """Matters the meeting can put on its agenda by hand: open matters its level owns, not on the agenda yet."""
-    return matters_port.open_matters_owned_by(meeting.region_path, not_on_meeting=meeting)
+    return matter_selectors.matters_for_agenda(region_path=meeting.region_path).exclude(
+        Exists(AgendaItem.objects.filter(meeting=meeting, matter_id=OuterRef("pk"))))
 
 
 # --- decision tasks --------------------------------------------------------------------------
@@ -291,7 +326,7 @@ def overdue_decisions(*, actor: Actor) -> QuerySet[Decision]:
     if "" not in paths:
         qs = qs.filter(meeting__region_path__in=paths)
     return qs.filter(Q(Exists(DecisionTask.objects.filter(decision=OuterRef("pk"), is_overdue=True, status=TaskStatus.ASSIGNED)))
-                     | matters_port.decision_has_overdue_assignments_q())
+                     | Q(Exists(matter_selectors.overdue_active_assignments().filter(meeting_decisions=OuterRef("pk")))))
 
 
 # --- the quarterly calendar ------------------------------------------------------------------
@@ -397,6 +432,17 @@ def speaker_get(*, meeting: Meeting, id: Any) -> Speaker:
     if s is None:
         raise NotFound()
     return s
+
+
+def speaker_file(*, meeting: Meeting, id: Any) -> tuple[Speaker, Any]:
+    """A speaker of the meeting and its report attachment opened for reading; NotFound when there is none (or it is gone)."""
+    s = speaker_get(meeting=meeting, id=id)
+    if not s.attachment:
+        raise NotFound()
+    try:
+        return s, s.attachment.open("rb")
+    except (FileNotFoundError, OSError):
+        raise NotFound() from None
 
 
 def experience_base(actor: Actor) -> QuerySet[Experience]:

@@ -41,6 +41,12 @@ from .models import Meeting
 from .permissions import CALENDAR_VIEW, EXPERIENCE_MANAGE, EXPERIENCE_VIEW, MEETING_MANAGE, MEETING_VIEW, TASK_WORK
 
 
+def _managed(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting the caller runs (the page is his role's, the meeting his level's); else not found / forbidden."""
+    require_page(request, MEETING_MANAGE)
+    return sel.meeting_get(actor=request.user, id=pk, manage=True)
+
+
 def _url(m: Meeting | int, anchor: str = "") -> str:
     return reverse("meetings:meeting_detail", args=[m.pk if isinstance(m, Meeting) else m]) + anchor
 
@@ -65,9 +71,8 @@ def _years() -> list[int]:
 
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, MEETING_VIEW)
-    f = get_filters(request, sel.FILTERS)
-    return pages.list_page(request, "meetings/list.html", sel.meeting_list(actor=request.user, filters=f), filters=f, context={
+    return pages.list_view(request, "meetings/list.html", permission=MEETING_VIEW, keys=sel.FILTERS,
+                           rows=lambda f: sel.meeting_list(actor=request.user, filters=f), context=lambda f: {
         "kinds": MeetingKind.choices, "statuses": MeetingStatus.choices,
         "levels": [(lv, Level(lv).label) for lv in sel.MEETING_LEVELS], "years": _years(), "quarters": [1, 2, 3, 4],
         "can_plan": bool(sel.managed_paths(request.user)),
@@ -101,9 +106,8 @@ MEETING_COLUMNS = [
 
 @login_required
 def meeting_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, MEETING_VIEW)
-    qs = sel.meeting_list(actor=request.user, filters=get_filters(request, sel.FILTERS))
-    return pages.export(request, qs, MEETING_COLUMNS, basename=gettext_lazy("meetings"))
+    return pages.export_view(request, permission=MEETING_VIEW, keys=sel.FILTERS, rows=lambda f: sel.meeting_list(actor=request.user, filters=f),
+                             columns=MEETING_COLUMNS, basename=gettext_lazy("meetings"))
 
 
 # --- plan and edit ---------------------------------------------------------------------------
@@ -147,8 +151,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     if m.status != MeetingStatus.PLANNED:
         messages.error(request, _("Only a planned meeting can be changed."))
         return _back(m)
@@ -229,8 +232,7 @@ def _status_form(request: HttpRequest, m: Meeting, to: str, form: Any, *, call: 
 @login_required
 @require_POST
 def meeting_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     return _status_form(request, m, MeetingStatus.HELD, forms.HoldForm(request.POST), call=services.meeting_hold,
                         ok=_("The meeting is recorded as held. Record its decisions below."), anchor="#decisions", form_key="hold")
 
@@ -238,8 +240,7 @@ def meeting_hold(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     return _status_form(request, m, MeetingStatus.CANCELLED, forms.CancelForm(request.POST), call=services.meeting_cancel,
                         ok=_("The meeting was cancelled."), anchor="", form_key="cancel")
 
@@ -247,8 +248,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     return _run(request, m, "#minutes", services.meeting_minutes_update, _("The minutes were saved."), meeting=m,
                 minutes=request.POST.get("minutes", ""))
 
@@ -256,8 +256,7 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attendee_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     p = request.POST
     return _run(request, m, "#attendees", services.attendee_add, _("The attendee was added."), meeting=m, kind=p.get("kind", ""),
                 department=p.get("department") or None, unit=p.get("unit") or None, region=p.get("region") or None,
@@ -267,8 +266,7 @@ def attendee_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attendee_action(request: HttpRequest, pk: int, aid: int, action: str) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     if action in ("present", "absent"):
         return _run(request, m, "#attendees", services.attendee_set_present, _("Attendance was saved."), meeting=m, attendee=aid,
                     present=action == "present")
@@ -280,8 +278,7 @@ def attendee_action(request: HttpRequest, pk: int, aid: int, action: str) -> Htt
 @login_required
 @require_POST
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     return _run(request, m, "#agenda", services.agenda_add, _("The item was added to the agenda."), error_fields=("matter",), meeting=m,
                 title=request.POST.get("title", ""), matter=request.POST.get("matter") or None)
 
@@ -293,8 +290,7 @@ def _proposed_message(added: list[Any]) -> str:
 @login_required
 @require_POST
 def agenda_refresh(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
 
     def refresh() -> list[Any]:
         added = services.agenda_refresh(actor=request.user, meeting=m)
@@ -310,8 +306,7 @@ def agenda_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def agenda_action(request: HttpRequest, pk: int, item: int, action: str) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     if action in ("up", "down"):
         return _run(request, m, "#agenda", services.agenda_move, _("The agenda was reordered."), meeting=m, item=item, direction=action)
     if action == "remove":
@@ -325,8 +320,7 @@ def agenda_action(request: HttpRequest, pk: int, item: int, action: str) -> Http
 @login_required
 @require_POST
 def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     p = request.POST
     depts, dls = p.getlist("task_department")[:services.MAX_TASKS], p.getlist("task_deadline")[:services.MAX_TASKS]
     dls += [""] * (len(depts) - len(dls))
@@ -339,8 +333,7 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_follow_up(request: HttpRequest, pk: int, task: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     return _run(request, m, "#decisions", services.task_follow_up, _("The follow-up was sent to the department."), task=task,
                 note=request.POST.get("note", ""), new_deadline=request.POST.get("new_deadline") or None)
 
@@ -351,8 +344,7 @@ def task_follow_up(request: HttpRequest, pk: int, task: int) -> HttpResponse:
 @login_required
 @require_POST
 def speaker_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     p = request.POST
     return _run(request, m, "#speakers", services.speaker_add, _("The speaker was added."), meeting=m, region=p.get("region", ""),
                 name=p.get("name", ""), topic=p.get("topic", ""), report=p.get("report", ""), attachment=request.FILES.get("attachment"))
@@ -361,8 +353,7 @@ def speaker_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def speaker_action(request: HttpRequest, pk: int, sid: int, action: str) -> HttpResponse:
-    require_page(request, MEETING_MANAGE)
-    m = sel.meeting_get(actor=request.user, id=pk, manage=True)
+    m = _managed(request, pk)
     p = request.POST
     if action == "edit":
         return _run(request, m, "#speakers", services.speaker_update, _("The speaker was saved."), meeting=m, speaker=sid,
@@ -379,13 +370,7 @@ def speaker_attachment(request: HttpRequest, pk: int, sid: int) -> FileResponse:
     """A speaker's report attachment, only to those who may read the meeting (else 404)."""
     require_page(request, MEETING_VIEW)
     m = sel.meeting_get(actor=request.user, id=pk)
-    s = sel.speaker_get(meeting=m, id=sid)
-    if not s.attachment:
-        raise NotFound()
-    try:
-        handle = s.attachment.open("rb")
-    except (FileNotFoundError, OSError):
-        raise NotFound() from None
+    s, handle = sel.speaker_file(meeting=m, id=sid)
     ctype = services.attachment_content_type(s)
     resp = FileResponse(handle, content_type=ctype)
     ext = str(s.attachment.name).rsplit(".", 1)[-1].lower()
@@ -409,10 +394,8 @@ def experience_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def experience_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, EXPERIENCE_VIEW)
-    f = get_filters(request, ("q", "tag", "region", "year", "published"))
-    return pages.list_page(request, "meetings/experiences.html", sel.experience_list(actor=request.user, filters=f), filters=f,
-                           default_size=12, context={
+    return pages.list_view(request, "meetings/experiences.html", permission=EXPERIENCE_VIEW, keys=("q", "tag", "region", "year", "published"),
+                           rows=lambda f: sel.experience_list(actor=request.user, filters=f), default_size=12, context={
                                "tags": sel.tag_cloud(actor=request.user), "years": _years(), "can_manage": can(request.user, EXPERIENCE_MANAGE),
                                "exchanges": sel.meeting_list(actor=request.user, filters={"kind": MeetingKind.SECRETARY_EXCHANGE})[:8],
                            })

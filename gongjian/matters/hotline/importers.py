@@ -95,10 +95,9 @@ def parse_datetime(value: str, field: str = "reported_at") -> dt.datetime | None
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M:%S",
                 "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H时%M分", "%Y%m%d%H%M%S"):
         try:
-            naive = dt.datetime.strptime(text, fmt)
+            return dt.datetime.strptime(text, fmt).replace(tzinfo=timezone.get_current_timezone())
         except ValueError:
             continue
-        return timezone.make_aware(naive)
     day = parse_date(text, field=field)  # a date alone: the start of the working day
     return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0))) if day else None
 

@@ -55,15 +55,7 @@ from __future__ import annotations
 from ..selectors import acting_paths, actor_departments, assignable_departments, path_depth, visible_matters
 from .agenda import matter_mark_coordinated, matter_record_agenda, matters_lock_for_agenda
 from .assignment import MAX_DEADLINE_DAYS, clean_deadline, default_deadline, matter_assign
-from .attachments import (
-    MAX_ATTACHMENTS,
-    MAX_PDF_BYTES,
-    MAX_PHOTO_BYTES,
-    attachment_read,
-    matter_attach,
-    reporter_phone,
-    reporter_phone_masked,
-)
+from .attachments import MAX_ATTACHMENTS, MAX_PDF_BYTES, MAX_PHOTO_BYTES, attachment_read, matter_attach, reporter_phone, reporter_phone_masked
 from .catalogue import category_save, holiday_delete, holiday_save, rule_update
 from .common import CONFLICT_MESSAGE, MODULE, NUMBER_PREFIX, make_number, matter_url
 from .departments import assignment_accept, assignment_follow_up, assignment_progress, assignment_result, assignment_return

@@ -14,21 +14,11 @@ from gongjian.core.errors import NotFound, TransitionError, ValidationError
 from gongjian.core.kernel import Actor, key_of
 from gongjian.regions.models import Region
 
-from ..choices import (
-    MATTER_OPEN,
-    EventKind,
-    MatterStatus,
-)
+from ..choices import MATTER_OPEN, EventKind, MatterStatus
 from ..models import Matter, MatterEvent
 from . import common
 from .assignment import _decision
-from .common import (
-    MODULE,
-    _event,
-    _now,
-    _save,
-    _sync,
-)
+from .common import MODULE, _event, _now, _save, _sync
 
 
 def matters_lock_for_agenda(*, actor: Actor, ids: Iterable[Any]) -> list[Matter]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -21,26 +20,11 @@ from gongjian.regions.models import Department
 
 from .. import deadlines
 from .. import permissions as perms
-from ..choices import (
-    MATTER_TRANSITIONS,
-    AssignmentRole,
-    EventKind,
-    MatterStatus,
-)
+from ..choices import AssignmentRole, EventKind, MatterStatus
 from ..models import Assignment, Matter
 from ..selectors import assignable_departments
 from . import common
-from .common import (
-    CONFLICT_MESSAGE,
-    MODULE,
-    _event,
-    _handlers,
-    _notify,
-    _now,
-    _owner_region,
-    _save,
-    _sync,
-)
+from .common import CONFLICT_MESSAGE, MODULE, _event, _handlers, _notify, _now, _save, _sync
 
 MAX_DEADLINE_DAYS = 366
 
@@ -96,14 +80,15 @@ def default_deadline(m: Matter, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _decision(value: Any, m: Matter) -> Any:
+    """The meeting decision a caller passes in (the meetings app, which sits above matters: matters does not read its
+    tables): an object with ``pk``, ``matter_id``, ``meeting`` (with ``title``, ``region_id``) and ``text``; None when
+    blank. It must be a decision on this matter (or on no matter)."""
     if value in (None, ""):
         return None
-    Decision = apps.get_model("meetings", "Decision")
-    pk = int_param(value.pk if isinstance(value, Decision) else value)
-    d = Decision.objects.select_related("meeting").filter(pk=pk).first() if pk else None
-    if d is None or (d.matter_id and d.matter_id != m.pk):
+    matter_id = getattr(value, "matter_id", False)
+    if matter_id is False or (matter_id and matter_id != m.pk):
         raise ValidationError.for_field("decision", _("This decision does not belong to this matter."))
-    return d
+    return value
 
 
 @transaction.atomic
@@ -111,11 +96,10 @@ def matter_assign(*, actor: Actor, matter: Matter | int, lead: Any, assist: Any 
                   decision: Any = None, version: Any = None) -> list[Assignment]:
     """The owning level assigns one lead department and optional assisting ones, each with the deadline.
 
-    With a meeting ``decision`` the assignments are linked to it and the matter counts as coordinated."""
+    With a meeting ``decision`` (the object, see ``_decision``) the matter counts as coordinated; linking the returned
+    assignments to the decision is the caller's write (the meetings app owns that table)."""
     require(actor, perms.ASSIGN)
-    m = common._lock(actor, matter, version=version)
-    MATTER_TRANSITIONS.check(m, MatterStatus.ASSIGNED)
-    region = _owner_region(actor, perms.ASSIGN, m)
+    m, region = common._lock_to(actor, matter, version=version, to=MatterStatus.ASSIGNED, action=perms.ASSIGN)
     now = _now()
     errors = Errors()
     allowed = assignable_departments(m)
@@ -152,7 +136,6 @@ def matter_assign(*, actor: Actor, matter: Matter | int, lead: Any, assist: Any 
     _event(m, EventKind.ASSIGNED, actor=actor, at=now, from_status=before, to_status=m.status, region=region,
            department=leads[0], note=(f"{names}；{text}" if text else names))
     if dec is not None:
-        dec.assignments.add(*created)
         _event(m, EventKind.COORDINATED, actor=actor, at=now, region=region, note=str(dec.meeting.title)[:200])
     audit.record(actor=actor, verb="matters.matter.assign", target=m, changes={
         "status": {"before": before, "after": m.status}, "lead": leads[0].pk, "assist": [d.pk for d in helpers],

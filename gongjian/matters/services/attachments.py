@@ -18,19 +18,11 @@ from gongjian.core.validation import Errors, clean_text
 from gongjian.regions.models import Department
 
 from .. import permissions as perms
-from ..choices import (
-    ASSIGNMENT_ACTIVE,
-    EventKind,
-    MatterStatus,
-)
+from ..choices import ASSIGNMENT_ACTIVE, EventKind, MatterStatus
 from ..models import Assignment, Matter, MatterAttachment
 from ..selectors import acting_paths, actor_departments, attachment_get, matter_get
 from . import common
-from .common import (
-    _event,
-    _now,
-    _sync,
-)
+from .common import _event, _now, _sync
 
 MAX_ATTACHMENTS = 20
 MAX_PDF_BYTES = 10 * 1024 * 1024

@@ -17,9 +17,7 @@ from gongjian.core.validation import Errors, clean_text
 
 from .. import deadlines
 from .. import permissions as perms
-from ..choices import (
-    Urgency,
-)
+from ..choices import Urgency
 from ..models import DeadlineRule, Holiday, MatterCategory
 
 

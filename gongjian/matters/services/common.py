@@ -17,10 +17,12 @@ from gongjian.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from gongjian.core.kernel import Actor, account_of, key_of
 from gongjian.core.params import int_param
 from gongjian.core.permissions import require
+from gongjian.core.validation import Errors, clean_text
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Department, Region
 
 from .. import permissions as perms
+from ..choices import MATTER_TRANSITIONS
 from ..models import Assignment, Matter, MatterEvent
 from ..selectors import acting_paths, actor_departments, visible_matters
 
@@ -29,6 +31,14 @@ NUMBER_PREFIX = "SX"
 
 
 CONFLICT_MESSAGE = _("This matter has just been handled by someone else; reload it and try again.")
+
+
+def _text(value: Any, *, field: str, required: Any, max_length: int) -> str:
+    """One required multi-line text of a service (a result, a resolution …), cleaned; ValidationError on ``field``."""
+    errors = Errors()
+    text = clean_text(value, field=field, errors=errors, required=required, max_length=max_length, multiline=True)
+    errors.raise_if_any()
+    return text
 
 
 def _now() -> dt.datetime:
@@ -72,6 +82,14 @@ def _lock(actor: Actor, matter: Matter | int, *, version: Any = None) -> Matter:
     if expected is not None and m.version != expected:
         raise Conflict(CONFLICT_MESSAGE, code="stale")
     return m
+
+
+def _lock_to(actor: Actor, matter: Matter | int, *, version: Any, to: str, action: str) -> tuple[Matter, Region]:
+    """The matter locked at the caller's version (``_lock``), allowed to move to ``to``, and the level the actor acts
+    for that owns it (``_owner_region``)."""
+    m = _lock(actor, matter, version=version)
+    MATTER_TRANSITIONS.check(m, to)
+    return m, _owner_region(actor, action, m)
 
 
 def _sync(target: Any, source: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -14,31 +15,18 @@ from gongjian.core.permissions import require
 from gongjian.core.validation import Errors, clean_text
 
 from .. import permissions as perms
-from ..choices import (
-    ASSIGNMENT_ACTIVE,
-    ASSIGNMENT_TRANSITIONS,
-    MATTER_TRANSITIONS,
-    AssignmentRole,
-    AssignmentStatus,
-    EventKind,
-    MatterStatus,
-)
+from ..choices import ASSIGNMENT_ACTIVE, ASSIGNMENT_TRANSITIONS, MATTER_TRANSITIONS, AssignmentRole, AssignmentStatus, EventKind, MatterStatus
 from ..models import Assignment, FollowUp, MatterEvent
 from . import common
 from .assignment import clean_deadline
-from .common import (
-    CONFLICT_MESSAGE,
-    MODULE,
-    _admins,
-    _event,
-    _handlers,
-    _notify,
-    _now,
-    _owner_region,
-    _save,
-    _sync,
-)
+from .common import CONFLICT_MESSAGE, MODULE, _admins, _event, _handlers, _notify, _now, _owner_region, _save, _sync
 from .escalation import _withdraw_active
+
+
+def _take_up(a: Assignment, now: dt.datetime) -> None:
+    a.status = AssignmentStatus.IN_PROGRESS
+    a.accepted_at = now
+    a.save(update_fields=["status", "accepted_at", "updated_at"])
 
 
 @transaction.atomic
@@ -47,9 +35,7 @@ def assignment_accept(*, actor: Actor, assignment: Assignment | int) -> Assignme
     m, a = common._lock_assignment(actor, assignment)
     ASSIGNMENT_TRANSITIONS.check(a, AssignmentStatus.IN_PROGRESS)
     now = _now()
-    a.status = AssignmentStatus.IN_PROGRESS
-    a.accepted_at = now
-    a.save(update_fields=["status", "accepted_at", "updated_at"])
+    _take_up(a, now)
     _event(m, EventKind.ASSIGNMENT_ACCEPTED, actor=actor, at=now, department=a.department)
     audit.record(actor=actor, verb="matters.assignment.accept", target=m, changes={"assignment": a.pk, "department": a.department_id})
     _sync(assignment, a)
@@ -59,17 +45,13 @@ def assignment_accept(*, actor: Actor, assignment: Assignment | int) -> Assignme
 @transaction.atomic
 def assignment_progress(*, actor: Actor, assignment: Assignment | int, note: Any) -> MatterEvent:
     """A progress note on the timeline (takes an untouched assignment up)."""
-    errors = Errors()
-    text = clean_text(note, field="note", errors=errors, required=_("Describe the progress."), max_length=2000, multiline=True)
-    errors.raise_if_any()
+    text = common._text(note, field="note", required=_("Describe the progress."), max_length=2000)
     m, a = common._lock_assignment(actor, assignment)
     if a.status not in ASSIGNMENT_ACTIVE:
         raise TransitionError(_("This assignment is “%(status)s”; that is no longer possible.") % {"status": a.get_status_display()})
     now = _now()
     if a.status == AssignmentStatus.ASSIGNED:
-        a.status = AssignmentStatus.IN_PROGRESS
-        a.accepted_at = now
-        a.save(update_fields=["status", "accepted_at", "updated_at"])
+        _take_up(a, now)
     ev = _event(m, EventKind.PROGRESS, actor=actor, at=now, department=a.department, note=text)
     audit.record(actor=actor, verb="matters.assignment.progress", target=m, changes={"assignment": a.pk, "note": text})
     _notify(_admins(a.by_region), actor, m, verb="matters.progress", title=_("Progress reported"), body=text)
@@ -80,9 +62,7 @@ def assignment_progress(*, actor: Actor, assignment: Assignment | int, note: Any
 @transaction.atomic
 def assignment_result(*, actor: Actor, assignment: Assignment | int, result: Any) -> Assignment:
     """The department reports its result (done). The lead's result lets the owning level resolve the matter."""
-    errors = Errors()
-    text = clean_text(result, field="result", errors=errors, required=_("Describe the result."), max_length=4000, multiline=True)
-    errors.raise_if_any()
+    text = common._text(result, field="result", required=_("Describe the result."), max_length=4000)
     m, a = common._lock_assignment(actor, assignment)
     ASSIGNMENT_TRANSITIONS.check(a, AssignmentStatus.DONE)
     now = _now()

@@ -16,26 +16,10 @@ from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
 from .. import permissions as perms
-from ..choices import (
-    ASSIGNMENT_ACTIVE,
-    MATTER_TRANSITIONS,
-    AssignmentStatus,
-    EventKind,
-    MatterStatus,
-)
+from ..choices import ASSIGNMENT_ACTIVE, MATTER_TRANSITIONS, AssignmentStatus, EventKind, MatterStatus
 from ..models import Assignment, Matter
 from . import common
-from .common import (
-    MODULE,
-    _admins,
-    _event,
-    _handlers,
-    _notify,
-    _now,
-    _owner_region,
-    _save,
-    _sync,
-)
+from .common import MODULE, _admins, _event, _handlers, _notify, _now, _owner_region, _save, _sync
 
 
 def _withdraw_active(m: Matter, *, actor: Actor, now: dt.datetime, reason: Any, exclude: Assignment | None = None) -> list[Assignment]:

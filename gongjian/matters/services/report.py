@@ -24,28 +24,11 @@ from gongjian.regions.models import Region
 
 from .. import deadlines
 from .. import permissions as perms
-from ..choices import (
-    MATTER_TRANSITIONS,
-    EventKind,
-    MatterSource,
-    MatterStatus,
-    Urgency,
-)
+from ..choices import EventKind, MatterSource, MatterStatus, Urgency
 from ..models import Matter, MatterCategory
 from ..selectors import acting_paths
 from . import common
-from .common import (
-    MODULE,
-    _admins,
-    _event,
-    _notify,
-    _now,
-    _owner_region,
-    _save,
-    _sync,
-    make_number,
-    matter_url,
-)
+from .common import MODULE, _admins, _event, _notify, _now, _save, _sync, make_number, matter_url
 
 
 def _coordinate(value: Any, *, field: str, limit: int, errors: Errors) -> Decimal | None:
@@ -191,9 +174,7 @@ def matter_report(*, actor: Actor, title: Any, description: Any = "", category: 
 def matter_accept(*, actor: Actor, matter: Matter | int, version: Any = None) -> Matter:
     """The first receiver (the community) takes the matter up."""
     require(actor, perms.ACCEPT)
-    m = common._lock(actor, matter, version=version)
-    MATTER_TRANSITIONS.check(m, MatterStatus.ACCEPTED)
-    region = _owner_region(actor, perms.ACCEPT, m)
+    m, region = common._lock_to(actor, matter, version=version, to=MatterStatus.ACCEPTED, action=perms.ACCEPT)
     now = _now()
     before = m.status
     m.status = MatterStatus.ACCEPTED
@@ -212,9 +193,7 @@ def matter_reject(*, actor: Actor, matter: Matter | int, reason: Any, version: A
     """Not a governance matter (不属于治理事项): closed with a reason, from reported, accepted or escalated."""
     require(actor, perms.REJECT)
     text = clean_reason(reason)
-    m = common._lock(actor, matter, version=version)
-    MATTER_TRANSITIONS.check(m, MatterStatus.REJECTED)
-    region = _owner_region(actor, perms.REJECT, m)
+    m, region = common._lock_to(actor, matter, version=version, to=MatterStatus.REJECTED, action=perms.REJECT)
     now = _now()
     before = m.status
     m.status = MatterStatus.REJECTED

@@ -17,29 +17,11 @@ from gongjian.regions.models import Region
 
 from .. import deadlines
 from .. import permissions as perms
-from ..choices import (
-    MATTER_TRANSITIONS,
-    AssignmentRole,
-    AssignmentStatus,
-    EventKind,
-    MatterSource,
-    MatterStatus,
-    Satisfaction,
-)
+from ..choices import MATTER_TRANSITIONS, AssignmentRole, AssignmentStatus, EventKind, MatterSource, MatterStatus, Satisfaction
 from ..models import Assignment, Matter
 from ..selectors import acting_paths
 from . import common
-from .common import (
-    MODULE,
-    _admins,
-    _event,
-    _notify,
-    _now,
-    _owner_region,
-    _save,
-    _sync,
-    matter_url,
-)
+from .common import MODULE, _admins, _event, _notify, _now, _save, _sync, matter_url
 from .escalation import _withdraw_active
 
 
@@ -47,13 +29,8 @@ from .escalation import _withdraw_active
 def matter_resolve(*, actor: Actor, matter: Matter | int, resolution: Any, version: Any = None) -> Matter:
     """The owning level marks the matter resolved (with departments: only after the lead reported its result)."""
     require(actor, perms.RESOLVE)
-    errors = Errors()
-    text = clean_text(resolution, field="resolution", errors=errors, required=_("Describe how the matter was resolved."),
-                      max_length=4000, multiline=True)
-    errors.raise_if_any()
-    m = common._lock(actor, matter, version=version)
-    MATTER_TRANSITIONS.check(m, MatterStatus.RESOLVED)
-    region = _owner_region(actor, perms.RESOLVE, m)
+    text = common._text(resolution, field="resolution", required=_("Describe how the matter was resolved."), max_length=4000)
+    m, region = common._lock_to(actor, matter, version=version, to=MatterStatus.RESOLVED, action=perms.RESOLVE)
     if m.status == MatterStatus.ASSIGNED and not Assignment.objects.filter(
         matter=m, role=AssignmentRole.LEAD, status=AssignmentStatus.DONE
     ).exists():

@@ -15,17 +15,9 @@ from gongjian.accounts.models import Scope  # until accounts has a selector of h
 from gongjian.core import audit, notify, registry
 
 from .. import deadlines
-from ..choices import (
-    ASSIGNMENT_ACTIVE,
-    MATTER_OPEN,
-    EventKind,
-    MatterStatus,
-)
+from ..choices import ASSIGNMENT_ACTIVE, MATTER_OPEN, EventKind, MatterStatus
 from ..models import Assignment, Matter, MatterEvent
-from .common import (
-    MODULE,
-    _now,
-)
+from .common import MODULE, _now
 
 
 def _update_returning(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:

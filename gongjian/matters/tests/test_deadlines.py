@@ -20,7 +20,7 @@ TZ = timezone.get_fixed_timezone(8 * 60)
 
 
 def local(y: int, mo: int, d: int, h: int = 10, mi: int = 0) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(y, mo, d, h, mi), timezone.get_current_timezone())
+    return dt.datetime(y, mo, d, h, mi, tzinfo=timezone.get_current_timezone())
 
 
 def national_day_2026() -> None:

@@ -6,13 +6,11 @@ connection and cannot show a race."""
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from gongjian.accounts.choices import Role
 from gongjian.core.errors import Conflict, DomainError
@@ -20,50 +18,24 @@ from gongjian.core.models import AuditEvent
 from gongjian.matters import services as svc
 from gongjian.matters.choices import AssignmentStatus, EventKind, MatterStatus
 from gongjian.matters.models import Assignment, Matter, MatterEvent
+from gongjian.matters.services import common as svc_common
 from gongjian.testing import factories as f
+from gongjian.testing.race import needs_postgres
+from gongjian.testing.race import race as race_at_once
 
 from .domain import World, accepted, at_level, report, w_fixture  # noqa: F401 - the fixture "w"
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 
 
 def race(*actions: Callable[[], Any]) -> list[Any]:
-    """Run the actions in threads; each passes its checks, then all reach the row lock together."""
-    barrier = threading.Barrier(len(actions))
-    real = svc.visible_matters
-
-    def visible_then_wait(*args: Any, **kwargs: Any) -> Any:
-        qs = real(*args, **kwargs)
-        try:
-            barrier.wait(timeout=10)
-        except threading.BrokenBarrierError:
-            pass
-        return qs
-
-    outcomes: list[Any] = [None] * len(actions)
-
-    def run(i: int) -> None:
-        try:
-            outcomes[i] = actions[i]()
-        except Exception as exc:  # noqa: BLE001 - any outcome is recorded and judged by the test
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    svc.visible_matters = visible_then_wait  # type: ignore[assignment]
-    try:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        svc.visible_matters = real  # type: ignore[assignment]
-    return outcomes
+    """Run the actions in threads; each passes its checks, then all reach the row lock together (``common.key_of`` is the
+    first step of both ``_lock`` and ``_lock_assignment``, right before the matter row is locked)."""
+    return race_at_once(*actions, hold=(svc_common, "key_of"))
 
 
 def split(outcomes: list[Any]) -> tuple[list[Any], list[Exception]]:
@@ -143,23 +115,7 @@ def test_two_sweeps_at_once_mark_each_matter_once(w: World) -> None:
     for i in range(20):
         report(w, title=f"事项{i}", urgency="emergency")
     later = timezone.now() + dt.timedelta(hours=5)
-    barrier = threading.Barrier(2)
-    results: list[Any] = [None, None]
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = svc.sweep_overdue(now=later)
-        except Exception as exc:  # noqa: BLE001
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race_at_once(lambda: svc.sweep_overdue(now=later), lambda: svc.sweep_overdue(now=later))
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["accept"] + r["resolve"] for r in results) == 20
     assert MatterEvent.objects.filter(kind=EventKind.OVERDUE).count() == 20

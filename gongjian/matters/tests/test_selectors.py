@@ -156,31 +156,32 @@ def test_matters_awaiting_coordination(w: World) -> None:
     from django.utils import timezone
 
     from gongjian.meetings.models import AgendaItem, Meeting
+    from gongjian.meetings.selectors import planned_agenda_items
 
     a = at_level(w, "subdistrict", title="待协调一")
     b = at_level(w, "subdistrict", title="待协调二")
     at_level(w, "district", title="区级")
     accepted(w, title="社区自办")
-    ids = set(sel.matters_awaiting_coordination(region=w.tree.sub_a).values_list("pk", flat=True))
+    ids = set(sel.matters_awaiting_coordination(taken=planned_agenda_items(), region=w.tree.sub_a).values_list("pk", flat=True))
     assert ids == {a.pk, b.pk}
     meeting = Meeting.objects.create(region=w.tree.sub_a, region_path=w.tree.sub_a.path, level="subdistrict", year=2026, quarter=4,
                                      title="协调会", starts_at=timezone.now())
     AgendaItem.objects.create(meeting=meeting, matter=a, title=a.title)
-    assert set(sel.matters_awaiting_coordination(region=w.tree.sub_a.pk).values_list("pk", flat=True)) == {b.pk}
+    assert set(sel.matters_awaiting_coordination(taken=planned_agenda_items(), region=w.tree.sub_a.pk).values_list("pk", flat=True)) == {b.pk}
     Meeting.objects.filter(pk=meeting.pk).update(status="held")
-    assert set(sel.matters_awaiting_coordination(region=w.tree.sub_a).values_list("pk", flat=True)) == {a.pk, b.pk}
+    assert set(sel.matters_awaiting_coordination(taken=planned_agenda_items(), region=w.tree.sub_a).values_list("pk", flat=True)) == {a.pk, b.pk}
     svc.matter_assign(actor=w.u["sub_a"], matter=b, lead=w.dept_erqi)
-    assert set(sel.matters_awaiting_coordination(region=w.tree.sub_a).values_list("pk", flat=True)) == {a.pk}
-    assert set(sel.matters_awaiting_coordination(actor=w.u["sub_b"], region=w.tree.sub_a).values_list("pk", flat=True)) == set()
-    assert sel.matters_awaiting_coordination(region=999999).count() == 0
+    assert set(sel.matters_awaiting_coordination(taken=planned_agenda_items(), region=w.tree.sub_a).values_list("pk", flat=True)) == {a.pk}
+    assert not sel.matters_awaiting_coordination(taken=planned_agenda_items(), actor=w.u["sub_b"], region=w.tree.sub_a).exists()
+    assert sel.matters_awaiting_coordination(taken=planned_agenda_items(), region=999999).count() == 0
     # decided at a meeting without departments: no longer proposed; escalated again later: proposed at the next level
     from gongjian.meetings.models import Decision
 
     held = Meeting.objects.get(pk=meeting.pk)
     svc.matter_mark_coordinated(actor=w.u["sub_a"], matter=a, decision=Decision.objects.create(meeting=held, matter=a, text="街道自办"))
-    assert set(sel.matters_awaiting_coordination(region=w.tree.sub_a).values_list("pk", flat=True)) == set()
+    assert set(sel.matters_awaiting_coordination(taken=planned_agenda_items(), region=w.tree.sub_a).values_list("pk", flat=True)) == set()
     svc.matter_escalate(actor=w.u["sub_a"], matter=a.pk, reason="街道协调未果")
-    assert a.pk in set(sel.matters_awaiting_coordination(region=w.tree.erqi).values_list("pk", flat=True))
+    assert a.pk in set(sel.matters_awaiting_coordination(taken=planned_agenda_items(), region=w.tree.erqi).values_list("pk", flat=True))
     assert Matter.objects.get(pk=a.pk).status == MatterStatus.ESCALATED and Matter.objects.get(pk=a.pk).owner == w.tree.erqi
 
 

@@ -6,12 +6,10 @@ connection and cannot show a race."""
 
 from __future__ import annotations
 
-import os
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -22,12 +20,13 @@ from gongjian.matters.choices import AssignmentStatus, MatterStatus
 from gongjian.matters.models import Assignment, Matter, MatterEvent
 from gongjian.matters.services import common as svc_common  # the services lock through common._lock / _lock_assignment
 from gongjian.testing import factories as f
+from gongjian.testing.race import needs_postgres, race
 
 from .domain import World, at_level, build_world, report
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -43,37 +42,15 @@ def _client(user: Any) -> Client:
     return c
 
 
-def _race(posts: list[tuple[Client, str, dict[str, Any]]], lock_name: str = "_lock") -> list[Any]:
-    """Run the posts at once; every thread passes the view's reads, then they meet at the service's row lock."""
-    barrier = threading.Barrier(len(posts))
-    real = getattr(svc_common, lock_name)
+def _race(posts: list[tuple[Client, str, dict[str, Any]]]) -> list[Any]:
+    """Run the posts at once; every thread passes the view's reads, then they meet at the service's row lock (``common.key_of``
+    is the first step of both ``_lock`` and ``_lock_assignment``, right before the matter row is locked)."""
 
-    def wait_then_lock(*args: Any, **kwargs: Any) -> Any:
-        barrier.wait(timeout=20)
-        return real(*args, **kwargs)
+    def post(client: Client, url: str, data: dict[str, Any]) -> Any:
+        resp = client.post(url, data)
+        return resp.status_code, resp.content.decode()
 
-    outcomes: list[Any] = [None] * len(posts)
-
-    def run(i: int) -> None:
-        client, url, data = posts[i]
-        try:
-            resp = client.post(url, data)
-            outcomes[i] = (resp.status_code, resp.content.decode())
-        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    setattr(svc_common, lock_name, wait_then_lock)
-    try:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(posts))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        setattr(svc_common, lock_name, real)
-    return outcomes
+    return race(*[lambda c=c, u=u, d=d: post(c, u, d) for c, u, d in posts], hold=(svc_common, "key_of"))
 
 
 def test_two_secretaries_accept_and_reject_the_same_matter_at_once(w: World) -> None:
@@ -104,43 +81,11 @@ def test_escalating_while_the_lead_department_reports_its_result(w: World) -> No
     a = Assignment.objects.get(matter=m)
     v = str(Matter.objects.get(pk=m.pk).version)
     # the department's service locks the matter first too (_lock_assignment); both meet at the matter row
-    barrier = threading.Barrier(2)
-    real_lock, real_lock_a = svc_common._lock, svc_common._lock_assignment
-
-    def lock(*args: Any, **kwargs: Any) -> Any:
-        barrier.wait(timeout=20)
-        return real_lock(*args, **kwargs)
-
-    def lock_a(*args: Any, **kwargs: Any) -> Any:
-        barrier.wait(timeout=20)
-        return real_lock_a(*args, **kwargs)
-
-    outcomes: list[Any] = [None, None]
-    posts = [
+    outcomes = _race([
         (_client(w.u["sub_a"]), reverse("matters:action", args=[m.pk, "escalate"]), {"escalate-version": v, "escalate-reason": "需区级协调"}),
         (_client(w.u["h_erqi"]), reverse("matters:assignment_action", args=[a.pk, "result"]),
          {"result-version": v, "result-seen": "assigned", "result-result": "已处理完毕"}),
-    ]
-
-    def run(i: int) -> None:
-        client, url, data = posts[i]
-        try:
-            resp = client.post(url, data)
-            outcomes[i] = (resp.status_code, resp.content.decode())
-        except Exception as exc:  # noqa: BLE001
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    svc_common._lock, svc_common._lock_assignment = lock, lock_a  # type: ignore[assignment]
-    try:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        svc_common._lock, svc_common._lock_assignment = real_lock, real_lock_a  # type: ignore[assignment]
+    ])
     assert all(isinstance(o, tuple) for o in outcomes), outcomes
     escalate_code, result_code = outcomes[0][0], outcomes[1][0]
     m = Matter.objects.get(pk=m.pk)

@@ -43,7 +43,15 @@ The services are split by capability; every public name stays importable from he
   follow-ups, the overdue sweep and the reminders;
 * ``exchanges`` — the speakers of a secretaries' exchange and their reports;
 * ``experiences`` — the experiences library;
-* ``common`` — limits and cleaners they share. What meetings asks of the matters app goes through ``matters_port``.
+* ``common`` — limits and cleaners they share.
+
+What meetings asks of the matters app is a call of its public services and selectors: locks and timeline writes
+(``matters_lock_for_agenda``, ``matter_record_agenda``, ``matter_assign``, ``matter_mark_coordinated``) and reads
+(``matters_awaiting_coordination``, ``matters_for_agenda``, ``matter_for_agenda``, ``department_choices``,
+``assignments_for_decisions``, ``assignments_of_departments``, ``overdue_active_assignments``). Meetings never writes
+or locks matters' rows itself; matters never reads meetings' tables (it sits below): meetings passes it the decision
+object and the planned agenda items (``selectors.planned_agenda_items``), and links a decision to the assignments
+``matter_assign`` returns (``Decision.assignments`` is meetings' table).
 """
 
 from __future__ import annotations
@@ -72,14 +80,7 @@ from .decisions import (
     task_follow_up,
     task_follow_ups,
 )
-from .exchanges import (
-    ATTACHMENT_TYPES,
-    attachment_content_type,
-    clean_attachment,
-    speaker_add,
-    speaker_remove,
-    speaker_update,
-)
+from .exchanges import ATTACHMENT_TYPES, attachment_content_type, clean_attachment, speaker_add, speaker_remove, speaker_update
 from .experiences import experience_record, experience_update
 from .meetings import (
     agenda_add,

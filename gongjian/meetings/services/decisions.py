@@ -19,24 +19,16 @@ from gongjian.core.models import AuditEvent
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.validation import Errors
+from gongjian.matters import selectors as matter_selectors
+from gongjian.matters import services as matter_services
+from gongjian.matters.choices import MATTER_OPEN
 from gongjian.regions.models import Department
 
-from .. import matters_port
 from .. import selectors as sel
 from ..choices import DecisionStatus, MeetingStatus, TaskStatus
 from ..models import AgendaItem, Decision, DecisionTask, Meeting
 from ..permissions import TASK_WORK
-from .common import (
-    DEADLINE_MAX_DAYS,
-    MAX_TASKS,
-    bump,
-    clean_datetime,
-    clean_text,
-    managed_meeting,
-    meeting_url,
-    resolve,
-    task_url,
-)
+from .common import DEADLINE_MAX_DAYS, MAX_TASKS, bump, clean_datetime, clean_text, managed_meeting, meeting_url, resolve, task_url
 
 # --- decisions -------------------------------------------------------------------------------
 
@@ -59,7 +51,7 @@ def _dept(value: Any, choices: QuerySet[Department], *, field: str, errors: Erro
     if not d:
         errors.add(field, _("Choose a department of this level or of the levels above it."))
         return None
-    return d  # type: ignore[no-any-return]
+    return d
 
 
 @transaction.atomic
@@ -90,10 +82,10 @@ def decision_record(*, actor: Actor, meeting: Meeting | int, text: Any, agenda_i
     due: dt.datetime | None = None
     base_time = m.held_at or timezone.now()
     if matter is not None:
-        if not matters_port.is_open(matter):
+        if matter.status not in MATTER_OPEN:
             errors.add("agenda_item", _("This matter is “%(status)s”; a decision can no longer assign it.")
                        % {"status": matter.get_status_display()})
-        choices = matters_port.department_choices_for(matter)
+        choices = matter_selectors.department_choices(matter=matter)
         helpers = [a for a in list(assist or [])[:MAX_TASKS] if a not in (None, "")]
         if lead not in (None, ""):
             lead_dept = _dept(lead, choices, field="lead", errors=errors)
@@ -135,12 +127,14 @@ def decision_record(*, actor: Actor, meeting: Meeting | int, text: Any, agenda_i
     decision = Decision.objects.create(meeting=m, agenda_item=item, matter=matter, text=body, decided_by=account_of(actor))
     if matter is not None:
         if lead_dept is not None:
-            # assigns the departments, links the assignments to the decision and counts the matter coordinated
-            matters_port.assign_departments(actor=actor, matter=matter, lead=lead_dept, assist=assist_depts, deadline=due,
-                                            note=body[:500], decision=decision)
+            # the matters app assigns the departments and counts the matter coordinated; the decision's link to the
+            # assignments is this app's table
+            rows = matter_services.matter_assign(actor=actor, matter=matter, lead=lead_dept, assist=assist_depts, deadline=due,
+                                                 note=body[:500], decision=decision)
+            decision.assignments.add(*rows)
         else:
             # decided without departments (e.g. handed back to be handled at this level): coordinated all the same
-            matters_port.mark_coordinated(actor=actor, matter=matter, decision=decision)
+            matter_services.matter_mark_coordinated(actor=actor, matter=matter, decision=decision)
     url = meeting_url(m)
     for d, when in clean_tasks:
         t = DecisionTask.objects.create(decision=decision, department=d, deadline=when)
@@ -160,7 +154,7 @@ def decision_is_done(d: Decision) -> bool:
     """All the department work is done: every non-withdrawn assignment reported its result (at least one),
     or the matter is resolved/closed; a decision without a matter: every task done."""
     if d.matter_id:
-        return matters_port.decision_work_done(d)
+        return sel.matter_work_done(d)
     tasks = list(d.tasks.all())
     return bool(tasks) and all(t.status == TaskStatus.DONE for t in tasks)
 

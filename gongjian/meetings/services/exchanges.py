@@ -78,6 +78,17 @@ def _require_exchange(m: Meeting) -> None:
         raise TransitionError(_("The meeting was cancelled."))
 
 
+def _attachment(attachment: Any, errors: Errors) -> Any:
+    """The speaker's report file, checked (its refusal is added to ``errors``); None when there is none."""
+    if attachment is None:
+        return None
+    try:
+        return clean_attachment(attachment)
+    except ValidationError as exc:
+        errors.catch(exc)
+        return None
+
+
 @transaction.atomic
 def speaker_add(*, actor: Actor, meeting: Meeting | int, region: Any, name: Any, topic: Any, report: Any = "",
                 attachment: Any = None) -> Speaker:
@@ -85,12 +96,7 @@ def speaker_add(*, actor: Actor, meeting: Meeting | int, region: Any, name: Any,
     _require_exchange(m)
     errors = Errors()
     clean = _speaker_data(m, {"region": region, "name": name, "topic": topic, "report": report}, errors)
-    file = None
-    if attachment is not None:
-        try:
-            file = clean_attachment(attachment)
-        except ValidationError as exc:
-            errors.catch(exc)
+    file = _attachment(attachment, errors)
     if Speaker.objects.filter(meeting=m).count() >= MAX_SPEAKERS:
         errors.add("name", _("An exchange has at most %(n)s speakers.") % {"n": MAX_SPEAKERS})
     errors.raise_if_any()
@@ -111,19 +117,14 @@ def speaker_update(*, actor: Actor, meeting: Meeting | int, speaker: Any, attach
     s = sel.speaker_get(meeting=m, id=speaker.pk if isinstance(speaker, Speaker) else speaker)
     errors = Errors()
     clean = _speaker_data(m, data, errors, current=s)
-    file = None
-    if attachment is not None:
-        try:
-            file = clean_attachment(attachment)
-        except ValidationError as exc:
-            errors.catch(exc)
+    file = _attachment(attachment, errors)
     errors.raise_if_any()
     before = {"region": s.region_id, "name": s.name, "topic": s.topic, "report": s.report[:200]}
     s.region, s.name, s.topic, s.report = clean["region"], clean["name"], clean["topic"], clean["report"]
     s.save()
     if remove_attachment and s.attachment and file is None:
         old = str(s.attachment.name)
-        s.attachment = ""  # type: ignore[assignment]
+        s.attachment = ""
         s.save(update_fields=["attachment", "updated_at"])
         transaction.on_commit(lambda: s.attachment.storage.delete(old))
     _save_attachment(s, file)
@@ -144,7 +145,7 @@ def speaker_remove(*, actor: Actor, meeting: Meeting | int, speaker: Any) -> Non
     audit.record(actor=actor, verb="meetings.speaker.remove", target=m, changes={"speaker": s.pk, "name": s.name, "topic": s.topic})
     s.delete()
     if name:
-        storage = Speaker._meta.get_field("attachment").storage  # type: ignore[attr-defined]
+        storage = Speaker._meta.get_field("attachment").storage
         transaction.on_commit(lambda: storage.delete(name))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -17,11 +17,13 @@ from gongjian.core.kernel import Actor, account_of, audited_save, key_of
 from gongjian.core.params import int_param
 from gongjian.core.permissions import require
 from gongjian.core.validation import Errors
+from gongjian.matters import selectors as matter_selectors
+from gongjian.matters import services as matter_services
+from gongjian.matters.choices import MATTER_OPEN
 from gongjian.orgs.models import ResidentUnit
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Department, Region
 
-from .. import matters_port
 from .. import selectors as sel
 from ..choices import MEETING_TRANSITIONS, AgendaSource, AttendeeKind, MeetingKind, MeetingStatus
 from ..models import AgendaItem, Attendee, Meeting
@@ -212,43 +214,52 @@ def attendee_add(*, actor: Actor, meeting: Meeting | int, kind: Any, department:
     if kind not in AttendeeKind.values:
         errors.add("kind", _("Choose one of the listed options."))
     person = clean_text(name, field="name", errors=errors, max_length=64)
-    dept = unit_obj = reg = None
     existing = Attendee.objects.filter(meeting=m)
-    if kind == AttendeeKind.DEPARTMENT:
-        dept = resolve(Department, department, sel.department_choices(m))
-        if not dept:
-            errors.add("department", _("Choose a department of this level or of the levels above it."))
-        elif existing.filter(department=dept).exists():
-            errors.add("department", _("This department is already on the list."))
-    elif kind == AttendeeKind.UNIT:
-        unit_obj = resolve(ResidentUnit, unit, sel.unit_choices(m))
-        if not unit_obj:
-            errors.add("unit", _("Choose a resident unit located in this meeting's region."))
-        elif existing.filter(unit=unit_obj).exists():
-            errors.add("unit", _("This unit is already on the list."))
-    elif kind == AttendeeKind.SECRETARY:
-        reg = resolve(Region, region, sel.secretary_regions(m))
-        if not reg:
-            errors.add("region", _("Choose a region of the level below this meeting."))
-        elif existing.filter(kind=AttendeeKind.SECRETARY, region=reg).exists():
-            errors.add("region", _("The secretary of this region is already on the list."))
+    # who the attendee is, by kind: (field, model, value, choices, refused, already listed)
+    whom: dict[str, tuple[str, Any, Any, Any, Any, Any]] = {
+        AttendeeKind.DEPARTMENT: ("department", Department, department, sel.department_choices,
+                                  _("Choose a department of this level or of the levels above it."),
+                                  _("This department is already on the list.")),
+        AttendeeKind.UNIT: ("unit", ResidentUnit, unit, sel.unit_choices, _("Choose a resident unit located in this meeting's region."),
+                            _("This unit is already on the list.")),
+        AttendeeKind.SECRETARY: ("region", Region, region, sel.secretary_regions, _("Choose a region of the level below this meeting."),
+                                 _("The secretary of this region is already on the list.")),
+    }
+    picked: dict[str, Any] = {}
+    if kind in whom:
+        fld, model, value, choices, refused, listed = whom[kind]
+        obj = resolve(model, value, choices(m))
+        if not obj:
+            errors.add(fld, refused)
+        elif existing.filter(**{fld: obj}, **({"kind": kind} if kind == AttendeeKind.SECRETARY else {})).exists():
+            errors.add(fld, listed)
+        picked[fld] = obj or None
     elif kind == AttendeeKind.PERSON and not person:
         errors.add("name", _("Enter the person's name."))
     if existing.count() >= MAX_ATTENDEES:
         errors.add("kind", _("A meeting has at most %(n)s attendees.") % {"n": MAX_ATTENDEES})
     errors.raise_if_any()
-    a = Attendee.objects.create(meeting=m, kind=kind, department=dept or None, unit=unit_obj or None, region=reg or None,
-                                name=person, present=str(present).lower() not in ("false", "0", "off", "no"))
+    a = Attendee.objects.create(meeting=m, kind=kind, name=person, present=str(present).lower() not in ("false", "0", "off", "no"),
+                                **picked)
     audit.record(actor=actor, verb="meetings.attendee.add", target=m,
                  changes={"attendee": a.pk, "kind": kind, "label": attendee_label(a), "present": a.present})
     return a
 
 
-def _attendee(m: Meeting, attendee: Any) -> Attendee:
-    a = Attendee.objects.filter(meeting=m, pk=key_of(attendee, Attendee)).select_related("department", "unit", "region").first()
-    if a is None:
+Row = TypeVar("Row", Attendee, AgendaItem)
+
+
+def _of_meeting(model: type[Row], m: Meeting, key: Any, *related: str) -> Row:
+    """One row of the meeting (an attendee, an agenda item) by its key; NotFound otherwise."""
+    qs = model.objects.filter(meeting=m, pk=key_of(key, model))
+    row = (qs.select_related(*related) if related else qs).first()
+    if row is None:
         raise NotFound()
-    return a
+    return row
+
+
+def _attendee(m: Meeting, attendee: Any) -> Attendee:
+    return _of_meeting(Attendee, m, attendee, "department", "unit", "region")
 
 
 @transaction.atomic
@@ -283,12 +294,13 @@ def _next_order(m: Meeting) -> int:
 
 
 def _on_other_planned_agenda(matter_id: int, m: Meeting) -> bool:
-    return AgendaItem.objects.filter(matter_id=matter_id, meeting__status=MeetingStatus.PLANNED).exclude(meeting=m).exists()
+    return sel.planned_agenda_items().filter(matter_id=matter_id).exclude(meeting=m).exists()
 
 
 def _put_matter(actor: Actor, m: Meeting, matter: Any, source: str) -> AgendaItem | None:
-    """Lock the matter, re-check, add it; None when it is already on this or another planned agenda."""
-    locked = matters_port.lock_matter_for_agenda(matter.pk)
+    """Lock the matter (the matters app locks its rows), re-check, add it; None when it is already on this or another
+    planned agenda."""
+    [locked] = matter_services.matters_lock_for_agenda(actor=actor, ids=[matter.pk])
     if AgendaItem.objects.filter(meeting=m, matter=locked).exists() or _on_other_planned_agenda(locked.pk, m):
         return None
     try:
@@ -296,7 +308,7 @@ def _put_matter(actor: Actor, m: Meeting, matter: Any, source: str) -> AgendaIte
             item = AgendaItem.objects.create(meeting=m, matter=locked, title=locked.title[:200], source=source, sort_order=_next_order(m))
     except IntegrityError:
         return None
-    matters_port.record_on_agenda(actor=actor, matter=locked, meeting=m)
+    matter_services.matter_record_agenda(actor=actor, matter=locked, meeting=m)
     return item
 
 
@@ -333,13 +345,13 @@ def agenda_add(*, actor: Actor, meeting: Meeting | int, title: Any = "", matter:
     errors = Errors()
     text = clean_text(title, field="title", errors=errors, max_length=200)
     note = clean_text(discussion, field="discussion", errors=errors, max_length=4000, multiline=True)
-    mt = matters_port.find_matter(matter)
-    if mt is False:
+    mt = None if matter in (None, "") else matter_selectors.matter_for_agenda(id=matter)
+    if matter not in (None, "") and mt is None:
         errors.add("matter", _("Unknown matter."))
     elif mt is not None:
         if mt.owner_path != m.region_path:
             errors.add("matter", _("Only matters this level owns can be put on its agenda."))
-        elif not matters_port.is_open(mt):
+        elif mt.status not in MATTER_OPEN:
             errors.add("matter", _("This matter is “%(status)s”; only open matters can be put on an agenda.")
                        % {"status": mt.get_status_display()})
     elif not text:
@@ -368,10 +380,7 @@ def agenda_add(*, actor: Actor, meeting: Meeting | int, title: Any = "", matter:
 
 
 def _item(m: Meeting, item: Any) -> AgendaItem:
-    it = AgendaItem.objects.filter(meeting=m, pk=key_of(item, AgendaItem)).first()
-    if it is None:
-        raise NotFound()
-    return it
+    return _of_meeting(AgendaItem, m, item)
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _when(y: int, q: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(y, 3 * (q - 1) + 2, 10, 9, 0))
+    return dt.datetime(y, 3 * (q - 1) + 2, 10, 9, 0, tzinfo=timezone.get_current_timezone())
 
 
 def test_district_calendar_by_level(world: World) -> None:

@@ -5,13 +5,12 @@ connection and cannot show a race."""
 
 from __future__ import annotations
 
-import os
-import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from gongjian.core.errors import DomainError
 from gongjian.core.models import AuditEvent
@@ -22,51 +21,27 @@ from gongjian.meetings import services
 from gongjian.meetings.choices import MeetingStatus
 from gongjian.meetings.models import AgendaItem, Meeting
 from gongjian.meetings.services import meetings as meeting_services
+from gongjian.testing.race import needs_postgres, race
 
 from .conftest import World, escalated, plan
 
 pytestmark = [
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 
 
+def _outcome(out: Any) -> tuple[str, Any]:
+    if isinstance(out, DomainError):
+        return out.code, str(out.message)
+    if isinstance(out, Exception):  # any other outcome is the failure this test looks for
+        return type(out).__name__, "".join(traceback.format_exception(out))[-1500:]
+    return "ok", out
+
+
 def _race(calls: list[Callable[[], Any]], patch: tuple[Any, str]) -> list[Any]:
     """Run the calls in threads; each waits at a barrier inside ``patch`` (after its checks, before its lock)."""
-    barrier = threading.Barrier(len(calls))
-    owner, name = patch
-    real = getattr(owner, name)
-
-    def waiting(*args: Any, **kwargs: Any) -> Any:
-        out = real(*args, **kwargs)
-        if threading.current_thread() is not threading.main_thread():
-            barrier.wait(timeout=20)
-        return out
-
-    outcomes: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            outcomes[i] = ("ok", calls[i]())
-        except DomainError as exc:
-            outcomes[i] = (exc.code, str(exc.message))
-        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
-            import traceback
-
-            outcomes[i] = (type(exc).__name__, traceback.format_exc()[-1500:])
-        finally:
-            connections.close_all()
-
-    setattr(owner, name, waiting)
-    try:
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        setattr(owner, name, real)
-    return outcomes
+    return [_outcome(o) for o in race(*calls, hold=patch)]
 
 
 def test_two_admins_put_the_same_matter_on_two_agendas(world: World) -> None:

@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_plan_derives_year_quarter_and_audits(world: World) -> None:
-    when = timezone.make_aware(dt.datetime(2026, 5, 20, 9, 0))
+    when = dt.datetime(2026, 5, 20, 9, 0, tzinfo=timezone.get_current_timezone())
     m = plan(world, starts_at=when)
     assert (m.year, m.quarter, m.level, m.region_path, m.status) == (2026, 2, "subdistrict", world.tree.sub_a.path, MeetingStatus.PLANNED)
     assert AuditEvent.objects.filter(verb="meetings.meeting.plan", target_id=str(m.pk)).exists()
 
 
 def test_plan_given_quarter_must_match_the_date(world: World) -> None:
-    when = timezone.make_aware(dt.datetime(2026, 5, 20, 9, 0))
+    when = dt.datetime(2026, 5, 20, 9, 0, tzinfo=timezone.get_current_timezone())
     with pytest.raises(ValidationError) as e:
         plan(world, starts_at=when, year=2026, quarter=3)
     assert "quarter" in e.value.details
