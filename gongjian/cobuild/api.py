@@ -6,12 +6,13 @@ Records outside the caller's scope answer 404; forbidden status changes 409 (``i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -163,6 +164,18 @@ def _fields(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     return data
 
 
+def _on_need(request: HttpRequest, need_id: int, call: Callable[[Need], Any]) -> dict[str, Any]:
+    """An action on a need the caller may manage (404 outside the scope), answered with the need as it is now."""
+    return act(lambda: selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE), call,
+               lambda n: need_out(selectors.need_get(actor=request.user, id=n.pk)))
+
+
+def _on_resource(request: HttpRequest, resource_id: int, call: Callable[[Resource], Any]) -> dict[str, Any]:
+    """An action on a resource the caller may manage (404 outside the scope), answered with the resource as it is now."""
+    return act(lambda: selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE), call,
+               lambda r: resource_out(selectors.resource_get(actor=request.user, id=r.pk)))
+
+
 # --- needs -----------------------------------------------------------------------------------
 
 
@@ -196,23 +209,18 @@ def need_create(request: HttpRequest, payload: NeedIn) -> tuple[int, dict[str, A
 
 @router.patch("/needs/{need_id}", response=NeedOut, summary="Change a need (draft or published)")
 def need_update(request: HttpRequest, need_id: int, payload: NeedPatch) -> dict[str, Any]:
-    n = selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE)
-    services.need_update(actor=request.user, need=n, **_fields(payload.dict(exclude_unset=True), "category", "grid"))
-    return need_out(selectors.need_get(actor=request.user, id=n.pk))
+    return _on_need(request, need_id, lambda n: services.need_update(
+        actor=request.user, need=n, **_fields(payload.dict(exclude_unset=True), "category", "grid")))
 
 
 @router.post("/needs/{need_id}/publish", response=NeedOut, summary="Publish a draft need or a reviewed micro-wish")
 def need_publish(request: HttpRequest, need_id: int) -> dict[str, Any]:
-    n = selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE)
-    services.need_publish(actor=request.user, need=n)
-    return need_out(selectors.need_get(actor=request.user, id=n.pk))
+    return _on_need(request, need_id, lambda n: services.need_publish(actor=request.user, need=n))
 
 
 @router.post("/needs/{need_id}/withdraw", response=NeedOut, summary="Withdraw a need")
 def need_withdraw(request: HttpRequest, need_id: int, payload: ReasonIn) -> dict[str, Any]:
-    n = selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE)
-    services.need_withdraw(actor=request.user, need=n, reason=payload.reason)
-    return need_out(selectors.need_get(actor=request.user, id=n.pk))
+    return _on_need(request, need_id, lambda n: services.need_withdraw(actor=request.user, need=n, reason=payload.reason))
 
 
 # --- resources -------------------------------------------------------------------------------
@@ -248,23 +256,18 @@ def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, dic
 
 @router.patch("/resources/{resource_id}", response=ResourceOut, summary="Change a resource")
 def resource_update(request: HttpRequest, resource_id: int, payload: ResourcePatch) -> dict[str, Any]:
-    r = selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE)
-    services.resource_update(actor=request.user, resource=r, **_fields(payload.dict(exclude_unset=True), "category"))
-    return resource_out(selectors.resource_get(actor=request.user, id=r.pk))
+    return _on_resource(request, resource_id, lambda r: services.resource_update(
+        actor=request.user, resource=r, **_fields(payload.dict(exclude_unset=True), "category")))
 
 
 @router.post("/resources/{resource_id}/publish", response=ResourceOut, summary="Offer a resource (publish it)")
 def resource_publish(request: HttpRequest, resource_id: int) -> dict[str, Any]:
-    r = selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE)
-    services.resource_offer(actor=request.user, resource=r)
-    return resource_out(selectors.resource_get(actor=request.user, id=r.pk))
+    return _on_resource(request, resource_id, lambda r: services.resource_offer(actor=request.user, resource=r))
 
 
 @router.post("/resources/{resource_id}/withdraw", response=ResourceOut, summary="Withdraw a resource")
 def resource_withdraw(request: HttpRequest, resource_id: int, payload: ReasonIn) -> dict[str, Any]:
-    r = selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE)
-    services.resource_withdraw(actor=request.user, resource=r, reason=payload.reason)
-    return resource_out(selectors.resource_get(actor=request.user, id=r.pk))
+    return _on_resource(request, resource_id, lambda r: services.resource_withdraw(actor=request.user, resource=r, reason=payload.reason))
 
 
 # The parts of the module (projects, matching suggestions, report-in and partnerships) keep their routes in

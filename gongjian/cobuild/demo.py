@@ -321,7 +321,7 @@ class _Actors:
         from gongjian.accounts.models import User
 
         if "cobuild_actors" in ctx.data:
-            return ctx.data["cobuild_actors"]  # type: ignore[no-any-return]
+            return ctx.data["cobuild_actors"]
         ids = dict(User.objects.filter(username__in=city.DEMO_USERNAMES, is_active=True).values_list("username", "id"))
         homes = {**{code: f"demo_community_{key}" for key, code in city.SEED_COMMUNITIES.items()},
                  ctx.region_named(city.XINWAN_NAME).code: "demo_community_xinwan"}

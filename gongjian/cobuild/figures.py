@@ -31,11 +31,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongjian.core.measures import before_end, count_of, day_start, in_period, in_region, year_or
 from gongjian.core.registry import Figure, Period
 from gongjian.orgs.models import ResidentUnit
 
@@ -55,30 +55,16 @@ from .models import Need, Partnership, PartnershipAgreement, Project, Resource, 
 MODULE = "cobuild"
 
 
-def _path(region: Any) -> str:
-    return getattr(region, "path", "") or ""
-
-
-def _count(records: Any) -> Any:
-    return lambda region, period: records(region, period).count()
-
-
 # --- needs -----------------------------------------------------------------------------------
 
 
 def needs_published_records(region: Any, period: Period | None = None) -> QuerySet[Need]:
     """Needs that have been published (and not withdrawn); in a period: published in it."""
-    qs = Need.objects.filter(status__in=NEED_PUBLISHED_STATUSES, region_path__startswith=_path(region))
-    if period:
-        qs = qs.filter(published_at__date__gte=period.start, published_at__date__lte=period.end)
-    return qs
+    return Need.objects.filter(in_region(region), in_period("published_at", period), status__in=NEED_PUBLISHED_STATUSES)
 
 
 def needs_met_records(region: Any, period: Period | None = None) -> QuerySet[Need]:
-    qs = Need.objects.filter(status=NeedStatus.MET, region_path__startswith=_path(region))
-    if period:
-        qs = qs.filter(met_at__date__gte=period.start, met_at__date__lte=period.end)
-    return qs
+    return Need.objects.filter(in_region(region), in_period("met_at", period), status=NeedStatus.MET)
 
 
 # --- resources -------------------------------------------------------------------------------
@@ -86,9 +72,9 @@ def needs_met_records(region: Any, period: Period | None = None) -> QuerySet[Nee
 
 def resources_offered_records(region: Any, period: Period | None = None) -> QuerySet[Resource]:
     """Resources on offer by units located in the region; in a period: offered by its end and available during it."""
-    qs = Resource.objects.filter(status=ResourceStatus.OFFERED, region_path__startswith=_path(region))
+    qs = Resource.objects.filter(in_region(region), status=ResourceStatus.OFFERED)
     if period:
-        qs = qs.filter(offered_at__date__lte=period.end).exclude(available_to__lt=period.start).exclude(available_from__gt=period.end)
+        qs = qs.filter(before_end("offered_at", period)).exclude(available_to__lt=period.start).exclude(available_from__gt=period.end)
     return qs
 
 
@@ -133,10 +119,7 @@ def projects_in_status(status: str) -> Any:
     stamp = STATUS_STAMP[ProjectStatus(status)]
 
     def records(region: Any, period: Period | None = None) -> QuerySet[Project]:
-        qs = Project.objects.filter(status=status, region_path__startswith=_path(region))
-        if period:
-            qs = qs.filter(**{f"{stamp}__date__gte": period.start, f"{stamp}__date__lte": period.end})
-        return qs
+        return Project.objects.filter(in_region(region), in_period(stamp, period), status=status)
 
     records.__doc__ = f"Projects now {status!r} (in a period: that reached it in the period, by {stamp})."
     return records
@@ -157,9 +140,7 @@ def _first_published() -> Subquery:
 def need_to_project_records(region: Any, period: Period | None = None) -> QuerySet[Project]:
     """Projects of the region's communities (created in the period) with ``lag``: the time from the
     first publication of one of their needs to the project's creation, ordered by it."""
-    qs = Project.objects.filter(region_path__startswith=_path(region))
-    if period:
-        qs = qs.filter(created_at__date__gte=period.start, created_at__date__lte=period.end)
+    qs = Project.objects.filter(in_region(region), in_period("created_at", period))
     return (
         qs.annotate(first_published=_first_published())
         .filter(first_published__isnull=False)
@@ -187,10 +168,10 @@ def median_days_need_to_project(region: Any, period: Period | None = None) -> fl
 def units_reported_in_records(region: Any, period: Period | None = None) -> QuerySet[ResidentUnit]:
     """Distinct resident units with a confirmed report-in to a community of the region (in a period:
     confirmed by its end and not ended before its start)."""
-    report_ins = UnitReportIn.objects.filter(region_path__startswith=_path(region), confirmed_at__isnull=False)
+    report_ins = UnitReportIn.objects.filter(in_region(region), confirmed_at__isnull=False)
     if period:
-        report_ins = report_ins.filter(confirmed_at__date__lte=period.end).filter(
-            Q(status=ReportInStatus.CONFIRMED) | Q(status=ReportInStatus.ENDED, ended_at__date__gte=period.start)
+        report_ins = report_ins.filter(before_end("confirmed_at", period)).filter(
+            Q(status=ReportInStatus.CONFIRMED) | Q(status=ReportInStatus.ENDED, ended_at__gte=day_start(period.start))
         )
     else:
         report_ins = report_ins.filter(status=ReportInStatus.CONFIRMED)
@@ -200,7 +181,7 @@ def units_reported_in_records(region: Any, period: Period | None = None) -> Quer
 def partnerships_records(region: Any, period: Period | None = None) -> QuerySet[Partnership]:
     """Organ branch ↔ community partnerships of the region's communities: active now (in a period:
     started by its end and not ended before its start)."""
-    qs = Partnership.objects.filter(region_path__startswith=_path(region))
+    qs = Partnership.objects.filter(in_region(region))
     if period:
         return qs.filter(started_on__lte=period.end).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=period.start))
     return qs.filter(status=PartnershipStatus.ACTIVE)
@@ -208,9 +189,8 @@ def partnerships_records(region: Any, period: Period | None = None) -> QuerySet[
 
 def agreements_signed_records(region: Any, period: Period | None = None) -> QuerySet[PartnershipAgreement]:
     """Yearly partnership agreements signed (in a period: signed in it; as of now: this calendar year)."""
-    qs = PartnershipAgreement.objects.filter(status=AgreementStatus.SIGNED, partnership__region_path__startswith=_path(region))
-    if period is None:
-        period = Period.year(timezone.localdate().year)
+    qs = PartnershipAgreement.objects.filter(in_region(region, "partnership__region_path"), status=AgreementStatus.SIGNED)
+    period = year_or(period)
     return qs.filter(signed_on__gte=period.start, signed_on__lte=period.end)
 
 
@@ -225,7 +205,7 @@ def _resource_kind_figures() -> list[Figure]:
             description=format_lazy(_("Resources of the kind “{kind}” on offer by resident units located in the region "
                                       "(in a period: offered by its end and available during it)."), kind=kind.label),
             unit=pgettext_lazy("count of", "resources"), module=MODULE,
-            compute=_count(resources_of_kind(kind.value)), records=resources_of_kind(kind.value),
+            compute=count_of(resources_of_kind(kind.value)), records=resources_of_kind(kind.value),
         ))
     return out
 
@@ -238,7 +218,7 @@ def _project_status_figures() -> list[Figure]:
             name=format_lazy(_("Projects: {status}"), status=status.label),
             description=format_lazy(_("Co-building projects now in the status “{status}” (in a period: that reached it in the period)."),
                                      status=status.label),
-            unit=_("projects"), module=MODULE, compute=_count(projects_in_status(status.value)), records=projects_in_status(status.value),
+            unit=_("projects"), module=MODULE, compute=count_of(projects_in_status(status.value)), records=projects_in_status(status.value),
         ))
     return out
 
@@ -246,12 +226,12 @@ def _project_status_figures() -> list[Figure]:
 FIGURES = [
     Figure(key="cobuild.needs_published", name=_("Needs published"),
            description=_("Community needs that have been published and not withdrawn (in a period: published in it)."),
-           unit=_("needs"), module=MODULE, compute=_count(needs_published_records), records=needs_published_records),
+           unit=_("needs"), module=MODULE, compute=count_of(needs_published_records), records=needs_published_records),
     Figure(key="cobuild.needs_met", name=_("Needs met"), description=_("Community needs marked as met (in a period: met in it)."),
-           unit=_("needs"), module=MODULE, compute=_count(needs_met_records), records=needs_met_records),
+           unit=_("needs"), module=MODULE, compute=count_of(needs_met_records), records=needs_met_records),
     Figure(key="cobuild.resources_offered", name=_("Resources offered"),
            description=_("Resources currently on offer by resident units located in the region."),
-           unit=pgettext_lazy("count of", "resources"), module=MODULE, compute=_count(resources_offered_records),
+           unit=pgettext_lazy("count of", "resources"), module=MODULE, compute=count_of(resources_offered_records),
            records=resources_offered_records),
     *_resource_kind_figures(),
     Figure(key="cobuild.venue_area_offered", name=_("Venue area offered"),
@@ -264,7 +244,7 @@ FIGURES = [
     *_project_status_figures(),
     Figure(key="cobuild.problems_solved", name=_("Problems solved"),
            description=_("Co-building projects completed and rated by their community (in a period: rated in it)."),
-           unit=_("projects"), module=MODULE, compute=_count(problems_solved_records), records=problems_solved_records),
+           unit=_("projects"), module=MODULE, compute=count_of(problems_solved_records), records=problems_solved_records),
     Figure(key="cobuild.median_days_need_to_project", name=_("Median days from need to project"),
            description=_("Median number of days from the publication of a project's first need to the project's creation, over "
                          "the projects created in the period (as of now: all projects)."),
@@ -272,11 +252,11 @@ FIGURES = [
     Figure(key="cobuild.units_reported_in", name=_("Units reported in"),
            description=_("Resident units whose report-in to a community of the region has been confirmed (in a period: "
                          "confirmed by its end and not ended before its start)."),
-           unit=_("units"), module=MODULE, compute=_count(units_reported_in_records), records=units_reported_in_records),
+           unit=_("units"), module=MODULE, compute=count_of(units_reported_in_records), records=units_reported_in_records),
     Figure(key="cobuild.partnerships", name=_("Partnerships"),
            description=_("Active organ branch–community partnerships of the region's communities (in a period: active during it)."),
-           unit=pgettext_lazy("figure unit", "partnerships"), module=MODULE, compute=_count(partnerships_records), records=partnerships_records),
+           unit=pgettext_lazy("figure unit", "partnerships"), module=MODULE, compute=count_of(partnerships_records), records=partnerships_records),
     Figure(key="cobuild.agreements_signed", name=_("Partnership agreements signed"),
            description=_("Yearly partnership agreements signed (as of now: this calendar year; in a period: signed in it)."),
-           unit=_("agreements"), module=MODULE, compute=_count(agreements_signed_records), records=agreements_signed_records),
+           unit=_("agreements"), module=MODULE, compute=count_of(agreements_signed_records), records=agreements_signed_records),
 ]

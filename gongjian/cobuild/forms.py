@@ -23,9 +23,9 @@ class CategoryField(forms.ModelChoiceField):
 class NeedForm(StyledForm):
     title = MandatoryText(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=8000)
-    category = CategoryField(label=_("Category"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
-    community = RegionChoiceField(label=_("Community"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
-    grid = RegionChoiceField(label=_("Grid"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
+    category = CategoryField(label=_("Category"), queryset=None, required=False, empty_label="—")
+    community = RegionChoiceField(label=_("Community"), queryset=None, required=False, empty_label="—")
+    grid = RegionChoiceField(label=_("Grid"), queryset=None, required=False, empty_label="—")
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     lat = forms.CharField(label=_("Latitude"), max_length=20, required=False)
     lng = forms.CharField(label=_("Longitude"), max_length=20, required=False)
@@ -53,7 +53,7 @@ class WishForm(StyledForm):
     title = MandatoryText(label=_("What do you wish for?"), max_length=200,
                           widget=forms.TextInput(attrs={"placeholder": _("For example: a reading lamp for my grandson")}))
     description = forms.CharField(label=_("Tell us more"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=8000)
-    category = CategoryField(label=_("Category"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
+    category = CategoryField(label=_("Category"), queryset=None, required=False, empty_label="—")
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     wanted_to = forms.DateField(label=_("Wanted until"), widget=DATE, required=False)
 
@@ -63,17 +63,17 @@ class WishForm(StyledForm):
 
 
 class ResourceForm(StyledForm):
-    unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False,  # type: ignore[arg-type]
+    unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False,
                                                                empty_label="—")
     title = MandatoryText(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=8000)
     kind = MandatoryChoice(label=_("Kind"), choices=blank(ResourceKind.choices))
-    category = CategoryField(label=_("Category"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
+    category = CategoryField(label=_("Category"), queryset=None, required=False, empty_label="—")
     capacity = forms.CharField(label=_("Capacity"), max_length=20, required=False)
     capacity_unit = forms.ChoiceField(label=_("Capacity unit"), choices=blank(CapacityUnit.choices), required=False)
     radius_km = forms.CharField(label=_("Service radius (km)"), max_length=20, required=False,
                                 help_text=_("Measured from the unit's location."))
-    service_regions: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(label=_("Service regions"), queryset=None, required=False,  # type: ignore[arg-type]
+    service_regions: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(label=_("Service regions"), queryset=None, required=False,
                                                      widget=forms.SelectMultiple(attrs={"size": 6}))
     available_from = forms.DateField(label=_("Available from"), widget=DATE, required=False)
     available_to = forms.DateField(label=_("Available until"), widget=DATE, required=False)

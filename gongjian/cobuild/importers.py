@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import pii
 from gongjian.core.errors import ValidationError
+from gongjian.core.kernel import Actor
 from gongjian.core.scope import in_scope
 from gongjian.core.tabular import Column, Importer, parse_choice
 from gongjian.orgs.models import ResidentUnit
@@ -46,7 +47,8 @@ def _capacity_unit(value: str) -> str:
     return parse_choice(v, CapacityUnit, field="capacity_unit", default="")
 
 
-def _remap(exc: ValidationError, mapping: dict[str, str]) -> ValidationError:
+def remap_fields(exc: ValidationError, mapping: dict[str, str]) -> ValidationError:
+    """The service's error with its fields renamed to the file's columns."""
     return ValidationError(exc.message, details={mapping.get(k, k): v for k, v in exc.details.items()})
 
 
@@ -70,7 +72,7 @@ class NeedImporter(Importer):
         Column("source", _("Source"), example="社区工作人员"),
     )
 
-    def prepare(self, actor: Any) -> dict[str, Any]:
+    def prepare(self, actor: Actor) -> dict[str, Any]:
         return {"actor": actor, "regions": {}}
 
     def clean_row(self, values: dict[str, str], context: dict[str, Any]) -> dict[str, Any]:
@@ -96,14 +98,14 @@ class NeedImporter(Importer):
             clean = services.clean_need(context["actor"], {**data, "community": community.pk,
                                                            "category": data["category"].pk if data["category"] else None})
         except ValidationError as exc:
-            raise _remap(exc, {"community": "community_code"}) from None
+            raise remap_fields(exc, {"community": "community_code"}) from None
         clean["natural"] = f"{community.code}|{clean['title']}|{clean['wanted_from'] or ''}"
         return clean
 
     def _existing(self, data: dict[str, Any]) -> Need | None:
         return Need.objects.filter(community=data["community"], title=data["title"], wanted_from=data["wanted_from"]).order_by("id").first()
 
-    def write_row(self, data: dict[str, Any], *, actor: Any, context: dict[str, Any]) -> str:
+    def write_row(self, data: dict[str, Any], *, actor: Actor, context: dict[str, Any]) -> str:
         payload = {k: v for k, v in data.items() if k != "natural"}
         existing = self._existing(data)
         if existing is None:
@@ -137,7 +139,7 @@ class ResourceImporter(Importer):
         Column("available_to", _("Available until"), example="2027-12-31"),
     )
 
-    def prepare(self, actor: Any) -> dict[str, Any]:
+    def prepare(self, actor: Actor) -> dict[str, Any]:
         return {"actor": actor, "units": {}}
 
     def clean_row(self, values: dict[str, str], context: dict[str, Any]) -> dict[str, Any]:
@@ -166,11 +168,11 @@ class ResourceImporter(Importer):
         try:
             services.clean_resource(actor, data, resource=existing)
         except ValidationError as exc:
-            raise _remap(exc, {"unit": "uscc", "service_regions": "service_region_codes"}) from None
+            raise remap_fields(exc, {"unit": "uscc", "service_regions": "service_region_codes"}) from None
         data["natural"] = f"{unit.uscc}|{' '.join(values['title'].split())}"
         return data
 
-    def write_row(self, data: dict[str, Any], *, actor: Any, context: dict[str, Any]) -> str:
+    def write_row(self, data: dict[str, Any], *, actor: Actor, context: dict[str, Any]) -> str:
         payload = {k: v for k, v in data.items() if k != "natural"}
         existing = Resource.objects.filter(unit_id=payload["unit"], title=" ".join(payload["title"].split())).order_by("id").first()
         if existing is None:

@@ -2,7 +2,8 @@
 
 ``resolve`` turns an instance or a primary key into a record of a queryset (None when blank, False when
 unknown: the caller reports the field error); ``get`` finds one record the actor may act on (outside the
-scope: ``NotFound``), optionally locked; ``region_allowed`` says whether a region lies in the actor's area.
+scope: ``NotFound``), optionally locked; ``region_allowed`` says whether a region lies in the actor's area;
+``community`` cleans the community field of a form; ``save_status`` writes and audits a status change.
 """
 
 from __future__ import annotations
@@ -12,11 +13,17 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound
-from gongjian.core.kernel import key_of
+from gongjian.core.kernel import Actor, key_of
 from gongjian.core.scope import region_paths, scoped
+from gongjian.core.validation import Errors
+from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
+
+MODULE = "cobuild"
 
 
 def resolve(model: type[Model], value: Any, qs: QuerySet[Any] | None = None) -> Any:
@@ -32,12 +39,12 @@ def resolve(model: type[Model], value: Any, qs: QuerySet[Any] | None = None) -> 
     return base.filter(pk=pk).first() or False
 
 
-def region_allowed(actor: Any, action: str, region: Region) -> bool:
+def region_allowed(actor: Actor, action: str, region: Region) -> bool:
     paths = region_paths(actor, action)
     return "" in paths or any(region.path.startswith(p) for p in paths)
 
 
-def get(model: type[Model], actor: Any, action: str, obj: Any, *, lock: bool = False) -> Any:
+def get(model: type[Model], actor: Actor, action: str, obj: Any, *, lock: bool = False) -> Any:
     """The record ``obj`` (instance or key) if the actor may ``action`` it; else ``NotFound``."""
     qs = scoped(model._default_manager.all(), actor, action)
     found = resolve(model, obj, qs)
@@ -50,3 +57,33 @@ def get(model: type[Model], actor: Any, action: str, obj: Any, *, lock: bool = F
 
 def now() -> dt.datetime:
     return timezone.now()
+
+
+def community(value: Any, errors: Errors, *, actor: Actor = None, action: str | None = None) -> Region | None:
+    """The active community named by ``value`` (and, with ``action``, in the actor's area for it); else the field's
+    error and None."""
+    region = resolve(Region, value, Region.objects.filter(is_active=True))
+    if region is None:
+        errors.add("community", _("Choose the community."))
+        return None
+    if region is False or region.level != Level.COMMUNITY:
+        errors.add("community", _("Choose a community (a region of the community level)."))
+        return None
+    if action is not None and not region_allowed(actor, action, region):
+        errors.add("community", _("Choose a community within your area."))
+        return None
+    return region
+
+
+def save_status(obj: Model, fields: list[str], *, actor: Actor, verb: str, before: str, to: str, reason: str = "",
+                note: str = "status_note") -> None:
+    """Save a status change (``fields``; a reason into ``note``), audit it and refresh the module's figures."""
+    if reason:
+        setattr(obj, note, reason)
+        fields.append(note)
+    obj.save(update_fields=fields)
+    changes: dict[str, Any] = {"status": {"before": before, "after": to}}
+    if reason:
+        changes["reason"] = reason
+    audit.record(actor=actor, verb=verb, target=obj, changes=changes)
+    registry.bump(MODULE)

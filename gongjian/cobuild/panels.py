@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 
 from . import permissions as perms
@@ -14,7 +15,7 @@ from . import selectors
 from .choices import NeedSource, NeedStatus, ResourceStatus
 
 
-def admin_panel(actor: Any) -> dict[str, Any] | None:
+def admin_panel(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.NEED_LIST):
         return None
     needs = selectors.need_list(actor=actor, action=perms.NEED_MANAGE)
@@ -35,7 +36,7 @@ def admin_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def resident_panel(actor: Any) -> dict[str, Any] | None:
+def resident_panel(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.WISH_SUBMIT):
         return None
     return {

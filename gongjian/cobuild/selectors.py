@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from gongjian.core.errors import NotFound
-from gongjian.core.kernel import text_q
+from gongjian.core.filtering import apply_filters, by_choice, by_flag, by_key, by_text, by_value
+from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, region_paths, scope_q, scoped
@@ -25,7 +26,7 @@ from .models import Category, Need, Project, Resource
 # --- categories ------------------------------------------------------------------------------
 
 
-def category_list(*, actor: Any, filters: dict[str, Any] | None = None) -> QuerySet[Category]:
+def category_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Category]:
     if not can(actor, perms.CATEGORY_VIEW):
         return Category.objects.none()
     f = filters or {}
@@ -44,7 +45,7 @@ def category_choices(*, use: str) -> QuerySet[Category]:
     return Category.objects.filter(is_active=True, applies_to__in=[CategoryUse.BOTH, use]).order_by("sort_order", "name")
 
 
-def category_get(*, actor: Any, id: Any) -> Category:
+def category_get(*, actor: Actor, id: Any) -> Category:
     if not can(actor, perms.CATEGORY_VIEW):
         raise NotFound()
     pk = int_param(id)
@@ -57,41 +58,39 @@ def category_get(*, actor: Any, id: Any) -> Category:
 # --- needs -----------------------------------------------------------------------------------
 
 
-def need_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.NEED_VIEW) -> QuerySet[Need]:
+NEED_FILTERS = {
+    "q": by_text("title", "description"),
+    "status": by_choice(NeedStatus),
+    "category": by_key("category_id", none="none"),
+    "community": by_key("community_id"),
+    "urgency": by_choice(Urgency, "urgency"),
+    "source": by_value("source"),
+    "review": by_flag(Q(source="wish", status=NeedStatus.DRAFT)),
+}
+
+
+def need_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.NEED_VIEW) -> QuerySet[Need]:
     """Needs in the actor's scope. Filters: q (title/description), status, category, community, urgency, source."""
-    f = filters or {}
     qs = scoped(Need.objects.all(), actor, action).select_related("category", "community", "submitted_by")
-    if f.get("q"):
-        qs = qs.filter(text_q(str(f["q"]), "title", "description"))
-    if f.get("status") in NeedStatus.values:
-        qs = qs.filter(status=f["status"])
-    if f.get("category"):
-        qs = qs.filter(category_id=int_param(f["category"]) or 0) if f["category"] != "none" else qs.filter(category__isnull=True)
-    if f.get("community"):
-        qs = qs.filter(community_id=int_param(f["community"]) or 0)
-    if f.get("urgency") in Urgency.values:
-        qs = qs.filter(urgency=f["urgency"])
-    if f.get("source"):
-        qs = qs.filter(source=str(f["source"]))
-    if f.get("review") == "1":
-        qs = qs.filter(source="wish", status=NeedStatus.DRAFT)
+    qs = apply_filters(qs, filters, NEED_FILTERS)
     return qs.order_by("-created_at", "-id")
 
 
-def need_get(*, actor: Any, id: Any, action: str = perms.NEED_VIEW) -> Need:
+def need_get(*, actor: Actor, id: Any, action: str = perms.NEED_VIEW) -> Need:
     return get_in_scope(Need.objects.select_related("category", "community", "grid", "submitted_by"), actor, action, pk=int_param(id) or 0)
 
 
-def my_wishes(*, actor: Any) -> QuerySet[Need]:
+def my_wishes(*, actor: Actor) -> QuerySet[Need]:
     if not can(actor, perms.WISH_OWN):
         return Need.objects.none()
-    return scoped(Need.objects.filter(submitted_by_id=actor.pk), actor, perms.WISH_OWN).select_related("category", "community").order_by(
+    return scoped(Need.objects.filter(submitted_by_id=actor_key(actor)), actor, perms.WISH_OWN).select_related("category", "community").order_by(
         "-created_at", "-id")
 
 
-def community_choices(*, actor: Any, action: str = perms.NEED_MANAGE) -> QuerySet[Region]:
+def regions_in_area(actor: Actor, action: str, *levels: str) -> QuerySet[Region]:
+    """Active regions of the ``levels`` in the actor's area for ``action``, by path."""
     paths = region_paths(actor, action)
-    qs = Region.objects.filter(is_active=True, level=Level.COMMUNITY)
+    qs = Region.objects.filter(is_active=True, level__in=levels)
     if "" in paths:
         return qs.order_by("path")
     q = Q(pk__in=[])
@@ -100,21 +99,18 @@ def community_choices(*, actor: Any, action: str = perms.NEED_MANAGE) -> QuerySe
     return qs.filter(q).order_by("path")
 
 
-def grid_choices(*, actor: Any, action: str = perms.NEED_MANAGE) -> QuerySet[Region]:
-    paths = region_paths(actor, action)
-    qs = Region.objects.filter(is_active=True, level=Level.GRID)
-    if "" in paths:
-        return qs.order_by("path")
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return qs.filter(q).order_by("path")
+def community_choices(*, actor: Actor, action: str = perms.NEED_MANAGE) -> QuerySet[Region]:
+    return regions_in_area(actor, action, Level.COMMUNITY)
+
+
+def grid_choices(*, actor: Actor, action: str = perms.NEED_MANAGE) -> QuerySet[Region]:
+    return regions_in_area(actor, action, Level.GRID)
 
 
 # --- resources -------------------------------------------------------------------------------
 
 
-def _served_q(actor: Any) -> Q | None:
+def _served_q(actor: Actor) -> Q | None:
     """Offered resources whose service regions contain the admin's area or lie inside it (read only)."""
     paths = [p for p in region_paths(actor, perms.RESOURCE_VIEW) if p]
     if not paths:
@@ -127,7 +123,7 @@ def _served_q(actor: Any) -> Q | None:
     return Q(status=ResourceStatus.OFFERED, pk__in=Resource.service_regions.through.objects.filter(region_id__in=served).values("resource_id"))
 
 
-def resource_base(actor: Any, action: str = perms.RESOURCE_VIEW) -> QuerySet[Resource]:
+def resource_base(actor: Actor, action: str = perms.RESOURCE_VIEW) -> QuerySet[Resource]:
     q = scope_q(actor, action, Resource.scope_fields)
     if q is None:
         return Resource.objects.all()
@@ -138,27 +134,29 @@ def resource_base(actor: Any, action: str = perms.RESOURCE_VIEW) -> QuerySet[Res
     return Resource.objects.filter(q)
 
 
-def resource_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.RESOURCE_VIEW) -> QuerySet[Resource]:
+def _in_community(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+    region = Region.objects.filter(pk=int_param(value) or 0).first()
+    return qs.filter(region_path__startswith=region.path) if region else qs.none()
+
+
+RESOURCE_FILTERS = {
+    "q": by_text("title", "description"),
+    "status": by_choice(ResourceStatus),
+    "category": by_key("category_id", none="none"),
+    "kind": by_choice(ResourceKind, "kind"),
+    "unit": by_key("unit_id"),
+    "community": _in_community,
+}
+
+
+def resource_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.RESOURCE_VIEW) -> QuerySet[Resource]:
     """Resources in the actor's scope (plus, for viewing, offered ones serving the area). Filters: q, status, category, kind, unit."""
-    f = filters or {}
     qs = resource_base(actor, action).select_related("unit", "category")
-    if f.get("q"):
-        qs = qs.filter(text_q(str(f["q"]), "title", "description"))
-    if f.get("status") in ResourceStatus.values:
-        qs = qs.filter(status=f["status"])
-    if f.get("category"):
-        qs = qs.filter(category_id=int_param(f["category"]) or 0) if f["category"] != "none" else qs.filter(category__isnull=True)
-    if f.get("kind") in ResourceKind.values:
-        qs = qs.filter(kind=f["kind"])
-    if f.get("unit"):
-        qs = qs.filter(unit_id=int_param(f["unit"]) or 0)
-    if f.get("community"):
-        region = Region.objects.filter(pk=int_param(f["community"]) or 0).first()
-        qs = qs.filter(region_path__startswith=region.path) if region else qs.none()
+    qs = apply_filters(qs, filters, RESOURCE_FILTERS)
     return qs.order_by("-created_at", "-id")
 
 
-def resource_get(*, actor: Any, id: Any, action: str = perms.RESOURCE_VIEW) -> Resource:
+def resource_get(*, actor: Actor, id: Any, action: str = perms.RESOURCE_VIEW) -> Resource:
     pk = int_param(id)
     r = resource_base(actor, action).select_related("unit", "category").filter(pk=pk).first() if pk is not None else None
     if r is None:
@@ -166,7 +164,7 @@ def resource_get(*, actor: Any, id: Any, action: str = perms.RESOURCE_VIEW) -> R
     return r
 
 
-def unit_choices(*, actor: Any, action: str = perms.RESOURCE_MANAGE) -> QuerySet[ResidentUnit]:
+def unit_choices(*, actor: Actor, action: str = perms.RESOURCE_MANAGE) -> QuerySet[ResidentUnit]:
     return scoped(ResidentUnit.objects.filter(is_active=True), actor, action, ResidentUnit.scope_fields).order_by("name")
 
 
@@ -177,20 +175,20 @@ def service_region_choices() -> QuerySet[Region]:
 # --- projects --------------------------------------------------------------------------------
 
 
-def project_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = perms.PROJECT_VIEW) -> QuerySet[Project]:
+PROJECT_FILTERS = {
+    "q": by_text("title", "plan"),
+    "status": by_choice(ProjectStatus),
+    "community": by_key("community_id"),
+    "unit": by_key("unit_id"),
+}
+
+
+def project_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.PROJECT_VIEW) -> QuerySet[Project]:
     """Projects of the communities in the actor's area, or (a liaison) of his unit. Filters: q, status, community, unit."""
-    f = filters or {}
     qs = scoped(Project.objects.all(), actor, action).select_related("community", "unit")
-    if f.get("q"):
-        qs = qs.filter(text_q(str(f["q"]), "title", "plan"))
-    if f.get("status") in ProjectStatus.values:
-        qs = qs.filter(status=f["status"])
-    if f.get("community"):
-        qs = qs.filter(community_id=int_param(f["community"]) or 0)
-    if f.get("unit"):
-        qs = qs.filter(unit_id=int_param(f["unit"]) or 0)
+    qs = apply_filters(qs, filters, PROJECT_FILTERS)
     return qs.order_by("-created_at", "-id")
 
 
-def project_get(*, actor: Any, id: Any, action: str = perms.PROJECT_VIEW) -> Project:
+def project_get(*, actor: Actor, id: Any, action: str = perms.PROJECT_VIEW) -> Project:
     return get_in_scope(Project.objects.select_related("community", "unit", "proposed_by"), actor, action, pk=int_param(id) or 0)

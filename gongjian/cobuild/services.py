@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import clean_reason
+from gongjian.core.kernel import Actor, account_of, clean_reason
 from gongjian.core.permissions import require
 from gongjian.core.scope import region_paths, scoped
 from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal, clean_text
@@ -126,7 +126,7 @@ def _clean_category(data: dict[str, Any], *, category: Category | None) -> dict[
 
 
 @transaction.atomic
-def category_create(*, actor: Any, **data: Any) -> Category:
+def category_create(*, actor: Actor, **data: Any) -> Category:
     require(actor, perms.CATEGORY_MANAGE)
     clean = _clean_category(data, category=None)
     c = Category(**clean)
@@ -140,7 +140,7 @@ def category_create(*, actor: Any, **data: Any) -> Category:
 
 
 @transaction.atomic
-def category_update(*, actor: Any, category: Category | int, **data: Any) -> Category:
+def category_update(*, actor: Actor, category: Category | int, **data: Any) -> Category:
     require(actor, perms.CATEGORY_MANAGE)
     c = lookup.resolve(Category, category)
     if not c:
@@ -163,7 +163,7 @@ def category_update(*, actor: Any, category: Category | int, **data: Any) -> Cat
     return c
 
 
-def category_set_active(*, actor: Any, category: Category | int, active: bool) -> Category:
+def category_set_active(*, actor: Actor, category: Category | int, active: bool) -> Category:
     return category_update(actor=actor, category=category, is_active=active)
 
 
@@ -187,21 +187,13 @@ def _need_current(n: Need) -> dict[str, Any]:
     return snap
 
 
-def clean_need(actor: Any, data: dict[str, Any], *, action: str = perms.NEED_MANAGE, wish: bool = False) -> dict[str, Any]:
+def clean_need(actor: Actor, data: dict[str, Any], *, action: str = perms.NEED_MANAGE, wish: bool = False) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
     out["title"] = clean_text(data.get("title"), field="title", errors=errors, required=_("The title is required."), max_length=120)
     out["description"] = clean_text(data.get("description"), field="description", errors=errors, max_length=4000, multiline=True)
     out["category"] = _category(data.get("category"), use=CategoryUse.NEEDS, errors=errors)
-    community = lookup.resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
-    if community is None:
-        errors.add("community", _("Choose the community."))
-    elif community is False or community.level != Level.COMMUNITY:
-        errors.add("community", _("Choose a community (a region of the community level)."))
-        community = None
-    elif not lookup.region_allowed(actor, action, community):
-        errors.add("community", _("Choose a community within your area."))
-        community = None
+    community = lookup.community(data.get("community"), errors, actor=actor, action=action)
     out["community"] = community
     grid = lookup.resolve(Region, data.get("grid"), Region.objects.filter(is_active=True, level=Level.GRID))
     if grid is False:
@@ -233,7 +225,7 @@ def _apply_need(n: Need, clean: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def need_create(*, actor: Any, publish: bool = False, **data: Any) -> Need:
+def need_create(*, actor: Actor, publish: bool = False, **data: Any) -> Need:
     """A need entered by community staff (or from a meeting decision); a draft unless ``publish``."""
     require(actor, perms.NEED_MANAGE)
     clean = clean_need(actor, data)
@@ -250,7 +242,7 @@ def need_create(*, actor: Any, publish: bool = False, **data: Any) -> Need:
 
 
 @transaction.atomic
-def need_update(*, actor: Any, need: Need | int, **data: Any) -> Need:
+def need_update(*, actor: Actor, need: Need | int, **data: Any) -> Need:
     require(actor, perms.NEED_MANAGE)
     n = lookup.get(Need, actor, perms.NEED_MANAGE, need, lock=True)
     if n.status not in NEED_EDITABLE:
@@ -269,7 +261,7 @@ def need_update(*, actor: Any, need: Need | int, **data: Any) -> Need:
     return n
 
 
-def _need_transition(actor: Any, need: Need | int, to: str, *, verb: str, reason: str = "", action: str = perms.NEED_MANAGE) -> Need:
+def _need_transition(actor: Actor, need: Need | int, to: str, *, verb: str, reason: str = "", action: str = perms.NEED_MANAGE) -> Need:
     require(actor, action)
     n = lookup.get(Need, actor, action, need, lock=True)
     before = NEED_TRANSITIONS.move(n, to)
@@ -284,32 +276,24 @@ def _need_transition(actor: Any, need: Need | int, to: str, *, verb: str, reason
     if to == NeedStatus.WITHDRAWN:
         n.withdrawn_at = now
         fields.append("withdrawn_at")
-    if reason:
-        n.review_note = reason
-        fields.append("review_note")
-    n.save(update_fields=fields)
-    changes: dict[str, Any] = {"status": {"before": before, "after": to}}
-    if reason:
-        changes["reason"] = reason
-    audit.record(actor=actor, verb=verb, target=n, changes=changes)
-    registry.bump(MODULE)
+    lookup.save_status(n, fields, actor=actor, verb=verb, before=before, to=to, reason=reason, note="review_note")
     return n
 
 
 @transaction.atomic
-def need_publish(*, actor: Any, need: Need | int) -> Need:
+def need_publish(*, actor: Actor, need: Need | int) -> Need:
     """Publish a draft (a staff need, or a resident's wish after review)."""
     return _need_transition(actor, need, NeedStatus.PUBLISHED, verb="cobuild.need.publish")
 
 
 @transaction.atomic
-def need_withdraw(*, actor: Any, need: Need | int, reason: str = "") -> Need:
+def need_withdraw(*, actor: Actor, need: Need | int, reason: str = "") -> Need:
     return _need_transition(actor, need, NeedStatus.WITHDRAWN, verb="cobuild.need.withdraw",
         reason=clean_reason(reason, required=False, multiline=False))
 
 
 @transaction.atomic
-def need_reject(*, actor: Any, need: Need | int, reason: str) -> Need:
+def need_reject(*, actor: Actor, need: Need | int, reason: str) -> Need:
     """The community declines a resident's micro-wish under review; the reason is shown to the resident."""
     text = clean_reason(reason, multiline=False)
     require(actor, perms.NEED_MANAGE)
@@ -320,23 +304,23 @@ def need_reject(*, actor: Any, need: Need | int, reason: str) -> Need:
 
 
 @transaction.atomic
-def need_mark_matched(*, actor: Any, need: Need | int) -> Need:
+def need_mark_matched(*, actor: Actor, need: Need | int) -> Need:
     return _need_transition(actor, need, NeedStatus.MATCHED, verb="cobuild.need.match")
 
 
 @transaction.atomic
-def need_unmatch(*, actor: Any, need: Need | int, reason: str = "") -> Need:
+def need_unmatch(*, actor: Actor, need: Need | int, reason: str = "") -> Need:
     return _need_transition(actor, need, NeedStatus.PUBLISHED, verb="cobuild.need.unmatch",
         reason=clean_reason(reason, required=False, multiline=False))
 
 
 @transaction.atomic
-def need_start_project(*, actor: Any, need: Need | int) -> Need:
+def need_start_project(*, actor: Actor, need: Need | int) -> Need:
     return _need_transition(actor, need, NeedStatus.IN_PROJECT, verb="cobuild.need.start_project")
 
 
 @transaction.atomic
-def need_mark_met(*, actor: Any, need: Need | int) -> Need:
+def need_mark_met(*, actor: Actor, need: Need | int) -> Need:
     return _need_transition(actor, need, NeedStatus.MET, verb="cobuild.need.met")
 
 
@@ -351,7 +335,7 @@ NEED_ACTIONS = {
 }
 
 
-def wish_community(actor: Any, community: Any = None) -> Region:
+def wish_community(actor: Actor, community: Any = None) -> Region:
     """The community a resident's wish goes to: the one given (inside his scope) or his only one."""
     paths = [p for p in region_paths(actor, perms.WISH_SUBMIT) if p]
     regions = list(Region.objects.filter(path__in=paths, level=Level.COMMUNITY, is_active=True).order_by("path"))
@@ -367,7 +351,7 @@ def wish_community(actor: Any, community: Any = None) -> Region:
 
 
 @transaction.atomic
-def need_submit_wish(*, actor: Any, **data: Any) -> Need:
+def need_submit_wish(*, actor: Actor, **data: Any) -> Need:
     """A resident's micro-wish (微心愿): lands as a draft with source “wish” for the community to review."""
     require(actor, perms.WISH_SUBMIT)
     errors = Errors()
@@ -385,7 +369,7 @@ def need_submit_wish(*, actor: Any, **data: Any) -> Need:
         errors.catch(exc)
         clean = {}
     errors.raise_if_any()
-    n = Need(status=NeedStatus.DRAFT, submitted_by=actor)
+    n = Need(status=NeedStatus.DRAFT, submitted_by=account_of(actor))
     _apply_need(n, clean)
     n.save()
     audit.record(actor=actor, verb="cobuild.need.wish", target=n, changes=audit.diff({}, need_snapshot(n)))
@@ -407,12 +391,12 @@ def resource_snapshot(r: Resource, regions: Iterable[int] | None = None) -> dict
     }
 
 
-def resource_unit_choices(actor: Any) -> QuerySet[ResidentUnit]:
+def resource_unit_choices(actor: Actor) -> QuerySet[ResidentUnit]:
     """Active units whose resources the actor may manage (a liaison: his own unit)."""
     return scoped(ResidentUnit.objects.filter(is_active=True), actor, perms.RESOURCE_MANAGE, ResidentUnit.scope_fields).order_by("name")
 
 
-def clean_resource(actor: Any, data: dict[str, Any], *, resource: Resource | None = None) -> dict[str, Any]:
+def clean_resource(actor: Actor, data: dict[str, Any], *, resource: Resource | None = None) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
     if resource is not None:
@@ -464,7 +448,7 @@ def _apply_resource(r: Resource, clean: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def resource_create(*, actor: Any, offer: bool = False, **data: Any) -> Resource:
+def resource_create(*, actor: Actor, offer: bool = False, **data: Any) -> Resource:
     require(actor, perms.RESOURCE_MANAGE)
     clean = clean_resource(actor, data)
     r = Resource(status=ResourceStatus.DRAFT)
@@ -481,7 +465,7 @@ def resource_create(*, actor: Any, offer: bool = False, **data: Any) -> Resource
 
 
 @transaction.atomic
-def resource_update(*, actor: Any, resource: Resource | int, **data: Any) -> Resource:
+def resource_update(*, actor: Actor, resource: Resource | int, **data: Any) -> Resource:
     require(actor, perms.RESOURCE_MANAGE)
     r = lookup.get(Resource, actor, perms.RESOURCE_MANAGE, resource, lock=True)
     if r.status not in RESOURCE_EDITABLE:
@@ -514,7 +498,7 @@ def resource_update(*, actor: Any, resource: Resource | int, **data: Any) -> Res
     return r
 
 
-def _resource_transition(actor: Any, resource: Resource | int, to: str, *, verb: str, reason: str = "") -> Resource:
+def _resource_transition(actor: Actor, resource: Resource | int, to: str, *, verb: str, reason: str = "") -> Resource:
     require(actor, perms.RESOURCE_MANAGE)
     r = lookup.get(Resource, actor, perms.RESOURCE_MANAGE, resource, lock=True)
     RESOURCE_TRANSITIONS.check(r, to)
@@ -525,31 +509,23 @@ def _resource_transition(actor: Any, resource: Resource | int, to: str, *, verb:
     if to == ResourceStatus.OFFERED and r.offered_at is None:
         r.offered_at = lookup.now()
         fields.append("offered_at")
-    if reason:
-        r.status_note = reason
-        fields.append("status_note")
-    r.save(update_fields=fields)
-    changes: dict[str, Any] = {"status": {"before": before, "after": to}}
-    if reason:
-        changes["reason"] = reason
-    audit.record(actor=actor, verb=verb, target=r, changes=changes)
-    registry.bump(MODULE)
+    lookup.save_status(r, fields, actor=actor, verb=verb, before=before, to=to, reason=reason)
     return r
 
 
 @transaction.atomic
-def resource_offer(*, actor: Any, resource: Resource | int) -> Resource:
+def resource_offer(*, actor: Actor, resource: Resource | int) -> Resource:
     return _resource_transition(actor, resource, ResourceStatus.OFFERED, verb="cobuild.resource.offer")
 
 
 @transaction.atomic
-def resource_pause(*, actor: Any, resource: Resource | int, reason: str = "") -> Resource:
+def resource_pause(*, actor: Actor, resource: Resource | int, reason: str = "") -> Resource:
     return _resource_transition(actor, resource, ResourceStatus.PAUSED, verb="cobuild.resource.pause",
         reason=clean_reason(reason, required=False, multiline=False))
 
 
 @transaction.atomic
-def resource_withdraw(*, actor: Any, resource: Resource | int, reason: str = "") -> Resource:
+def resource_withdraw(*, actor: Actor, resource: Resource | int, reason: str = "") -> Resource:
     return _resource_transition(actor, resource, ResourceStatus.WITHDRAWN, verb="cobuild.resource.withdraw",
 
         reason=clean_reason(reason, required=False, multiline=False))

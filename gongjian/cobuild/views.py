@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.core import pages
 from gongjian.core.errors import NotFound
-from gongjian.core.pagination import paginate
 from gongjian.core.params import get_filters, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope
@@ -47,15 +47,12 @@ NEED_FILTERS = ("q", "status", "category", "community", "urgency", "source", "re
 
 @login_required
 def need_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.NEED_LIST)
-    f = get_filters(request, NEED_FILTERS)
-    page = paginate(request, selectors.need_list(actor=request.user, filters=f))
-    return render(request, "cobuild/need_list.html", {
-        **pages.list_context(request, page, f), "statuses": NeedStatus.choices, "urgencies": Urgency.choices, "sources": NeedSource.choices,
-        "categories": selectors.category_choices(use=CategoryUse.NEEDS),
-        "communities": selectors.community_choices(actor=request.user, action=perms.NEED_LIST),
-        "can_manage": can(request.user, perms.NEED_MANAGE),
-    })
+    return pages.list_view(request, "cobuild/need_list.html", permission=perms.NEED_LIST, keys=NEED_FILTERS,
+                           rows=lambda f: selectors.need_list(actor=request.user, filters=f), context=lambda f: {
+                               "statuses": NeedStatus.choices, "urgencies": Urgency.choices, "sources": NeedSource.choices,
+                               "categories": selectors.category_choices(use=CategoryUse.NEEDS),
+                               "communities": selectors.community_choices(actor=request.user, action=perms.NEED_LIST),
+                               "can_manage": can(request.user, perms.NEED_MANAGE)})
 
 
 NEED_COLUMNS = (
@@ -72,9 +69,8 @@ NEED_COLUMNS = (
 
 @login_required
 def need_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.NEED_LIST)
-    qs = selectors.need_list(actor=request.user, filters=get_filters(request, NEED_FILTERS))
-    return pages.export(request, qs, NEED_COLUMNS, basename=_("needs"))
+    return pages.export_view(request, permission=perms.NEED_LIST, keys=NEED_FILTERS,
+                             rows=lambda f: selectors.need_list(actor=request.user, filters=f), columns=NEED_COLUMNS, basename=_("needs"))
 
 
 def _need_actions(request: HttpRequest, n: Need) -> list[dict[str, Any]]:
@@ -111,19 +107,26 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _status_action(request: HttpRequest, pk: int, action: str, *, manage: str, table: Mapping[str, Any], get: Any, param: str,
+                   reasons: tuple[str, ...], detail: str, message: str, error_fields: tuple[str, ...] = ()) -> HttpResponse:
+    """A status button of a need or a resource: the service named by ``action`` (unknown: not found), a reason where it takes one."""
+    require_page(request, manage)
+    fn: Any = table.get(action)
+    if fn is None:
+        raise NotFound()
+    obj = get(actor=request.user, id=pk, action=manage)
+    kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in reasons else {}
+    return pages.action(
+        request, lambda: fn(actor=request.user, **{param: obj}, **kwargs), back=reverse(detail, args=[obj.pk]),
+        message=lambda _r: message % {"status": type(obj).objects.get(pk=obj.pk).get_status_display()}, error_fields=error_fields)
+
+
 @login_required
 @require_POST
 def need_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    require_page(request, perms.NEED_MANAGE)
-    fn: Any = services.NEED_ACTIONS.get(action)
-    if fn is None:
-        raise NotFound()
-    n = selectors.need_get(actor=request.user, id=pk, action=perms.NEED_MANAGE)
-    kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("withdraw", "reject", "unmatch") else {}
-    return pages.action(
-        request, lambda: fn(actor=request.user, need=n, **kwargs), back=reverse("cobuild:need_detail", args=[n.pk]),
-        message=lambda _r: _("The need is now “%(status)s”.") % {"status": Need.objects.get(pk=n.pk).get_status_display()},
-        error_fields=("reason",))
+    return _status_action(request, pk, action, manage=perms.NEED_MANAGE, table=services.NEED_ACTIONS, get=selectors.need_get, param="need",
+                          reasons=("withdraw", "reject", "unmatch"), detail="cobuild:need_detail",
+                          message=_("The need is now “%(status)s”."), error_fields=("reason",))
 
 
 def _need_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -> forms.NeedForm:
@@ -147,19 +150,30 @@ def need_create(request: HttpRequest) -> HttpResponse:
 def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.NEED_MANAGE)
     n = selectors.need_get(actor=request.user, id=pk, action=perms.NEED_MANAGE)
-    if n.status not in NEED_EDITABLE:
-        messages.error(request, _("A need in status “%(status)s” can no longer be edited.") % {"status": n.get_status_display()})
-        return redirect("cobuild:need_detail", pk=n.pk)
-    initial = {k: getattr(n, k) for k in ("title", "description", "address", "lat", "lng", "quantity", "quantity_unit", "wanted_from",
-                                          "wanted_to", "urgency", "source")}
-    initial.update(category=n.category_id, community=n.community_id, grid=n.grid_id)
-    form = _need_form(request, data=request.POST or None, initial=initial)
-    if n.source == NeedSource.WISH:
-        del form.fields["source"]
-    back = reverse("cobuild:need_detail", args=[n.pk])
-    return pages.form_page(request, form, save=lambda d: services.need_update(actor=request.user, need=n, **d), success=back,
-                           message=_("The need was saved."), template=FORM,
-                           context={"title": _("Edit %(title)s") % {"title": n.title}, "cancel_url": back, "form_id": "need-form"})
+
+    def form() -> forms.NeedForm:
+        initial = {k: getattr(n, k) for k in ("title", "description", "address", "lat", "lng", "quantity", "quantity_unit", "wanted_from",
+                                              "wanted_to", "urgency", "source")}
+        initial.update(category=n.category_id, community=n.community_id, grid=n.grid_id)
+        f = _need_form(request, data=request.POST or None, initial=initial)
+        if n.source == NeedSource.WISH:
+            del f.fields["source"]
+        return f
+
+    return _edit_page(request, n, editable=NEED_EDITABLE, refused=_("A need in status “%(status)s” can no longer be edited."),
+                      detail="cobuild:need_detail", form=form, save=lambda d: services.need_update(actor=request.user, need=n, **d),
+                      message=_("The need was saved."), form_id="need-form")
+
+
+def _edit_page(request: HttpRequest, obj: Any, *, editable: Any, refused: str, detail: str, form: Callable[[], Any],
+               save: Callable[[dict[str, Any]], Any], message: str, form_id: str) -> HttpResponse:
+    """The edit page of a need or a resource: one no longer editable goes back to its page with ``refused``."""
+    if obj.status not in editable:
+        messages.error(request, refused % {"status": obj.get_status_display()})
+        return redirect(detail, pk=obj.pk)
+    back = reverse(detail, args=[obj.pk])
+    return pages.form_page(request, form(), save=save, success=back, message=message, template=FORM,
+                           context={"title": _("Edit %(title)s") % {"title": obj.title}, "cancel_url": back, "form_id": form_id})
 
 
 @login_required
@@ -180,13 +194,11 @@ RESOURCE_FILTERS = ("q", "status", "category", "kind", "unit", "community")
 
 @login_required
 def resource_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.RESOURCE_VIEW)
-    f = get_filters(request, RESOURCE_FILTERS)
-    page = paginate(request, selectors.resource_list(actor=request.user, filters=f))
-    return render(request, "cobuild/resource_list.html", {
-        **pages.list_context(request, page, f), "statuses": ResourceStatus.choices, "kinds": ResourceKind.choices,
-        "categories": selectors.category_choices(use=CategoryUse.RESOURCES), "can_manage": can(request.user, perms.RESOURCE_MANAGE),
-    })
+    return pages.list_view(request, "cobuild/resource_list.html", permission=perms.RESOURCE_VIEW, keys=RESOURCE_FILTERS,
+                           rows=lambda f: selectors.resource_list(actor=request.user, filters=f), context=lambda f: {
+                               "statuses": ResourceStatus.choices, "kinds": ResourceKind.choices,
+                               "categories": selectors.category_choices(use=CategoryUse.RESOURCES),
+                               "can_manage": can(request.user, perms.RESOURCE_MANAGE)})
 
 
 RESOURCE_COLUMNS = (
@@ -204,9 +216,9 @@ RESOURCE_COLUMNS = (
 
 @login_required
 def resource_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.RESOURCE_VIEW)
-    qs = selectors.resource_list(actor=request.user, filters=get_filters(request, RESOURCE_FILTERS)).prefetch_related("service_regions")
-    return pages.export(request, qs, RESOURCE_COLUMNS, basename=_("resources"))
+    return pages.export_view(request, permission=perms.RESOURCE_VIEW, keys=RESOURCE_FILTERS,
+                             rows=lambda f: selectors.resource_list(actor=request.user, filters=f).prefetch_related("service_regions"),
+                             columns=RESOURCE_COLUMNS, basename=_("resources"))
 
 
 def _resource_actions(request: HttpRequest, r: Resource) -> list[dict[str, Any]]:
@@ -233,15 +245,9 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def resource_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    require_page(request, perms.RESOURCE_MANAGE)
-    fn: Any = services.RESOURCE_ACTIONS.get(action)
-    if fn is None:
-        raise NotFound()
-    r = selectors.resource_get(actor=request.user, id=pk, action=perms.RESOURCE_MANAGE)
-    kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("pause", "withdraw") else {}
-    return pages.action(
-        request, lambda: fn(actor=request.user, resource=r, **kwargs), back=reverse("cobuild:resource_detail", args=[r.pk]),
-        message=lambda _r: _("The resource is now “%(status)s”.") % {"status": Resource.objects.get(pk=r.pk).get_status_display()})
+    return _status_action(request, pk, action, manage=perms.RESOURCE_MANAGE, table=services.RESOURCE_ACTIONS, get=selectors.resource_get,
+                          param="resource", reasons=("pause", "withdraw"), detail="cobuild:resource_detail",
+                          message=_("The resource is now “%(status)s”."))
 
 
 def _resource_form(request: HttpRequest, *, data: Any = None, initial: Any = None, editing: bool = False) -> forms.ResourceForm:
@@ -268,17 +274,17 @@ def resource_create(request: HttpRequest) -> HttpResponse:
 def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.RESOURCE_MANAGE)
     r = selectors.resource_get(actor=request.user, id=pk, action=perms.RESOURCE_MANAGE)
-    if r.status not in RESOURCE_EDITABLE:
-        messages.error(request, _("A resource in status “%(status)s” can no longer be edited.") % {"status": r.get_status_display()})
-        return redirect("cobuild:resource_detail", pk=r.pk)
-    initial = {k: getattr(r, k) for k in ("title", "description", "kind", "capacity", "capacity_unit", "radius_km", "available_from",
-                                          "available_to")}
-    initial.update(category=r.category_id, service_regions=list(r.service_regions.values_list("pk", flat=True)))
-    form = _resource_form(request, data=request.POST or None, initial=initial, editing=True)
-    back = reverse("cobuild:resource_detail", args=[r.pk])
-    return pages.form_page(request, form, save=lambda d: services.resource_update(actor=request.user, resource=r, **d), success=back,
-                           message=_("The resource was saved."), template=FORM,
-                           context={"title": _("Edit %(title)s") % {"title": r.title}, "cancel_url": back, "form_id": "resource-form"})
+
+    def form() -> forms.ResourceForm:
+        initial = {k: getattr(r, k) for k in ("title", "description", "kind", "capacity", "capacity_unit", "radius_km", "available_from",
+                                              "available_to")}
+        initial.update(category=r.category_id, service_regions=list(r.service_regions.values_list("pk", flat=True)))
+        return _resource_form(request, data=request.POST or None, initial=initial, editing=True)
+
+    return _edit_page(request, r, editable=RESOURCE_EDITABLE, refused=_("A resource in status “%(status)s” can no longer be edited."),
+                      detail="cobuild:resource_detail", form=form,
+                      save=lambda d: services.resource_update(actor=request.user, resource=r, **d), message=_("The resource was saved."),
+                      form_id="resource-form")
 
 
 # --- categories ------------------------------------------------------------------------------

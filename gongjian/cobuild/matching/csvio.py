@@ -18,7 +18,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -282,4 +282,4 @@ def write_suggestions_csv(suggestions: dict[str, list[Suggestion]], file: IO[str
 
 def parse_date(value: str) -> date:
     """A date as the CSV reader accepts it (for ``--today``)."""
-    return _date(value, 0, "today") or datetime.now().date()
+    return _date(value, 0, "today") or datetime.now(UTC).astimezone().date()

@@ -35,7 +35,7 @@ import math
 import multiprocessing
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -129,7 +129,7 @@ class Matcher:
         ``token_cache`` (a dict the caller keeps) remembers the words of each text, so building the matcher again after a
         few resources changed reads only the new texts."""
         self.resources = list(resources)
-        self.today = today or date.today()
+        self.today = today or datetime.now(UTC).astimezone().date()  # the machine's local date
         ids = [r.id for r in self.resources]
         if len(ids) >= 1 << 24:
             raise ValueError("at most 16,777,215 resources")
@@ -269,8 +269,8 @@ class Matcher:
         located = [i for i, x in enumerate(chunk) if x.lat is not None and x.lng is not None]
         if located and self.res_located.any():
             cols = np.flatnonzero(self.res_located)
-            lat = np.radians(np.array([chunk[i].lat for i in located], dtype=np.float64)).astype(np.float32)  # type: ignore[misc]
-            lng = np.radians(np.array([chunk[i].lng for i in located], dtype=np.float64)).astype(np.float32)  # type: ignore[misc]
+            lat = np.radians(np.array([chunk[i].lat for i in located], dtype=np.float64)).astype(np.float32)
+            lng = np.radians(np.array([chunk[i].lng for i in located], dtype=np.float64)).astype(np.float32)
             dy = lat[:, None] - self.lat32[None, cols]
             dx = lng[:, None] - self.lng32[None, cols]
             dx *= np.cos(lat)[:, None]

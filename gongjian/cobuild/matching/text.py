@@ -22,6 +22,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,7 +49,7 @@ _lock = threading.Lock()
 _tokenizer = None
 
 
-def tokenizer():  # type: ignore[no-untyped-def]
+def tokenizer() -> Any:
     """A private jieba tokenizer with the governance terms and lexicon words, built once per process."""
     global _tokenizer
     if _tokenizer is None:

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -94,9 +94,8 @@ def report_in_create(request: HttpRequest, payload: ReportInIn) -> tuple[int, di
 
 
 def _report_in_action(request: HttpRequest, report_in_id: int, fn: Any, **kwargs: Any) -> dict[str, Any]:
-    r = selectors.report_in_get(actor=request.user, id=report_in_id)
-    fn(actor=request.user, report_in=r, **kwargs)
-    return report_in_out(selectors.report_in_get(actor=request.user, id=r.pk))
+    return act(lambda: selectors.report_in_get(actor=request.user, id=report_in_id), lambda r: fn(actor=request.user, report_in=r, **kwargs),
+               lambda r: report_in_out(selectors.report_in_get(actor=request.user, id=r.pk)))
 
 
 @router.post("/report-ins/{report_in_id}/confirm", response=ReportInOut, summary="The community confirms a report-in")

@@ -16,7 +16,7 @@ class _Pick(forms.ModelChoiceField):
     """A choice whose emptiness and reach the service reports (with every other error at once)."""
 
     def __init__(self, *, label: Any, label_fn: Any = None) -> None:
-        super().__init__(None, label=label, required=False, empty_label="—")  # type: ignore[arg-type]
+        super().__init__(None, label=label, required=False, empty_label="—")
         self._label_fn = label_fn
 
     def label_from_instance(self, obj: Any) -> str:

@@ -15,14 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import pii
 from gongjian.core.errors import ValidationError
+from gongjian.core.kernel import Actor
 from gongjian.core.tabular import Column, Importer
 from gongjian.orgs.models import ResidentUnit
 
+from ..importers import remap_fields
 from . import services
-
-
-def _remap(exc: ValidationError, mapping: dict[str, str]) -> ValidationError:
-    return ValidationError(exc.message, details={mapping.get(k, k): v for k, v in exc.details.items()})
 
 
 class PartnershipImporter(Importer):
@@ -37,7 +35,7 @@ class PartnershipImporter(Importer):
         Column("started_on", _("Started on"), example="2024-03-01"),
     )
 
-    def prepare(self, actor: Any) -> dict[str, Any]:
+    def prepare(self, actor: Actor) -> dict[str, Any]:
         return {"actor": actor, "units": {}}
 
     def label(self, key: str) -> str:
@@ -79,11 +77,11 @@ class PartnershipImporter(Importer):
             clean = services.clean_partnership(context["actor"], {"branch": branch, "community": community,
                                                                   "started_on": values.get("started_on", "")})
         except ValidationError as exc:
-            raise _remap(exc, {"community": "community_code"}) from None
+            raise remap_fields(exc, {"community": "community_code"}) from None
         clean["natural"] = f"{branch.pk}|{community.pk}"
         return clean
 
-    def write_row(self, data: dict[str, Any], *, actor: Any, context: dict[str, Any]) -> str:
+    def write_row(self, data: dict[str, Any], *, actor: Actor, context: dict[str, Any]) -> str:
         if services._active_partnership_exists(data["branch"].pk, data["community"].pk):
             return "unchanged"
         services.partnership_create(actor=actor, branch=data["branch"], community=data["community"], started_on=data["started_on"])

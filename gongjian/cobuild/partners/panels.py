@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 
 from ..choices import ReportInStatus
@@ -14,7 +15,7 @@ from . import permissions as perms
 from . import selectors
 
 
-def admin_panel(actor: Any) -> dict[str, Any] | None:
+def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Community and higher administrators: report-ins awaiting confirmation, partnerships missing this year's agreement."""
     if not can(actor, perms.REPORT_IN_CONFIRM):
         return None
@@ -41,7 +42,7 @@ def admin_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def liaison_panel(actor: Any) -> dict[str, Any] | None:
+def liaison_panel(actor: Actor) -> dict[str, Any] | None:
     """A unit liaison: his unit's report-ins by status."""
     if can(actor, perms.REPORT_IN_CONFIRM) or not can(actor, perms.REPORT_IN_CREATE):
         return None

@@ -15,16 +15,17 @@ its district, subdistrict or community. Communities elsewhere are refused.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import clean_reason, text_field
+from gongjian.core.kernel import Actor, account_of, clean_reason, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import ScopeFields, scoped
 from gongjian.core.validation import Errors, clean_date
@@ -77,7 +78,7 @@ def community_located_for(unit: ResidentUnit, community: Region) -> bool:
 # --- unit report-in -------------------------------------------------------------------------------
 
 
-def report_in_units(actor: Any) -> QuerySet[ResidentUnit]:
+def report_in_units(actor: Actor) -> QuerySet[ResidentUnit]:
     """Active units the actor may report in: a liaison his own unit, an administrator the units located in his area."""
     return scoped(ResidentUnit.objects.filter(is_active=True), actor, perms.REPORT_IN_CREATE, ResidentUnit.scope_fields)
 
@@ -98,7 +99,18 @@ def _active_report_in_exists(unit_id: int, community_id: int) -> bool:
     return UnitReportIn.objects.filter(unit_id=unit_id, community_id=community_id, status__in=REPORT_IN_ACTIVE).exists()
 
 
-def clean_report_in(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+def _save_new(obj: Model, *, duplicate: Callable[[], Exception], actor: Actor, verb: str, snapshot: Callable[[Any], dict[str, Any]]) -> None:
+    """Save a new record (a database uniqueness error is ``duplicate()``), audit it and refresh the figures."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise duplicate() from None
+    audit.record(actor=actor, verb=verb, target=obj, changes=audit.diff({}, snapshot(obj)))
+    registry.bump(MODULE)
+
+
+def clean_report_in(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
     unit = lookup.resolve(ResidentUnit, data.get("unit"), report_in_units(actor).select_related("region"))
@@ -108,13 +120,8 @@ def clean_report_in(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
         errors.add("unit", _("Choose an active unit you are responsible for."))
         unit = None
     out["unit"] = unit
-    community = lookup.resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
-    if community is None:
-        errors.add("community", _("Choose the community."))
-    elif community is False or community.level != Level.COMMUNITY:
-        errors.add("community", _("Choose a community (a region of the community level)."))
-        community = None
-    elif unit is not None and not community_located_for(unit, community):
+    community = lookup.community(data.get("community"), errors)
+    if community is not None and unit is not None and not community_located_for(unit, community):
         if unit.region.level == Level.CITY:
             errors.add("community", _("The unit is registered at city level; set its district, subdistrict or community first."))
         else:
@@ -136,7 +143,7 @@ def clean_report_in(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def report_in_create(*, actor: Any, unit: Any, community: Any, party_org: Any, contact_name: Any = "", offer: Any = "") -> UnitReportIn:
+def report_in_create(*, actor: Actor, unit: Any, community: Any, party_org: Any, contact_name: Any = "", offer: Any = "") -> UnitReportIn:
     """The unit's party organisation reports in to the community where the unit is located (awaiting confirmation).
 
     One active (awaiting confirmation or confirmed) report-in per unit and community: checked under a
@@ -150,57 +157,36 @@ def report_in_create(*, actor: Any, unit: Any, community: Any, party_org: Any, c
         raise _duplicate_report_in()
     r = UnitReportIn(unit=u, community=clean["community"], region_path=clean["community"].path, party_org=clean["party_org"],
                      contact_name=clean["contact_name"], offer=clean["offer"], status=ReportInStatus.PENDING,
-                     reported_by=actor if getattr(actor, "pk", None) else None, reported_at=lookup.now())
-    try:
-        with transaction.atomic():
-            r.save()
-    except IntegrityError:
-        raise _duplicate_report_in() from None
-    audit.record(actor=actor, verb="cobuild.report_in.create", target=r, changes=audit.diff({}, report_in_snapshot(r)))
-    registry.bump(MODULE)
+                     reported_by=account_of(actor), reported_at=lookup.now())
+    _save_new(r, duplicate=_duplicate_report_in, actor=actor, verb="cobuild.report_in.create", snapshot=report_in_snapshot)
     return r
 
 
-def _get_report_in(actor: Any, action: str, report_in: Any) -> UnitReportIn:
-    found = lookup.resolve(UnitReportIn, report_in, scoped(UnitReportIn.objects.all(), actor, action))
-    if not found:
-        raise NotFound()
-    return UnitReportIn.objects.select_for_update().get(pk=found.pk)
-
-
-def _report_in_transition(actor: Any, report_in: Any, to: str, *, action: str, verb: str, reason: str = "") -> UnitReportIn:
+def _report_in_transition(actor: Actor, report_in: Any, to: str, *, action: str, verb: str, reason: str = "") -> UnitReportIn:
     require(actor, action)
-    r = _get_report_in(actor, action, report_in)
+    r = lookup.get(UnitReportIn, actor, action, report_in, lock=True)
     before = REPORT_IN_TRANSITIONS.move(r, to, message=_("A report-in in status “%(from)s” cannot be changed to “%(to)s”."))
     fields = ["status", "updated_at"]
     if to == ReportInStatus.CONFIRMED:
         r.confirmed_at = lookup.now()
-        r.confirmed_by = actor if getattr(actor, "pk", None) else None
+        r.confirmed_by = account_of(actor)
         fields += ["confirmed_at", "confirmed_by"]
     if to == ReportInStatus.ENDED:
         r.ended_at = lookup.now()
         fields.append("ended_at")
-    if reason:
-        r.status_note = reason
-        fields.append("status_note")
-    r.save(update_fields=fields)
-    changes: dict[str, Any] = {"status": {"before": before, "after": to}}
-    if reason:
-        changes["reason"] = reason
-    audit.record(actor=actor, verb=verb, target=r, changes=changes)
-    registry.bump(MODULE)
+    lookup.save_status(r, fields, actor=actor, verb=verb, before=before, to=to, reason=reason)
     return r
 
 
 @transaction.atomic
-def report_in_confirm(*, actor: Any, report_in: Any) -> UnitReportIn:
+def report_in_confirm(*, actor: Actor, report_in: Any) -> UnitReportIn:
     """The community (or an administrator above it) confirms a report-in awaiting confirmation."""
     return _report_in_transition(actor, report_in, ReportInStatus.CONFIRMED, action=perms.REPORT_IN_CONFIRM,
                                  verb="cobuild.report_in.confirm")
 
 
 @transaction.atomic
-def report_in_reject(*, actor: Any, report_in: Any, reason: Any) -> UnitReportIn:
+def report_in_reject(*, actor: Actor, report_in: Any, reason: Any) -> UnitReportIn:
     """The community declines a report-in awaiting confirmation; the reason is shown to the unit."""
     text = clean_reason(reason)
     return _report_in_transition(actor, report_in, ReportInStatus.REJECTED, action=perms.REPORT_IN_CONFIRM,
@@ -208,14 +194,14 @@ def report_in_reject(*, actor: Any, report_in: Any, reason: Any) -> UnitReportIn
 
 
 @transaction.atomic
-def report_in_end(*, actor: Any, report_in: Any, reason: Any) -> UnitReportIn:
+def report_in_end(*, actor: Actor, report_in: Any, reason: Any) -> UnitReportIn:
     """The unit or the community ends a report-in (awaiting confirmation or confirmed); the unit may then report in again."""
     text = clean_reason(reason)
     return _report_in_transition(actor, report_in, ReportInStatus.ENDED, action=perms.REPORT_IN_END, verb="cobuild.report_in.end",
                                  reason=text)
 
 
-REPORT_IN_ACTIONS = {"confirm": report_in_confirm, "reject": report_in_reject, "end": report_in_end}
+REPORT_IN_ACTIONS: dict[str, Callable[..., UnitReportIn]] = {"confirm": report_in_confirm, "reject": report_in_reject, "end": report_in_end}
 
 
 # --- partnerships ----------------------------------------------------------------------------------
@@ -251,7 +237,7 @@ def _clean_start(value: Any, errors: Errors) -> dt.date:
     return day
 
 
-def clean_partnership(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+def clean_partnership(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
     org = lookup.resolve(PartyOrg, data.get("branch"), PartyOrg.objects.filter(is_active=True).select_related("unit"))
@@ -270,15 +256,7 @@ def clean_partnership(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
         errors.add("branch", _("This branch is not attached to an active resident unit; attach it to its organ first."))
         org = None
     out["branch"] = org
-    community = lookup.resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
-    if community is None:
-        errors.add("community", _("Choose the community."))
-    elif community is False or community.level != Level.COMMUNITY:
-        errors.add("community", _("Choose a community (a region of the community level)."))
-        community = None
-    elif not lookup.region_allowed(actor, perms.PARTNERSHIP_MANAGE, community):
-        errors.add("community", _("Choose a community within your area."))
-        community = None
+    community = lookup.community(data.get("community"), errors, actor=actor, action=perms.PARTNERSHIP_MANAGE)
     out["community"] = community
     out["started_on"] = _clean_start(data.get("started_on"), errors)
     errors.raise_if_any()
@@ -286,7 +264,7 @@ def clean_partnership(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def partnership_create(*, actor: Any, branch: Any, community: Any, started_on: Any = None) -> Partnership:
+def partnership_create(*, actor: Actor, branch: Any, community: Any, started_on: Any = None) -> Partnership:
     """Pair an organ's party branch with a community (联建); one active partnership per branch and community."""
     require(actor, perms.PARTNERSHIP_MANAGE)
     clean = clean_partnership(actor, {"branch": branch, "community": community, "started_on": started_on})
@@ -296,29 +274,16 @@ def partnership_create(*, actor: Any, branch: Any, community: Any, started_on: A
     assert org.unit_id is not None  # clean_partnership refused a branch without a unit
     p = Partnership(branch=org, unit_id=org.unit_id, community=clean["community"], region_path=clean["community"].path,
                     status=PartnershipStatus.ACTIVE, started_on=clean["started_on"],
-                    created_by=actor if getattr(actor, "pk", None) else None)
-    try:
-        with transaction.atomic():
-            p.save()
-    except IntegrityError:
-        raise _duplicate_partnership() from None
-    audit.record(actor=actor, verb="cobuild.partnership.create", target=p, changes=audit.diff({}, partnership_snapshot(p)))
-    registry.bump(MODULE)
+                    created_by=account_of(actor))
+    _save_new(p, duplicate=_duplicate_partnership, actor=actor, verb="cobuild.partnership.create", snapshot=partnership_snapshot)
     return p
 
 
-def _get_partnership(actor: Any, action: str, partnership: Any) -> Partnership:
-    found = lookup.resolve(Partnership, partnership, scoped(Partnership.objects.all(), actor, action))
-    if not found:
-        raise NotFound()
-    return Partnership.objects.select_for_update().get(pk=found.pk)
-
-
 @transaction.atomic
-def partnership_end(*, actor: Any, partnership: Any, reason: Any, ended_on: Any = None) -> Partnership:
+def partnership_end(*, actor: Actor, partnership: Any, reason: Any, ended_on: Any = None) -> Partnership:
     """End an active partnership on a date (today unless given) with a reason."""
     require(actor, perms.PARTNERSHIP_MANAGE)
-    p = _get_partnership(actor, perms.PARTNERSHIP_MANAGE, partnership)
+    p = lookup.get(Partnership, actor, perms.PARTNERSHIP_MANAGE, partnership, lock=True)
     errors = Errors()
     text = text_field(reason, field="reason", errors=errors, required=_("Give a reason."), max_length=500, multiline=True)
     day = clean_date(ended_on, field="ended_on", errors=errors)
@@ -396,11 +361,11 @@ def _save_agreement(a: PartnershipAgreement) -> None:
 
 
 @transaction.atomic
-def agreement_create(*, actor: Any, partnership: Any, year: Any = None, branch_commitments: Any = "",
+def agreement_create(*, actor: Actor, partnership: Any, year: Any = None, branch_commitments: Any = "",
                      community_commitments: Any = "") -> PartnershipAgreement:
     """A draft of the partnership's agreement for a year: what the branch and the community each will do."""
     require(actor, perms.AGREEMENT_EDIT)
-    p = _get_partnership(actor, perms.AGREEMENT_EDIT, partnership)
+    p = lookup.get(Partnership, actor, perms.AGREEMENT_EDIT, partnership, lock=True)
     if p.status != PartnershipStatus.ACTIVE:
         raise TransitionError(_("This partnership has ended; it takes no new agreements."))
     clean = _clean_agreement(p, {"year": year, "branch_commitments": branch_commitments, "community_commitments": community_commitments},
@@ -413,7 +378,7 @@ def agreement_create(*, actor: Any, partnership: Any, year: Any = None, branch_c
     return a
 
 
-def _get_agreement(actor: Any, action: str, agreement: Any) -> PartnershipAgreement:
+def _get_agreement(actor: Actor, action: str, agreement: Any) -> PartnershipAgreement:
     found = lookup.resolve(PartnershipAgreement, agreement, scoped(PartnershipAgreement.objects.all(), actor, action, AGREEMENT_SCOPE))
     if not found:
         raise NotFound()
@@ -421,7 +386,7 @@ def _get_agreement(actor: Any, action: str, agreement: Any) -> PartnershipAgreem
 
 
 @transaction.atomic
-def agreement_update(*, actor: Any, agreement: Any, **data: Any) -> PartnershipAgreement:
+def agreement_update(*, actor: Actor, agreement: Any, **data: Any) -> PartnershipAgreement:
     """Change a draft agreement (year, what each side will do); a signed agreement is final."""
     require(actor, perms.AGREEMENT_EDIT)
     a = _get_agreement(actor, perms.AGREEMENT_EDIT, agreement)
@@ -444,7 +409,7 @@ def agreement_update(*, actor: Any, agreement: Any, **data: Any) -> PartnershipA
 
 
 @transaction.atomic
-def agreement_sign(*, actor: Any, agreement: Any, signed_on: Any = None) -> PartnershipAgreement:
+def agreement_sign(*, actor: Actor, agreement: Any, signed_on: Any = None) -> PartnershipAgreement:
     """Record that both sides signed a draft agreement (on ``signed_on``, today unless given)."""
     require(actor, perms.AGREEMENT_SIGN)
     a = _get_agreement(actor, perms.AGREEMENT_SIGN, agreement)

@@ -9,6 +9,7 @@ that does not match the schema: 422. One error shape everywhere: ``{code, messag
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
@@ -17,7 +18,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, paginate
+from gongjian.core.apikit import Page, PageQuery, act, paginate
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -25,6 +26,7 @@ from ..models import Project, ProjectMilestone, ProjectNote
 from . import selectors as sel
 from . import services
 from .permissions import PROJECT_VIEW
+from .views import photo_response
 
 router = Router(tags=["cobuild projects"])
 
@@ -225,40 +227,39 @@ def project_create(request: HttpRequest, payload: ProjectIn) -> Status[dict[str,
     return Status(201, detail_out(request, p.pk))
 
 
+def _on(request: HttpRequest, project_id: int, call: Callable[[Project], Any]) -> dict[str, Any]:
+    """An action on a project the caller can see (404 outside the scope), answered with the project as it is now."""
+    return act(lambda: _visible(request, project_id), call, lambda p: detail_out(request, project_id))
+
+
 @router.post("/projects/{project_id}/agree", response=ProjectDetailOut, summary="The responsible unit agrees to the project")
 def project_agree(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    services.project_agree(actor=request.user, project=_visible(request, project_id))
-    return detail_out(request, project_id)
+    return _on(request, project_id, lambda p: services.project_agree(actor=request.user, project=p))
 
 
 @router.post("/projects/{project_id}/start", response=ProjectDetailOut, summary="Start the work")
 def project_start(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    services.project_start(actor=request.user, project=_visible(request, project_id))
-    return detail_out(request, project_id)
+    return _on(request, project_id, lambda p: services.project_start(actor=request.user, project=p))
 
 
 @router.post("/projects/{project_id}/complete", response=ProjectDetailOut, summary="Complete the project with its outcome")
 def project_complete(request: HttpRequest, project_id: int, payload: OutcomeIn) -> dict[str, Any]:
-    services.project_complete(actor=request.user, project=_visible(request, project_id), outcome=payload.outcome)
-    return detail_out(request, project_id)
+    return _on(request, project_id, lambda p: services.project_complete(actor=request.user, project=p, outcome=payload.outcome))
 
 
 @router.post("/projects/{project_id}/rate", response=ProjectDetailOut, summary="The community rates a completed project (1–5)")
 def project_rate(request: HttpRequest, project_id: int, payload: RatingIn) -> dict[str, Any]:
-    services.project_rate(actor=request.user, project=_visible(request, project_id), rating=payload.rating, remark=payload.remark)
-    return detail_out(request, project_id)
+    return _on(request, project_id, lambda p: services.project_rate(actor=request.user, project=p, rating=payload.rating, remark=payload.remark))
 
 
 @router.post("/projects/{project_id}/cancel", response=ProjectDetailOut, summary="Cancel an unfinished project")
 def project_cancel(request: HttpRequest, project_id: int, payload: ReasonIn) -> dict[str, Any]:
-    services.project_cancel(actor=request.user, project=_visible(request, project_id), reason=payload.reason)
-    return detail_out(request, project_id)
+    return _on(request, project_id, lambda p: services.project_cancel(actor=request.user, project=p, reason=payload.reason))
 
 
 @router.patch("/projects/{project_id}", response=ProjectDetailOut, summary="Rewrite the plan (proposed, agreed or in progress)")
 def project_plan(request: HttpRequest, project_id: int, payload: PlanIn) -> dict[str, Any]:
-    services.project_plan_update(actor=request.user, project=_visible(request, project_id), plan=payload.plan)
-    return detail_out(request, project_id)
+    return _on(request, project_id, lambda p: services.project_plan_update(actor=request.user, project=p, plan=payload.plan))
 
 
 # --- milestones --------------------------------------------------------------------------------
@@ -322,13 +323,4 @@ def note_add(request: HttpRequest, project_id: int, text: Form[str], progress: F
             summary="A progress photo (the image bytes); 404 outside the caller's scope")
 def photo(request: HttpRequest, project_id: int, photo_id: int) -> FileResponse:
     p = _visible(request, project_id)
-    ph = services.photo_get(actor=request.user, project=p, photo_id=photo_id)
-    try:
-        handle = ph.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise NotFound() from None
-    resp = FileResponse(handle, content_type=ph.content_type)
-    resp["Cache-Control"] = "private, max-age=3600"
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return resp
+    return photo_response(services.photo_get(actor=request.user, project=p, photo_id=photo_id), inline=False)

@@ -22,8 +22,8 @@ class ProjectForm(StyledForm):
     """Title, community, unit and plan; the needs (checkboxes) and resources (rows) are read from the request."""
 
     title = MandatoryText(label=_("Title"), max_length=200)
-    community = RegionChoiceField(label=_("Community"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
-    unit = UnitChoiceField(label=_("Responsible unit"), queryset=None, required=False, empty_label="—")  # type: ignore[arg-type]
+    community = RegionChoiceField(label=_("Community"), queryset=None, required=False, empty_label="—")
+    unit = UnitChoiceField(label=_("Responsible unit"), queryset=None, required=False, empty_label="—")
     plan = forms.CharField(label=_("Plan"), widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=8000,
                            help_text=_("What will be done, by whom and by when. Milestones can be added on the project page."))
     # not rendered by the loop: the template draws them; they hold the service's errors

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 from gongjian.core.scope import scoped
 
@@ -16,7 +17,7 @@ from ..models import Project
 from .permissions import PROJECT_MANAGE, PROJECT_RUN, PROJECT_VIEW
 
 
-def _counts(actor: Any, action: str, statuses: list[str]) -> dict[str, int]:
+def _counts(actor: Actor, action: str, statuses: list[str]) -> dict[str, int]:
     rows = scoped(Project.objects.filter(status__in=statuses), actor, action).values("status").annotate(n=Count("id"))
     return {r["status"]: r["n"] for r in rows}
 
@@ -25,7 +26,7 @@ def _url(status: str) -> str:
     return f"{reverse('cobuild:project_list')}?status={status}"
 
 
-def liaison_panel(actor: Any) -> dict[str, Any] | None:
+def liaison_panel(actor: Actor) -> dict[str, Any] | None:
     """A unit liaison: projects waiting for the unit to agree, and the ones to carry out."""
     if not can(actor, PROJECT_RUN) or can(actor, PROJECT_MANAGE):
         return None
@@ -46,7 +47,7 @@ def liaison_panel(actor: Any) -> dict[str, Any] | None:
     }
 
 
-def admin_panel(actor: Any) -> dict[str, Any] | None:
+def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Community staff and above: projects under way, and finished ones waiting for the community's rating."""
     if not can(actor, PROJECT_MANAGE):
         return None

@@ -13,6 +13,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.models import AuditEvent
 from gongjian.core.params import int_param
 from gongjian.core.scope import scoped
@@ -42,7 +43,7 @@ def _latest_progress() -> Subquery:
                     .order_by("-created_at", "-id").values("progress")[:1], output_field=IntegerField())
 
 
-def project_list(*, actor: Any, filters: dict[str, Any] | None = None, action: str = PROJECT_VIEW) -> QuerySet[Project]:
+def project_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = PROJECT_VIEW) -> QuerySet[Project]:
     """Projects in scope (see ``cobuild.selectors.project_list``) with their latest progress and counts."""
     return base.project_list(actor=actor, filters=filters, action=action).annotate(
         latest_progress=_latest_progress(),
@@ -50,7 +51,7 @@ def project_list(*, actor: Any, filters: dict[str, Any] | None = None, action: s
     )
 
 
-def project_get(*, actor: Any, id: Any, action: str = PROJECT_VIEW) -> Project:
+def project_get(*, actor: Actor, id: Any, action: str = PROJECT_VIEW) -> Project:
     return base.project_get(actor=actor, id=id, action=action)
 
 
@@ -101,7 +102,7 @@ class ProjectDetail:
     resource_links: set[int]
 
 
-def project_detail(*, actor: Any, id: Any) -> ProjectDetail:
+def project_detail(*, actor: Actor, id: Any) -> ProjectDetail:
     p = project_get(actor=actor, id=id)
     needs = [pn.need for pn in ProjectNeed.objects.filter(project=p).select_related("need", "need__category").order_by("need_id")]
     resources = list(ProjectResource.objects.filter(project=p).select_related("resource", "resource__unit").order_by("resource_id"))
@@ -117,22 +118,22 @@ def project_detail(*, actor: Any, id: Any) -> ProjectDetail:
 # --- choices for filters and the create form -------------------------------------------------
 
 
-def filter_communities(*, actor: Any) -> QuerySet[Region]:
+def filter_communities(*, actor: Actor) -> QuerySet[Region]:
     """Communities that have projects the actor can see (works for liaisons, who have no region scope)."""
     ids = scoped(Project.objects.all(), actor, PROJECT_VIEW).values("community_id")
     return Region.objects.filter(pk__in=ids).order_by("path")
 
 
-def filter_units(*, actor: Any) -> QuerySet[ResidentUnit]:
+def filter_units(*, actor: Actor) -> QuerySet[ResidentUnit]:
     ids = scoped(Project.objects.all(), actor, PROJECT_VIEW).values("unit_id")
     return ResidentUnit.objects.filter(pk__in=ids).order_by("name")
 
 
-def form_communities(*, actor: Any) -> QuerySet[Region]:
+def form_communities(*, actor: Actor) -> QuerySet[Region]:
     return base.community_choices(actor=actor, action=PROJECT_MANAGE)
 
 
-def form_needs(*, actor: Any, community: Any) -> QuerySet[Need]:
+def form_needs(*, actor: Actor, community: Any) -> QuerySet[Need]:
     """Needs of the community that a project may take up (published or matched), within the actor's reach."""
     pk = int_param(community)
     if pk is None:
@@ -141,14 +142,14 @@ def form_needs(*, actor: Any, community: Any) -> QuerySet[Need]:
             .select_related("category").order_by("-created_at", "-id"))
 
 
-def form_resources(*, actor: Any) -> QuerySet[Resource]:
+def form_resources(*, actor: Actor) -> QuerySet[Resource]:
     """Resources on offer the actor can see and whose available period has not ended."""
     today = timezone.localdate()
     return (base.resource_base(actor, RESOURCE_VIEW).filter(status=ResourceStatus.OFFERED)
             .filter(Q(available_to__isnull=True) | Q(available_to__gte=today)).select_related("unit").order_by("unit__name", "title"))
 
 
-def form_units(*, actor: Any) -> QuerySet[ResidentUnit]:
+def form_units(*, actor: Actor) -> QuerySet[ResidentUnit]:
     """Units located in the actor's area, and units whose resources the actor can commit."""
     located = scoped(ResidentUnit.objects.filter(is_active=True), actor, PROJECT_MANAGE, ResidentUnit.scope_fields).values("pk")
     owning = form_resources(actor=actor).values("unit_id")

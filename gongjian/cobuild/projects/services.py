@@ -24,7 +24,7 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -36,13 +36,12 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound, TransitionError, ValidationError
 from gongjian.core.images import CleanImage, clean_image
-from gongjian.core.kernel import clean_reason
+from gongjian.core.kernel import Actor, account_of, clean_reason
 from gongjian.core.params import int_param
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
 from gongjian.core.validation import Errors, clean_date, clean_decimal, clean_text
 from gongjian.orgs.models import ResidentUnit
-from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
 from .. import lookup
@@ -69,9 +68,9 @@ MAX_MILESTONES = 50
 NOTE_MAX_LENGTH = 4000
 
 
-def _project(actor: Any, project: Project | int) -> Project:
+def _project(actor: Actor, project: Project | int) -> Project:
     require(actor, PROJECT_PROGRESS)
-    return lookup.get(Project, actor, PROJECT_PROGRESS, project, lock=True)  # type: ignore[no-any-return]
+    return lookup.get(Project, actor, PROJECT_PROGRESS, project, lock=True)
 
 
 def _milestone(p: Project, milestone: ProjectMilestone | int) -> ProjectMilestone:
@@ -103,7 +102,7 @@ def milestone_snapshot(m: ProjectMilestone) -> dict[str, Any]:
 
 
 @transaction.atomic
-def milestone_add(*, actor: Any, project: Project | int, title: Any, due_on: Any = None) -> ProjectMilestone:
+def milestone_add(*, actor: Actor, project: Project | int, title: Any, due_on: Any = None) -> ProjectMilestone:
     """A step of the plan, appended after the others."""
     p = _project(actor, project)
     _require_editable_plan(p)
@@ -118,7 +117,7 @@ def milestone_add(*, actor: Any, project: Project | int, title: Any, due_on: Any
 
 
 @transaction.atomic
-def milestone_update(*, actor: Any, project: Project | int, milestone: ProjectMilestone | int, **data: Any) -> ProjectMilestone:
+def milestone_update(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int, **data: Any) -> ProjectMilestone:
     p = _project(actor, project)
     m = _milestone(p, milestone)
     _require_editable_plan(p)
@@ -133,7 +132,7 @@ def milestone_update(*, actor: Any, project: Project | int, milestone: ProjectMi
 
 
 @transaction.atomic
-def milestone_mark_done(*, actor: Any, project: Project | int, milestone: ProjectMilestone | int, done_on: Any = None) -> ProjectMilestone:
+def milestone_mark_done(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int, done_on: Any = None) -> ProjectMilestone:
     """The milestone was reached on ``done_on`` (default today; not in the future)."""
     p = _project(actor, project)
     m = _milestone(p, milestone)
@@ -155,7 +154,7 @@ def milestone_mark_done(*, actor: Any, project: Project | int, milestone: Projec
 
 
 @transaction.atomic
-def milestone_reopen(*, actor: Any, project: Project | int, milestone: ProjectMilestone | int) -> ProjectMilestone:
+def milestone_reopen(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int) -> ProjectMilestone:
     """Undo "done" (marked by mistake)."""
     p = _project(actor, project)
     m = _milestone(p, milestone)
@@ -171,7 +170,7 @@ def milestone_reopen(*, actor: Any, project: Project | int, milestone: ProjectMi
 
 
 @transaction.atomic
-def milestone_remove(*, actor: Any, project: Project | int, milestone: ProjectMilestone | int) -> None:
+def milestone_remove(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int) -> None:
     p = _project(actor, project)
     m = _milestone(p, milestone)
     _require_editable_plan(p)
@@ -181,7 +180,7 @@ def milestone_remove(*, actor: Any, project: Project | int, milestone: ProjectMi
 
 
 @transaction.atomic
-def project_plan_update(*, actor: Any, project: Project | int, plan: Any) -> Project:
+def project_plan_update(*, actor: Actor, project: Project | int, plan: Any) -> Project:
     """Rewrite the plan text (the project's managers, while milestones can still change)."""
     p = _project(actor, project)
     _require_editable_plan(p)
@@ -229,7 +228,7 @@ def _clean_progress(value: Any, errors: Errors) -> int | None:
 
 
 @transaction.atomic
-def note_add(*, actor: Any, project: Project | int, text: Any, progress: Any = None, photos: Any = ()) -> ProjectNote:
+def note_add(*, actor: Actor, project: Project | int, text: Any, progress: Any = None, photos: Any = ()) -> ProjectNote:
     """A progress note with an optional percentage and 0–6 photos; nothing is written if any part is bad."""
     p = _project(actor, project)
     if p.status not in NOTE_OPEN:
@@ -245,7 +244,7 @@ def note_add(*, actor: Any, project: Project | int, text: Any, progress: Any = N
         errors.catch(exc)
         images = []
     errors.raise_if_any()
-    note = ProjectNote.objects.create(project=p, author=actor if getattr(actor, "pk", None) else None, text=body, progress=pct)
+    note = ProjectNote.objects.create(project=p, author=account_of(actor), text=body, progress=pct)
     written: list[ProjectPhoto] = []
     try:
         for img in images:
@@ -279,7 +278,7 @@ def orphan_photo_files(storage: Any = None) -> list[str]:
     return sorted(out)
 
 
-def photo_get(*, actor: Any, project: Project, photo_id: Any) -> ProjectPhoto:
+def photo_get(*, actor: Actor, project: Project, photo_id: Any) -> ProjectPhoto:
     """One photo of a project the caller may see (the project was found in scope); else NotFound."""
     pk = int_param(photo_id)
     photo = ProjectPhoto.objects.filter(project=project, pk=pk).first() if pk else None
@@ -299,7 +298,7 @@ def project_snapshot(p: Project) -> dict[str, Any]:
     }
 
 
-def _project_needs(actor: Any, community: Region | None, values: Any, errors: Errors) -> list[Need]:
+def _project_needs(actor: Actor, community: Region | None, values: Any, errors: Errors) -> list[Need]:
     raw = list(values or [])
     if not raw:
         errors.add("needs", _("Choose at least one need the project takes up."))
@@ -322,7 +321,7 @@ def _project_needs(actor: Any, community: Region | None, values: Any, errors: Er
     return found
 
 
-def _project_resources(actor: Any, values: Any, errors: Errors) -> list[tuple[Resource, Decimal]]:
+def _project_resources(actor: Actor, values: Any, errors: Errors) -> list[tuple[Resource, Decimal]]:
     lines: list[tuple[Resource, Decimal]] = []
     visible = resource_base(actor, perms.RESOURCE_VIEW)
     today = timezone.localdate()
@@ -357,20 +356,12 @@ def _project_resources(actor: Any, values: Any, errors: Errors) -> list[tuple[Re
     return lines
 
 
-def _clean_project(actor: Any, data: dict[str, Any]) -> dict[str, Any]:
+def _clean_project(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
     out["title"] = clean_text(data.get("title"), field="title", errors=errors, required=_("The title is required."), max_length=120)
     out["plan"] = clean_text(data.get("plan"), field="plan", errors=errors, max_length=8000, multiline=True)
-    community = lookup.resolve(Region, data.get("community"), Region.objects.filter(is_active=True))
-    if community is None:
-        errors.add("community", _("Choose the community."))
-    elif community is False or community.level != Level.COMMUNITY:
-        errors.add("community", _("Choose a community (a region of the community level)."))
-        community = None
-    elif not lookup.region_allowed(actor, perms.PROJECT_MANAGE, community):
-        errors.add("community", _("Choose a community within your area."))
-        community = None
+    community = lookup.community(data.get("community"), errors, actor=actor, action=perms.PROJECT_MANAGE)
     out["community"] = community
     out["needs"] = _project_needs(actor, community, data.get("needs"), errors)
     out["resources"] = _project_resources(actor, data.get("resources"), errors)
@@ -394,7 +385,7 @@ def _lock_resources(ids: Iterable[int]) -> dict[int, Resource]:
     return {r.pk: r for r in Resource.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk")}
 
 
-def _move_need(actor: Any, need_id: int, to: str, *, verb: str, allowed_from: Iterable[str]) -> Need:
+def _move_need(actor: Actor, need_id: int, to: str, *, verb: str, allowed_from: Iterable[str]) -> Need:
     """A need moved by a project service (the project permission has been checked); locked and audited."""
     n = Need.objects.select_for_update().get(pk=need_id)
     if n.status not in set(allowed_from):
@@ -414,7 +405,7 @@ def _move_need(actor: Any, need_id: int, to: str, *, verb: str, allowed_from: It
 
 
 @transaction.atomic
-def project_create(*, actor: Any, title: Any, community: Any, unit: Any, needs: Any, resources: Any = (), plan: Any = "") -> Project:
+def project_create(*, actor: Actor, title: Any, community: Any, unit: Any, needs: Any, resources: Any = (), plan: Any = "") -> Project:
     """Propose a project: takes up the needs (→ in a project) and commits capacity of the resources.
 
     Validates everything first; then locks the resource rows in id order and refuses, writing
@@ -434,7 +425,7 @@ def project_create(*, actor: Any, title: Any, community: Any, unit: Any, needs: 
                        % {"remaining": current.remaining.normalize(), "title": current.title, "amount": amount.normalize()})
     errors.raise_if_any()
     p = Project(title=clean["title"], plan=clean["plan"], community=clean["community"], region_path=clean["community"].path,
-                unit=clean["unit"], status=ProjectStatus.PROPOSED, proposed_by=actor if getattr(actor, "pk", None) else None)
+                unit=clean["unit"], status=ProjectStatus.PROPOSED, proposed_by=account_of(actor))
     p.save()
     for n in clean["needs"]:
         ProjectNeed.objects.create(project=p, need=n)
@@ -455,7 +446,7 @@ def project_create(*, actor: Any, title: Any, community: Any, unit: Any, needs: 
     return p
 
 
-def _project_transition(actor: Any, project: Project | int, to: str, *, action: str, verb: str,
+def _project_transition(actor: Actor, project: Project | int, to: str, *, action: str, verb: str,
                         extra: dict[str, Any] | None = None) -> Project:
     require(actor, action)
     p = lookup.get(Project, actor, action, project, lock=True)
@@ -477,18 +468,18 @@ def _project_transition(actor: Any, project: Project | int, to: str, *, action: 
 
 
 @transaction.atomic
-def project_agree(*, actor: Any, project: Project | int) -> Project:
+def project_agree(*, actor: Actor, project: Project | int) -> Project:
     """The responsible unit (or an administrator on its behalf) agrees to the proposed plan."""
     return _project_transition(actor, project, ProjectStatus.AGREED, action=perms.PROJECT_RUN, verb="cobuild.project.agree")
 
 
 @transaction.atomic
-def project_start(*, actor: Any, project: Project | int) -> Project:
+def project_start(*, actor: Actor, project: Project | int) -> Project:
     return _project_transition(actor, project, ProjectStatus.IN_PROGRESS, action=perms.PROJECT_RUN, verb="cobuild.project.start")
 
 
 @transaction.atomic
-def project_complete(*, actor: Any, project: Project | int, outcome: Any) -> Project:
+def project_complete(*, actor: Actor, project: Project | int, outcome: Any) -> Project:
     """The project is done: the outcome is recorded and its needs are met."""
     errors = Errors()
     text = clean_text(outcome, field="outcome", errors=errors, required=_("Describe the outcome of the project."), max_length=8000,
@@ -502,7 +493,7 @@ def project_complete(*, actor: Any, project: Project | int, outcome: Any) -> Pro
 
 
 @transaction.atomic
-def project_rate(*, actor: Any, project: Project | int, rating: Any, remark: Any = "") -> Project:
+def project_rate(*, actor: Actor, project: Project | int, rating: Any, remark: Any = "") -> Project:
     """The community rates a completed project (1–5) with an optional remark."""
     errors = Errors()
     try:
@@ -519,7 +510,7 @@ def project_rate(*, actor: Any, project: Project | int, rating: Any, remark: Any
 
 
 @transaction.atomic
-def project_cancel(*, actor: Any, project: Project | int, reason: Any) -> Project:
+def project_cancel(*, actor: Actor, project: Project | int, reason: Any) -> Project:
     """Cancel an unfinished project: its committed capacity is released and its needs are published again."""
     text = clean_reason(reason, multiline=False)
     p = _project_transition(actor, project, ProjectStatus.CANCELLED, action=perms.PROJECT_MANAGE, verb="cobuild.project.cancel",
@@ -542,5 +533,5 @@ def project_cancel(*, actor: Any, project: Project | int, reason: Any) -> Projec
     return p
 
 
-PROJECT_ACTIONS = {"agree": project_agree, "start": project_start, "complete": project_complete, "rate": project_rate,
-                   "cancel": project_cancel}
+PROJECT_ACTIONS: dict[str, Callable[..., Project]] = {
+    "agree": project_agree, "start": project_start, "complete": project_complete, "rate": project_rate, "cancel": project_cancel}

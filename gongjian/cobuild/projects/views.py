@@ -9,7 +9,7 @@ Stable hooks for browser journeys: action forms ``#project-action-<key>`` with b
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,14 +24,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongjian.core import pages
 from gongjian.core.errors import DomainError, NotFound, ValidationError
 from gongjian.core.forms import StyledForm
-from gongjian.core.pagination import paginate
-from gongjian.core.params import get_filters, int_param, require_page
+from gongjian.core.params import int_param, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope
 from gongjian.core.tabular import ExportColumn
 
 from ..choices import PROJECT_TRANSITIONS, ProjectStatus
-from ..models import Project
+from ..models import Project, ProjectPhoto
 from . import forms, services
 from . import selectors as sel
 from .permissions import PROJECT_MANAGE, PROJECT_PROGRESS, PROJECT_RATE, PROJECT_RUN, PROJECT_VIEW
@@ -44,14 +43,10 @@ MAX_RESOURCE_ROWS = 20
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, PROJECT_VIEW)
-    f = get_filters(request, sel.FILTERS)
-    page = paginate(request, sel.project_list(actor=request.user, filters=f))
-    return render(request, "cobuild/projects/list.html", {
-        **pages.list_context(request, page, f),
-        "statuses": ProjectStatus.choices, "communities": sel.filter_communities(actor=request.user),
-        "units": sel.filter_units(actor=request.user), "can_create": can(request.user, PROJECT_MANAGE),
-    })
+    return pages.list_view(request, "cobuild/projects/list.html", permission=PROJECT_VIEW, keys=sel.FILTERS,
+                           rows=lambda f: sel.project_list(actor=request.user, filters=f), context=lambda f: {
+                               "statuses": ProjectStatus.choices, "communities": sel.filter_communities(actor=request.user),
+                               "units": sel.filter_units(actor=request.user), "can_create": can(request.user, PROJECT_MANAGE)})
 
 
 def _day(value: Any) -> Any:
@@ -73,9 +68,8 @@ EXPORT_COLUMNS = (
 
 @login_required
 def project_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, PROJECT_VIEW)
-    qs = sel.project_list(actor=request.user, filters=get_filters(request, sel.FILTERS))
-    return pages.export(request, qs, EXPORT_COLUMNS, basename=_("projects"))
+    return pages.export_view(request, permission=PROJECT_VIEW, keys=sel.FILTERS,
+                             rows=lambda f: sel.project_list(actor=request.user, filters=f), columns=EXPORT_COLUMNS, basename=_("projects"))
 
 
 # --- detail ----------------------------------------------------------------------------------
@@ -159,6 +153,18 @@ def project_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # --- milestones and notes --------------------------------------------------------------------
 
 
+F = TypeVar("F", bound=StyledForm)
+
+
+def _progress_post(request: HttpRequest, pk: int, form_class: type[F]) -> tuple[Project, F]:
+    """A progress POST on the project page: the project the actor may record progress of, and the bound form."""
+    require_page(request, PROJECT_PROGRESS)
+    p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
+    form = form_class(request.POST)
+    form.is_valid()
+    return p, form
+
+
 def _post(request: HttpRequest, p: Project, call: Callable[[], Any], *, form: StyledForm | None, anchor: str, message: Any,
           field_map: dict[str, str] | None = None, on_error: dict[str, Any] | None = None,
           error_extra: Callable[[ValidationError], dict[str, Any]] | None = None, field_errors_only: bool = False) -> HttpResponse:
@@ -182,10 +188,7 @@ def _post(request: HttpRequest, p: Project, call: Callable[[], Any], *, form: St
 @login_required
 @require_POST
 def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, PROJECT_PROGRESS)
-    p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
-    form = forms.MilestoneForm(request.POST)
-    form.is_valid()
+    p, form = _progress_post(request, pk, forms.MilestoneForm)
     d = form.cleaned_data
     return _post(request, p, lambda: services.milestone_add(actor=request.user, project=p, title=d.get("title", ""),
                                                             due_on=d.get("due_on") or request.POST.get("due_on", "")),
@@ -195,10 +198,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_update(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, PROJECT_PROGRESS)
-    p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
-    form = forms.PlanForm(request.POST)
-    form.is_valid()
+    p, form = _progress_post(request, pk, forms.PlanForm)
     plan = form.cleaned_data.get("plan", request.POST.get("plan", ""))
     return _post(request, p, lambda: services.project_plan_update(actor=request.user, project=p, plan=plan), form=form, anchor="#plan",
                  message=_("The plan was saved."), on_error={"plan_form": form, "open_plan": True})
@@ -233,10 +233,7 @@ def milestone_action(request: HttpRequest, pk: int, mid: int, action: str) -> Ht
 @login_required
 @require_POST
 def note_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, PROJECT_PROGRESS)
-    p = sel.project_get(actor=request.user, id=pk, action=PROJECT_PROGRESS)
-    form = forms.NoteForm(request.POST)
-    form.is_valid()
+    p, form = _progress_post(request, pk, forms.NoteForm)
     d = form.cleaned_data
     return _post(request, p, lambda: services.note_add(actor=request.user, project=p, text=d.get("text", request.POST.get("text", "")),
                                                        progress=d.get("progress", ""), photos=request.FILES.getlist("photos")),
@@ -250,7 +247,12 @@ def photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
     """A progress photo, only to those who may see the project (outside the scope: 404)."""
     require_page(request, PROJECT_VIEW)
     p = sel.project_get(actor=request.user, id=pk)
-    ph = services.photo_get(actor=request.user, project=p, photo_id=photo_id)
+    return photo_response(services.photo_get(actor=request.user, project=p, photo_id=photo_id), inline=True)
+
+
+def photo_response(ph: ProjectPhoto, *, inline: bool) -> FileResponse:
+    """A progress photo's bytes (a missing file: not found), never cached by others, never run as a page; ``inline``
+    names the file."""
     try:
         handle = ph.file.open("rb")
     except (FileNotFoundError, OSError):
@@ -258,7 +260,8 @@ def photo(request: HttpRequest, pk: int, photo_id: int) -> FileResponse:
     resp = FileResponse(handle, content_type=ph.content_type)
     resp["Cache-Control"] = "private, max-age=3600"
     resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Disposition"] = f'inline; filename="{str(ph.file.name).rsplit("/", 1)[-1]}"'
+    if inline:
+        resp["Content-Disposition"] = f'inline; filename="{str(ph.file.name).rsplit("/", 1)[-1]}"'
     resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 from gongjian.core.scope import scoped
 
@@ -16,7 +17,7 @@ from ..models import Need
 from .permissions import MATCH_BOARD
 
 
-def board_panel(actor: Any) -> dict[str, Any] | None:
+def board_panel(actor: Actor) -> dict[str, Any] | None:
     """Subdistrict, district and city administrators: how many published needs of their area wait for a match."""
     if not can(actor, MATCH_BOARD):
         return None

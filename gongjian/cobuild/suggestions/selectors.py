@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.errors import NotFound, ValidationError
+from gongjian.core.kernel import Actor
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import region_paths, scope_q, scoped
@@ -65,7 +66,7 @@ def plain(d: Decimal | None) -> str:
     return "" if d is None else format(d.normalize(), "f")
 
 
-def need_for_matching(*, actor: Any, id: Any) -> Need:
+def need_for_matching(*, actor: Actor, id: Any) -> Need:
     """A need the actor may manage and see suggestions for; 404 otherwise."""
     if not can(actor, perms.SUGGEST_VIEW):
         raise NotFound()
@@ -90,7 +91,7 @@ def default_amount(need: Need, resource: Resource) -> Decimal | None:
     return amount if amount > 0 else None
 
 
-def visible_resource_ids(actor: Any, index: idx.Index) -> np.ndarray:
+def visible_resource_ids(actor: Actor, index: idx.Index) -> np.ndarray:
     """Mask of the resources the actor may commit to a project (``cobuild.selectors.resource_base``)."""
     if scope_q(actor, cperms.RESOURCE_VIEW, Resource.scope_fields) is None:
         return np.ones(index.size, dtype=bool)
@@ -124,7 +125,7 @@ def _rows(needs: list[Need], suggestions: dict[str, list[matching.Suggestion]]) 
     return out
 
 
-def suggestions_for_need(*, actor: Any, need: Need, k: int = TOP_K) -> list[SuggestionRow]:
+def suggestions_for_need(*, actor: Actor, need: Need, k: int = TOP_K) -> list[SuggestionRow]:
     """The best ``k`` resources for the need, best first, with score and reasons; empty unless the need is published."""
     if not can(actor, perms.SUGGEST_VIEW) or not is_suggestable(need):
         return []
@@ -140,14 +141,14 @@ def suggestions_for_need(*, actor: Any, need: Need, k: int = TOP_K) -> list[Sugg
     return _rows([need], found)[need.pk]
 
 
-def rejected_for_need(*, actor: Any, need: Need) -> QuerySet[MatchDecision]:
+def rejected_for_need(*, actor: Actor, need: Need) -> QuerySet[MatchDecision]:
     if not can(actor, perms.SUGGEST_VIEW):
         return MatchDecision.objects.none()
     return (MatchDecision.objects.filter(need=need, verdict=MatchVerdict.REJECTED)
             .select_related("resource", "resource__unit", "decided_by").order_by("-created_at", "-id"))
 
 
-def accepted_for_need(*, actor: Any, need: Need) -> QuerySet[MatchDecision]:
+def accepted_for_need(*, actor: Actor, need: Need) -> QuerySet[MatchDecision]:
     if not can(actor, perms.SUGGEST_VIEW):
         return MatchDecision.objects.none()
     return (MatchDecision.objects.filter(need=need, verdict=MatchVerdict.ACCEPTED)
@@ -157,21 +158,14 @@ def accepted_for_need(*, actor: Any, need: Need) -> QuerySet[MatchDecision]:
 # --- the matching board ------------------------------------------------------------------------------
 
 
-def board_regions(*, actor: Any) -> QuerySet[Region]:
+def board_regions(*, actor: Actor) -> QuerySet[Region]:
     """Districts and subdistricts the actor may open the board for."""
     if not can(actor, perms.MATCH_BOARD):
         return Region.objects.none()
-    qs = Region.objects.filter(is_active=True, level__in=[Level.DISTRICT, Level.SUBDISTRICT])
-    paths = region_paths(actor, perms.MATCH_BOARD)
-    if "" in paths:
-        return qs.order_by("path")
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return qs.filter(q).order_by("path")
+    return cselectors.regions_in_area(actor, perms.MATCH_BOARD, Level.DISTRICT, Level.SUBDISTRICT)
 
 
-def board_region(*, actor: Any, region: Any) -> Region:
+def board_region(*, actor: Actor, region: Any) -> Region:
     """The region of the board: the one asked for (a district or subdistrict in reach), or the actor's own."""
     regions = board_regions(actor=actor)
     pk = int_param(region) if region not in (None, "") else None
@@ -250,7 +244,7 @@ def assign_rounds(needs: list[matching.Need], matcher: matching.Matcher, found: 
     return out
 
 
-def board(*, actor: Any, region: Region, k: int = TOP_K) -> list[BoardRow]:
+def board(*, actor: Actor, region: Region, k: int = TOP_K) -> list[BoardRow]:
     """All published needs of the region (within the actor's reach) with the global assignment's proposal each.
 
     Each need gets at most one resource, chosen over every need's top ``k`` so that the total score is highest, and a

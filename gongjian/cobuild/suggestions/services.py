@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import clean_reason, key_of
+from gongjian.core.kernel import Actor, account_of, clean_reason, key_of
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
 from gongjian.core.validation import Errors, clean_decimal, clean_text
@@ -38,14 +38,14 @@ class CapacityExhausted(Conflict):
     default_message = _("The resource's remaining capacity was taken meanwhile.")
 
 
-def _locked_need(actor: Any, need: Any) -> Need:
+def _locked_need(actor: Actor, need: Any) -> Need:
     pk = key_of(need, Need)
     if not scoped(Need.objects.filter(pk=pk), actor, cperms.NEED_MANAGE).exists():
         raise NotFound()
     return Need.objects.select_for_update(of=("self",)).select_related("community").get(pk=pk)
 
 
-def _resource(actor: Any, resource: Any) -> Resource:
+def _resource(actor: Actor, resource: Any) -> Resource:
     found = resource_base(actor, cperms.RESOURCE_VIEW).select_related("unit").filter(pk=key_of(resource, Resource)).first()
     if found is None:
         raise NotFound()
@@ -105,7 +105,7 @@ def _active_accept(d: MatchDecision | None) -> bool:
 
 
 @transaction.atomic
-def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: Any = "", plan: Any = "") -> MatchDecision:
+def match_accept(*, actor: Actor, need: Any, resource: Any, amount: Any, title: Any = "", plan: Any = "") -> MatchDecision:
     """Accept a suggested resource for a need: a project (proposed) with the resource's unit as responsible unit and
     the need's community, committing ``amount`` of the resource's capacity; the decision is remembered.
 
@@ -150,7 +150,7 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
     decision.verdict = MatchVerdict.ACCEPTED
     decision.reason = ""
     decision.project = project
-    decision.decided_by = actor if getattr(actor, "pk", None) else None
+    decision.decided_by = account_of(actor)
     decision.score = score
     decision.save()
     audit.record(actor=actor, verb="cobuild.match.accept", target=decision, region_path=n.region_path,
@@ -160,7 +160,7 @@ def match_accept(*, actor: Any, need: Any, resource: Any, amount: Any, title: An
 
 
 @transaction.atomic
-def match_reject(*, actor: Any, need: Any, resource: Any, reason: Any) -> MatchDecision:
+def match_reject(*, actor: Actor, need: Any, resource: Any, reason: Any) -> MatchDecision:
     """Reject a suggested resource for a need (a reason is required); it is never suggested for that need again."""
     require(actor, perms.SUGGEST_DECIDE)
     text = clean_reason(reason, multiline=False)
@@ -177,7 +177,7 @@ def match_reject(*, actor: Any, need: Any, resource: Any, reason: Any) -> MatchD
     decision.verdict = MatchVerdict.REJECTED
     decision.reason = text
     decision.project = None
-    decision.decided_by = actor if getattr(actor, "pk", None) else None
+    decision.decided_by = account_of(actor)
     decision.score = _score(index, n, r) if r.status == ResourceStatus.OFFERED else None
     decision.save()
     audit.record(actor=actor, verb="cobuild.match.reject", target=decision, region_path=n.region_path,
@@ -187,7 +187,7 @@ def match_reject(*, actor: Any, need: Any, resource: Any, reason: Any) -> MatchD
 
 
 @transaction.atomic
-def match_unreject(*, actor: Any, need: Any, resource: Any) -> None:
+def match_unreject(*, actor: Actor, need: Any, resource: Any) -> None:
     """Undo a rejection: the resource may be suggested for the need again."""
     require(actor, perms.SUGGEST_DECIDE)
     n = _locked_need(actor, need)

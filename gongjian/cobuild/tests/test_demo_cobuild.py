@@ -4,9 +4,11 @@ the seed's figures in the shape of the small city, the liaison account's unit at
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from django.db import connection, transaction
@@ -79,7 +81,7 @@ def test_projects_follow_the_state_machine(small):
         else:
             n = reached[ProjectStatus(p.status)]
             assert all(s is not None for s in stamps[:n]) and all(s is None for s in stamps[n:]), p.status
-            assert stamps[:n] == sorted(stamps[:n]) and p.cancelled_at is None
+            assert stamps[:n] == sorted(cast(list[dt.datetime], stamps[:n])) and p.cancelled_at is None
         assert (p.rating is not None) == (p.status == ProjectStatus.RATED)
         assert p.rating is None or 1 <= p.rating <= 5
         assert bool(p.outcome) == (p.done_at is not None)
@@ -101,15 +103,15 @@ def test_projects_follow_the_state_machine(small):
     in_projects = set(live_needs)
     assert not Need.objects.filter(status__in=(NeedStatus.IN_PROJECT, NeedStatus.MET)).exclude(pk__in=in_projects).exists()
     # needs outside projects
-    for n in Need.objects.exclude(pk__in=in_projects):
-        assert (n.published_at is None) == (n.status == NeedStatus.DRAFT) or n.status == NeedStatus.WITHDRAWN
-        assert (n.withdrawn_at is not None) == (n.status == NeedStatus.WITHDRAWN)
+    for need in Need.objects.exclude(pk__in=in_projects):
+        assert (need.published_at is None) == (need.status == NeedStatus.DRAFT) or need.status == NeedStatus.WITHDRAWN
+        assert (need.withdrawn_at is not None) == (need.status == NeedStatus.WITHDRAWN)
     assert Need.objects.filter(source=NeedSource.WISH, status=NeedStatus.DRAFT).exists()  # wishes awaiting review
     assert Need.objects.filter(source=NeedSource.WISH, status=NeedStatus.MET).exists()
 
 
 def test_resources_capacity_is_what_the_projects_committed(small):
-    committed = defaultdict(Decimal)
+    committed: defaultdict[int, Decimal] = defaultdict(Decimal)
     for rid, amount, status in ProjectResource.objects.values_list("resource_id", "amount", "project__status"):
         if status != ProjectStatus.CANCELLED:
             committed[rid] += amount
@@ -124,7 +126,7 @@ def test_resources_capacity_is_what_the_projects_committed(small):
         assert (r.offered_at is None) == (r.status == ResourceStatus.DRAFT)
         assert r.region_path == ResidentUnit.objects.get(pk=r.unit_id).region_path
     for pr in ProjectResource.objects.select_related("resource", "project"):
-        assert pr.amount > 0 and pr.resource.offered_at < pr.project.created_at
+        assert pr.amount > 0 and pr.resource.offered_at is not None and pr.resource.offered_at < pr.project.created_at
         assert pr.project.unit_id == pr.resource.unit_id  # the unit whose resource it is runs the project
     for d in MatchDecision.objects.select_related("project"):
         if d.verdict == MatchVerdict.ACCEPTED:
@@ -144,10 +146,10 @@ def test_resources_capacity_is_what_the_projects_committed(small):
 def test_report_ins_partnerships_and_agreements(small):
     for ri in UnitReportIn.objects.select_related("community", "unit", "party_org"):
         assert ri.community.level == "community" and ri.region_path == ri.community.path
-        assert ri.party_org.unit_id == ri.unit_id and ri.contact_name
+        assert ri.party_org is not None and ri.party_org.unit_id == ri.unit_id and ri.contact_name
         assert ri.unit.region_id == ri.community_id  # a unit reports in where it is located
         assert (ri.confirmed_at is not None) == (ri.status in (ReportInStatus.CONFIRMED, ReportInStatus.ENDED))
-        assert ri.confirmed_at is None or ri.reported_at <= ri.confirmed_at
+        assert ri.confirmed_at is None or cast(dt.datetime, ri.reported_at) <= ri.confirmed_at
         assert (ri.ended_at is not None) == (ri.status == ReportInStatus.ENDED)
     assert {ReportInStatus.CONFIRMED, ReportInStatus.PENDING} <= set(UnitReportIn.objects.values_list("status", flat=True))
     active = UnitReportIn.objects.filter(status__in=REPORT_IN_ACTIVE)
@@ -199,11 +201,12 @@ def test_seed_communities_and_the_liaison_account(small, tmp_path):
     accounts = json.loads((tmp_path / "demo-accounts.json").read_text(encoding="utf-8"))
     liaison = next(a for a in accounts if a["role"] == "unit_liaison")
     unit = ResidentUnit.objects.get(uscc=liaison["scope_code"])
-    assert unit.liaison.username == liaison["username"]
+    assert unit.liaison is not None and unit.liaison.username == liaison["username"]
     assert Resource.objects.filter(unit=unit, status=ResourceStatus.OFFERED).count() >= 2
     assert Project.objects.filter(unit=unit, status=ProjectStatus.RATED).exists()
     report_in = UnitReportIn.objects.get(unit=unit, status=ReportInStatus.CONFIRMED)
-    assert report_in.reported_by == unit.liaison and report_in.confirmed_by.username == "demo_community_gongxiaoshe"
+    assert report_in.reported_by == unit.liaison and report_in.confirmed_by is not None
+    assert report_in.confirmed_by.username == "demo_community_gongxiaoshe"
     assert ProjectNote.objects.filter(project__unit=unit, author=unit.liaison).exists()
     # The demo accounts act in their communities: the resident's own micro-wishes, the community admins' projects.
     resident = next(a for a in accounts if a["role"] == "resident")

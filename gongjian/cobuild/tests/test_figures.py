@@ -21,7 +21,9 @@ def value(key, region, period=None):
 
 
 def records(key, region, period=None):
-    return registry.figure(key).records(region, period)
+    fn = registry.figure(key).records
+    assert fn is not None
+    return fn(region, period)
 
 
 def test_figures_registered():

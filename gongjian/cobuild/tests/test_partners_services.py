@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone, translation
 
 from gongjian.accounts.choices import Role
@@ -21,6 +19,7 @@ from gongjian.core.models import AuditEvent
 from gongjian.orgs.models import PartyOrg, ResidentUnit
 from gongjian.regions.choices import Level
 from gongjian.testing import factories as f
+from gongjian.testing.race import needs_postgres, race
 
 
 @dataclass
@@ -355,16 +354,16 @@ def test_partnership_create_and_end(pw, django_capture_on_commit_callbacks):
     assert "已与该社区" in zh(exc.value)
     # the same branch with another community is fine
     partner(pw, actor="subdistrict_admin", community=pw.w.tree.comm_a2)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError) as invalid:
         services.partnership_end(actor=pw.users["community_admin"], partnership=p, reason="")
-    assert "reason" in exc.value.details
-    with pytest.raises(ValidationError) as exc:
+    assert "reason" in invalid.value.details
+    with pytest.raises(ValidationError) as invalid:
         services.partnership_end(actor=pw.users["community_admin"], partnership=p, reason="调整",
                                  ended_on=timezone.localdate() + dt.timedelta(days=2))
-    assert "ended_on" in exc.value.details
-    with pytest.raises(ValidationError) as exc:
+    assert "ended_on" in invalid.value.details
+    with pytest.raises(ValidationError) as invalid:
         services.partnership_end(actor=pw.users["community_admin"], partnership=p, reason="调整", ended_on="2001-01-01")
-    assert "ended_on" in exc.value.details
+    assert "ended_on" in invalid.value.details
     with pytest.raises(ValidationError):
         services.partnership_end(actor=pw.users["community_admin"], partnership=p, reason="调整", ended_on="昨天")
     assert Partnership.objects.get(pk=p.pk).status == PartnershipStatus.ACTIVE
@@ -487,7 +486,7 @@ def test_agreement_draft_edit_sign(pw, django_capture_on_commit_callbacks):
 def test_agreement_validation_and_years(pw):
     p = partner(pw, started_on="2023-05-01")
     year = timezone.localdate().year
-    cases = [
+    cases: list[tuple[dict[str, Any], set[str]]] = [
         ({"year": 2022}, {"year"}),  # before the partnership started
         ({"year": year + 2}, {"year"}),
         ({"year": "今年"}, {"year"}),
@@ -589,7 +588,7 @@ def test_partnerships_missing_this_years_agreement(pw):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers")
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("past_the_check", [False, True])
 def test_two_report_ins_of_the_same_unit_at_once(pw, monkeypatch, past_the_check):
@@ -599,34 +598,12 @@ def test_two_report_ins_of_the_same_unit_at_once(pw, monkeypatch, past_the_check
     database's partial unique constraint stands between them (the IntegrityError becomes the same message).
     """
     assert connection.vendor == "postgresql"
-    barrier = threading.Barrier(2)
-    outcomes: list[Any] = [None, None]
-    real_clean = services.clean_report_in
     if past_the_check:
         monkeypatch.setattr(services, "_active_report_in_exists", lambda unit_id, community_id: False)
-
-    def clean_then_wait(*args: Any, **kwargs: Any) -> Any:
-        out = real_clean(*args, **kwargs)
-        barrier.wait(timeout=10)  # both validated before either locks
-        return out
-
-    monkeypatch.setattr(services, "clean_report_in", clean_then_wait)
-
-    def go(i: int) -> None:
-        try:
-            outcomes[i] = report(pw, actor="unit_liaison" if i == 0 else "community_admin")
-        except Conflict as exc:
-            outcomes[i] = zh(exc)
-        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    # both validated before either locks
+    outcomes = [zh(o) if isinstance(o, Conflict) else o
+                for o in race(lambda: report(pw, actor="unit_liaison"), lambda: report(pw, actor="community_admin"),
+                              hold=(services, "clean_report_in"))]
     created = [o for o in outcomes if isinstance(o, UnitReportIn)]
     refused = [o for o in outcomes if isinstance(o, str)]
     assert len(created) == 1 and len(refused) == 1, outcomes
@@ -636,40 +613,17 @@ def test_two_report_ins_of_the_same_unit_at_once(pw, monkeypatch, past_the_check
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers")
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("past_the_check", [False, True])
 def test_two_partnerships_of_the_same_pair_at_once(pw, monkeypatch, past_the_check):
     """Two administrators pair the same branch with the same community at once: exactly one partnership is active."""
     assert connection.vendor == "postgresql"
-    barrier = threading.Barrier(2)
-    outcomes: list[Any] = [None, None]
-    real_clean = services.clean_partnership
     if past_the_check:
         monkeypatch.setattr(services, "_active_partnership_exists", lambda branch_id, community_id: False)
-
-    def clean_then_wait(*args: Any, **kwargs: Any) -> Any:
-        out = real_clean(*args, **kwargs)
-        barrier.wait(timeout=10)
-        return out
-
-    monkeypatch.setattr(services, "clean_partnership", clean_then_wait)
-
-    def go(i: int) -> None:
-        try:
-            outcomes[i] = partner(pw, actor="community_admin" if i == 0 else "district_admin")
-        except Conflict as exc:
-            outcomes[i] = zh(exc)
-        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = [zh(o) if isinstance(o, Conflict) else o
+                for o in race(lambda: partner(pw, actor="community_admin"), lambda: partner(pw, actor="district_admin"),
+                              hold=(services, "clean_partnership"))]
     created = [o for o in outcomes if isinstance(o, Partnership)]
     refused = [o for o in outcomes if isinstance(o, str)]
     assert len(created) == 1 and len(refused) == 1, outcomes

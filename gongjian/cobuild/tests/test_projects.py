@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone, translation
 
 from gongjian.cobuild import selectors, services
@@ -21,6 +19,7 @@ from gongjian.core.errors import NotFound, PermissionDenied, TransitionError, Va
 from gongjian.core.models import AuditEvent
 from gongjian.core.permissions import can
 from gongjian.core.registry import Period
+from gongjian.testing.race import needs_postgres, race
 
 
 def _need(world: Any, title: str = "楼道加装扶手", community: Any = None, publish: bool = True) -> Need:
@@ -33,7 +32,7 @@ def _res(world: Any, capacity: str = "10", title: str = "志愿服务", offer: b
                                     capacity=capacity, capacity_unit="hours", offer=offer, **extra)
 
 
-def _project(world: Any, needs: list[Need], resources: list[tuple[Resource, Any]], actor: str = "community_admin") -> Project:
+def _project(world: Any, needs: list[Any], resources: list[tuple[Any, Any]], actor: str = "community_admin") -> Project:
     return services.project_create(actor=world.users[actor], title="适老化改造", community=world.tree.comm_a1, unit=world.unit_a,
                                    needs=needs, resources=resources, plan="分两批完成")
 
@@ -84,6 +83,7 @@ def test_happy_path_to_rated(world):
 def test_forbidden_transitions(world):
     admin = world.users["community_admin"]
     p = _project(world, [_need(world)], [])
+    fn: Any
     for fn, kwargs in ((services.project_start, {}), (services.project_complete, {"outcome": "x"}),
                        (services.project_rate, {"rating": 3})):
         with pytest.raises(TransitionError) as exc:
@@ -119,7 +119,9 @@ def test_capacity_refused_when_short_and_nothing_written(world):
     msg = _zh(exc.value)
     assert "活动经费" in msg and "3" in msg and "3.5" in msg, msg
     assert not Project.objects.exists() and not ProjectResource.objects.exists() and not ProjectNeed.objects.exists()
-    r1.refresh_from_db(), r2.refresh_from_db(), n.refresh_from_db()
+    r1.refresh_from_db()
+    r2.refresh_from_db()
+    n.refresh_from_db()
     assert (r1.remaining, r2.remaining, n.status) == (Decimal("10.00"), Decimal("3.00"), NeedStatus.PUBLISHED)
     assert AuditEvent.objects.count() == events
     # exactly the remaining amount is fine
@@ -300,47 +302,23 @@ def test_problems_solved_figure_moves(world):
     assert fig.compute(world.tree.jinshui, None) == 0 and fig.compute(world.tree.comm_a2, None) == 0
     assert fig.compute(world.tree.city, Period.year(2000)) == 0
     assert fig.compute(world.tree.city, Period.year(timezone.localdate().year)) == 1
-    assert list(fig.records(world.tree.city, None)) == [p]
+    assert fig.records is not None and list(fig.records(world.tree.city, None)) == [p]
 
 
 # --- concurrency (PostgreSQL) ---------------------------------------------------------------------
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers")
+@needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_projects_committing_the_same_capacity_at_once(world):
     assert connection.vendor == "postgresql"
     r = _res(world, "10")
     needs = [_need(world, f"需求{i}") for i in range(2)]
-    barrier = threading.Barrier(2)
-    outcomes: list[Any] = [None, None]
-    real_clean = project_services._clean_project
-
-    def clean_then_wait(*args: Any, **kwargs: Any) -> Any:
-        out = real_clean(*args, **kwargs)
-        barrier.wait(timeout=10)  # both have validated against remaining 10 before either locks
-        return out
-
-    def commit(i: int) -> None:
-        try:
-            outcomes[i] = _project(world, [needs[i]], [(r.pk, "6")])
-        except ValidationError as exc:
-            outcomes[i] = _zh(exc)
-        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    project_services._clean_project = clean_then_wait  # type: ignore[assignment]
-    try:
-        threads = [threading.Thread(target=commit, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
-    finally:
-        project_services._clean_project = real_clean  # type: ignore[assignment]
+    # both have validated against remaining 10 before either locks
+    outcomes = [_zh(o) if isinstance(o, ValidationError) else o
+                for o in race(*(lambda i=i: _project(world, [needs[i]], [(r.pk, "6")]) for i in range(2)),
+                              hold=(project_services, "_clean_project"))]
     created = [o for o in outcomes if isinstance(o, Project)]
     refused = [o for o in outcomes if isinstance(o, str)]
     assert len(created) == 1 and len(refused) == 1, outcomes

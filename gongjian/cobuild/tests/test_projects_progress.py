@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -105,6 +106,7 @@ def test_milestone_ids_of_other_projects_and_hostile_ids(world):
     p = make_project(world)
     other = make_project(world, title="另一个")
     m = psvc.milestone_add(actor=admin, project=other, title="别的项目的节点")
+    bad: Any
     for bad in (m.pk, -1, 0, "abc", "1 OR 1=1", 2**70, None):
         with pytest.raises(NotFound):
             psvc.milestone_remove(actor=admin, project=p, milestone=bad)
@@ -138,8 +140,8 @@ def test_note_with_photos_stores_clean_files_under_random_names_and_audits(world
     assert note.text == "第一批完成\n\n照片见下" and note.progress == 60 and note.author == liaison
     photos = list(note.photos.order_by("id"))
     assert [ph.content_type for ph in photos] == ["image/jpeg", "image/png"]
-    assert photos[0].file.name.endswith(".jpg") and photos[1].file.name.endswith(".png")
-    assert all("我家地址" not in ph.file.name for ph in photos) and photos[0].project_id == p.pk
+    assert str(photos[0].file.name).endswith(".jpg") and str(photos[1].file.name).endswith(".png")
+    assert all("我家地址" not in str(ph.file.name) for ph in photos) and photos[0].project_id == p.pk
     on_disk = _files()
     assert len(on_disk) == 2
     data = on_disk[0].read_bytes() if on_disk[0].suffix == ".jpg" else on_disk[1].read_bytes()

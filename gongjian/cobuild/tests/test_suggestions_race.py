@@ -6,13 +6,11 @@ connection and cannot show a race."""
 
 from __future__ import annotations
 
-import os
-import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from gongjian.accounts.choices import Role
@@ -22,12 +20,13 @@ from gongjian.cobuild.suggestions import index as idx
 from gongjian.cobuild.suggestions import services as ssvc
 from gongjian.core.models import AuditEvent
 from gongjian.testing import factories as f
+from gongjian.testing.race import needs_postgres, race
 
 from .test_suggestions_services import need, res
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers"),
+    needs_postgres,
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -49,35 +48,12 @@ def test_staff_accepting_the_same_capacity_at_once_over_http(world: Any) -> None
         c.force_login(user)
         clients.append(c)
     # everyone has passed the service's own checks (remaining 10 ≥ 6) before anyone locks the resource row
-    barrier = threading.Barrier(STAFF)
-    real_clean = ssvc._clean_amount
+    def accept(i: int) -> tuple[int, Any]:
+        resp = clients[i].post(f"/api/v1/cobuild/needs/{needs[i].pk}/suggestions/{r.pk}/accept", {"amount": "6"},
+                               content_type="application/json")
+        return (resp.status_code, resp.json())
 
-    def clean_then_wait(*args: Any, **kwargs: Any) -> Any:
-        out = real_clean(*args, **kwargs)
-        barrier.wait(timeout=20)
-        return out
-
-    outcomes: list[Any] = [None] * STAFF
-
-    def accept(i: int) -> None:
-        try:
-            resp = clients[i].post(f"/api/v1/cobuild/needs/{needs[i].pk}/suggestions/{r.pk}/accept", {"amount": "6"},
-                                   content_type="application/json")
-            outcomes[i] = (resp.status_code, resp.json())
-        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    ssvc._clean_amount = clean_then_wait  # type: ignore[assignment]
-    try:
-        threads = [threading.Thread(target=accept, args=(i,)) for i in range(STAFF)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        ssvc._clean_amount = real_clean  # type: ignore[assignment]
+    outcomes = race(*(lambda i=i: accept(i) for i in range(STAFF)), hold=(ssvc, "_clean_amount"))
 
     created = [o for o in outcomes if isinstance(o, tuple) and o[0] == 201]
     refused = [o for o in outcomes if isinstance(o, tuple) and o[0] == 409]

@@ -240,13 +240,14 @@ def test_board_shares_a_counted_capacity_only_while_it_lasts(world):
     needs = [need(world, f"老人助餐{i}", description="独居老人午餐送餐", quantity="4", quantity_unit="人") for i in range(3)]
     r = res(world)  # 10 people: two needs of 4 fit, the third does not
     rows = sel.board(actor=sub, region=world.tree.sub_a)
-    proposed = [row for row in rows if row.proposal]
-    assert len(proposed) == 2 and {row.proposal.resource.pk for row in proposed} == {r.pk}
-    assert all(row.proposal.default_amount == Decimal("4.00") for row in proposed)
+    proposed = [row.proposal for row in rows if row.proposal]
+    assert len(proposed) == 2 and {p.resource.pk for p in proposed} == {r.pk}
+    assert all(p.default_amount == Decimal("4.00") for p in proposed)
     # a need without a quantity in the resource's unit takes the resource once, whole
     unknown = [need(world, f"老人吃饭{i}", description="独居老人午餐送餐") for i in range(2)]
     rows = sel.board(actor=sub, region=world.tree.sub_a)
     by_need = {row.need.pk: row.proposal for row in rows}
     assert sum(1 for n in [*needs, *unknown] if by_need[n.pk]) in (1, 2)
-    promised = sum((by_need[n.pk].default_amount or Decimal(10)) for n in [*needs, *unknown] if by_need[n.pk])
+    taken = [p for p in (by_need[n.pk] for n in [*needs, *unknown]) if p]
+    promised = sum(((p.default_amount or Decimal(10)) for p in taken), Decimal(0))
     assert promised <= Decimal(10)

@@ -270,6 +270,7 @@ def test_home_panel_counts_needs_waiting_for_a_match(world, client):
     assert "待对接的已发布需求" in html and reverse("cobuild:suggest_board") in html
     from gongjian.cobuild.suggestions.panels import board_panel
 
-    assert board_panel(world.users["subdistrict_admin"])["stats"][0]["value"] == 1
-    assert board_panel(world.users["city_admin"])["stats"][0]["value"] == 2
+    sub_panel, city_panel = board_panel(world.users["subdistrict_admin"]), board_panel(world.users["city_admin"])
+    assert sub_panel is not None and sub_panel["stats"][0]["value"] == 1
+    assert city_panel is not None and city_panel["stats"][0]["value"] == 2
     assert board_panel(world.users["community_admin"]) is None
