@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.permissions import can
-from gongjian.orgs.models import Member
+from gongjian.orgs.selectors import member_of_account
 
 from . import permissions as perms
 from . import selectors
@@ -79,7 +79,7 @@ def my_membership(actor: Actor) -> dict[str, Any] | None:
     if Role.MEMBER not in getattr(actor, "roles", set()):
         return None
     card_url = _url("orgs:me", "orgs:member_card")
-    linked = Member.objects.filter(user_id=actor_key(actor), is_active=True).exists()
+    linked = member_of_account(actor_key(actor)) is not None
     if linked and card_url:
         return None
     return {

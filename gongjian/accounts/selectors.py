@@ -10,7 +10,7 @@ from django.utils import timezone
 from gongjian.core import permissions, registry
 from gongjian.core.errors import NotFound
 from gongjian.core.kernel import Actor, actor_key
-from gongjian.orgs.models import ResidentUnit
+from gongjian.orgs import selectors as orgs_selectors
 from gongjian.regions.models import Department, Region
 
 from . import permissions as perms
@@ -113,39 +113,28 @@ def account_scopes(*, user: User) -> list[Scope]:
 def grantable_regions(*, actor: Actor, role: str | None = None) -> QuerySet[Any]:
     """Regions inside the actor's area where it may give ``role`` (for the picker)."""
     paths = perms.admin_paths(actor, for_role=role) if role else perms.admin_paths(actor)
-    qs = Region.objects.filter(is_active=True)
-    if paths is not None:
-        q = Q(pk__in=[])
-        for p in paths:
-            q |= Q(path__startswith=p)
-        qs = qs.filter(q)
+    qs = _within(Region.objects.filter(is_active=True), paths, "path")
     if role in ROLE_REGION_LEVEL:
         qs = qs.filter(level=ROLE_REGION_LEVEL[Role(role)])
     return qs.order_by("path")
 
 
+def _within(qs: QuerySet[Any], paths: list[str] | None, field: str = "region_path") -> QuerySet[Any]:
+    """Records whose ``field`` lies in one of the subtrees (every record when ``paths`` is None)."""
+    if paths is None:
+        return qs
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return qs.filter(q)
+
+
 def grantable_units(*, actor: Actor) -> QuerySet[Any]:
-    paths = perms.admin_paths(actor)
-    qs = ResidentUnit.objects.all()
-    if hasattr(ResidentUnit, "is_active"):
-        qs = qs.filter(is_active=True)
-    if paths is not None:
-        q = Q(pk__in=[])
-        for p in paths:
-            q |= Q(region_path__startswith=p)
-        qs = qs.filter(q)
-    return qs.order_by("region_path", "name")
+    return orgs_selectors.units_within(perms.admin_paths(actor))
 
 
 def grantable_departments(*, actor: Actor) -> QuerySet[Any]:
-    paths = perms.admin_paths(actor)
-    qs = Department.objects.filter(is_active=True).select_related("region")
-    if paths is not None:
-        q = Q(pk__in=[])
-        for p in paths:
-            q |= Q(region_path__startswith=p)
-        qs = qs.filter(q)
-    return qs.order_by("region_path", "name")
+    return _within(Department.objects.filter(is_active=True).select_related("region"), perms.admin_paths(actor)).order_by("region_path", "name")
 
 
 def own_tokens(*, actor: Actor) -> QuerySet[ApiToken]:

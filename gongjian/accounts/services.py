@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, permissions
 from gongjian.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from gongjian.core.kernel import Actor
+from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.scope import forget_scopes
 
 from . import permissions as perms
@@ -316,9 +316,9 @@ def password_change(*, actor: User, old_password: str, new_password: str, new_pa
 
 
 @transaction.atomic
-def token_revoke(*, actor: User, token_id: int) -> ApiToken:
+def token_revoke(*, actor: Actor, token_id: int) -> ApiToken:
     """Revoke one of the actor's own API tokens; another account's token is 'not found'."""
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, user_id=actor.pk).first()
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user_id=actor_key(actor)).first()
     if token is None:
         raise NotFound()
     if not token.revoked:

@@ -170,7 +170,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    services.token_revoke(actor=request.user, token_id=token_id)  # type: ignore[arg-type]
+    services.token_revoke(actor=request.user, token_id=token_id)
     messages.success(request, _("The API token was revoked."))
     return redirect("accounts:profile")
 
@@ -301,7 +301,7 @@ def account_grant(request: HttpRequest, pk: int) -> HttpResponse:
         success=reverse("accounts:account_detail", args=[account.pk]),
         message=_("The role was given."),
         template="accounts/account_detail.html",
-        context=_detail_context(request, account, grant_form=form),
+        context=lambda: _detail_context(request, account, grant_form=form),
     )
 
 

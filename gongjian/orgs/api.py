@@ -6,6 +6,7 @@ Members are masked in every answer; records outside the actor's scope answer 404
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -296,6 +297,24 @@ class PolicyIn(Schema):
     role: str = "supporting"
 
 
+def _listed(request: HttpRequest, permission: str, listing: Callable[..., Any], filters: PageQuery, out: Callable[[Any], Any]) -> dict[str, Any]:
+    """A list endpoint: the role may see the list (else "not found"), one page of the selector's rows."""
+    if not can(request.user, permission):
+        raise NotFound()
+    return paginate(listing(actor=request.user, filters=filters.dict()), filters.page, filters.size, out=out)
+
+
+def _one(request: HttpRequest, permission: str | None, listing: Callable[..., Any], pk: int,
+         out: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """One record as its list shows it (active or not); outside the caller's scope it is "not found"."""
+    if permission is not None and not can(request.user, permission):
+        raise NotFound()
+    found = listing(actor=request.user, filters={"active": "all"}).filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return out(found)
+
+
 def _ids_to_fields(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     for key in keys:
         if f"{key}_id" in data:
@@ -306,13 +325,13 @@ def _ids_to_fields(data: dict[str, Any], *keys: str) -> dict[str, Any]:
 @router.post("/orgs", response={201: OrgOut}, summary="Create a party organisation")
 def org_create(request: HttpRequest, payload: OrgIn) -> tuple[int, dict[str, Any]]:
     o = services.party_org_create(actor=request.user, **_ids_to_fields(payload.dict(), "region", "parent", "unit"))
-    return 201, org_out(selectors.org_list(actor=request.user, filters={"active": "all"}).get(pk=o.pk))
+    return 201, _one(request, None, selectors.org_list, o.pk, org_out)
 
 
 @router.post("/units", response={201: UnitOut}, summary="Register a resident unit")
 def unit_create(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, Any]]:
     u = services.resident_unit_create(actor=request.user, **_ids_to_fields(payload.dict(), "region"))
-    return 201, unit_out(selectors.unit_list(actor=request.user, filters={"active": "all"}).get(pk=u.pk))
+    return 201, _one(request, None, selectors.unit_list, u.pk, unit_out)
 
 
 @router.post("/policies", response={201: PolicyOut}, summary="Add a policy to the library")
@@ -334,19 +353,12 @@ class OrgFilters(PageQuery):
 
 @router.get("/orgs", response=OrgPage, summary="Party organisations in the caller's scope, in tree order")
 def orgs(request: HttpRequest, filters: Query[OrgFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.ORG_VIEW):
-        raise NotFound()
-    return paginate(selectors.org_list(actor=request.user, filters=filters.dict()), filters.page, filters.size, out=org_out)
+    return _listed(request, perms.ORG_VIEW, selectors.org_list, filters, org_out)
 
 
 @router.get("/orgs/{org_id}", response=OrgOut, summary="One party organisation; 404 outside the caller's scope")
 def org(request: HttpRequest, org_id: int) -> dict[str, Any]:
-    if not can(request.user, perms.ORG_VIEW):
-        raise NotFound()
-    o = selectors.org_list(actor=request.user, filters={"active": "all"}).filter(pk=org_id).first()
-    if o is None:
-        raise NotFound()
-    return org_out(o)
+    return _one(request, perms.ORG_VIEW, selectors.org_list, org_id, org_out)
 
 
 class UnitFilters(PageQuery):
@@ -358,19 +370,12 @@ class UnitFilters(PageQuery):
 
 @router.get("/units", response=UnitPage, summary="Resident units in the caller's scope")
 def units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.UNIT_VIEW):
-        raise NotFound()
-    return paginate(selectors.unit_list(actor=request.user, filters=filters.dict()), filters.page, filters.size, out=unit_out)
+    return _listed(request, perms.UNIT_VIEW, selectors.unit_list, filters, unit_out)
 
 
 @router.get("/units/{unit_id}", response=UnitOut, summary="One resident unit; 404 outside the caller's scope")
 def unit(request: HttpRequest, unit_id: int) -> dict[str, Any]:
-    if not can(request.user, perms.UNIT_VIEW):
-        raise NotFound()
-    u = selectors.unit_list(actor=request.user, filters={"active": "all"}).filter(pk=unit_id).first()
-    if u is None:
-        raise NotFound()
-    return unit_out(u)
+    return _one(request, perms.UNIT_VIEW, selectors.unit_list, unit_id, unit_out)
 
 
 class PolicyFilters(PageQuery):
@@ -383,9 +388,7 @@ class PolicyFilters(PageQuery):
 
 @router.get("/policies", response=PolicyPage, summary="Search the 1+N policy library (BM25 over jieba tokens; title matches count more)")
 def policies(request: HttpRequest, filters: Query[PolicyFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.POLICY_VIEW):
-        raise NotFound()
-    return paginate(selectors.policy_search(actor=request.user, filters=filters.dict()), filters.page, filters.size, out=policy_out)
+    return _listed(request, perms.POLICY_VIEW, selectors.policy_search, filters, policy_out)
 
 
 @router.get("/policies/{policy_id}", response=PolicyDetail, summary="One policy with its text and attachments")

@@ -41,10 +41,10 @@ class MemberForm(StyledForm):
     gender = forms.ChoiceField(label=_("Gender"), choices=blank(Gender.choices), required=False)
     birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
-    org = MandatoryOrgChoice(label=_("Party organisation"), queryset=None)  # type: ignore[arg-type]
+    org = MandatoryOrgChoice(label=_("Party organisation"), queryset=None)
     employer_uscc = forms.CharField(label=_("Employer unit (USCC)"), max_length=32, required=False,
                                     help_text=_("The unified social credit code of the unit where the member works."))
-    home_community = RegionChoiceField(label=_("Home community"), queryset=None, required=False)  # type: ignore[arg-type]
+    home_community = RegionChoiceField(label=_("Home community"), queryset=None, required=False)
     in_service = forms.BooleanField(label=_("In-service member"), required=False)
     join_date = forms.DateField(label=_("Join date"), widget=DATE, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=[c for c in MemberStatus.choices if c[0] not in LEAVING_STATUSES])
@@ -60,7 +60,7 @@ class MemberForm(StyledForm):
 
 
 class TransferForm(StyledForm):
-    to_org = OrgChoiceField(label=_("New party organisation"), queryset=None)  # type: ignore[arg-type]
+    to_org = OrgChoiceField(label=_("New party organisation"), queryset=None)
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, org_qs: Any, **kwargs: Any) -> None:
@@ -80,13 +80,13 @@ class ReasonForm(StyledForm):
 class OrgForm(StyledForm):
     name = MandatoryText(label=_("Name"), max_length=128)
     rank = MandatoryChoice(label=_("Rank"), choices=blank(OrgRank.choices))
-    parent = OrgChoiceField(label=_("Parent organisation"), queryset=None, required=False)  # type: ignore[arg-type]
-    region = MandatoryRegionChoice(label=_("Region"), queryset=None)  # type: ignore[arg-type]
+    parent = OrgChoiceField(label=_("Parent organisation"), queryset=None, required=False)
+    region = MandatoryRegionChoice(label=_("Region"), queryset=None)
     sector = MandatoryChoice(label=_("Sector"), choices=blank(Sector.choices))
     formation = forms.ChoiceField(label=_("Formation"), choices=Formation.choices)
     basis = forms.ChoiceField(label=_("Basis"), choices=Basis.choices)
-    unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False)  # type: ignore[arg-type]
-    secretary: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Secretary"), queryset=None, required=False)  # type: ignore[arg-type]
+    unit: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Resident unit"), queryset=None, required=False)
+    secretary: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Secretary"), queryset=None, required=False)
     founded_on = forms.DateField(label=_("Founded on"), widget=DATE, required=False)
 
     def __init__(self, *args: Any, parent_qs: Any, region_qs: Any, unit_qs: Any, secretary_qs: Any = None, **kwargs: Any) -> None:
@@ -104,7 +104,7 @@ class UnitForm(StyledForm):
     name = MandatoryText(label=_("Name"), max_length=128)
     uscc = MandatoryText(label=_("Unified social credit code"), max_length=32)
     kind = MandatoryChoice(label=_("Kind"), choices=blank(UnitKind.choices))
-    region = MandatoryRegionChoice(label=_("Region"), queryset=None)  # type: ignore[arg-type]
+    region = MandatoryRegionChoice(label=_("Region"), queryset=None)
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     liaison_name = forms.CharField(label=_("Liaison"), max_length=64, required=False)
     liaison_phone = forms.CharField(label=_("Liaison phone"), max_length=32, required=False)
@@ -123,7 +123,7 @@ class PolicyForm(StyledForm):
     role = forms.ChoiceField(label=_("Place in 1+N"), choices=PolicyRole.choices)
     issuer = MandatoryText(label=_("Issuer"), max_length=128)
     issued_on = MandatoryDate(label=_("Issued on"), widget=DATE)
-    region = RegionChoiceField(label=_("Region"), queryset=None, required=False)  # type: ignore[arg-type]
+    region = RegionChoiceField(label=_("Region"), queryset=None, required=False)
     body = MandatoryText(label=_("Body"), widget=forms.Textarea(attrs={"rows": 12}))
 
     def __init__(self, *args: Any, region_qs: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ validated, scoped and audited like any other write.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model
@@ -34,6 +35,24 @@ def _region_by_code(code: str, field: str, context: dict[str, Any]) -> Region:
             raise ValidationError.for_field(field, _("No region with this code exists."))
         context["regions"][code] = region
     return region
+
+
+def _active_unit(uscc: str, field: str) -> ResidentUnit | None:
+    """The active resident unit with this code (None for a blank cell); an unknown code is ``field``'s error."""
+    if not uscc.strip():
+        return None
+    unit = ResidentUnit.objects.filter(uscc=pii.normalize_uscc(uscc.strip(), field=field), is_active=True).first()
+    if unit is None:
+        raise ValidationError.for_field(field, _("No active resident unit with this code is registered."))
+    return unit
+
+
+def _as_columns(check: Callable[[], Any], columns: dict[str, str]) -> Any:
+    """Dry-run a service's validation; its errors name the file's columns instead of the service's fields."""
+    try:
+        return check()
+    except ValidationError as exc:
+        raise ValidationError(exc.message, details={columns.get(k, k): v for k, v in exc.details.items()}) from None
 
 
 def _changed(obj: Model, data: dict[str, Any]) -> bool:
@@ -78,7 +97,7 @@ class MemberImporter(Importer):
             if len(found) > 1:
                 raise ValidationError.for_field("org_region", _("Several organisations have this name; give the organisation region code."))
             context["orgs"][key] = found[0]
-        return context["orgs"][key]  # type: ignore[no-any-return]
+        return context["orgs"][key]
 
     def clean_row(self, values: dict[str, str], context: dict[str, Any]) -> dict[str, Any]:
         idn = pii.normalize_id_number(values["id_number"])
@@ -89,15 +108,7 @@ class MemberImporter(Importer):
             "join_date": parse_date(values.get("join_date", ""), field="join_date"),
             "status": parse_choice(values.get("status", ""), MemberStatus, field="status", default=MemberStatus.FULL),
         }
-        uscc = values.get("employer_uscc", "").strip()
-        if uscc:
-            code = pii.normalize_uscc(uscc, field="employer_uscc")
-            unit = ResidentUnit.objects.filter(uscc=code, is_active=True).first()
-            if unit is None:
-                raise ValidationError.for_field("employer_uscc", _("No active resident unit with this code is registered."))
-            data["employer_unit"] = unit
-        else:
-            data["employer_unit"] = None
+        data["employer_unit"] = _active_unit(values.get("employer_uscc", ""), "employer_uscc")
         home = values.get("home_code", "").strip()
         data["home_community"] = _region_by_code(home, "home_code", context) if home else None
         existing = Member.objects.filter(id_number_hash=pii.lookup_hash(idn)).first()
@@ -109,10 +120,7 @@ class MemberImporter(Importer):
         # dry-run the service's validation without writing: a row that updates an existing member is
         # checked like one that creates a member, so the report lists it instead of the import failing
         if existing is None or existing.is_active:
-            try:
-                clean = services.clean_member(actor, {**data, "org": data["org"].pk}, member=existing)
-            except ValidationError as exc:
-                raise ValidationError(exc.message, details={_MEMBER_FIELD_TO_COLUMN.get(k, k): v for k, v in exc.details.items()}) from None
+            clean = _as_columns(lambda: services.clean_member(actor, {**data, "org": data["org"].pk}, member=existing), _MEMBER_FIELD_TO_COLUMN)
             # compare and write the values as the service stores them ("刘　洋 " is "刘 洋", "+86 135-…" is "135…")
             data["name"], data["phone"] = clean["name"], clean["phone"]
         return data
@@ -169,10 +177,7 @@ class UnitImporter(Importer):
         }
         existing = ResidentUnit.objects.filter(uscc=data["uscc"]).first()
         actor = context["actor"]
-        try:
-            services.clean_unit(actor, {**data, "region": data["region"].pk}, unit=existing)
-        except ValidationError as exc:
-            raise ValidationError(exc.message, details={("region_code" if k == "region" else k): v for k, v in exc.details.items()}) from None
+        _as_columns(lambda: services.clean_unit(actor, {**data, "region": data["region"].pk}, unit=existing), {"region": "region_code"})
         if existing is not None:
             if not in_scope(existing, actor, perms.UNIT_MANAGE):
                 raise ValidationError.for_field("uscc", _("A resident unit with this unified social credit code is already registered."))
@@ -222,13 +227,7 @@ class PartyOrgImporter(Importer):
             "unit": None, "parent": None,
         }
         data["natural_key"] = f"{region.code}:{data['name']}"
-        uscc = values.get("unit_uscc", "").strip()
-        if uscc:
-            code = pii.normalize_uscc(uscc, field="unit_uscc")
-            unit = ResidentUnit.objects.filter(uscc=code, is_active=True).first()
-            if unit is None:
-                raise ValidationError.for_field("unit_uscc", _("No active resident unit with this code is registered."))
-            data["unit"] = unit
+        data["unit"] = _active_unit(values.get("unit_uscc", ""), "unit_uscc")
         parent_name = " ".join(values.get("parent", "").split())
         if parent_name:
             pregion = _region_by_code(values.get("parent_region", "") or values["region_code"], "parent_region", context)
@@ -248,12 +247,7 @@ class PartyOrgImporter(Importer):
         existing = PartyOrg.objects.filter(is_active=True, name=data["name"], region=region).first()
         actor = context["actor"]
         check = {k: (v.pk if isinstance(v, Model) else v) for k, v in data.items() if k not in ("natural_key", "parent_key")}
-        try:
-            services.clean_org(actor, check, org=existing)
-        except ValidationError as exc:
-            mapping = {"region": "region_code", "unit": "unit_uscc"}
-            details = {mapping.get(k, k): v for k, v in exc.details.items()}
-            raise ValidationError(exc.message, details=details) from None
+        _as_columns(lambda: services.clean_org(actor, check, org=existing), {"region": "region_code", "unit": "unit_uscc"})
         if existing is not None:
             if not in_scope(existing, actor, perms.ORG_MANAGE):
                 raise ValidationError.for_field("name", _("An organisation with this name already exists in this region."))

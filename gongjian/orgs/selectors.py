@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from gongjian.core import pii
 from gongjian.core.errors import NotFound
+from gongjian.core.filtering import Filter, apply_filters, by_value
 from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.params import bool_param, int_param
 from gongjian.core.permissions import can
@@ -168,6 +169,25 @@ def member_of_user(*, actor: Actor) -> Member:
     return m
 
 
+def member_of_account(user_id: Any) -> Member | None:
+    """The active member record linked to an account (None when there is none): for other modules, which do not
+    read the members table themselves."""
+    if not user_id:
+        return None
+    return Member.objects.filter(user_id=user_id, is_active=True).first()
+
+
+def units_within(paths: Sequence[str] | None) -> QuerySet[ResidentUnit]:
+    """Active resident units in the subtrees of ``paths`` (every one when None), by region and name: for other modules."""
+    qs = ResidentUnit.objects.filter(is_active=True)
+    if paths is not None:
+        q = Q(pk__in=[])
+        for p in paths:
+            q |= Q(region_path__startswith=p)
+        qs = qs.filter(q)
+    return qs.order_by("region_path", "name")
+
+
 @dataclass(frozen=True)
 class MaskedPII:
     id_number: str
@@ -193,24 +213,36 @@ def may_reveal(actor: Actor, member: Member) -> bool:
 # --- party organisations ---------------------------------------------------------------------
 
 
-def org_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.ORG_VIEW) -> QuerySet[PartyOrg]:
+def _in_region(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+    """Records in the subtree of the region with this key (a key that is not a number: no condition; an unknown one: nothing)."""
+    region = int_param(value)
+    if not region:
+        return qs
+    r = Region.objects.filter(pk=region).only("path").first()
+    return qs.filter(region_path__startswith=r.path) if r else qs.none()
+
+
+def _active(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+    """"1" active records, "0" inactive ones, anything else ("all") both."""
+    return qs.filter(is_active=value == "1") if value in ("0", "1") else qs
+
+
+def _active_first(filters: dict[str, Any] | None) -> dict[str, Any]:
+    """The filters, with active records only unless ``active`` says otherwise."""
     f = filters or {}
+    return {**f, "active": str(f.get("active", "1") or "1")}
+
+
+ORG_FILTERS: dict[str, Filter] = {
+    "q": lambda qs, q: qs.filter(name__icontains=q[:128]),
+    "rank": by_value("rank"), "sector": by_value("sector"), "formation": by_value("formation"), "basis": by_value("basis"),
+    "region": _in_region, "active": _active,
+}
+
+
+def org_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.ORG_VIEW) -> QuerySet[PartyOrg]:
     qs = scoped(PartyOrg.objects.select_related("region", "parent", "unit", "secretary"), actor, action)
-    q = str(f.get("q") or "").strip()
-    if q:
-        qs = qs.filter(name__icontains=q[:128])
-    for key in ("rank", "sector", "formation", "basis"):
-        if f.get(key):
-            qs = qs.filter(**{key: str(f[key])})
-    region = int_param(f.get("region"))
-    if region:
-        r = Region.objects.filter(pk=region).only("path").first()
-        qs = qs.filter(region_path__startswith=r.path) if r else qs.none()
-    active = str(f.get("active", "1") or "1")
-    if active == "1":
-        qs = qs.filter(is_active=True)
-    elif active == "0":
-        qs = qs.filter(is_active=False)
+    qs = apply_filters(qs, _active_first(filters), ORG_FILTERS)
     return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True))).order_by("org_path")
 
 
@@ -291,26 +323,18 @@ def community_choices() -> QuerySet[Region]:
 # --- resident units --------------------------------------------------------------------------
 
 
+def _unit_text(qs: QuerySet[Any], q: str) -> QuerySet[Any]:
+    """A unified social credit code exactly, else the text in the name or the address."""
+    if _USCC_RE.match(q):
+        return qs.filter(uscc=q.upper())
+    return qs.filter(Q(name__icontains=q[:128]) | Q(address__icontains=q[:128]))
+
+
+UNIT_FILTERS: dict[str, Filter] = {"q": _unit_text, "kind": by_value("kind"), "region": _in_region, "active": _active}
+
+
 def unit_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.UNIT_VIEW) -> QuerySet[ResidentUnit]:
-    f = filters or {}
-    qs = scoped(ResidentUnit.objects.select_related("region"), actor, action)
-    q = str(f.get("q") or "").strip()
-    if q:
-        if _USCC_RE.match(q):
-            qs = qs.filter(uscc=q.upper())
-        else:
-            qs = qs.filter(Q(name__icontains=q[:128]) | Q(address__icontains=q[:128]))
-    if f.get("kind"):
-        qs = qs.filter(kind=str(f["kind"]))
-    region = int_param(f.get("region"))
-    if region:
-        r = Region.objects.filter(pk=region).only("path").first()
-        qs = qs.filter(region_path__startswith=r.path) if r else qs.none()
-    active = str(f.get("active", "1") or "1")
-    if active == "1":
-        qs = qs.filter(is_active=True)
-    elif active == "0":
-        qs = qs.filter(is_active=False)
+    qs = apply_filters(scoped(ResidentUnit.objects.select_related("region"), actor, action), _active_first(filters), UNIT_FILTERS)
     return qs.annotate(member_count=Count("employees", filter=Q(employees__is_active=True))).order_by("region_path", "name", "id")
 
 

@@ -103,6 +103,52 @@ def _lock(obj: Any) -> Any:
     return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
 
 
+def _taken(qs: QuerySet[Any], current: Model | None) -> bool:
+    """Whether another record than ``current`` (being edited, or None for a new one) matches ``qs``."""
+    return (qs.exclude(pk=current.pk) if current is not None else qs).exists()
+
+
+def _editable(model: type[Model], actor: Actor, action: str, obj: Any, inactive: Any) -> Any:
+    """The record in the actor's scope, locked; a deactivated one is refused with ``inactive``."""
+    found = _lock(_get_scoped(model, actor, action, obj))
+    if not found.is_active:
+        raise ValidationError(inactive)
+    return found
+
+
+def _save_unique(obj: Model, field: str, message: Any) -> None:
+    """Save in a savepoint; a uniqueness error (two people registering the same code at once) is ``field``'s error."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise ValidationError.for_field(field, message) from None
+
+
+def _audit_created(actor: Actor, verb: str, obj: Model, snapshot: dict[str, Any], **kwargs: Any) -> None:
+    """Audit a new record with all its values (sensitive ones only as changed)."""
+    audit.record(actor=actor, verb=verb, target=obj, changes=audit.diff({}, snapshot, sensitive=SENSITIVE), **kwargs)
+    registry.bump(MODULE)
+
+
+def _audit_changes(actor: Actor, verb: str, obj: Model, before: dict[str, Any], after: dict[str, Any], **kwargs: Any) -> None:
+    """Audit what an update changed (nothing when nothing did)."""
+    changes = audit.diff(before, after, sensitive=SENSITIVE)
+    if changes:
+        audit.record(actor=actor, verb=verb, target=obj, changes=changes, **kwargs)
+        registry.bump(MODULE)
+
+
+def _deactivate(actor: Actor, verb: str, obj: Any, reason: Any, **kwargs: Any) -> Any:
+    """Mark the record inactive (it stays on record), audited with the reason."""
+    obj.is_active = False
+    obj.save(update_fields=["is_active", "updated_at"])
+    audit.record(actor=actor, verb=verb, target=obj, changes={"is_active": {"before": True, "after": False}, "reason": str(reason)[:500]},
+                 **kwargs)
+    registry.bump(MODULE)
+    return obj
+
+
 # --- party organisations ---------------------------------------------------------------------
 
 
@@ -168,12 +214,8 @@ def clean_org(actor: Actor, data: dict[str, Any], *, org: PartyOrg | None) -> di
             bad = child_ranks - ALLOWED_CHILDREN[out["rank"]]
             if bad:
                 errors.add("rank", _("This organisation has sub-organisations that cannot sit under that rank."))
-    if out["name"] and region:
-        dup = PartyOrg.objects.filter(region=region, name=out["name"], is_active=True)
-        if org is not None:
-            dup = dup.exclude(pk=org.pk)
-        if dup.exists():
-            errors.add("name", _("An organisation with this name already exists in this region."))
+    if out["name"] and region and _taken(PartyOrg.objects.filter(region=region, name=out["name"], is_active=True), org):
+        errors.add("name", _("An organisation with this name already exists in this region."))
     errors.raise_if_any()
     return out
 
@@ -190,17 +232,14 @@ def party_org_create(*, actor: Actor, **data: Any) -> PartyOrg:
     org.save()
     org.org_path = (clean["parent"].org_path if clean["parent"] else "/") + f"{org.pk}/"
     org.save(update_fields=["org_path"])
-    audit.record(actor=actor, verb="orgs.party_org.create", target=org, changes=audit.diff({}, _org_snapshot(org)))
-    registry.bump(MODULE)
+    _audit_created(actor, "orgs.party_org.create", org, _org_snapshot(org))
     return org
 
 
 @transaction.atomic
 def party_org_update(*, actor: Actor, org: Any, **data: Any) -> PartyOrg:
     require(actor, perms.ORG_MANAGE)
-    org = _lock(_get_scoped(PartyOrg, actor, perms.ORG_MANAGE, org))
-    if not org.is_active:
-        raise ValidationError(_("This organisation has been deactivated and cannot be edited."))
+    org = _editable(PartyOrg, actor, perms.ORG_MANAGE, org, _("This organisation has been deactivated and cannot be edited."))
     before = _org_snapshot(org)
     merged = {**before, **data}
     clean = clean_org(actor, merged, org=org)
@@ -217,10 +256,7 @@ def party_org_update(*, actor: Actor, org: Any, **data: Any) -> PartyOrg:
         PartyOrg.objects.bulk_update(subtree, ["org_path"])
     if org.region_path != old_region_path:
         Member.objects.filter(org=org).update(region_path=org.region_path, updated_at=timezone.now())
-    changes = audit.diff(before, _org_snapshot(org))
-    if changes:
-        audit.record(actor=actor, verb="orgs.party_org.update", target=org, changes=changes)
-        registry.bump(MODULE)
+    _audit_changes(actor, "orgs.party_org.update", org, before, _org_snapshot(org))
     return org
 
 
@@ -236,12 +272,7 @@ def party_org_deactivate(*, actor: Actor, org: Any, reason: str = "") -> PartyOr
     members = org.members.filter(is_active=True).count()
     if members:
         raise ValidationError(_("This organisation still has %(n)s active members; transfer them first.") % {"n": members})
-    org.is_active = False
-    org.save(update_fields=["is_active", "updated_at"])
-    audit.record(actor=actor, verb="orgs.party_org.deactivate", target=org,
-                 changes={"is_active": {"before": True, "after": False}, "reason": reason[:500]})
-    registry.bump(MODULE)
-    return org
+    return _deactivate(actor, "orgs.party_org.deactivate", org, reason)
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -370,22 +401,15 @@ def member_create(*, actor: Actor, **data: Any) -> Member:
     clean = clean_member(actor, data, member=None)
     m = Member(org=clean["org"], region_path=clean["org"].region_path, id_number_hash="")
     _apply_member(m, clean)
-    try:
-        with transaction.atomic():
-            m.save()
-    except IntegrityError:
-        raise ValidationError.for_field("id_number", _("This ID number is already registered.")) from None
-    audit.record(actor=actor, verb="orgs.member.create", target=m, changes=audit.diff({}, member_snapshot(m), sensitive=SENSITIVE))
-    registry.bump(MODULE)
+    _save_unique(m, "id_number", _("This ID number is already registered."))
+    _audit_created(actor, "orgs.member.create", m, member_snapshot(m))
     return m
 
 
 @transaction.atomic
 def member_update(*, actor: Actor, member: Member | int, **data: Any) -> Member:
     require(actor, perms.MEMBER_MANAGE)
-    m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
-    if not m.is_active:
-        raise ValidationError(_("This member has been deactivated and cannot be edited."))
+    m = _editable(Member, actor, perms.MEMBER_MANAGE, member, _("This member has been deactivated and cannot be edited."))
     before = member_snapshot(m)
     current = {
         "name": m.name, "gender": m.gender, "birth_date": m.birth_date, "id_number": pii.decrypt(m.id_number_enc),
@@ -399,15 +423,8 @@ def member_update(*, actor: Actor, member: Member | int, **data: Any) -> Member:
         current["birth_date"] = None
     clean = clean_member(actor, {**current, **data}, member=m)
     _apply_member(m, clean)
-    try:
-        with transaction.atomic():
-            m.save()
-    except IntegrityError:
-        raise ValidationError.for_field("id_number", _("This ID number is already registered.")) from None
-    changes = audit.diff(before, member_snapshot(m), sensitive=SENSITIVE)
-    if changes:
-        audit.record(actor=actor, verb="orgs.member.update", target=m, changes=changes)
-        registry.bump(MODULE)
+    _save_unique(m, "id_number", _("This ID number is already registered."))
+    _audit_changes(actor, "orgs.member.update", m, before, member_snapshot(m))
     return m
 
 
@@ -415,9 +432,7 @@ def member_update(*, actor: Actor, member: Member | int, **data: Any) -> Member:
 def member_transfer(*, actor: Actor, member: Member | int, to_org: PartyOrg | int, note: str = "") -> Member:
     """Move a member to another organisation in the actor's area (组织关系转接)."""
     require(actor, perms.MEMBER_MANAGE)
-    m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
-    if not m.is_active:
-        raise ValidationError(_("This member has been deactivated and cannot be transferred."))
+    m = _editable(Member, actor, perms.MEMBER_MANAGE, member, _("This member has been deactivated and cannot be transferred."))
     target = _resolve(PartyOrg, to_org, scoped(PartyOrg.objects.filter(is_active=True), actor, perms.MEMBER_MANAGE))
     if not target:
         raise ValidationError.for_field("to_org", _("Choose a party organisation within your area."))
@@ -499,12 +514,8 @@ def clean_unit(actor: Actor, data: dict[str, Any], *, unit: ResidentUnit | None)
     except ValidationError as exc:
         errors.catch(exc)
         out["liaison_phone"] = ""
-    if out["uscc"]:
-        dup = ResidentUnit.objects.filter(uscc=out["uscc"])
-        if unit is not None:
-            dup = dup.exclude(pk=unit.pk)
-        if dup.exists():
-            errors.add("uscc", _("A resident unit with this unified social credit code is already registered."))
+    if out["uscc"] and _taken(ResidentUnit.objects.filter(uscc=out["uscc"]), unit):
+        errors.add("uscc", _("A resident unit with this unified social credit code is already registered."))
     errors.raise_if_any()
     return out
 
@@ -524,22 +535,15 @@ def resident_unit_create(*, actor: Actor, **data: Any) -> ResidentUnit:
     clean = clean_unit(actor, data, unit=None)
     u = ResidentUnit()
     _apply_unit(u, clean)
-    try:
-        with transaction.atomic():
-            u.save()
-    except IntegrityError:
-        raise ValidationError.for_field("uscc", _("A resident unit with this unified social credit code is already registered.")) from None
-    audit.record(actor=actor, verb="orgs.unit.create", target=u, changes=audit.diff({}, unit_snapshot(u), sensitive=SENSITIVE))
-    registry.bump(MODULE)
+    _save_unique(u, "uscc", _("A resident unit with this unified social credit code is already registered."))
+    _audit_created(actor, "orgs.unit.create", u, unit_snapshot(u))
     return u
 
 
 @transaction.atomic
 def resident_unit_update(*, actor: Actor, unit: ResidentUnit | int, **data: Any) -> ResidentUnit:
     require(actor, perms.UNIT_MANAGE)
-    u = _lock(_get_scoped(ResidentUnit, actor, perms.UNIT_MANAGE, unit))
-    if not u.is_active:
-        raise ValidationError(_("This unit has been deactivated and cannot be edited."))
+    u = _editable(ResidentUnit, actor, perms.UNIT_MANAGE, unit, _("This unit has been deactivated and cannot be edited."))
     before = unit_snapshot(u)
     current = {
         "name": u.name, "uscc": u.uscc, "kind": u.kind, "address": u.address, "region": u.region_id, "lat": u.lat, "lng": u.lng,
@@ -548,10 +552,7 @@ def resident_unit_update(*, actor: Actor, unit: ResidentUnit | int, **data: Any)
     clean = clean_unit(actor, {**current, **data}, unit=u)
     _apply_unit(u, clean)
     u.save()
-    changes = audit.diff(before, unit_snapshot(u), sensitive=SENSITIVE)
-    if changes:
-        audit.record(actor=actor, verb="orgs.unit.update", target=u, changes=changes)
-        registry.bump(MODULE)
+    _audit_changes(actor, "orgs.unit.update", u, before, unit_snapshot(u))
     return u
 
 
@@ -564,12 +565,7 @@ def resident_unit_deactivate(*, actor: Actor, unit: ResidentUnit | int, reason: 
     orgs = u.party_orgs.filter(is_active=True).count()
     if orgs:
         raise ValidationError(_("%(n)s active party organisations belong to this unit; deactivate or re-attach them first.") % {"n": orgs})
-    u.is_active = False
-    u.save(update_fields=["is_active", "updated_at"])
-    audit.record(actor=actor, verb="orgs.unit.deactivate", target=u,
-                 changes={"is_active": {"before": True, "after": False}, "reason": str(reason)[:500]})
-    registry.bump(MODULE)
-    return u
+    return _deactivate(actor, "orgs.unit.deactivate", u, reason)
 
 
 def unit_liaison_phone(*, actor: Actor, unit: ResidentUnit | int) -> str:
@@ -643,9 +639,7 @@ def policy_create(*, actor: Actor, **data: Any) -> Policy:
     p = Policy()
     _apply_policy(p, clean)
     p.save()
-    audit.record(actor=actor, verb="orgs.policy.create", target=p, changes=audit.diff({}, _policy_snapshot(p)),
-                 region_path=p.region.path if p.region else "")
-    registry.bump(MODULE)
+    _audit_created(actor, "orgs.policy.create", p, _policy_snapshot(p), region_path=p.region.path if p.region else "")
     return p
 
 
@@ -654,7 +648,7 @@ def _policy_for_manage(actor: Actor, policy: Policy | int) -> Policy:
     p = _resolve(Policy, policy, Policy.objects.select_related("region"))
     if not p or not policy_manageable(actor, p):
         raise NotFound()
-    return _lock(p)  # type: ignore[no-any-return]
+    return _lock(p)
 
 
 @transaction.atomic
@@ -666,10 +660,7 @@ def policy_update(*, actor: Actor, policy: Policy | int, **data: Any) -> Policy:
     clean = _clean_policy(actor, {**current, **data})
     _apply_policy(p, clean)
     p.save()
-    changes = audit.diff(before, _policy_snapshot(p))
-    if changes:
-        audit.record(actor=actor, verb="orgs.policy.update", target=p, changes=changes, region_path=p.region.path if p.region else "")
-        registry.bump(MODULE)
+    _audit_changes(actor, "orgs.policy.update", p, before, _policy_snapshot(p), region_path=p.region.path if p.region else "")
     return p
 
 
@@ -678,11 +669,7 @@ def policy_deactivate(*, actor: Actor, policy: Policy | int, reason: str = "") -
     """Mark a policy as no longer in force (it stays in the library, marked repealed)."""
     p = _policy_for_manage(actor, policy)
     if p.is_active:
-        p.is_active = False
-        p.save(update_fields=["is_active", "updated_at"])
-        audit.record(actor=actor, verb="orgs.policy.deactivate", target=p, changes={"is_active": {"before": True, "after": False},
-                     "reason": str(reason)[:500]}, region_path=p.region.path if p.region else "")
-        registry.bump(MODULE)
+        _deactivate(actor, "orgs.policy.deactivate", p, reason, region_path=p.region.path if p.region else "")
     return p
 
 

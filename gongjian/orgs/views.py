@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.core import audit, pii
 from gongjian.core.errors import NotFound
-from gongjian.core.pages import EXPORT_LIMIT, action, export, form_page, list_context
+from gongjian.core.pages import EXPORT_LIMIT, action, export, export_view, form_page, list_context, list_view
 from gongjian.core.pagination import paginate
 from gongjian.core.params import get_filters, require_page
 from gongjian.core.permissions import can, require
@@ -33,6 +34,21 @@ def _yes_no(value: bool) -> str:
 
 
 CONFIRM_TEMPLATE = "orgs/confirm.html"  # a form page whose button confirms a deactivation
+
+
+def _confirm(request: HttpRequest, *, save: Callable[[dict[str, Any]], Any], back: str, done: Any, title: str, message: str, button: str,
+             form: Any = None) -> HttpResponse:
+    """A form page whose button confirms a deactivation (with a reason, unless another ``form``); cancel and success go ``back``."""
+    return form_page(request, form if form is not None else forms.ReasonForm(request.POST or None), save=save, success=back, message=done,
+                     template=CONFIRM_TEMPLATE, context={"title": title, "message": message, "cancel_url": back, "button": button})
+
+
+def _form(request: HttpRequest, form: Any, *, save: Callable[[dict[str, Any]], Any], success: Any, message: Any, title: str, cancel: str,
+          form_id: str, **context: Any) -> HttpResponse:
+    """A form page on the generic template: its title, cancel link and form id."""
+    field_map = context.pop("field_map", None)
+    return form_page(request, form, save=save, success=success, message=message, field_map=field_map,
+                     context={"title": title, "cancel_url": cancel, "form_id": form_id, **context})
 
 
 def _detail(name: str) -> Any:
@@ -161,11 +177,10 @@ MEMBER_FIELD_MAP = {"employer_unit": "employer_uscc"}
 def member_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.MEMBER_MANAGE)
     form = _member_form(request, data=request.POST or None, initial={"org": request.GET.get("org")})
-    return form_page(
+    return _form(
         request, form, save=lambda cd: services.member_create(actor=request.user, **_member_payload(form, cd)),
         success=_detail("orgs:member_detail"), message=lambda m: _("Member %(name)s was added.") % {"name": m.name},
-        field_map=MEMBER_FIELD_MAP,
-        context={"title": _("Add a member"), "cancel_url": reverse("orgs:member_list"), "form_id": "member-form"},
+        field_map=MEMBER_FIELD_MAP, title=_("Add a member"), cancel=reverse("orgs:member_list"), form_id="member-form",
     )
 
 
@@ -199,11 +214,10 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     payload.pop(key)
         return services.member_update(actor=request.user, member=m, **payload)
 
-    resp = form_page(
+    resp = _form(
         request, form, save=save, success=reverse("orgs:member_detail", args=[m.pk]), message=_("The member's information was saved."),
         field_map=MEMBER_FIELD_MAP,
-        context={"title": _("Edit member %(name)s") % {"name": m.name}, "cancel_url": reverse("orgs:member_detail", args=[m.pk]),
-                 "form_id": "member-form"},
+        title=_("Edit member %(name)s") % {"name": m.name}, cancel=reverse("orgs:member_detail", args=[m.pk]), form_id="member-form",
     )
     if resp.status_code != 302:
         resp["Cache-Control"] = "no-store"
@@ -216,12 +230,11 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.MEMBER_MANAGE)
     m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
     form = forms.TransferForm(request.POST or None, org_qs=selectors.org_choices(actor=request.user).exclude(pk=m.org_id))
-    return form_page(
+    return _form(
         request, form, save=lambda cd: services.member_transfer(actor=request.user, member=m, to_org=cd["to_org"], note=cd["note"]),
         success=reverse("orgs:member_detail", args=[m.pk]), message=_("The member was transferred."),
-        context={"title": _("Transfer %(name)s to another organisation") % {"name": m.name},
-                 "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "form_id": "transfer-form",
-                 "intro": _("Current organisation: %(org)s") % {"org": m.org.name}},
+        title=_("Transfer %(name)s to another organisation") % {"name": m.name}, cancel=reverse("orgs:member_detail", args=[m.pk]),
+        form_id="transfer-form", intro=_("Current organisation: %(org)s") % {"org": m.org.name},
     )
 
 
@@ -230,14 +243,12 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.MEMBER_MANAGE)
     m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
-    return form_page(
-        request, forms.MemberDeactivateForm(request.POST or None),
+    return _confirm(
+        request, form=forms.MemberDeactivateForm(request.POST or None),
         save=lambda cd: services.member_deactivate(actor=request.user, member=m, status=cd["status"], reason=cd["reason"]),
-        success=reverse("orgs:member_detail", args=[m.pk]), message=_("The member was deactivated; the record is kept."),
-        template=CONFIRM_TEMPLATE,
-        context={"title": _("Deactivate member %(name)s") % {"name": m.name},
-                 "message": _("The member will no longer count in lists and figures. The record is kept and stays in the audit log."),
-                 "cancel_url": reverse("orgs:member_detail", args=[m.pk]), "button": _("Mark as left")},
+        back=reverse("orgs:member_detail", args=[m.pk]), done=_("The member was deactivated; the record is kept."),
+        title=_("Deactivate member %(name)s") % {"name": m.name}, button=_("Mark as left"),
+        message=_("The member will no longer count in lists and figures. The record is kept and stays in the audit log."),
     )
 
 
@@ -284,9 +295,8 @@ ORG_COLUMNS = [
 
 @login_required
 def org_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.ORG_VIEW)
-    qs = selectors.org_list(actor=request.user, filters=get_filters(request, ORG_FILTERS))
-    return export(request, qs, ORG_COLUMNS, basename=_("party-organisations"))
+    return export_view(request, permission=perms.ORG_VIEW, keys=ORG_FILTERS, rows=lambda f: selectors.org_list(actor=request.user, filters=f),
+                       columns=ORG_COLUMNS, basename=_("party-organisations"))
 
 
 @login_required
@@ -316,10 +326,10 @@ def _org_form(request: HttpRequest, *, data: Any = None, initial: Any = None, or
 def org_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ORG_MANAGE)
     form = _org_form(request, data=request.POST or None, initial={"parent": request.GET.get("parent")})
-    return form_page(
+    return _form(
         request, form, save=lambda cd: services.party_org_create(actor=request.user, **cd),
         success=_detail("orgs:org_detail"), message=lambda org: _("Organisation %(name)s was created.") % {"name": org.name},
-        context={"title": _("Add a party organisation"), "cancel_url": reverse("orgs:org_list"), "form_id": "org-form"},
+        title=_("Add a party organisation"), cancel=reverse("orgs:org_list"), form_id="org-form",
     )
 
 
@@ -331,11 +341,10 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {k: getattr(org, k) for k in ("name", "rank", "sector", "formation", "basis", "founded_on")}
     initial.update({"parent": org.parent_id, "region": org.region_id, "unit": org.unit_id, "secretary": org.secretary_id})
     form = _org_form(request, data=request.POST or None, initial=initial, org=org)
-    return form_page(
+    return _form(
         request, form, save=lambda cd: services.party_org_update(actor=request.user, org=org, **cd),
         success=reverse("orgs:org_detail", args=[org.pk]), message=_("The organisation was saved."),
-        context={"title": _("Edit %(name)s") % {"name": org.name}, "cancel_url": reverse("orgs:org_detail", args=[org.pk]),
-                 "form_id": "org-form"},
+        title=_("Edit %(name)s") % {"name": org.name}, cancel=reverse("orgs:org_detail", args=[org.pk]), form_id="org-form",
     )
 
 
@@ -344,14 +353,11 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def org_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.ORG_MANAGE)
     org = selectors.org_get(actor=request.user, id=pk, action=perms.ORG_MANAGE)
-    return form_page(
-        request, forms.ReasonForm(request.POST or None),
-        save=lambda cd: services.party_org_deactivate(actor=request.user, org=org, reason=cd["reason"]),
-        success=reverse("orgs:org_detail", args=[org.pk]), message=_("The organisation was deactivated; the record is kept."),
-        template=CONFIRM_TEMPLATE,
-        context={"title": _("Deactivate %(name)s") % {"name": org.name},
-                 "message": _("An organisation can be deactivated only when it has no active sub-organisations and no active members."),
-                 "cancel_url": reverse("orgs:org_detail", args=[org.pk]), "button": pgettext("party organisation", "Deactivate")},
+    return _confirm(
+        request, save=lambda cd: services.party_org_deactivate(actor=request.user, org=org, reason=cd["reason"]),
+        back=reverse("orgs:org_detail", args=[org.pk]), done=_("The organisation was deactivated; the record is kept."),
+        title=_("Deactivate %(name)s") % {"name": org.name}, button=pgettext("party organisation", "Deactivate"),
+        message=_("An organisation can be deactivated only when it has no active sub-organisations and no active members."),
     )
 
 
@@ -362,13 +368,9 @@ UNIT_FILTERS = ("q", "kind", "region", "active")
 
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.UNIT_VIEW)
-    f = get_filters(request, UNIT_FILTERS)
-    page = paginate(request, selectors.unit_list(actor=request.user, filters=f))
-    return render(request, "orgs/unit_list.html", {
-        **list_context(request, page, f),
-        "kinds": UnitKind.choices, "can_manage": can(request.user, perms.UNIT_MANAGE),
-    })
+    return list_view(request, "orgs/unit_list.html", permission=perms.UNIT_VIEW, keys=UNIT_FILTERS,
+                     rows=lambda f: selectors.unit_list(actor=request.user, filters=f),
+                     context={"kinds": UnitKind.choices, "can_manage": can(request.user, perms.UNIT_MANAGE)})
 
 
 def _liaison_phone_masked(u: ResidentUnit) -> str:
@@ -388,9 +390,8 @@ UNIT_COLUMNS = [
 
 @login_required
 def unit_export(request: HttpRequest) -> HttpResponse:
-    require_page(request, perms.UNIT_VIEW)
-    qs = selectors.unit_list(actor=request.user, filters=get_filters(request, UNIT_FILTERS))
-    return export(request, qs, UNIT_COLUMNS, basename=_("resident-units"))
+    return export_view(request, permission=perms.UNIT_VIEW, keys=UNIT_FILTERS, rows=lambda f: selectors.unit_list(actor=request.user, filters=f),
+                       columns=UNIT_COLUMNS, basename=_("resident-units"))
 
 
 def _unit_context(request: HttpRequest, u: Any) -> dict[str, Any]:
@@ -432,10 +433,10 @@ def _unit_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -
 @require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.UNIT_MANAGE)
-    return form_page(
+    return _form(
         request, _unit_form(request, data=request.POST or None), save=lambda cd: services.resident_unit_create(actor=request.user, **cd),
         success=_detail("orgs:unit_detail"), message=lambda u: _("Unit %(name)s was added.") % {"name": u.name},
-        context={"title": _("Add a resident unit"), "cancel_url": reverse("orgs:unit_list"), "form_id": "unit-form"},
+        title=_("Add a resident unit"), cancel=reverse("orgs:unit_list"), form_id="unit-form",
     )
 
 
@@ -450,11 +451,10 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = _unit_form(request, data=request.POST or None, initial=initial)
     if request.method == "GET" and u.liaison_phone_enc:
         audit.record_pii_read(actor=request.user, target=u, fields=["liaison_phone"])
-    return form_page(
+    return _form(
         request, form, save=lambda cd: services.resident_unit_update(actor=request.user, unit=u, **cd),
         success=reverse("orgs:unit_detail", args=[u.pk]), message=_("The unit was saved."),
-        context={"title": _("Edit %(name)s") % {"name": u.name}, "cancel_url": reverse("orgs:unit_detail", args=[u.pk]),
-                 "form_id": "unit-form"},
+        title=_("Edit %(name)s") % {"name": u.name}, cancel=reverse("orgs:unit_detail", args=[u.pk]), form_id="unit-form",
     )
 
 
@@ -463,14 +463,11 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.UNIT_MANAGE)
     u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_MANAGE)
-    return form_page(
-        request, forms.ReasonForm(request.POST or None),
-        save=lambda cd: services.resident_unit_deactivate(actor=request.user, unit=u, reason=cd["reason"]),
-        success=reverse("orgs:unit_detail", args=[u.pk]), message=_("The unit was deactivated; the record is kept."),
-        template=CONFIRM_TEMPLATE,
-        context={"title": _("Deregister %(name)s") % {"name": u.name},
-                 "message": _("The unit will no longer appear in lists and figures. The record is kept."),
-                 "cancel_url": reverse("orgs:unit_detail", args=[u.pk]), "button": _("Deregister")},
+    return _confirm(
+        request, save=lambda cd: services.resident_unit_deactivate(actor=request.user, unit=u, reason=cd["reason"]),
+        back=reverse("orgs:unit_detail", args=[u.pk]), done=_("The unit was deactivated; the record is kept."),
+        title=_("Deregister %(name)s") % {"name": u.name}, button=_("Deregister"),
+        message=_("The unit will no longer appear in lists and figures. The record is kept."),
     )
 
 
@@ -507,10 +504,10 @@ def _policy_form(request: HttpRequest, *, data: Any = None, initial: Any = None)
 @require_http_methods(["GET", "POST"])
 def policy_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.POLICY_MANAGE)
-    return form_page(
+    return _form(
         request, _policy_form(request, data=request.POST or None), save=lambda cd: services.policy_create(actor=request.user, **cd),
         success=_detail("orgs:policy_detail"), message=_("The policy was added."),
-        context={"title": _("Add a policy"), "cancel_url": reverse("orgs:policy_list"), "form_id": "policy-form"},
+        title=_("Add a policy"), cancel=reverse("orgs:policy_list"), form_id="policy-form",
     )
 
 
@@ -527,12 +524,11 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     p = _policy_to_manage(request, pk)
     initial = {k: getattr(p, k) for k in ("title", "doc_number", "level", "role", "issuer", "issued_on", "body")}
     initial["region"] = p.region_id
-    return form_page(
+    return _form(
         request, _policy_form(request, data=request.POST or None, initial=initial),
         save=lambda cd: services.policy_update(actor=request.user, policy=p, **cd),
         success=reverse("orgs:policy_detail", args=[p.pk]), message=_("The policy was saved."),
-        context={"title": _("Edit %(name)s") % {"name": p.title}, "cancel_url": reverse("orgs:policy_detail", args=[p.pk]),
-                 "form_id": "policy-form"},
+        title=_("Edit %(name)s") % {"name": p.title}, cancel=reverse("orgs:policy_detail", args=[p.pk]), form_id="policy-form",
     )
 
 
@@ -540,14 +536,11 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def policy_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     p = _policy_to_manage(request, pk)
-    return form_page(
-        request, forms.ReasonForm(request.POST or None),
-        save=lambda cd: services.policy_deactivate(actor=request.user, policy=p, reason=cd["reason"]),
-        success=reverse("orgs:policy_detail", args=[p.pk]), message=_("The policy is marked as no longer in force."),
-        template=CONFIRM_TEMPLATE,
-        context={"title": _("Mark %(name)s as no longer in force") % {"name": p.title},
-                 "message": _("The policy stays in the library, marked as no longer in force, and is left out of searches by default."),
-                 "cancel_url": reverse("orgs:policy_detail", args=[p.pk]), "button": _("Confirm")},
+    return _confirm(
+        request, save=lambda cd: services.policy_deactivate(actor=request.user, policy=p, reason=cd["reason"]),
+        back=reverse("orgs:policy_detail", args=[p.pk]), done=_("The policy is marked as no longer in force."),
+        title=_("Mark %(name)s as no longer in force") % {"name": p.title}, button=_("Confirm"),
+        message=_("The policy stays in the library, marked as no longer in force, and is left out of searches by default."),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -51,7 +52,7 @@ class DepartmentForm(_Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=DepartmentKind.choices, widget=forms.Select(attrs=SELECT))
     phone = forms.CharField(label=_("Office phone"), max_length=32, required=False, widget=forms.TextInput(attrs={**INPUT, "inputmode": "tel"}))
 
-    def __init__(self, *args: Any, regions: list[Any] = (), editing: bool = False, **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, regions: Sequence[Any] = (), editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [(r.pk, f"{r.full_name or r.name}（{r.code}）") for r in regions]  # type: ignore[attr-defined]
         if editing:
@@ -68,7 +69,7 @@ class CommitteeForm(_Form):
     remit = forms.CharField(label=_("Remit"), required=False, widget=forms.Textarea(attrs={**INPUT, "rows": 3}))
     department_ids = forms.MultipleChoiceField(label=_("Member departments"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, departments: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, departments: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department_ids"].choices = [(d.pk, d.name) for d in departments]  # type: ignore[attr-defined]
         self.fields["department_ids"].widget.attrs.pop("class", None)  # checkboxes, not a text box
@@ -104,7 +105,7 @@ class QuotaForm(_Form):
     )
     note = forms.CharField(label=_("Note"), max_length=255, required=False, widget=forms.TextInput(attrs=INPUT))
 
-    def __init__(self, *args: Any, offices: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, offices: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["office"].choices = blank((o.pk, o.name) for o in offices)  # type: ignore[attr-defined]
 

@@ -47,21 +47,11 @@ class RegionImporter(Importer):
     name = _("region tree")
     key = "code"
     columns = (
-        Column(
-            "code",
-            _("Statistical code"),
-            required=True,
-            example="410103001001",
-            help=_("6 digits for a city or district, 12 for a subdistrict or community"),
-        ),
+        Column("code", _("Statistical code"), required=True, example="410103001001",
+               help=_("6 digits for a city or district, 12 for a subdistrict or community")),
         Column("name", _("Name"), required=True, example="淮河社区"),
-        Column(
-            "level",
-            _("Level"),
-            required=True,
-            example="community",
-            help=_("city / district / subdistrict / community / grid, or 市 / 区 / 街道 / 社区 / 网格"),
-        ),
+        Column("level", _("Level"), required=True, example="community",
+               help=_("city / district / subdistrict / community / grid, or 市 / 区 / 街道 / 社区 / 网格")),
         Column("parent_code", _("Parent code"), example="410103001000", help=_("empty only for the city")),
         Column("kind", _("Kind"), example="community", help=_("district / county / zone; subdistrict / town / township; community / village")),
     )

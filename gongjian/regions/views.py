@@ -50,6 +50,13 @@ def _page(request: HttpRequest, *, title: str, region: Region | None, cancel: st
     return {"title": title, "region": region, "crumbs": CRUMBS, "trail": trail, "cancel_url": cancel, "narrow": True, **extra}
 
 
+def _form(request: HttpRequest, form: Any, *, back: str, region: Region | None, title: str, save: Any, message: Any,
+          success: Any = None, forms_valid: Any = (), **extra: Any) -> HttpResponse:
+    """A regions form page: ``back`` is where cancel goes, and success too unless ``success`` says otherwise."""
+    return pages.form_page(request, form, save=save, success=success if success is not None else back, message=message,
+                           forms_valid=forms_valid, context=_page(request, region=region, cancel=back, title=title, **extra))
+
+
 def _to_detail(code: str) -> str:
     return reverse("regions:detail", args=[code])
 
@@ -75,12 +82,8 @@ def tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     level = request.GET.get("level", "")
     if q:
-        page = paginate(request, selectors.region_search(actor=request.user, q=q, level=level))
-        return render(
-            request,
-            "regions/search.html",
-            {"page": page, "q": q, "level": level, "levels": Level.choices, "qs": querystring_without(request, "page")},
-        )
+        return pages.list_page(request, "regions/search.html", selectors.region_search(actor=request.user, q=q, level=level),
+                               filters={"q": q, "level": level}, context={"q": q, "level": level, "levels": Level.choices})
     roots = selectors.region_roots(actor=request.user)
     if len(roots) == 1:
         return redirect("regions:detail", code=roots[0].code)
@@ -134,21 +137,10 @@ def region_create(request: HttpRequest, code: str) -> HttpResponse:
         raise NotFound()
     child_level = selectors.LEVEL_ORDER[selectors.level_index(parent.level) + 1]
     form = RegionForm(request.POST or None, fixed_level=child_level, initial={"code": services.significant_prefix(parent.code, parent.level)})
-    return pages.form_page(
-        request,
-        form,
-        save=lambda d: services.region_create(
-            actor=request.user, code=d["code"], name=d["name"], level=child_level, parent=parent, kind=d["kind"]
-        ),
-        success=_to_detail(parent.code),
-        message=lambda region: _added(region.name),
-        context=_page(
-            request,
-            region=parent,
-            cancel=_to_detail(parent.code),
-            title=_("Add a %(level)s under %(parent)s") % {"level": Level(child_level).label, "parent": parent.name},
-        ),
-    )
+    title = _("Add a %(level)s under %(parent)s") % {"level": Level(child_level).label, "parent": parent.name}
+    return _form(request, form, back=_to_detail(parent.code), region=parent, title=title, message=lambda region: _added(region.name),
+                 save=lambda d: services.region_create(actor=request.user, code=d["code"], name=d["name"], level=child_level, parent=parent,
+                                                       kind=d["kind"]))
 
 
 @login_required
@@ -177,21 +169,9 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
                 move.add_error("parent_code", str(exc.details["parent"][0]))
             raise
 
-    return pages.form_page(
-        request,
-        form,
-        save=save,
-        forms_valid=[move],
-        success=lambda r: _to_detail(r.code),
-        message=lambda r: _saved(r.name),
-        context=_page(
-            request,
-            region=region,
-            cancel=_to_detail(region.code),
-            title=_("Edit %(name)s") % {"name": region.name},
-            extra_forms=[{"legend": _("Move"), "form": move}],
-        ),
-    )
+    return _form(request, form, back=_to_detail(region.code), region=region, title=_("Edit %(name)s") % {"name": region.name},
+                 extra_forms=[{"legend": _("Move"), "form": move}],
+                 save=save, forms_valid=[move], success=lambda r: _to_detail(r.code), message=lambda r: _saved(r.name))
 
 
 @login_required
@@ -265,14 +245,8 @@ def department_create(request: HttpRequest) -> HttpResponse:
         except NotFound:
             raise ValidationError.for_field("region", _("Choose a city or district in your scope.")) from None
 
-    return pages.form_page(
-        request,
-        form,
-        save=save,
-        success=lambda dept: _to_detail(dept.region.code),
-        message=lambda dept: _added(dept.name),
-        context=_page(request, region=region, cancel=reverse("regions:department_list"), title=_("Add a department")),
-    )
+    return _form(request, form, back=reverse("regions:department_list"), region=region, title=_("Add a department"),
+                 save=save, success=lambda dept: _to_detail(dept.region.code), message=lambda dept: _added(dept.name))
 
 
 @login_required
@@ -285,14 +259,9 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
         editing=True,
         initial={"region": dept.region_id, "name": dept.name, "kind": dept.kind, "phone": dept.phone},
     )
-    return pages.form_page(
-        request,
-        form,
-        save=lambda d: services.department_update(actor=request.user, department=dept, name=d["name"], kind=d["kind"], phone=d["phone"]),
-        success=lambda saved: _to_detail(saved.region.code),
-        message=lambda saved: _saved(saved.name),
-        context=_page(request, region=dept.region, cancel=_to_detail(dept.region.code), title=_("Edit %(name)s") % {"name": dept.name}),
-    )
+    return _form(request, form, back=_to_detail(dept.region.code), region=dept.region, title=_("Edit %(name)s") % {"name": dept.name},
+                 save=lambda d: services.department_update(actor=request.user, department=dept, name=d["name"], kind=d["kind"], phone=d["phone"]),
+                 success=lambda saved: _to_detail(saved.region.code), message=lambda saved: _saved(saved.name))
 
 
 @login_required
@@ -328,22 +297,11 @@ def committee_edit(request: HttpRequest, code: str) -> HttpResponse:
             "department_ids": [str(d.pk) for d in committee.departments.all()],
         }
     form = CommitteeForm(request.POST or None, departments=departments, initial=initial)
-    return pages.form_page(
-        request,
-        form,
-        save=lambda d: services.committee_save(
-            actor=request.user,
-            region=region,
-            name=d["name"],
-            director=d["director"],
-            established_on=d["established_on"],
-            remit=d["remit"],
-            department_ids=[int(i) for i in d["department_ids"]],
-        ),
-        success=_to_detail(region.code),
-        message=_("The governance committee was saved."),
-        context=_page(request, region=region, cancel=_to_detail(region.code), title=_("Governance committee of %(name)s") % {"name": region.name}),
-    )
+    return _form(request, form, back=_to_detail(region.code), region=region, title=_("Governance committee of %(name)s") % {"name": region.name},
+                 save=lambda d: services.committee_save(actor=request.user, region=region, name=d["name"], director=d["director"],
+                                                        established_on=d["established_on"], remit=d["remit"],
+                                                        department_ids=[int(i) for i in d["department_ids"]]),
+                 message=_("The governance committee was saved."))
 
 
 # --- delegated powers ------------------------------------------------------------------------------
@@ -354,19 +312,9 @@ def power_create(request: HttpRequest, code: str) -> HttpResponse:
     region = _region(request, code)
     require(request.user, P.POWERS_MANAGE)
     form = PowerForm(request.POST or None)
-    return pages.form_page(
-        request,
-        form,
-        save=lambda d: services.power_create(actor=request.user, region=region, **d),
-        success=_to_detail(region.code),
-        message=lambda power: _added(power.name),
-        context=_page(
-            request,
-            region=region,
-            cancel=_to_detail(region.code),
-            title=_("Delegate a power to the subdistricts of %(name)s") % {"name": region.name},
-        ),
-    )
+    return _form(request, form, back=_to_detail(region.code), region=region,
+                 title=_("Delegate a power to the subdistricts of %(name)s") % {"name": region.name},
+                 save=lambda d: services.power_create(actor=request.user, region=region, **d), message=lambda power: _added(power.name))
 
 
 @login_required
@@ -377,14 +325,8 @@ def power_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         initial={"name": power.name, "description": power.description, "legal_basis": power.legal_basis, "effective_on": power.effective_on},
     )
-    return pages.form_page(
-        request,
-        form,
-        save=lambda d: services.power_update(actor=request.user, power=power, **d),
-        success=_to_detail(power.region.code),
-        message=lambda saved: _saved(saved.name),
-        context=_page(request, region=power.region, cancel=_to_detail(power.region.code), title=_("Edit %(name)s") % {"name": power.name}),
-    )
+    return _form(request, form, back=_to_detail(power.region.code), region=power.region, title=_("Edit %(name)s") % {"name": power.name},
+                 save=lambda d: services.power_update(actor=request.user, power=power, **d), message=lambda saved: _saved(saved.name))
 
 
 @login_required
@@ -403,12 +345,8 @@ def power_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def structure_list(request: HttpRequest) -> HttpResponse:
     require(request.user, P.VIEW)
     q = request.GET.get("q", "")
-    page = paginate(request, selectors.subdistrict_list(actor=request.user, q=q))
-    return render(
-        request,
-        "regions/structure_list.html",
-        {"page": page, "q": q, "qs": querystring_without(request, "page"), "can_configure": can(request.user, P.STRUCTURE_CONFIGURE)},
-    )
+    return pages.list_page(request, "regions/structure_list.html", selectors.subdistrict_list(actor=request.user, q=q), filters={"q": q},
+                           context={"q": q, "can_configure": can(request.user, P.STRUCTURE_CONFIGURE)})
 
 
 @login_required
@@ -441,14 +379,8 @@ def office_create(request: HttpRequest, code: str) -> HttpResponse:
     region = _region(request, code)
     require(request.user, P.STRUCTURE_MANAGE)
     form = OfficeForm(request.POST or None)
-    return pages.form_page(
-        request,
-        form,
-        save=lambda d: services.office_create(actor=request.user, subdistrict=region, **d),
-        success=_to_structure(region.code),
-        message=lambda office: _added(office.name),
-        context=_page(request, region=region, cancel=_to_structure(region.code), title=_("Add an office to %(name)s") % {"name": region.name}),
-    )
+    return _form(request, form, back=_to_structure(region.code), region=region, title=_("Add an office to %(name)s") % {"name": region.name},
+                 save=lambda d: services.office_create(actor=request.user, subdistrict=region, **d), message=lambda office: _added(office.name))
 
 
 @login_required
@@ -456,16 +388,9 @@ def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, P.STRUCTURE_MANAGE)
     office = selectors.office_get(actor=request.user, pk=pk, action=P.STRUCTURE_MANAGE)
     form = OfficeForm(request.POST or None, initial={"name": office.name, "kind": office.kind, "head": office.head, "order": office.order})
-    return pages.form_page(
-        request,
-        form,
-        save=lambda d: services.office_update(actor=request.user, office=office, **d),
-        success=_to_structure(office.subdistrict.code),
-        message=lambda saved: _saved(saved.name),
-        context=_page(
-            request, region=office.subdistrict, cancel=_to_structure(office.subdistrict.code), title=_("Edit %(name)s") % {"name": office.name}
-        ),
-    )
+    return _form(request, form, back=_to_structure(office.subdistrict.code), region=office.subdistrict,
+                 title=_("Edit %(name)s") % {"name": office.name},
+                 save=lambda d: services.office_update(actor=request.user, office=office, **d), message=lambda saved: _saved(saved.name))
 
 
 @login_required
@@ -495,14 +420,8 @@ def quota_create(request: HttpRequest, code: str) -> HttpResponse:
     require(request.user, P.STRUCTURE_MANAGE)
     offices = [o for o in selectors.structure_get(actor=request.user, subdistrict=region).offices if o.is_active]
     form = QuotaForm(request.POST or None, offices=offices, initial={"year": timezone.localdate().year, "moved_down": True})
-    return pages.form_page(
-        request,
-        form,
-        save=_save_quota(request, subdistrict=region),
-        success=_to_structure(region.code),
-        message=_("The staff quota was saved."),
-        context=_page(request, region=region, cancel=_to_structure(region.code), title=_("Add staff quota to %(name)s") % {"name": region.name}),
-    )
+    return _form(request, form, back=_to_structure(region.code), region=region, title=_("Add staff quota to %(name)s") % {"name": region.name},
+                 save=_save_quota(request, subdistrict=region), message=_("The staff quota was saved."))
 
 
 @login_required
@@ -516,14 +435,8 @@ def quota_edit(request: HttpRequest, pk: int) -> HttpResponse:
         offices=offices,
         initial={"count": quota.count, "year": quota.year, "office": quota.office_id or "", "moved_down": quota.moved_down, "note": quota.note},
     )
-    return pages.form_page(
-        request,
-        form,
-        save=_save_quota(request, quota=quota),
-        success=_to_structure(region.code),
-        message=_("The staff quota was saved."),
-        context=_page(request, region=region, cancel=_to_structure(region.code), title=_("Edit staff quota of %(name)s") % {"name": region.name}),
-    )
+    return _form(request, form, back=_to_structure(region.code), region=region, title=_("Edit staff quota of %(name)s") % {"name": region.name},
+                 save=_save_quota(request, quota=quota), message=_("The staff quota was saved."))
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -45,7 +47,7 @@ def test_bad_credentials_and_bad_tokens_answer_401_in_one_shape(client, tree):
     token.save()
     assert client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     token2, raw2 = ApiToken.issue(member)
-    ApiToken.objects.filter(pk=token2.pk).update(expires_at=timezone.now() - timezone.timedelta(minutes=1))
+    ApiToken.objects.filter(pk=token2.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     assert client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {raw2}").status_code == 401
     _t3, raw3 = ApiToken.issue(member)
     member.is_active = False

@@ -4,6 +4,7 @@ through one's own URL, foreign places in grants, odd usernames, and what an expo
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -13,6 +14,11 @@ from gongjian.accounts.choices import Role
 from gongjian.accounts.models import ApiToken, Scope, User
 from gongjian.core.errors import ValidationError
 from gongjian.testing import factories
+
+
+def _sheet(content: bytes) -> Any:
+    """The first sheet of an exported workbook."""
+    return load_workbook(io.BytesIO(content)).active
 
 
 @pytest.fixture
@@ -54,7 +60,7 @@ def test_granting_a_place_outside_the_area_is_refused(admins, tree, login):
 def test_export_lists_only_the_area_and_neutralises_formulas(admins, other, tree, login):
     evil = factories.user(Role.RESIDENT, region=tree.comm_a1, username="evil", display_name="=cmd|' /C calc'!A0")
     resp = login(admins["district"]).get("/accounts/manage/export/")
-    rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(min_row=2, values_only=True))
+    rows = list(_sheet(resp.content).iter_rows(min_row=2, values_only=True))
     names = {r[0] for r in rows}
     assert "evil" in names and other.username not in names
     assert [r[1] for r in rows if r[0] == evil.username] == ["'=cmd|' /C calc'!A0"]

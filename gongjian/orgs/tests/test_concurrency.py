@@ -6,12 +6,10 @@ every write on one connection and cannot show a race."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import translation
 
 from gongjian.accounts.choices import Role
@@ -21,12 +19,9 @@ from gongjian.core.models import AuditEvent
 from gongjian.orgs import services
 from gongjian.orgs.models import Member
 from gongjian.testing import factories as f
+from gongjian.testing.race import needs_postgres, race
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL): SQLite cannot run two writers"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [pytest.mark.postgres, needs_postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_admins_creating_the_same_member_at_once(tree: Any) -> None:
@@ -34,38 +29,16 @@ def test_two_admins_creating_the_same_member_at_once(tree: Any) -> None:
     org = f.party_org(tree.comm_a1, "淮河社区第一党支部")
     admins = [f.user(Role.COMMUNITY_ADMIN, region=tree.comm_a1), f.user(Role.SUBDISTRICT_ADMIN, region=tree.sub_a)]
     idn = f.new_id_number("410103", "female", dt.date(1990, 9, 9))
-    barrier = threading.Barrier(len(admins))
-    outcomes: list[Any] = [None] * len(admins)
+
+    def register(i: int) -> Any:
+        with translation.override("zh-hans"):
+            try:
+                return services.member_create(actor=admins[i], name=f"同一人{i}", id_number=idn, org=org.pk)
+            except ValidationError as exc:
+                return str(exc.details["id_number"][0])
 
     # Both pass the "already registered?" check before either inserts: the unique index must decide.
-    real_clean = services.clean_member
-
-    def clean_then_wait(*args: Any, **kwargs: Any) -> Any:
-        out = real_clean(*args, **kwargs)
-        barrier.wait(timeout=10)
-        return out
-
-    def register(i: int) -> None:
-        try:
-            with translation.override("zh-hans"):
-                outcomes[i] = services.member_create(actor=admins[i], name=f"同一人{i}", id_number=idn, org=org.pk)
-        except ValidationError as exc:
-            with translation.override("zh-hans"):
-                outcomes[i] = str(exc.details["id_number"][0])
-        except Exception as exc:  # noqa: BLE001 - any other outcome is the failure this test looks for
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    services.clean_member = clean_then_wait  # type: ignore[assignment]
-    try:
-        threads = [threading.Thread(target=register, args=(i,)) for i in range(len(admins))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
-    finally:
-        services.clean_member = real_clean  # type: ignore[assignment]
+    outcomes = race(*(lambda i=i: register(i) for i in range(len(admins))), hold=(services, "clean_member"))
 
     created = [o for o in outcomes if isinstance(o, Member)]
     refused = [o for o in outcomes if isinstance(o, str)]

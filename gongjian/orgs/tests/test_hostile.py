@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -18,6 +19,11 @@ from gongjian.orgs.models import Member
 from gongjian.testing import factories as f
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _sheet(content: bytes) -> Any:
+    """The first sheet of an exported workbook."""
+    return load_workbook(io.BytesIO(content)).active
 
 
 def _api(user) -> Client:
@@ -95,7 +101,7 @@ def test_filters_with_another_areas_ids_show_nothing(world, client, param):
     page = _web(client, admin).get("/orgs/members/", {param: foreign})
     assert page.status_code == 200 and world.m_b1.name not in page.content.decode()
     export = client.get("/orgs/members/export/", {param: foreign})
-    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    rows = list(_sheet(export.content).iter_rows(values_only=True))
     assert len(rows) == 1  # the header only
 
 
@@ -188,7 +194,7 @@ def test_formula_looking_names_are_inert_in_exports(world, client):
     services.member_create(actor=admin, name=evil, id_number=f.new_id_number("410103", "male", dt.date(1986, 6, 6)), org=world.org_a1)
     c = _web(client, admin)
     xlsx = c.get("/orgs/members/export/", {"q": "HYPERLINK"})
-    cells = [r[0] for r in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(min_row=2, values_only=True)]
+    cells = [r[0] for r in _sheet(xlsx.content).iter_rows(min_row=2, values_only=True)]
     assert cells == ["'" + evil]
     csv = c.get("/orgs/members/export/", {"q": "HYPERLINK", "format": "csv"}).content.decode("utf-8-sig")
     assert "\n'=HYPERLINK" in csv.replace('"', "").replace("\r", "")

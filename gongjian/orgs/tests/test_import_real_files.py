@@ -64,7 +64,7 @@ def test_a_real_looking_workbook(world, ids):
         ["阿依古丽·买买提", ids[0], 13812345678, org, "", "", "410103001001", "否", 43835, "正式党员"],  # row 3: serial date 2020-01-05
         ["  刘　洋  ", ids[1].lower(), "+86 135-1234-5678", org, "", "", "", "否", "2020/1/5", ""],  # row 4
         ["陈静", ids[2], "", org, "", "", "", "否", "2020年1月5日", ""],  # row 5
-        ["数字号", float_id, "", org, "", "", "", "否", dt.datetime(2020, 1, 5), ""],  # row 6: ID lost its digits
+        ["数字号", float_id, "", org, "", "", "", "否", dt.datetime(2020, 1, 5), ""],  # noqa: DTZ001 - an Excel cell has no time zone; row 6: ID lost its digits
         ["重复", ids[1], "", org, "", "", "", "否", "", ""],  # row 7: duplicate of row 4
         ["外区党员", outside, "", org, "", "", "", "否", "", ""],  # row 8: registered elsewhere
         ["旧号", "410103850615003", "", org, "", "", "", "否", "", ""],  # row 9: 15-digit number

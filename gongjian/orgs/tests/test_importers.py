@@ -133,7 +133,7 @@ def test_party_org_import_builds_tree_in_file_order(world):
     out = imp.apply(result, actor=admin, mode="valid")
     assert out.created == 2
     br = PartyOrg.objects.get(name="路砦社区第二党支部")
-    assert br.parent.name == "路砦社区党委" and br.parent.parent == world.committee_a
+    assert br.parent is not None and br.parent.name == "路砦社区党委" and br.parent.parent == world.committee_a
     assert br.org_path == f"{world.committee_a.org_path}{br.parent_id}/{br.pk}/"
     again = imp.apply(imp.check(data, filename="o.csv", actor=admin), actor=admin, mode="valid")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)

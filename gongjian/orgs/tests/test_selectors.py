@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -85,14 +86,14 @@ def test_member_list_page_has_fixed_queries(world, client, django_assert_num_que
     # scope rows (1) + count (1) + the page's ids (1) + the page's rows with org, unit and community joined (1)
     with django_assert_num_queries(4):
         page = Paginator(selectors.member_ids(selectors.member_list(actor=admin, filters={"q": "批量"})), size).page(1)
-        rows = selectors.member_rows(page.object_list)
+        rows: list[Any] = selectors.member_rows(list(page.object_list))
         assert len(rows) == size
         assert [(m.org.name, m.employer_unit.name, m.home_community.name, m.id_masked) for m in rows]
         assert page.paginator.count == 120
 
 
 def test_org_tree_and_unit_list(world):
-    rows = selectors.org_tree(actor=world.users["subdistrict_admin"])
+    rows: list[Any] = selectors.org_tree(actor=world.users["subdistrict_admin"])
     assert rows[0].name == "淮河路街道党工委"
     assert rows[0].depth == 0 and all(r.depth == 1 for r in rows[1:])
     assert {r.name for r in selectors.org_list(actor=world.users["community_admin"])} == {"淮河社区第一党支部"}
@@ -101,7 +102,7 @@ def test_org_tree_and_unit_list(world):
         selectors.org_get(actor=world.users["community_admin"], id=world.org_b1.pk)
     assert {u.name for u in selectors.unit_list(actor=world.users["unit_liaison"])} == {"二七区某机关"}
     assert {u.name for u in selectors.unit_list(actor=world.users["city_admin"], filters={"q": world.unit_b.uscc.lower()})} == {"省供销合作总社"}
-    units = selectors.unit_list(actor=world.users["city_admin"], filters={"q": "机关"})
+    units: Any = selectors.unit_list(actor=world.users["city_admin"], filters={"q": "机关"})
     assert [(u.name, u.member_count) for u in units] == [("二七区某机关", 1)]
     with pytest.raises(NotFound):
         selectors.unit_get(actor=world.users["community_admin"], id=world.unit_b.pk)
@@ -117,7 +118,7 @@ def test_policy_search_ranks_title_matches_and_filters(world, django_assert_max_
     body_only = _policy(admin, r, "关于做好年度工作的通知", "各街道要加强社区党群服务中心建设，服务中心面积不少于五百平方米。")
     title = _policy(admin, r, "党群服务中心建设标准", "规定了建设要求。", issued=dt.date(2023, 5, 1))
     _policy(admin, r, "驻区单位双报到办法", "在职党员到社区报到。", level="city")
-    res = list(selectors.policy_search(actor=admin, filters={"q": "服务中心"}))
+    res: list[Any] = list(selectors.policy_search(actor=admin, filters={"q": "服务中心"}))
     assert [p.pk for p in res] == [title.pk, body_only.pk]
     assert res[0].score > res[1].score > 0
     assert [p.pk for p in selectors.policy_search(actor=admin, filters={"q": "服务中心", "year": "2023"})] == [title.pk]

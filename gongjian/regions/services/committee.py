@@ -6,18 +6,17 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
-from gongjian.core.errors import ValidationError
 from gongjian.core.kernel import Actor, snapshot
 from gongjian.core.permissions import require
 
 from .. import permissions as P
-from ..choices import Level
 from ..models import Department, GovernanceCommittee, Region
-from .common import MODULE, region_in_scope
+from .common import MODULE, TOP_LEVELS, raise_errors, region_of_level
 
 # --- governance committee ----------------------------------------------------------------------
 
@@ -35,9 +34,7 @@ def committee_save(
 ) -> GovernanceCommittee:
     """Create or update the governance committee (社工委) of a city or district and its member departments."""
     require(actor, P.COMMITTEE_MANAGE)
-    reg = region_in_scope(actor, P.COMMITTEE_MANAGE, region)
-    if reg.level not in (Level.CITY, Level.DISTRICT):
-        raise ValidationError.for_field("region", _("A governance committee belongs to a city or a district."))
+    reg = region_of_level(actor, P.COMMITTEE_MANAGE, region, TOP_LEVELS, _("A governance committee belongs to a city or a district."))
     errors: dict[str, list[Any]] = {}
     name = " ".join(str(name or "").split()) or gettext("%(region)s Urban and Rural Community Development and Governance Committee") % {
         "region": reg.name
@@ -47,14 +44,13 @@ def committee_save(
     director = " ".join(str(director or "").split())
     if len(director) > 64:
         errors.setdefault("director", []).append(_("The name is longer than %(n)s characters.") % {"n": 64})
-    if established_on and established_on > dt.date.today() + dt.timedelta(days=366):
+    if established_on and established_on > timezone.localdate() + dt.timedelta(days=366):
         errors.setdefault("established_on", []).append(_("The date lies too far in the future."))
     ids = sorted({int(i) for i in (department_ids or [])})
     depts = list(Department.objects.filter(pk__in=ids, region=reg, is_active=True))
     if len(depts) != len(ids):
         errors.setdefault("departments", []).append(_("Member departments must be active departments of %(region)s.") % {"region": reg.name})
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
+    raise_errors(errors)
     committee = GovernanceCommittee.objects.select_for_update().filter(region=reg).first()
     created = committee is None
     before: dict[str, Any] = {}

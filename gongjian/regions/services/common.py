@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core import audit, registry
 from gongjian.core.errors import PermissionDenied, ValidationError
-from gongjian.core.kernel import Actor
-from gongjian.core.scope import get_in_scope, region_paths
+from gongjian.core.kernel import Actor, snapshot
+from gongjian.core.scope import ScopeFields, get_in_scope, region_paths
 
+from ..choices import Level
 from ..models import Region
 
 MODULE = "regions"
+TOP_LEVELS = (Level.CITY, Level.DISTRICT)  # the levels that have departments, a governance committee and delegated powers
+
+M = TypeVar("M", bound=models.Model)
 
 
 def tree_path(parent: Region | None, code: str) -> str:
@@ -24,6 +33,14 @@ def full_name_under(parent: Region | None, name: str) -> str:
 def region_in_scope(actor: Actor, action: str, region: Region | int) -> Region:
     pk = region.pk if isinstance(region, Region) else region
     return get_in_scope(Region.objects.select_related("parent"), actor, action, pk=pk)
+
+
+def region_of_level(actor: Actor, action: str, region: Region | int, levels: tuple[str, ...], message: Any) -> Region:
+    """The region in the actor's scope for ``action``; one of another level is refused with ``message`` (on ``region``)."""
+    reg = region_in_scope(actor, action, region)
+    if reg.level not in levels:
+        raise ValidationError.for_field("region", message)
+    return reg
 
 
 def ensure_below_top(actor: Actor, action: str, region: Region) -> None:
@@ -41,3 +58,49 @@ def parent_for(actor: Actor, action: str, parent: Region | int | None) -> Region
             raise ValidationError.for_field("parent", _("Choose the parent region."))
         return None
     return region_in_scope(actor, action, parent)
+
+
+# --- the steps every writer takes ----------------------------------------------------------------
+
+
+def raise_errors(errors: dict[str, list[Any]]) -> None:
+    """All the field errors at once (the first one as the message)."""
+    if errors:
+        raise ValidationError(next(iter(errors.values()))[0], details=errors)
+
+
+def locked_in_scope(model: type[M], actor: Actor, action: str, record: M | int, related: str,
+                    fields: ScopeFields | None = None) -> M:
+    """The record, locked, in the actor's scope for ``action`` (else "not found")."""
+    pk = record.pk if isinstance(record, model) else record
+    return get_in_scope(model._default_manager.select_for_update().select_related(related), actor, action, fields, pk=pk)
+
+
+def create_audited(model: type[M], *, actor: Actor, verb: str, fields: Sequence[str], **values: Any) -> M:
+    """Create a record and audit its fields."""
+    obj = model._default_manager.create(**values)
+    audit.record(actor=actor, verb=verb, target=obj, changes=snapshot(obj, fields))
+    registry.bump(MODULE)
+    return obj
+
+
+def update_audited(obj: M, *, actor: Actor, verb: str, fields: Sequence[str], **values: Any) -> M:
+    """Set ``values``, save, audit the diff of ``fields``."""
+    before = snapshot(obj, fields)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.save()
+    audit.record(actor=actor, verb=verb, target=obj, changes=audit.diff(before, snapshot(obj, fields)))
+    registry.bump(MODULE)
+    return obj
+
+
+def set_active(obj: Any, *, actor: Actor, active: bool, verb: str) -> Any:
+    """Activate or deactivate (audited as ``verb.activate`` / ``verb.deactivate``); nothing when it already is."""
+    if obj.is_active != active:
+        obj.is_active = active
+        obj.save(update_fields=["is_active", "updated_at"])
+        audit.record(actor=actor, verb=f"{verb}.{'activate' if active else 'deactivate'}", target=obj,
+                     changes={"is_active": {"before": not active, "after": active}})
+        registry.bump(MODULE)
+    return obj

@@ -7,17 +7,16 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit, registry
 from gongjian.core.errors import ValidationError
-from gongjian.core.kernel import Actor, snapshot
+from gongjian.core.kernel import Actor
 from gongjian.core.permissions import require
-from gongjian.core.scope import ScopeFields, get_in_scope
+from gongjian.core.scope import ScopeFields
 
 from .. import permissions as P
-from ..choices import DepartmentKind, Level
+from ..choices import DepartmentKind
 from ..models import Department, Region
 from .codes import clean_name
-from .common import MODULE, region_in_scope
+from .common import TOP_LEVELS, create_audited, locked_in_scope, raise_errors, region_of_level, set_active, update_audited
 
 # --- departments ---------------------------------------------------------------------------------
 
@@ -41,10 +40,7 @@ def _clean_department(name: Any, kind: Any, phone: Any, errors: dict[str, list[A
 
 
 def _department_region(actor: Actor, region: Region | int) -> Region:
-    obj = region_in_scope(actor, P.DEPARTMENTS_MANAGE, region)
-    if obj.level not in (Level.CITY, Level.DISTRICT):
-        raise ValidationError.for_field("region", _("Departments belong to a city or a district."))
-    return obj
+    return region_of_level(actor, P.DEPARTMENTS_MANAGE, region, TOP_LEVELS, _("Departments belong to a city or a district."))
 
 
 @transaction.atomic
@@ -55,17 +51,13 @@ def department_create(*, actor: Actor, region: Region | int, name: str, kind: st
     name, kind, phone = _clean_department(name, kind, phone, errors)
     if not errors.get("name") and Department.objects.filter(region=reg, name=name).exists():
         errors.setdefault("name", []).append(_("%(region)s already has a department named %(name)s.") % {"region": reg.name, "name": name})
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
-    dept = Department.objects.create(region=reg, region_path=reg.path, name=name, kind=kind, phone=phone)
-    audit.record(actor=actor, verb="department.create", target=dept, changes=snapshot(dept, DEPT_FIELDS))
-    registry.bump(MODULE)
-    return dept
+    raise_errors(errors)
+    return create_audited(Department, actor=actor, verb="department.create", fields=DEPT_FIELDS, region=reg, region_path=reg.path,
+                          name=name, kind=kind, phone=phone)
 
 
 def _department_in_scope(actor: Actor, action: str, department: Department | int) -> Department:
-    pk = department.pk if isinstance(department, Department) else department
-    return get_in_scope(Department.objects.select_for_update().select_related("region"), actor, action, ScopeFields(region=("region_path",)), pk=pk)
+    return locked_in_scope(Department, actor, action, department, "region", ScopeFields(region=("region_path",)))
 
 
 @transaction.atomic
@@ -74,41 +66,23 @@ def department_update(
 ) -> Department:
     require(actor, P.DEPARTMENTS_MANAGE)
     dept = _department_in_scope(actor, P.DEPARTMENTS_MANAGE, department)
-    before = snapshot(dept, DEPT_FIELDS)
     errors: dict[str, list[Any]] = {}
     n, k, p = _clean_department(
         dept.name if name is None else name, dept.kind if kind is None else kind, dept.phone if phone is None else phone, errors
     )
     if not errors.get("name") and Department.objects.filter(region_id=dept.region_id, name=n).exclude(pk=dept.pk).exists():
         errors.setdefault("name", []).append(_("%(region)s already has a department named %(name)s.") % {"region": dept.region.name, "name": n})
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
-    dept.name, dept.kind, dept.phone = n, k, p
-    dept.save()
-    audit.record(actor=actor, verb="department.update", target=dept, changes=audit.diff(before, snapshot(dept, DEPT_FIELDS)))
-    registry.bump(MODULE)
-    return dept
+    raise_errors(errors)
+    return update_audited(dept, actor=actor, verb="department.update", fields=DEPT_FIELDS, name=n, kind=k, phone=p)
 
 
 @transaction.atomic
 def department_deactivate(*, actor: Actor, department: Department | int) -> Department:
     require(actor, P.DEPARTMENTS_MANAGE)
-    dept = _department_in_scope(actor, P.DEPARTMENTS_MANAGE, department)
-    if dept.is_active:
-        dept.is_active = False
-        dept.save(update_fields=["is_active", "updated_at"])
-        audit.record(actor=actor, verb="department.deactivate", target=dept, changes={"is_active": {"before": True, "after": False}})
-        registry.bump(MODULE)
-    return dept
+    return set_active(_department_in_scope(actor, P.DEPARTMENTS_MANAGE, department), actor=actor, active=False, verb="department")
 
 
 @transaction.atomic
 def department_activate(*, actor: Actor, department: Department | int) -> Department:
     require(actor, P.DEPARTMENTS_MANAGE)
-    dept = _department_in_scope(actor, P.DEPARTMENTS_MANAGE, department)
-    if not dept.is_active:
-        dept.is_active = True
-        dept.save(update_fields=["is_active", "updated_at"])
-        audit.record(actor=actor, verb="department.activate", target=dept, changes={"is_active": {"before": False, "after": True}})
-        registry.bump(MODULE)
-    return dept
+    return set_active(_department_in_scope(actor, P.DEPARTMENTS_MANAGE, department), actor=actor, active=True, verb="department")

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound, ValidationError
 from gongjian.core.kernel import Actor, snapshot
 from gongjian.core.permissions import require
-from gongjian.core.scope import get_in_scope
 
 from .. import permissions as P
 from ..choices import Level, OfficeKind
 from ..models import Office, OfficeTemplate, Region, StaffQuota
 from .codes import clean_name
-from .common import MODULE, region_in_scope
+from .common import MODULE, create_audited, locked_in_scope, raise_errors, region_in_scope, set_active, update_audited
 
 # --- subdistrict structure: offices --------------------------------------------------------------
 
@@ -87,17 +86,13 @@ def office_create(*, actor: Actor, subdistrict: Region | int, name: str, kind: s
     name, kind, head, order_i = _clean_office(name, kind, head, order, errors)
     if not errors.get("name") and Office.objects.filter(subdistrict=reg, name=name).exists():
         errors.setdefault("name", []).append(_("%(region)s already has an office named %(name)s.") % {"region": reg.name, "name": name})
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
-    office = Office.objects.create(subdistrict=reg, region_path=reg.path, name=name, kind=kind, head=head, order=order_i)
-    audit.record(actor=actor, verb="office.create", target=office, changes=snapshot(office, OFFICE_FIELDS))
-    registry.bump(MODULE)
-    return office
+    raise_errors(errors)
+    return create_audited(Office, actor=actor, verb="office.create", fields=OFFICE_FIELDS, subdistrict=reg, region_path=reg.path,
+                          name=name, kind=kind, head=head, order=order_i)
 
 
 def _office_in_scope(actor: Actor, office: Office | int) -> Office:
-    pk = office.pk if isinstance(office, Office) else office
-    return get_in_scope(Office.objects.select_for_update().select_related("subdistrict"), actor, P.STRUCTURE_MANAGE, pk=pk)
+    return locked_in_scope(Office, actor, P.STRUCTURE_MANAGE, office, "subdistrict")
 
 
 @transaction.atomic
@@ -106,7 +101,6 @@ def office_update(
 ) -> Office:
     require(actor, P.STRUCTURE_MANAGE)
     obj = _office_in_scope(actor, office)
-    before = snapshot(obj, OFFICE_FIELDS)
     errors: dict[str, list[Any]] = {}
     n, k, h, o = _clean_office(
         obj.name if name is None else name,
@@ -117,30 +111,14 @@ def office_update(
     )
     if not errors.get("name") and Office.objects.filter(subdistrict_id=obj.subdistrict_id, name=n).exclude(pk=obj.pk).exists():
         errors.setdefault("name", []).append(_("%(region)s already has an office named %(name)s.") % {"region": obj.subdistrict.name, "name": n})
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
-    obj.name, obj.kind, obj.head, obj.order = n, k, h, o
-    obj.save()
-    audit.record(actor=actor, verb="office.update", target=obj, changes=audit.diff(before, snapshot(obj, OFFICE_FIELDS)))
-    registry.bump(MODULE)
-    return obj
+    raise_errors(errors)
+    return update_audited(obj, actor=actor, verb="office.update", fields=OFFICE_FIELDS, name=n, kind=k, head=h, order=o)
 
 
 @transaction.atomic
 def office_set_active(*, actor: Actor, office: Office | int, active: bool) -> Office:
     require(actor, P.STRUCTURE_MANAGE)
-    obj = _office_in_scope(actor, office)
-    if obj.is_active != active:
-        obj.is_active = active
-        obj.save(update_fields=["is_active", "updated_at"])
-        audit.record(
-            actor=actor,
-            verb="office.activate" if active else "office.deactivate",
-            target=obj,
-            changes={"is_active": {"before": not active, "after": active}},
-        )
-        registry.bump(MODULE)
-    return obj
+    return set_active(_office_in_scope(actor, office), actor=actor, active=active, verb="office")
 
 
 def office_deactivate(*, actor: Actor, office: Office | int) -> Office:
@@ -165,8 +143,7 @@ def office_template_save(
             raise NotFound()
     if not errors.get("name") and OfficeTemplate.objects.filter(name=name).exclude(pk=obj.pk if obj else 0).exists():
         errors.setdefault("name", []).append(_("A standard office named %(name)s already exists.") % {"name": name})
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
+    raise_errors(errors)
     fields = ["name", "kind", "order", "is_active"]
     before = snapshot(obj, fields) if obj else {}
     obj = obj or OfficeTemplate()
@@ -199,7 +176,7 @@ def _clean_quota(
         count_i = 0
     try:
         year_i = int(year)
-        if year_i < 1949 or year_i > dt.date.today().year + 1:
+        if year_i < 1949 or year_i > timezone.localdate().year + 1:
             raise ValueError
     except (TypeError, ValueError):
         errors.setdefault("year", []).append(_("Write a year between 1949 and next year."))
@@ -224,19 +201,13 @@ def quota_create(
     reg = _subdistrict(actor, subdistrict)
     errors: dict[str, list[Any]] = {}
     count_i, year_i, office_obj, note = _clean_quota(reg, count, year, office, note, errors)
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
-    quota = StaffQuota.objects.create(
-        subdistrict=reg, region_path=reg.path, office=office_obj, count=count_i, year=year_i, moved_down=bool(moved_down), note=note
-    )
-    audit.record(actor=actor, verb="quota.create", target=quota, changes=snapshot(quota, QUOTA_FIELDS))
-    registry.bump(MODULE)
-    return quota
+    raise_errors(errors)
+    return create_audited(StaffQuota, actor=actor, verb="quota.create", fields=QUOTA_FIELDS, subdistrict=reg, region_path=reg.path,
+                          office=office_obj, count=count_i, year=year_i, moved_down=bool(moved_down), note=note)
 
 
 def _quota_in_scope(actor: Actor, quota: StaffQuota | int) -> StaffQuota:
-    pk = quota.pk if isinstance(quota, StaffQuota) else quota
-    return get_in_scope(StaffQuota.objects.select_for_update().select_related("subdistrict"), actor, P.STRUCTURE_MANAGE, pk=pk)
+    return locked_in_scope(StaffQuota, actor, P.STRUCTURE_MANAGE, quota, "subdistrict")
 
 
 @transaction.atomic
@@ -245,16 +216,11 @@ def quota_update(
 ) -> StaffQuota:
     require(actor, P.STRUCTURE_MANAGE)
     obj = _quota_in_scope(actor, quota)
-    before = snapshot(obj, QUOTA_FIELDS)
     errors: dict[str, list[Any]] = {}
     count_i, year_i, office_obj, note = _clean_quota(obj.subdistrict, count, year, office, note, errors)
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
-    obj.count, obj.year, obj.office, obj.moved_down, obj.note = count_i, year_i, office_obj, bool(moved_down), note
-    obj.save()
-    audit.record(actor=actor, verb="quota.update", target=obj, changes=audit.diff(before, snapshot(obj, QUOTA_FIELDS)))
-    registry.bump(MODULE)
-    return obj
+    raise_errors(errors)
+    return update_audited(obj, actor=actor, verb="quota.update", fields=QUOTA_FIELDS, count=count_i, year=year_i, office=office_obj,
+                          moved_down=bool(moved_down), note=note)
 
 
 @transaction.atomic

@@ -20,7 +20,7 @@ from .. import permissions as P
 from ..choices import Level, clean_code
 from ..models import Region
 from .codes import DEFAULT_KIND, clean_kind, clean_level, clean_name, code_shape_error, parent_error, significant_prefix
-from .common import MODULE, ensure_below_top, full_name_under, parent_for, region_in_scope, tree_path
+from .common import MODULE, ensure_below_top, full_name_under, parent_for, raise_errors, region_in_scope, tree_path
 from .structure import instantiate_offices
 
 # --- the region tree -----------------------------------------------------------------------------
@@ -53,8 +53,9 @@ def region_create(*, actor: Actor, code: str, name: str, level: str, parent: Reg
         errors.setdefault(pe[0], []).append(pe[1])
     else:
         shape = code_shape_error(code, lvl)
-        if shape or pe:
-            errors.setdefault("code", []).append(shape or pe[1])  # type: ignore[index]
+        message = shape or (pe[1] if pe else None)
+        if message:
+            errors.setdefault("code", []).append(message)
     if parent_obj is not None and not parent_obj.is_active:
         errors.setdefault("parent", []).append(_("The parent region is deactivated."))
     if not errors.get("code"):
@@ -65,8 +66,7 @@ def region_create(*, actor: Actor, code: str, name: str, level: str, parent: Reg
             )
     if not errors.get("name") and parent_obj is not None and Region.objects.filter(parent=parent_obj, name=name).exists():
         errors.setdefault("name", []).append(_("%(parent)s already has a region named %(name)s.") % {"parent": parent_obj.name, "name": name})
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
+    raise_errors(errors)
     region = Region(
         code=code,
         name=name,
@@ -146,8 +146,7 @@ def region_update(
             )
     if not errors.get("name") and new_parent is not None and Region.objects.filter(parent=new_parent, name=new_name).exclude(pk=obj.pk).exists():
         errors.setdefault("name", []).append(_("%(parent)s already has a region named %(name)s.") % {"parent": new_parent.name, "name": new_name})
-    if errors:
-        raise ValidationError(next(iter(errors.values()))[0], details=errors)
+    raise_errors(errors)
 
     moved = new_code != obj.code or new_parent != obj.parent
     renamed = new_name != obj.name or (new_parent != obj.parent)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gongjian.core.errors import NotFound
@@ -33,7 +35,7 @@ def test_roots_children_counts_and_breadcrumbs(tree, actors):
     assert [r.code for r in selectors.region_roots(actor=actors.city)] == ["410100"]
     kids = list(selectors.region_children(actor=actors.city, region=tree.city))
     assert [k.code for k in kids] == ["410103", "410105"]
-    rows = selectors.child_rows(region=tree.city, children=kids)
+    rows: list[Any] = selectors.child_rows(region=tree.city, children=kids)
     assert [(r.subdistricts, r.communities, r.region.child_count) for r in rows] == [(1, 2, 1), (1, 2, 1)]
     services.region_deactivate(actor=actors.erqi, region=tree.comm_a2)
     rows = selectors.child_rows(region=tree.city, children=list(selectors.region_children(actor=actors.city, region=tree.city)))
@@ -58,7 +60,8 @@ def test_search_is_scoped_and_ranked(tree, actors):
     res = list(selectors.region_search(actor=actors.erqi, q="淮河"))
     assert [r.name for r in res] == ["淮河路街道", "淮河社区", "淮河东社区", "路砦社区"]
     assert all(r.path.startswith(tree.erqi.path) for r in res)
-    assert selectors.region_search(actor=actors.erqi, q="410103001001").first().code == "410103001001"
+    found = selectors.region_search(actor=actors.erqi, q="410103001001").first()
+    assert found is not None and found.code == "410103001001"
     codes = [r.code for r in selectors.region_search(actor=actors.erqi, q="4101030010")]
     assert codes and all(c.startswith("4101030010") for c in codes)
     assert not list(selectors.region_search(actor=actors.erqi, q="花园路"))  # other district
@@ -68,7 +71,7 @@ def test_search_is_scoped_and_ranked(tree, actors):
 
 def test_search_exact_code_first(tree, actors):
     first = selectors.region_search(actor=actors.city, q="410103").first()
-    assert first.code == "410103"
+    assert first is not None and first.code == "410103"
 
 
 def test_departments_scoped(tree, actors, django_assert_max_num_queries):
@@ -104,7 +107,7 @@ def test_structure_and_quota_totals_query_count(tree, actors, django_assert_max_
     assert selectors.quota_totals(actor=actors.jinshui, region=tree.jinshui)["total"] == 0
     with pytest.raises(NotFound):
         selectors.structure_get(actor=actors.sub_a, subdistrict=tree.comm_a1)
-    rows = list(selectors.subdistrict_list(actor=actors.city))
+    rows: list[Any] = list(selectors.subdistrict_list(actor=actors.city))
     assert {(r.code, r.office_count, r.quota_total) for r in rows} == {("410103001000", 10, 20), ("410105002000", 0, 0)}
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from gongjian.core.errors import NotFound, PermissionDenied, ValidationError
@@ -194,7 +196,8 @@ def test_structure_from_templates_offices_and_quotas(tree, actors):
     services.quota_create(actor=actors.sub_a, subdistrict=tree.sub_a, count=5, year=2025, moved_down=False)
     other_office = Office.objects.create(subdistrict=tree.sub_b, region_path=tree.sub_b.path, name="外街道办", kind="office")
     before = _counts()
-    for bad in ({"count": 0}, {"count": -3}, {"count": "x"}, {"year": 1800}):
+    bads: list[dict[str, Any]] = [{"count": 0}, {"count": -3}, {"count": "x"}, {"year": 1800}]
+    for bad in bads:
         with pytest.raises(ValidationError):
             services.quota_create(actor=actors.sub_a, subdistrict=tree.sub_a, **{"count": 1, "year": 2025, **bad})
     with pytest.raises(ValidationError) as err:
@@ -206,7 +209,8 @@ def test_structure_from_templates_offices_and_quotas(tree, actors):
 
     s = selectors.structure_get(actor=actors.sub_a, subdistrict=tree.sub_a)
     assert s.totals["positions"] == 30 and s.totals["moved_down"] == 25 and s.totals["unassigned"] == 5
-    assert next(o for o in s.offices if o.pk == offices[0].pk).quota_total == 25
+    shown: list[Any] = list(s.offices)
+    assert next(o for o in shown if o.pk == offices[0].pk).quota_total == 25
     services.quota_delete(actor=actors.sub_a, quota=q1)
     assert AuditEvent.objects.filter(verb="quota.delete").count() == 1
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -193,6 +194,7 @@ def test_structure_pages(tree, actors, login, django_assert_max_num_queries):
     c.post(reverse("regions:structure", args=[tree.sub_a.code]))
     assert Office.objects.filter(subdistrict=tree.sub_a).count() == 10
     office = Office.objects.filter(subdistrict=tree.sub_a).first()
+    assert office is not None
     resp = c.post(reverse("regions:quota_create", args=[tree.sub_a.code]), {"count": "0", "year": "2025", "office": ""})
     assert resp.status_code == 400 and 'data-error-for="count"' in resp.content.decode()
     resp = c.post(reverse("regions:quota_create", args=[tree.sub_a.code]), {"count": "18", "year": "2025", "office": office.pk, "moved_down": "on"})
@@ -244,7 +246,8 @@ def test_export_is_scoped_and_formula_safe(tree, actors, login):
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(resp.content))
-    codes = [row[0] for row in wb.active.iter_rows(min_row=2, values_only=True)]
+    sheet: Any = wb.active
+    codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes[0] == "410103" and "410105002000" not in codes
 
 
@@ -285,7 +288,7 @@ def test_tree_empty_state_for_a_department_handler(client, tree, actors):
 def test_home_panel_shows_the_figures_of_my_region(client, tree, actors):
     from gongjian.regions.panels import home_panel
 
-    panel = home_panel(actors.erqi)
+    panel: Any = home_panel(actors.erqi)
     stats = {s["key"]: s["value"] for s in panel["stats"]}
     assert stats == {"regions.subdistricts": 1, "regions.communities": 2, "regions.staff_quotas": 0, "regions.delegated_powers": 0}
     assert home_panel(actors.member) is None and home_panel(actors.handler) is None
