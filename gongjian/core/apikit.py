@@ -19,6 +19,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Schema
 
+from .errors import NotFound
+from .permissions import can
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -56,6 +59,16 @@ def paginate(qs: Any, page: int, size: int, *, out: Callable[[Any], Any] | None 
     rows = list(p.object_list)
     return {"count": p.paginator.count, "page": p.number, "size": size, "pages": p.paginator.num_pages,
             "items": [out(r) for r in rows] if out else rows}
+
+
+def listing(request: HttpRequest, query: PageQuery, rows: Callable[[dict[str, Any]], Any], *, out: Callable[[Any], Any],
+            permission: str | None = None, keep_blank: bool = False) -> dict[str, Any]:
+    """A list endpoint: the caller's role may list (else 404, like a record outside the scope), the query's filters
+    (without page and size; blank ones dropped unless ``keep_blank``) go to ``rows``, one page of it answers."""
+    if permission is not None and not can(request.user, permission):
+        raise NotFound()
+    f = {k: v for k, v in query.dict(exclude={"page", "size"}).items() if keep_blank or v not in (None, "")}
+    return paginate(rows(f), query.page, query.size, out=out)
 
 
 def actor(request: HttpRequest) -> Any:

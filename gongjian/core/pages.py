@@ -21,6 +21,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .errors import DomainError
@@ -162,3 +163,24 @@ def export(request: HttpRequest, rows: Iterable[Any], columns: Sequence[ExportCo
         rows = rows[:limit]  # a queryset: LIMIT in SQL
     return export_response([c.label for c in columns], (tuple(c.value_of(r) for c in columns) for r in rows),
                            basename=str(basename), fmt=export_format(request))
+
+
+# --- URLs -----------------------------------------------------------------------------------------
+
+# The standard routes of a record's pages: (suffix, view and URL name suffix). The action route comes last so that
+# "edit" is not taken for an action.
+ENTITY_ROUTES = (
+    ("", "list"), ("export/", "export"), ("new/", "create"), ("<int:pk>/", "detail"), ("<int:pk>/edit/", "edit"),
+    ("<int:pk>/<slug:action>/", "action"),
+)
+
+
+def entity_urls(prefix: str, entity: str, views: Any, *, name: str | None = None) -> list[URLPattern]:
+    """The standard pages of a record under ``prefix``: ``<entity>_list``, ``_export``, ``_create``, ``_detail``, ``_edit``
+    and ``_action`` — each route whose view ``views`` defines, named ``<name or entity>_<kind>``."""
+    out = []
+    for suffix, kind in ENTITY_ROUTES:
+        view = getattr(views, f"{entity}_{kind}", None)
+        if view is not None:
+            out.append(path(f"{prefix}{suffix}", view, name=f"{name or entity}_{kind}"))
+    return out
