@@ -23,7 +23,7 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, act, max_page_size, paginate
+from gongjian.core.apikit import Page, PageQuery, act, listing, max_page_size
 from gongjian.core.apikit import ReasonIn as BaseReasonIn
 from gongjian.core.errors import NotFound, PermissionDenied
 from gongjian.core.permissions import can
@@ -344,18 +344,15 @@ class MatterFilters(PageQuery):
     mine: bool | None = None
 
 
+def _as_page_filters(f: dict[str, Any]) -> dict[str, Any]:
+    """A list endpoint's filters as the list page's: a set flag is "1", an unset one (or 0) left out, date_from/date_to are from/to."""
+    return {{"date_from": "from", "date_to": "to"}.get(k, k): "1" if v is True else v for k, v in f.items() if v not in (None, "", False)}
+
+
 @router.get("/", response=MatterPage, summary="Matters in the caller's sight, newest first (filters as on the list page)")
 def matter_list(request: HttpRequest, filters: Query[MatterFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.VIEW):
-        raise NotFound()
-    raw = filters.dict()
-    f = {k: v for k, v in raw.items() if v not in (None, "", False) and k not in ("page", "size", "date_from", "date_to")}
-    f.update({k: "1" for k in ("overdue", "mine") if raw.get(k)})
-    if raw.get("date_from"):
-        f["from"] = raw["date_from"]
-    if raw.get("date_to"):
-        f["to"] = raw["date_to"]
-    return paginate(selectors.matter_list(actor=request.user, filters=f, page=True), filters.page, filters.size, out=matter_out)
+    return listing(request, filters, lambda f: selectors.matter_list(actor=request.user, filters=_as_page_filters(f), page=True),
+                   out=matter_out, permission=perms.VIEW)
 
 
 @router.get("/queue", response=WorkQueueOut, summary="What waits for the caller: matters by kind and his department's assignments, with counts")
@@ -473,14 +470,8 @@ class AssignmentFilters(PageQuery):
 @router.get("/assignments", response=AssignmentPage, summary="Assignments the caller sees (his departments' and those on "
             "matters he sees)")
 def assignment_list(request: HttpRequest, filters: Query[AssignmentFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.VIEW):
-        raise NotFound()
-    raw = filters.dict()
-    f = {k: v for k, v in raw.items() if v not in (None, "", False) and k not in ("page", "size")}
-    if raw.get("overdue"):
-        f["overdue"] = "1"
-    qs = selectors.assignment_list(actor=request.user, filters=f).select_related("matter", "department__region")
-    return paginate(qs, filters.page, filters.size, out=assignment_out)
+    return listing(request, filters, lambda f: selectors.assignment_list(actor=request.user, filters=_as_page_filters(f))
+                   .select_related("matter", "department__region"), out=assignment_out, permission=perms.VIEW)
 
 
 @router.get("/assignments/{int:assignment_id}", response=AssignmentOut, summary="One assignment; 404 outside the caller's sight")

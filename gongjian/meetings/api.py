@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -357,10 +357,8 @@ def _visible(request: HttpRequest, meeting_id: int) -> Meeting:
 
 @router.get("/meetings", response=MeetingPage, summary="Meetings the caller may read (filters: q, kind, level, year, quarter, status, region)")
 def meetings(request: HttpRequest, filters: Query[MeetingFilters]) -> dict[str, Any]:
-    if not can(request.user, MEETING_VIEW):
-        raise NotFound()
-    f = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in ("page", "size")}
-    return paginate(sel.meeting_list(actor=request.user, filters=f), filters.page, filters.size, out=lambda m: meeting_out(request, m))
+    return listing(request, filters, lambda f: sel.meeting_list(actor=request.user, filters=f), out=lambda m: meeting_out(request, m),
+                   permission=MEETING_VIEW)
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingDetailOut, summary="One meeting with attendees, agenda, decisions and speakers")
@@ -480,17 +478,16 @@ def decision_add(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> 
     return Status(201, decision_out(fresh))
 
 
-def _items(request: HttpRequest, permission: str, rows: Callable[[], Any], filters: PageQuery, out: Callable[[Any], Any]) -> list[Any]:
+def _items(request: HttpRequest, permission: str, query: PageQuery, rows: Callable[[dict[str, Any]], Any], out: Callable[[Any], Any],
+           **kw: Any) -> list[Any]:
     """A bare list endpoint (a JSON array of one page): "not found" for a role that may not open it."""
-    if not can(request.user, permission):
-        raise NotFound()
-    return list(paginate(rows(), filters.page, filters.size, out=out)["items"])
+    return list(listing(request, query, rows, out=out, permission=permission, **kw)["items"])
 
 
 @router.get("/tasks", response=list[TaskOut], summary="The caller's department's decision tasks")
 def tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[dict[str, Any]]:
-    f = {"status": filters.status, "q": filters.q, "overdue": "1" if filters.overdue else ""}
-    return _items(request, TASK_WORK, lambda: sel.task_list(actor=request.user, filters=f), filters, task_out)
+    return _items(request, TASK_WORK, filters, lambda f: sel.task_list(actor=request.user, filters={**f, "overdue": "1" if f["overdue"] else ""}),
+                  task_out, keep_blank=True)
 
 
 @router.get("/tasks/{task_id}", response=TaskOut, summary="One decision task")
@@ -572,8 +569,7 @@ def experience_add(request: HttpRequest, meeting_id: int, payload: ExperienceIn)
 
 @router.get("/experiences", response=list[ExperienceOut], summary="The experiences library (published; all for city administrators)")
 def experiences(request: HttpRequest, filters: Query[ExperienceFilters]) -> list[dict[str, Any]]:
-    f = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in ("page", "size")}
-    return _items(request, EXPERIENCE_VIEW, lambda: sel.experience_list(actor=request.user, filters=f), filters, experience_out)
+    return _items(request, EXPERIENCE_VIEW, filters, lambda f: sel.experience_list(actor=request.user, filters=f), experience_out)
 
 
 @router.get("/experiences/{experience_id}", response=ExperienceOut, summary="One experience")

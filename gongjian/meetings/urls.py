@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
+from gongjian.core.pages import entity_urls
+
 from . import views
 
 app_name = "meetings"
 
 urlpatterns: list[URLPattern] = [
-    path("", views.meeting_list, name="meeting_list"),
-    path("export/", views.meeting_export, name="meeting_export"),
-    path("new/", views.meeting_create, name="meeting_create"),
+    *entity_urls("", "meeting", views),
     path("calendar/", views.calendar, name="calendar"),
-    path("experiences/", views.experience_list, name="experience_list"),
-    path("experiences/<int:pk>/", views.experience_detail, name="experience_detail"),
-    path("tasks/", views.task_list, name="task_list"),
-    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
-    path("<int:pk>/", views.meeting_detail, name="meeting_detail"),
-    path("<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
+    *entity_urls("experiences/", "experience", views),
+    *entity_urls("tasks/", "task", views),
     path("<int:pk>/hold/", views.meeting_hold, name="meeting_hold"),
     path("<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),

@@ -229,20 +229,21 @@ def _status_form(request: HttpRequest, m: Meeting, to: str, form: Any, *, call: 
                            context=_Later(lambda: _detail_context(request, m.pk, **{f"{form_key}_form": form, f"open_{form_key}": True})))
 
 
-@login_required
-@require_POST
-def meeting_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    m = _managed(request, pk)
-    return _status_form(request, m, MeetingStatus.HELD, forms.HoldForm(request.POST), call=services.meeting_hold,
-                        ok=_("The meeting is recorded as held. Record its decisions below."), anchor="#decisions", form_key="hold")
+def _status_view(to: str, form_class: Callable[..., Any], call: Callable[..., Any], ok: Any, anchor: str,
+                 form_key: str) -> Callable[[HttpRequest, int], HttpResponse]:
+    """The view of a status change (hold, cancel) from the meeting page; ``ok`` is translated at request time."""
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        m = _managed(request, pk)
+        return _status_form(request, m, to, form_class(request.POST), call=call, ok=str(ok), anchor=anchor, form_key=form_key)
+    return view
 
 
-@login_required
-@require_POST
-def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    m = _managed(request, pk)
-    return _status_form(request, m, MeetingStatus.CANCELLED, forms.CancelForm(request.POST), call=services.meeting_cancel,
-                        ok=_("The meeting was cancelled."), anchor="", form_key="cancel")
+meeting_hold = _status_view(MeetingStatus.HELD, forms.HoldForm, services.meeting_hold,
+                            gettext_lazy("The meeting is recorded as held. Record its decisions below."), "#decisions", "hold")
+meeting_cancel = _status_view(MeetingStatus.CANCELLED, forms.CancelForm, services.meeting_cancel,
+                              gettext_lazy("The meeting was cancelled."), "", "cancel")
 
 
 @login_required

@@ -87,16 +87,18 @@ def resolve(model: type[Model], value: Any, qs: QuerySet[Any] | None = None) -> 
     return base.filter(pk=pk).first() or False
 
 
-def managed_meeting(actor: Actor, meeting: Meeting | int | Any, *, lock: bool = True) -> Meeting:
-    """The meeting among those the actor reads (else 404), run by the actor (else 403), locked."""
+def managed_meeting(actor: Actor, meeting: Meeting | int | Any, *, lock: bool = True, cancelled: Any = None) -> Meeting:
+    """The meeting among those the actor reads (else 404), run by the actor (else 403), locked; with ``cancelled``,
+    a cancelled meeting is refused with that message (409)."""
     found = sel.meeting_base(actor).filter(pk=key_of(meeting, Meeting)).first()
     if found is None:
         raise NotFound()
     if not can(actor, MEETING_MANAGE) or not sel.may_manage(actor, found):
         raise PermissionDenied()
-    if lock:
-        return Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=found.pk)
-    return found
+    m = Meeting.objects.select_for_update(of=("self",)).select_related("region").get(pk=found.pk) if lock else found
+    if cancelled is not None and m.status == MeetingStatus.CANCELLED:
+        raise TransitionError(cancelled)
+    return m
 
 
 def require_planned(m: Meeting, what: Any = None) -> None:

@@ -206,9 +206,7 @@ def attendee_label(a: Attendee) -> str:
 def attendee_add(*, actor: Actor, meeting: Meeting | int, kind: Any, department: Any = None, unit: Any = None, region: Any = None,
                  name: Any = "", present: Any = True) -> Attendee:
     """A department, a resident unit, a lower-level secretary (by region, with a name) or another person."""
-    m = managed_meeting(actor, meeting)
-    if m.status == MeetingStatus.CANCELLED:
-        raise TransitionError(_("A cancelled meeting has no attendees to record."))
+    m = managed_meeting(actor, meeting, cancelled=_("A cancelled meeting has no attendees to record."))
     errors = Errors()
     kind = str(kind or "")
     if kind not in AttendeeKind.values:
@@ -265,9 +263,7 @@ def _attendee(m: Meeting, attendee: Any) -> Attendee:
 @transaction.atomic
 def attendee_set_present(*, actor: Actor, meeting: Meeting | int, attendee: Any, present: bool) -> Attendee:
     """Mark present / absent (also after the meeting was held, to correct the record)."""
-    m = managed_meeting(actor, meeting)
-    if m.status == MeetingStatus.CANCELLED:
-        raise TransitionError(_("A cancelled meeting has no attendees to record."))
+    m = managed_meeting(actor, meeting, cancelled=_("A cancelled meeting has no attendees to record."))
     a = _attendee(m, attendee)
     if a.present != bool(present):
         a.present = bool(present)
@@ -434,9 +430,7 @@ def agenda_remove(*, actor: Actor, meeting: Meeting | int, item: Any) -> None:
 @transaction.atomic
 def agenda_discussion(*, actor: Actor, meeting: Meeting | int, item: Any, discussion: Any) -> AgendaItem:
     """What was said about an item (planned or held meeting)."""
-    m = managed_meeting(actor, meeting)
-    if m.status == MeetingStatus.CANCELLED:
-        raise TransitionError(_("The meeting was cancelled."))
+    m = managed_meeting(actor, meeting, cancelled=_("The meeting was cancelled."))
     it = _item(m, item)
     errors = Errors()
     note = clean_text(discussion, field="discussion", errors=errors, max_length=4000, multiline=True)
