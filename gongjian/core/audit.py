@@ -13,6 +13,7 @@ from django.db import models
 
 from .middleware import current_request_context
 from .models import AuditEvent
+from .pii import mask_id_number, mask_phone
 
 SENSITIVE_MASK = "***"
 # Field names whose values never appear in an audit event, whoever passes them in ``changes``.
@@ -31,8 +32,6 @@ _MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
 def _scrub_text(text: str) -> str:
-    from .pii import mask_id_number, mask_phone
-
     text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
     return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
 

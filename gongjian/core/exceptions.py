@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from .errors import DomainError
+from .views import domain_error_page
 
 
 class DomainErrorMiddleware:
@@ -18,7 +19,5 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
-            from .views import domain_error_page
-
             return domain_error_page(request, exception)
         return None

@@ -10,6 +10,8 @@ import random
 
 from stdnum.cn import ric, uscc
 
+from .pii import known_area_code
+
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
@@ -36,8 +38,6 @@ def birth_date(rng: random.Random, *, min_age: int = 20, max_age: int = 85, toda
 def id_number(rng: random.Random, *, area_code: str, birth: dt.date, gender: str) -> str:
     """An 18-character resident ID number: area (6) + birth (8) + sequence (3, odd = male) + check."""
     seq = rng.randint(0, 499) * 2 + (1 if gender == "male" else 0)
-    from .pii import known_area_code
-
     for area in (area_code[:6], "410103"):  # an unknown county code falls back to 二七区
         body = f"{area}{birth:%Y%m%d}{seq:03d}"
         number = body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 
+from .errors import RequestInvalid
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -127,8 +129,6 @@ def _refuse_nul(request: HttpRequest) -> HttpResponse | None:
     if not any("\x00" in v for values in request.GET.lists() for v in values[1]) and not any("\x00" in k for k in request.GET):
         return None
     from django.http import HttpResponseBadRequest, JsonResponse
-
-    from .errors import RequestInvalid
 
     if request.path.startswith("/api/"):
         return JsonResponse(RequestInvalid().as_dict(), status=RequestInvalid.status)

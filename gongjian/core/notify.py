@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from .contracts import scope_model
+from .models import Notification
 
 Backend = Callable[[list[Any], dict[str, Any]], None]
 _backends: list[Backend] = []
@@ -38,8 +39,6 @@ def _target(target: Any) -> tuple[str, str]:
 
 def send(users: Iterable[Any], *, verb: str, title: str, body: str = "", url: str = "", target: Any = None) -> None:
     """Notify each distinct active account in ``users`` (on commit)."""
-    from .models import Notification
-
     people = {u.pk: u for u in users if u is not None and getattr(u, "is_active", False)}
     if not people:
         return
@@ -67,8 +66,6 @@ def recipients(*, roles: Iterable[str], region: Any = None, department: Any = No
 
 
 def unread_count(user: Any) -> int:
-    from .models import Notification
-
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()

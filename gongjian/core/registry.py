@@ -19,6 +19,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from . import permissions
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -173,8 +175,6 @@ _modules: dict[str, Module] = {}
 
 
 def register_module(module: Module) -> None:
-    from . import permissions
-
     _modules[module.key] = module
     for rules in module.permissions:
         permissions.register(rules)

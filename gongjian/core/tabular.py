@@ -425,13 +425,17 @@ class Importer:
             result.valid.append((rownum, data))
         return result
 
-    def apply(self, result: CheckResult, *, actor: Any, mode: str = "all") -> ApplyResult:
+    def refuse(self, result: CheckResult, mode: str) -> None:
+        """The checks before writing anything: a known mode, and no row in error when importing all rows."""
         if mode not in {"all", "valid"}:
             raise ValidationError.for_field("mode", _("Choose whether to import all rows or only the valid rows."))
         if mode == "all" and result.errors:
             raise ValidationError(
                 _("%(n)s rows have errors; nothing was imported. Fix them, or choose to import only the valid rows.") % {"n": result.error_rows}
             )
+
+    def apply(self, result: CheckResult, *, actor: Any, mode: str = "all") -> ApplyResult:
+        self.refuse(result, mode)
         out = ApplyResult(skipped=result.error_rows)
         context = self.prepare(actor)
         with transaction.atomic():

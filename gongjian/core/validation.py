@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from .errors import ValidationError
+from .tabular import parse_date
 
 
 class Errors:
@@ -87,8 +88,6 @@ def clean_date(value: Any, *, field: str, errors: Errors) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    from .tabular import parse_date
-
     try:
         return parse_date(str(value), field=field)
     except ValidationError as exc:

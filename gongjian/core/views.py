@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from . import figures as F
 from . import registry, selectors, services
 from .errors import DomainError, NotFound, PermissionDenied
 from .pagination import paginate, querystring_without
+from .params import export_format, require_page
 from .permissions import can
-from .tabular import error_report_response, template_response
+from .tabular import error_report_response, export_response, template_response
 
 AUDIT_FIELDS = selectors.AUDIT_FIELDS
 
@@ -38,10 +40,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def figures(request: HttpRequest) -> HttpResponse:
     """Every registered figure for one region of the actor's scope; ``figure=`` adds its child-region breakdown."""
-    from . import figures as F
-    from .params import export_format, require_page
-    from .tabular import export_response
-
     require_page(request, F.VIEW)
     region = F.figure_region(actor=request.user, code=request.GET.get("region"))
     period_text = request.GET.get("period", "").strip()

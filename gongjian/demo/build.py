@@ -12,7 +12,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from gongjian.accounts.choices import Role
+from gongjian.accounts.models import Scope, User
 from gongjian.core import audit
+from gongjian.core.models import AuditEvent
+from gongjian.regions.models import Region
 
 from .city import DEMO_USERNAMES
 from .steps import DemoAccount, DemoContext, registered_steps, run_steps
@@ -29,8 +33,6 @@ def accounts_file() -> Path:
 
 
 def has_data() -> bool:
-    from gongjian.regions.models import Region
-
     return Region.objects.exists()
 
 
@@ -40,9 +42,6 @@ def reset(out: Callable[[str], None] = print) -> dict[str, int]:
     Audit events are append-only and stay. Scopes pointing at the deleted places go with them.
     Runs inside the caller's transaction; foreign keys are checked at commit.
     """
-    from gongjian.accounts.models import Scope, User
-    from gongjian.core.models import AuditEvent
-
     deleted: dict[str, int] = {}
     deleted["accounts.Scope"] = Scope.objects.all()._raw_delete(connection.alias)
     # The steps' rows first: they may point at the demo accounts (a wish's resident, a project's proposer).
@@ -114,8 +113,6 @@ def write_accounts(accounts: list[DemoAccount]) -> Path:
 
 def accounts_table(accounts: list[DemoAccount]) -> str:
     """A plain-text table: role, username, password, scope."""
-    from gongjian.accounts.choices import Role
-
     rows: list[tuple[Any, ...]] = [(_("Role"), _("Username"), _("Password"), _("Scope"))]
     labels = dict(Role.choices)
     for a in accounts:

@@ -20,6 +20,7 @@ from typing import Any
 
 from stdnum.cn import ric
 
+from gongjian.accounts import services
 from gongjian.core import fakes, pii
 from gongjian.core.registry import DemoStep
 from gongjian.orgs import services as orgs_services
@@ -539,8 +540,6 @@ def demo_password() -> str:
 
 
 def build_accounts(ctx: DemoContext) -> None:
-    from gongjian.accounts import services
-
     r = ctx.regions
     xinwan = ctx.region_named(XINWAN_NAME)
     liaison_unit = ctx.data["units_by_name"][LIAISON_UNIT]

@@ -28,6 +28,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from gongjian.core import registry
+
 BATCH_SIZE = 2000
 
 
@@ -53,8 +55,6 @@ def unregister_step(key: str) -> None:
 
 def registered_steps() -> list[Step]:
     """The steps of the apps' manifests (``demo_steps``) and any registered here directly (tests), by order."""
-    from gongjian.core import registry
-
     steps = {s.key: Step(key=s.key, order=s.order, fn=s.fn, models=tuple(s.models)) for s in registry.demo_steps()}
     steps.update(_STEPS)
     return sorted(steps.values(), key=lambda s: (s.order, s.key))
