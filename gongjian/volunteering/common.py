@@ -7,7 +7,7 @@ Parts (decision 0009): ``members/`` (report-in, receipts, pledges, the member's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -15,10 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.core import pages
 from gongjian.core.errors import NotFound, PermissionDenied, ValidationError
 from gongjian.core.filtering import Filter
 from gongjian.core.kernel import Actor
-from gongjian.core.params import int_param
+from gongjian.core.params import int_param, require_page
 from gongjian.core.scope import region_paths
 from gongjian.orgs.models import Member
 from gongjian.orgs.selectors import region_choices
@@ -119,3 +120,24 @@ def save_unique(obj: Model, error: Callable[[], Exception]) -> None:
             obj.save()
     except IntegrityError:
         raise error() from None
+
+
+def record_action(request: Any, actions: dict[str, Any], action: str, *, permission: str, load: Callable[[], Any], arg: str,
+                  fields: dict[str, str], back: Callable[[Any], str], message: Callable[[Any, Any], str]) -> Any:
+    """A record's POST button ``<pk>/<action>/``: an unknown action is 404, then the page permission, the record in scope,
+    the service ``actions[action]`` called with the record as ``arg`` and the form's ``fields`` this action takes
+    (``{action: field}``), its domain errors told on the field's name, a success message of the record and the result."""
+    fn = actions.get(action)
+    if fn is None:
+        raise NotFound()
+    require_page(request, permission)
+    record = load()
+    kwargs = {fields[action]: request.POST.get(fields[action], "")} if action in fields else {}
+    return pages.action(request, lambda: fn(actor=request.user, **{arg: record}, **kwargs), back=back(record),
+                        message=lambda done: message(record, done), error_fields=tuple(dict.fromkeys(fields.values())))
+
+
+def panel(key: str, title: Any, stats: Iterable[tuple[str, Any, Any]] = (), links: Iterable[tuple[Any, str]] = ()) -> dict[str, Any]:
+    """A home-page panel of a part: ``stats`` as (key, label, value), ``links`` as (label, url)."""
+    return {"key": key, "title": title, "stats": [{"key": k, "label": label, "value": value} for k, label, value in stats],
+            "links": [{"label": label, "url": url} for label, url in links]}

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, paginate
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, listing
 from gongjian.core.params import require_page
 from gongjian.core.permissions import can
 
@@ -161,10 +161,8 @@ def hour_out(r: HourRecord) -> dict[str, Any]:
 @router.get("/", response=ActivityPage, summary="Activities: those the caller manages, or a member's community's open ones")
 def activities(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     require_page(request, perms.ACTIVITY_VIEW)
-    f = {k: v for k, v in filters.dict().items() if k not in ("page", "size") and v not in (None, "")}
-    qs = selectors.activity_list(actor=request.user, filters=f) if can(request.user, perms.ACTIVITY_MANAGE) else \
-        selectors.member_activities(actor=request.user, filters=f)
-    return paginate(qs.select_related("community"), filters.page, filters.size, out=activity_out)
+    rows = selectors.activity_list if can(request.user, perms.ACTIVITY_MANAGE) else selectors.member_activities
+    return listing(request, filters, lambda f: rows(actor=request.user, filters=f).select_related("community"), out=activity_out)
 
 
 @router.post("/", response={201: ActivityDetail}, summary="Create a draft activity")
@@ -217,8 +215,7 @@ def shift_code(request: HttpRequest, shift_id: int, kind: str = "in") -> dict[st
 @router.get("/hours", response=HourPage, summary="Hour records of the caller's area (pending by default)")
 def hours(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     require_page(request, perms.HOURS_CONFIRM)
-    f = {k: v for k, v in filters.dict().items() if k not in ("page", "size") and v not in (None, "")}
-    return paginate(selectors.hour_list(actor=request.user, filters=f), filters.page, filters.size, out=hour_out)
+    return listing(request, filters, lambda f: selectors.hour_list(actor=request.user, filters=f), out=hour_out)
 
 
 @router.get("/hours/mine", response=list[HourOut], summary="The caller's own hour records")

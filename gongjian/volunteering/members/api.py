@@ -13,19 +13,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
-from gongjian.core.errors import NotFound
-from gongjian.core.permissions import can
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
 
 from .. import permissions as perms
 from ..models import FeedbackReceipt, MemberReportIn, Pledge
 from . import pdf, selectors, services
 
 router = Router(tags=["volunteering"])
-
-
-def _filters(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in ("page", "size") and v not in (None, "")}
 
 
 # --- report-ins ---------------------------------------------------------------------------------
@@ -76,9 +70,8 @@ def report_in_out(r: MemberReportIn) -> dict[str, Any]:
 
 @router.get("/report-ins", response=ReportInPage, summary="Member report-ins in the caller's scope (a member: his own)")
 def report_ins(request: HttpRequest, filters: Query[ReportInFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.REPORT_IN_VIEW):
-        raise NotFound()
-    return paginate(selectors.report_in_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=report_in_out)
+    return listing(request, filters, lambda f: selectors.report_in_list(actor=request.user, filters=f),
+                   out=report_in_out, permission=perms.REPORT_IN_VIEW)
 
 
 @router.get("/report-ins/{report_in_id}", response=ReportInOut, summary="One report-in; 404 outside the caller's scope")
@@ -175,9 +168,7 @@ def receipt_out(rc: FeedbackReceipt) -> dict[str, Any]:
 
 @router.get("/receipts", response=ReceiptPage, summary="Half-year receipts in the caller's scope (unit liaison: his unit's; member: his own)")
 def receipts(request: HttpRequest, filters: Query[ReceiptFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.RECEIPT_VIEW):
-        raise NotFound()
-    return paginate(selectors.receipt_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=receipt_out)
+    return listing(request, filters, lambda f: selectors.receipt_list(actor=request.user, filters=f), out=receipt_out, permission=perms.RECEIPT_VIEW)
 
 
 @router.get("/receipts/{receipt_id}", response=ReceiptOut, summary="One receipt; 404 outside the caller's scope")
@@ -245,9 +236,7 @@ def pledge_out(p: Pledge) -> dict[str, Any]:
 
 @router.get("/pledges", response=PledgePage, summary="Pledges in the caller's scope (a member: his own)")
 def pledges(request: HttpRequest, filters: Query[PledgeFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.PLEDGE_VIEW):
-        raise NotFound()
-    return paginate(selectors.pledge_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=pledge_out)
+    return listing(request, filters, lambda f: selectors.pledge_list(actor=request.user, filters=f), out=pledge_out, permission=perms.PLEDGE_VIEW)
 
 
 @router.post("/pledges", response={201: PledgeOut}, summary="The member makes this year's pledge")

@@ -23,10 +23,11 @@ from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
 from gongjian.core.tabular import ExportColumn
+from gongjian.orgs.models import Member
 
 from .. import permissions as perms
 from ..choices import REPORT_IN_TRANSITIONS, PledgeStatus, ReportInStatus
-from ..common import active_report_in, actor_member, next_or
+from ..common import active_report_in, actor_member, next_or, record_action
 from ..models import MemberReportIn
 from . import forms, pdf, selectors, services
 
@@ -39,6 +40,14 @@ OTHER_PAGES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("volunteering:my_posts",), "My posts"),
     (("volunteering:my_patrols",), "My patrols"),
 )
+
+
+def _member(request: HttpRequest, permission: str) -> Member:
+    """The acting member of a member's own page (the page's permission first)."""
+    require_page(request, permission)
+    member = actor_member(request.user)
+    assert member is not None
+    return member
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -109,9 +118,7 @@ def _float(value: Any) -> float | None:
 @require_http_methods(["GET", "POST"])
 def report_in_form(request: HttpRequest) -> HttpResponse:
     """Report in (phone first): find the community by name or by location, enter the ID number, confirm."""
-    require_page(request, perms.REPORT_IN_SELF)
-    member = actor_member(request.user)
-    assert member is not None
+    member = _member(request, perms.REPORT_IN_SELF)
     active = active_report_in(member)
     moving = request.GET.get("move") == "1" or request.POST.get("move") == "1"
     if active and not moving:
@@ -177,16 +184,11 @@ def _report_in_columns() -> list[ExportColumn]:
 @login_required
 @require_POST
 def report_in_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    fn: Any = services.REPORT_IN_ACTIONS.get(action)
-    if fn is None:
-        raise NotFound()
-    require_page(request, perms.REPORT_IN_CONFIRM)
-    r = selectors.report_in_get(actor=request.user, id=pk, action=perms.REPORT_IN_CONFIRM)
-    kwargs: dict[str, Any] = {"reason": request.POST.get("reason", "")} if action in ("reject", "end") else {}
-    return pages.action(request, lambda: fn(actor=request.user, report_in=r, **kwargs),
-                        back=_back(request, reverse("volunteering:report_in_list")), error_fields=("reason",),
-                        message=lambda done: _("The report-in of %(name)s is now “%(status)s”.") % {
-                            "name": r.member.name, "status": done.get_status_display()})
+    return record_action(request, services.REPORT_IN_ACTIONS, action, permission=perms.REPORT_IN_CONFIRM, arg="report_in",
+                         load=lambda: selectors.report_in_get(actor=request.user, id=pk, action=perms.REPORT_IN_CONFIRM),
+                         fields={"reject": "reason", "end": "reason"}, back=lambda r: _back(request, reverse("volunteering:report_in_list")),
+                         message=lambda r, done: _("The report-in of %(name)s is now “%(status)s”.") % {
+                             "name": r.member.name, "status": done.get_status_display()})
 
 
 # --- the unit's page ----------------------------------------------------------------------------
@@ -286,9 +288,7 @@ def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_pledge(request: HttpRequest) -> HttpResponse:
     """The member's pledge for this year: make it, or change it while the community has not assessed it."""
-    require_page(request, perms.PLEDGE_MAKE)
-    member = actor_member(request.user)
-    assert member is not None
+    member = _member(request, perms.PLEDGE_MAKE)
     pledge = selectors.my_pledge(member)
     confirmed = active_report_in(member, confirmed_only=True)
     editable = pledge is None or pledge.status == PledgeStatus.MADE

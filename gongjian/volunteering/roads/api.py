@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -29,8 +29,8 @@ from .views import _photo_response
 router = Router(tags=["volunteering"])
 
 
-def _filters(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: str(v) for k, v in data.items() if k not in ("page", "size") and v not in (None, "")}
+def _str(f: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v) for k, v in f.items() if k not in ("page", "size") and v not in (None, "")}
 
 
 def _need(request: HttpRequest, action: str) -> None:
@@ -106,8 +106,8 @@ def _segment(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.get("/segments", response=SegmentPage, summary="Road segments in the caller's area (administrators)")
 def segments(request: HttpRequest, filters: Query[SegmentFilters]) -> dict[str, Any]:
-    _need(request, perms.ROAD_MANAGE)
-    return paginate(selectors.segment_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=segment_out)
+    return listing(request, filters, lambda f: selectors.segment_list(actor=request.user, filters=_str(f)),
+                   out=segment_out, permission=perms.ROAD_MANAGE)
 
 
 @router.get("/segments/mine", response=list[SegmentOut], summary="The road chief's own active segments")
@@ -169,7 +169,7 @@ class ChiefFilters(Schema):
 @router.get("/chiefs", response=list[ChiefOut], summary="Road chief assignments in scope (a member: his own)")
 def chiefs(request: HttpRequest, filters: Query[ChiefFilters]) -> list[dict[str, Any]]:
     _need(request, perms.ROAD_VIEW)
-    return [chief_out(c) for c in selectors.chief_list(actor=request.user, filters=_filters(filters.dict()))[:500]]
+    return [chief_out(c) for c in selectors.chief_list(actor=request.user, filters=_str(filters.dict()))[:500]]
 
 
 @router.post("/chiefs", response={201: ChiefOut}, summary="Assign a member with a confirmed report-in as road chief of a segment")
@@ -224,8 +224,7 @@ def patrol_out(p: PatrolLog) -> dict[str, Any]:
 
 @router.get("/patrols", response=PatrolPage, summary="Patrols in scope (a road chief: his own)")
 def patrols(request: HttpRequest, filters: Query[PatrolFilters]) -> dict[str, Any]:
-    _need(request, perms.ROAD_VIEW)
-    return paginate(selectors.patrol_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=patrol_out)
+    return listing(request, filters, lambda f: selectors.patrol_list(actor=request.user, filters=_str(f)), out=patrol_out, permission=perms.ROAD_VIEW)
 
 
 @router.post("/patrols", response={201: PatrolOut},
@@ -297,8 +296,7 @@ def report_out(r: PatrolReport) -> dict[str, Any]:
 
 @router.get("/reports", response=ReportPage, summary="Patrol reports in scope (a road chief: his own, with the matter's status)")
 def reports(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
-    _need(request, perms.ROAD_VIEW)
-    return paginate(selectors.report_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size, out=report_out)
+    return listing(request, filters, lambda f: selectors.report_list(actor=request.user, filters=_str(f)), out=report_out, permission=perms.ROAD_VIEW)
 
 
 @router.get("/reports/{report_id}", response=ReportOut, summary="One patrol report; 404 outside the scope")

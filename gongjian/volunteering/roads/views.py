@@ -269,22 +269,12 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    fn: Any = services.REPORT_ACTIONS.get(action)
-    if fn is None:
-        raise NotFound()
-    require_page(request, perms.PATROL_HANDLE)
-    r = selectors.report_get(actor=request.user, id=pk)
-    kwargs: dict[str, Any] = {}
-    if action == "solve":
-        kwargs["resolution"] = request.POST.get("resolution", "")
-    elif action == "reject":
-        kwargs["reason"] = request.POST.get("reason", "")
-    return pages.action(request, lambda: fn(actor=request.user, report=r, **kwargs),
-                        back=reverse("volunteering:road_report_detail", kwargs={"pk": r.pk}), message=_report_done,
-                        error_fields=("resolution", "reason"))
+    return common.record_action(request, services.REPORT_ACTIONS, action, permission=perms.PATROL_HANDLE, arg="report",
+                                load=lambda: selectors.report_get(actor=request.user, id=pk), fields={"solve": "resolution", "reject": "reason"},
+                                back=lambda r: reverse("volunteering:road_report_detail", kwargs={"pk": r.pk}), message=_report_done)
 
 
-def _report_done(done: Any) -> str:
+def _report_done(_record: Any, done: Any) -> str:
     text = _("The report is now “%(status)s”.") % {"status": done.get_status_display()}
     if done.matter_id:
         text += " " + _("Matter number: %(number)s.") % {"number": done.matter.number}
