@@ -12,9 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
-from gongjian.core.errors import NotFound
-from gongjian.core.permissions import can
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
 
 from . import permissions as perms
 from . import selectors, services
@@ -164,16 +162,25 @@ def _fields(data: dict[str, Any], *keys: str) -> dict[str, Any]:
     return data
 
 
+def _need(request: HttpRequest, need_id: int) -> dict[str, Any]:
+    """The need as the caller sees it now (404 outside the scope)."""
+    return need_out(selectors.need_get(actor=request.user, id=need_id))
+
+
+def _resource(request: HttpRequest, resource_id: int) -> dict[str, Any]:
+    """The resource as the caller sees it now (404 outside the scope)."""
+    return resource_out(selectors.resource_get(actor=request.user, id=resource_id))
+
+
 def _on_need(request: HttpRequest, need_id: int, call: Callable[[Need], Any]) -> dict[str, Any]:
     """An action on a need the caller may manage (404 outside the scope), answered with the need as it is now."""
-    return act(lambda: selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE), call,
-               lambda n: need_out(selectors.need_get(actor=request.user, id=n.pk)))
+    return act(lambda: selectors.need_get(actor=request.user, id=need_id, action=perms.NEED_MANAGE), call, lambda n: _need(request, n.pk))
 
 
 def _on_resource(request: HttpRequest, resource_id: int, call: Callable[[Resource], Any]) -> dict[str, Any]:
     """An action on a resource the caller may manage (404 outside the scope), answered with the resource as it is now."""
     return act(lambda: selectors.resource_get(actor=request.user, id=resource_id, action=perms.RESOURCE_MANAGE), call,
-               lambda r: resource_out(selectors.resource_get(actor=request.user, id=r.pk)))
+               lambda r: _resource(request, r.pk))
 
 
 # --- needs -----------------------------------------------------------------------------------
@@ -190,21 +197,18 @@ class NeedFilters(PageQuery):
 
 @router.get("/needs", response=NeedPage, summary="Needs in the caller's scope")
 def needs(request: HttpRequest, filters: Query[NeedFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.NEED_VIEW):
-        raise NotFound()
-    f = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    return paginate(selectors.need_list(actor=request.user, filters=f), filters.page, filters.size, out=need_out)
+    return listing(request, filters, lambda f: selectors.need_list(actor=request.user, filters=f), out=need_out,
+                   permission=perms.NEED_VIEW)
 
 
 @router.get("/needs/{need_id}", response=NeedOut, summary="One need; 404 outside the caller's scope")
 def need(request: HttpRequest, need_id: int) -> dict[str, Any]:
-    return need_out(selectors.need_get(actor=request.user, id=need_id))
+    return _need(request, need_id)
 
 
 @router.post("/needs", response={201: NeedOut}, summary="Create a need (a draft)")
 def need_create(request: HttpRequest, payload: NeedIn) -> tuple[int, dict[str, Any]]:
-    n = services.need_create(actor=request.user, **_fields(payload.dict(), "community", "category", "grid"))
-    return 201, need_out(selectors.need_get(actor=request.user, id=n.pk))
+    return 201, _need(request, services.need_create(actor=request.user, **_fields(payload.dict(), "community", "category", "grid")).pk)
 
 
 @router.patch("/needs/{need_id}", response=NeedOut, summary="Change a need (draft or published)")
@@ -236,22 +240,18 @@ class ResourceFilters(PageQuery):
 
 @router.get("/resources", response=ResourcePage, summary="Resources in the caller's scope")
 def resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.RESOURCE_VIEW):
-        raise NotFound()
-    f = {k: v for k, v in filters.dict().items() if v not in (None, "")}
-    return paginate(selectors.resource_list(actor=request.user, filters=f).prefetch_related("service_regions"), filters.page, filters.size,
-                    out=resource_out)
+    return listing(request, filters, lambda f: selectors.resource_list(actor=request.user, filters=f).prefetch_related("service_regions"),
+                   out=resource_out, permission=perms.RESOURCE_VIEW)
 
 
 @router.get("/resources/{resource_id}", response=ResourceOut, summary="One resource; 404 outside the caller's scope")
 def resource(request: HttpRequest, resource_id: int) -> dict[str, Any]:
-    return resource_out(selectors.resource_get(actor=request.user, id=resource_id))
+    return _resource(request, resource_id)
 
 
 @router.post("/resources", response={201: ResourceOut}, summary="Create a resource (a draft)")
 def resource_create(request: HttpRequest, payload: ResourceIn) -> tuple[int, dict[str, Any]]:
-    r = services.resource_create(actor=request.user, **_fields(payload.dict(), "unit", "category"))
-    return 201, resource_out(selectors.resource_get(actor=request.user, id=r.pk))
+    return 201, _resource(request, services.resource_create(actor=request.user, **_fields(payload.dict(), "unit", "category")).pk)
 
 
 @router.patch("/resources/{resource_id}", response=ResourceOut, summary="Change a resource")

@@ -39,17 +39,8 @@ from gongjian.core.measures import before_end, count_of, day_start, in_period, i
 from gongjian.core.registry import Figure, Period
 from gongjian.orgs.models import ResidentUnit
 
-from .choices import (
-    NEED_PUBLISHED_STATUSES,
-    AgreementStatus,
-    CapacityUnit,
-    NeedStatus,
-    PartnershipStatus,
-    ProjectStatus,
-    ReportInStatus,
-    ResourceKind,
-    ResourceStatus,
-)
+from . import choices
+from .choices import NEED_PUBLISHED_STATUSES, NeedStatus, PartnershipStatus, ProjectStatus, ReportInStatus, ResourceKind, ResourceStatus
 from .models import Need, Partnership, PartnershipAgreement, Project, Resource, UnitReportIn
 
 MODULE = "cobuild"
@@ -79,11 +70,11 @@ def resources_offered_records(region: Any, period: Period | None = None) -> Quer
 
 
 def venues_offered_records(region: Any, period: Period | None = None) -> QuerySet[Resource]:
-    return resources_offered_records(region, period).filter(kind=ResourceKind.VENUE, capacity_unit=CapacityUnit.SQUARE_METRES)
+    return resources_offered_records(region, period).filter(kind=ResourceKind.VENUE, capacity_unit=choices.CapacityUnit.SQUARE_METRES)
 
 
 def funds_offered_records(region: Any, period: Period | None = None) -> QuerySet[Resource]:
-    return resources_offered_records(region, period).filter(kind=ResourceKind.FUNDS, capacity_unit=CapacityUnit.YUAN)
+    return resources_offered_records(region, period).filter(kind=ResourceKind.FUNDS, capacity_unit=choices.CapacityUnit.YUAN)
 
 
 def _capacity_sum(records: Any) -> Any:
@@ -189,38 +180,30 @@ def partnerships_records(region: Any, period: Period | None = None) -> QuerySet[
 
 def agreements_signed_records(region: Any, period: Period | None = None) -> QuerySet[PartnershipAgreement]:
     """Yearly partnership agreements signed (in a period: signed in it; as of now: this calendar year)."""
-    qs = PartnershipAgreement.objects.filter(in_region(region, "partnership__region_path"), status=AgreementStatus.SIGNED)
+    qs = PartnershipAgreement.objects.filter(in_region(region, "partnership__region_path"), status=choices.AgreementStatus.SIGNED)
     period = year_or(period)
     return qs.filter(signed_on__gte=period.start, signed_on__lte=period.end)
 
 
 # --- the registered figures ------------------------------------------------------------------
 
+def _per_choice(choices: Any, word: str, *, key: str, name: Any, description: Any, unit: Any, records: Any) -> list[Figure]:
+    """One counting figure per choice: ``name`` and ``description`` name it as ``{word}``, ``records(value)`` are its records."""
+    return [Figure(key=f"{key}.{c.value}", name=format_lazy(name, **{word: c.label}), description=format_lazy(description, **{word: c.label}),
+                   unit=unit, module=MODULE, compute=count_of(records(c.value)), records=records(c.value)) for c in choices]
+
+
 def _resource_kind_figures() -> list[Figure]:
-    out = []
-    for kind in ResourceKind:
-        out.append(Figure(
-            key=f"cobuild.resources_offered.{kind.value}",
-            name=format_lazy(_("Resources offered: {kind}"), kind=kind.label),
-            description=format_lazy(_("Resources of the kind “{kind}” on offer by resident units located in the region "
-                                      "(in a period: offered by its end and available during it)."), kind=kind.label),
-            unit=pgettext_lazy("count of", "resources"), module=MODULE,
-            compute=count_of(resources_of_kind(kind.value)), records=resources_of_kind(kind.value),
-        ))
-    return out
+    return _per_choice(ResourceKind, "kind", key="cobuild.resources_offered", name=_("Resources offered: {kind}"),
+                       description=_("Resources of the kind “{kind}” on offer by resident units located in the region "
+                                     "(in a period: offered by its end and available during it)."),
+                       unit=pgettext_lazy("count of", "resources"), records=resources_of_kind)
 
 
 def _project_status_figures() -> list[Figure]:
-    out = []
-    for status in ProjectStatus:
-        out.append(Figure(
-            key=f"cobuild.projects.{status.value}",
-            name=format_lazy(_("Projects: {status}"), status=status.label),
-            description=format_lazy(_("Co-building projects now in the status “{status}” (in a period: that reached it in the period)."),
-                                     status=status.label),
-            unit=_("projects"), module=MODULE, compute=count_of(projects_in_status(status.value)), records=projects_in_status(status.value),
-        ))
-    return out
+    return _per_choice(ProjectStatus, "status", key="cobuild.projects", name=_("Projects: {status}"),
+                       description=_("Co-building projects now in the status “{status}” (in a period: that reached it in the period)."),
+                       unit=_("projects"), records=projects_in_status)
 
 
 FIGURES = [

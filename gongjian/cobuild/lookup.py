@@ -9,6 +9,7 @@ scope: ``NotFound``), optionally locked; ``region_allowed`` says whether a regio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound
 from gongjian.core.kernel import Actor, key_of
+from gongjian.core.permissions import require
 from gongjian.core.scope import region_paths, scoped
 from gongjian.core.validation import Errors
 from gongjian.regions.choices import Level
@@ -37,6 +39,18 @@ def resolve(model: type[Model], value: Any, qs: QuerySet[Any] | None = None) -> 
         return False
     base = qs if qs is not None else model._default_manager.all()
     return base.filter(pk=pk).first() or False
+
+
+def chosen(model: type[Model], value: Any, qs: QuerySet[Any], errors: Errors, field: str, *, missing: Any, unknown: Any) -> Any:
+    """The record a required choice field names, looked up in ``qs``; blank: the error ``missing``, not found: the error
+    ``unknown``; None with an error."""
+    found = resolve(model, value, qs)
+    if found is None:
+        errors.add(field, missing)
+    elif found is False:
+        errors.add(field, unknown)
+        return None
+    return found
 
 
 def region_allowed(actor: Actor, action: str, region: Region) -> bool:
@@ -73,6 +87,26 @@ def community(value: Any, errors: Errors, *, actor: Actor = None, action: str | 
         errors.add("community", _("Choose a community within your area."))
         return None
     return region
+
+
+def transition(model: type[Model], table: Any, actor: Actor, obj: Any, to: str, *, action: str, verb: str, reason: str = "",
+               stamps: tuple[tuple[str, str, bool], ...] = (), check: Callable[[Any], None] | None = None,
+               note: str = "status_note") -> Any:
+    """Move the record (locked, in the actor's scope for ``action``) to ``to`` by ``table``: ``check`` it first, stamp
+    the time in each ``(status, field, only_once)`` of ``stamps`` whose status is ``to``, save and audit it."""
+    require(actor, action)
+    rec = get(model, actor, action, obj, lock=True)
+    if check is not None:
+        check(rec)
+    before = table.move(rec, to)
+    moment = now()
+    fields = ["status", "updated_at"]
+    for status, field, once in stamps:
+        if to == status and not (once and getattr(rec, field) is not None):
+            setattr(rec, field, moment)
+            fields.append(field)
+    save_status(rec, fields, actor=actor, verb=verb, before=before, to=to, reason=reason, note=note)
+    return rec
 
 
 def save_status(obj: Model, fields: list[str], *, actor: Actor, verb: str, before: str, to: str, reason: str = "",

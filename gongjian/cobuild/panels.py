@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -15,33 +16,24 @@ from . import selectors
 from .choices import NeedSource, NeedStatus, ResourceStatus
 
 
+def panel(key: str, title: Any, stats: Iterable[tuple[str, Any, int]] = (), links: Iterable[tuple[Any, str]] = ()) -> dict[str, Any]:
+    """A home-page panel of the module or one of its parts: ``stats`` as (key, label, value), ``links`` as (label, url)."""
+    return {"key": key, "title": title, "stats": [{"key": k, "label": label, "value": value} for k, label, value in stats],
+            "links": [{"label": label, "url": url} for label, url in links]}
+
+
 def admin_panel(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.NEED_LIST):
         return None
     needs = selectors.need_list(actor=actor, action=perms.NEED_MANAGE)
-    return {
-        "key": "cobuild.area",
-        "title": _("Co-building in my area"),
-        "stats": [
-            {"key": "wishes", "label": _("Micro-wishes awaiting review"),
-             "value": needs.filter(source=NeedSource.WISH, status=NeedStatus.DRAFT).count()},
-            {"key": "published", "label": _("Needs published"), "value": needs.filter(status=NeedStatus.PUBLISHED).count()},
-            {"key": "resources", "label": _("Resources offered"),
-             "value": selectors.resource_list(actor=actor, filters={"status": ResourceStatus.OFFERED}).count()},
-        ],
-        "links": [
-            {"label": _("Needs"), "url": reverse("cobuild:need_list")},
-            {"label": _("Resources"), "url": reverse("cobuild:resource_list")},
-        ],
-    }
+    return panel("cobuild.area", _("Co-building in my area"), [
+        ("wishes", _("Micro-wishes awaiting review"), needs.filter(source=NeedSource.WISH, status=NeedStatus.DRAFT).count()),
+        ("published", _("Needs published"), needs.filter(status=NeedStatus.PUBLISHED).count()),
+        ("resources", _("Resources offered"), selectors.resource_list(actor=actor, filters={"status": ResourceStatus.OFFERED}).count()),
+    ], [(_("Needs"), reverse("cobuild:need_list")), (_("Resources"), reverse("cobuild:resource_list"))])
 
 
 def resident_panel(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.WISH_SUBMIT):
         return None
-    return {
-        "key": "cobuild.wish",
-        "title": _("Micro-wishes"),
-        "stats": [],
-        "links": [{"label": _("Make a micro-wish"), "url": reverse("cobuild:wish_create")}],
-    }
+    return panel("cobuild.wish", _("Micro-wishes"), links=[(_("Make a micro-wish"), reverse("cobuild:wish_create"))])

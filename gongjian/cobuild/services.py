@@ -262,21 +262,10 @@ def need_update(*, actor: Actor, need: Need | int, **data: Any) -> Need:
 
 
 def _need_transition(actor: Actor, need: Need | int, to: str, *, verb: str, reason: str = "", action: str = perms.NEED_MANAGE) -> Need:
-    require(actor, action)
-    n = lookup.get(Need, actor, action, need, lock=True)
-    before = NEED_TRANSITIONS.move(n, to)
-    now = lookup.now()
-    fields = ["status", "updated_at"]
-    if to == NeedStatus.PUBLISHED and n.published_at is None:
-        n.published_at = now
-        fields.append("published_at")
-    if to == NeedStatus.MET:
-        n.met_at = now
-        fields.append("met_at")
-    if to == NeedStatus.WITHDRAWN:
-        n.withdrawn_at = now
-        fields.append("withdrawn_at")
-    lookup.save_status(n, fields, actor=actor, verb=verb, before=before, to=to, reason=reason, note="review_note")
+    stamps = ((NeedStatus.PUBLISHED, "published_at", True), (NeedStatus.MET, "met_at", False),
+              (NeedStatus.WITHDRAWN, "withdrawn_at", False))
+    n: Need = lookup.transition(Need, NEED_TRANSITIONS, actor, need, to, action=action, verb=verb, reason=reason, stamps=stamps,
+                                note="review_note")
     return n
 
 
@@ -402,12 +391,8 @@ def clean_resource(actor: Actor, data: dict[str, Any], *, resource: Resource | N
     if resource is not None:
         unit = resource.unit
     else:
-        unit = lookup.resolve(ResidentUnit, data.get("unit"), resource_unit_choices(actor))
-        if unit is None:
-            errors.add("unit", _("Choose the unit that offers the resource."))
-        elif unit is False:
-            errors.add("unit", _("Choose an active unit within your area."))
-            unit = None
+        unit = lookup.chosen(ResidentUnit, data.get("unit"), resource_unit_choices(actor), errors, "unit",
+                             missing=_("Choose the unit that offers the resource."), unknown=_("Choose an active unit within your area."))
     out["unit"] = unit
     out["title"] = clean_text(data.get("title"), field="title", errors=errors, required=_("The title is required."), max_length=120)
     out["description"] = clean_text(data.get("description"), field="description", errors=errors, max_length=4000, multiline=True)
@@ -499,17 +484,13 @@ def resource_update(*, actor: Actor, resource: Resource | int, **data: Any) -> R
 
 
 def _resource_transition(actor: Actor, resource: Resource | int, to: str, *, verb: str, reason: str = "") -> Resource:
-    require(actor, perms.RESOURCE_MANAGE)
-    r = lookup.get(Resource, actor, perms.RESOURCE_MANAGE, resource, lock=True)
-    RESOURCE_TRANSITIONS.check(r, to)
-    if to == ResourceStatus.OFFERED and r.available_to is not None and r.available_to < timezone.localdate():
-        raise TransitionError(_("The available period has ended; change the dates before offering the resource."))
-    before = RESOURCE_TRANSITIONS.move(r, to)
-    fields = ["status", "updated_at"]
-    if to == ResourceStatus.OFFERED and r.offered_at is None:
-        r.offered_at = lookup.now()
-        fields.append("offered_at")
-    lookup.save_status(r, fields, actor=actor, verb=verb, before=before, to=to, reason=reason)
+    def offerable(r: Resource) -> None:
+        RESOURCE_TRANSITIONS.check(r, to)
+        if to == ResourceStatus.OFFERED and r.available_to is not None and r.available_to < timezone.localdate():
+            raise TransitionError(_("The available period has ended; change the dates before offering the resource."))
+
+    r: Resource = lookup.transition(Resource, RESOURCE_TRANSITIONS, actor, resource, to, action=perms.RESOURCE_MANAGE, verb=verb,
+                                    reason=reason, stamps=((ResourceStatus.OFFERED, "offered_at", True),), check=offerable)
     return r
 
 

@@ -21,20 +21,9 @@ from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope
 from gongjian.core.tabular import ExportColumn
 
-from . import forms, selectors, services
+from . import choices, forms, selectors, services
 from . import permissions as perms
-from .choices import (
-    NEED_EDITABLE,
-    NEED_TRANSITIONS,
-    RESOURCE_EDITABLE,
-    RESOURCE_TRANSITIONS,
-    CategoryUse,
-    NeedSource,
-    NeedStatus,
-    ResourceKind,
-    ResourceStatus,
-    Urgency,
-)
+from .choices import NEED_EDITABLE, NEED_TRANSITIONS, RESOURCE_EDITABLE, RESOURCE_TRANSITIONS, CategoryUse, NeedSource, NeedStatus, ResourceStatus
 from .models import Need, Resource
 
 FORM = "core/form.html"
@@ -49,7 +38,7 @@ NEED_FILTERS = ("q", "status", "category", "community", "urgency", "source", "re
 def need_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "cobuild/need_list.html", permission=perms.NEED_LIST, keys=NEED_FILTERS,
                            rows=lambda f: selectors.need_list(actor=request.user, filters=f), context=lambda f: {
-                               "statuses": NeedStatus.choices, "urgencies": Urgency.choices, "sources": NeedSource.choices,
+                               "statuses": NeedStatus.choices, "urgencies": choices.Urgency.choices, "sources": NeedSource.choices,
                                "categories": selectors.category_choices(use=CategoryUse.NEEDS),
                                "communities": selectors.community_choices(actor=request.user, action=perms.NEED_LIST),
                                "can_manage": can(request.user, perms.NEED_MANAGE)})
@@ -138,11 +127,8 @@ def _need_form(request: HttpRequest, *, data: Any = None, initial: Any = None) -
 @require_http_methods(["GET", "POST"])
 def need_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.NEED_MANAGE)
-    form = _need_form(request, data=request.POST or None)
-    return pages.form_page(request, form, save=lambda d: services.need_create(actor=request.user, **d),
-                           success=lambda n: reverse("cobuild:need_detail", args=[n.pk]), message=_("The need was saved as a draft."),
-                           template=FORM, context={"title": _("Add a need"), "cancel_url": reverse("cobuild:need_list"),
-                                                   "form_id": "need-form"})
+    return _create_page(request, "need", _need_form(request, data=request.POST or None), save=services.need_create,
+                        message=_("The need was saved as a draft."), title=_("Add a need"))
 
 
 @login_required
@@ -172,8 +158,22 @@ def _edit_page(request: HttpRequest, obj: Any, *, editable: Any, refused: str, d
         messages.error(request, refused % {"status": obj.get_status_display()})
         return redirect(detail, pk=obj.pk)
     back = reverse(detail, args=[obj.pk])
-    return pages.form_page(request, form(), save=save, success=back, message=message, template=FORM,
-                           context={"title": _("Edit %(title)s") % {"title": obj.title}, "cancel_url": back, "form_id": form_id})
+    return _form_page(request, form(), save=save, success=back, message=message, title=_("Edit %(title)s") % {"title": obj.title},
+                      cancel=back, form_id=form_id)
+
+
+def _create_page(request: HttpRequest, entity: str, form: Any, *, save: Callable[..., Any], message: str, title: str) -> HttpResponse:
+    """The page adding a need or a resource: ``save(actor=…, **data)``, then its page; cancel goes back to the list."""
+    return _form_page(request, form, save=lambda d: save(actor=request.user, **d),
+                      success=lambda obj: reverse(f"cobuild:{entity}_detail", args=[obj.pk]), message=message, title=title,
+                      cancel=reverse(f"cobuild:{entity}_list"), form_id=f"{entity}-form")
+
+
+def _form_page(request: HttpRequest, form: Any, *, save: Callable[[dict[str, Any]], Any], success: Any, message: str, title: str,
+               cancel: str, form_id: str) -> HttpResponse:
+    """A form of a need, a resource or a category on the shared form page."""
+    return pages.form_page(request, form, save=save, success=success, message=message, template=FORM,
+                           context={"title": title, "cancel_url": cancel, "form_id": form_id})
 
 
 @login_required
@@ -196,7 +196,7 @@ RESOURCE_FILTERS = ("q", "status", "category", "kind", "unit", "community")
 def resource_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "cobuild/resource_list.html", permission=perms.RESOURCE_VIEW, keys=RESOURCE_FILTERS,
                            rows=lambda f: selectors.resource_list(actor=request.user, filters=f), context=lambda f: {
-                               "statuses": ResourceStatus.choices, "kinds": ResourceKind.choices,
+                               "statuses": ResourceStatus.choices, "kinds": choices.ResourceKind.choices,
                                "categories": selectors.category_choices(use=CategoryUse.RESOURCES),
                                "can_manage": can(request.user, perms.RESOURCE_MANAGE)})
 
@@ -262,11 +262,8 @@ def resource_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.RESOURCE_MANAGE)
     units = selectors.unit_choices(actor=request.user)
     initial = {"unit": units[0].pk} if units.count() == 1 else None
-    form = _resource_form(request, data=request.POST or None, initial=initial)
-    return pages.form_page(request, form, save=lambda d: services.resource_create(actor=request.user, **d),
-                           success=lambda r: reverse("cobuild:resource_detail", args=[r.pk]), message=_("The resource was saved as a draft."),
-                           template=FORM, context={"title": _("Add a resource"), "cancel_url": reverse("cobuild:resource_list"),
-                                                   "form_id": "resource-form"})
+    return _create_page(request, "resource", _resource_form(request, data=request.POST or None, initial=initial), save=services.resource_create,
+                        message=_("The resource was saved as a draft."), title=_("Add a resource"))
 
 
 @login_required
@@ -303,9 +300,9 @@ def category_list(request: HttpRequest) -> HttpResponse:
 def category_create(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.CATEGORY_MANAGE)
     form = forms.CategoryForm(request.POST or None)
-    return pages.form_page(request, form, save=lambda d: services.category_create(actor=request.user, **d), success="cobuild:category_list",
-                           message=_("The category was added."), template=FORM,
-                           context={"title": _("Add a category"), "cancel_url": reverse("cobuild:category_list"), "form_id": "category-form"})
+    return _form_page(request, form, save=lambda d: services.category_create(actor=request.user, **d), success="cobuild:category_list",
+                      message=_("The category was added."), title=_("Add a category"), cancel=reverse("cobuild:category_list"),
+                      form_id="category-form")
 
 
 @login_required
@@ -314,10 +311,9 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request, perms.CATEGORY_MANAGE)
     c = selectors.category_get(actor=request.user, id=pk)
     form = forms.CategoryForm(request.POST or None, initial={"name": c.name, "sort_order": c.sort_order, "applies_to": c.applies_to})
-    return pages.form_page(request, form, save=lambda d: services.category_update(actor=request.user, category=c, **d),
-                           success="cobuild:category_list", message=_("The category was saved."), template=FORM,
-                           context={"title": _("Edit %(title)s") % {"title": c.name}, "cancel_url": reverse("cobuild:category_list"),
-                                    "form_id": "category-form"})
+    return _form_page(request, form, save=lambda d: services.category_update(actor=request.user, category=c, **d),
+                      success="cobuild:category_list", message=_("The category was saved."), title=_("Edit %(title)s") % {"title": c.name},
+                      cancel=reverse("cobuild:category_list"), form_id="category-form")
 
 
 @login_required

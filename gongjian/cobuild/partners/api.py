@@ -12,17 +12,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, paginate
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
 from gongjian.core.errors import NotFound
-from gongjian.core.permissions import can
 
 from ..models import Partnership, PartnershipAgreement, UnitReportIn
 from . import permissions as perms
 from . import selectors, services
 
 router = Router(tags=["cobuild"])
-def _filters(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in ("page", "size") and v not in (None, "")}
 
 
 # --- report-ins ---------------------------------------------------------------------------------
@@ -75,27 +72,31 @@ def report_in_out(r: UnitReportIn) -> dict[str, Any]:
 
 @router.get("/report-ins", response=ReportInPage, summary="Unit report-ins in the caller's scope")
 def report_ins(request: HttpRequest, filters: Query[ReportInFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.REPORT_IN_VIEW):
-        raise NotFound()
-    return paginate(selectors.report_in_list(actor=request.user, filters=_filters(filters.dict())), filters.page, filters.size,
-                    out=report_in_out)
+    return listing(request, filters, lambda f: selectors.report_in_list(actor=request.user, filters=f), out=report_in_out,
+                   permission=perms.REPORT_IN_VIEW)
 
 
 @router.get("/report-ins/{report_in_id}", response=ReportInOut, summary="One report-in; 404 outside the caller's scope")
 def report_in(request: HttpRequest, report_in_id: int) -> dict[str, Any]:
-    return report_in_out(selectors.report_in_get(actor=request.user, id=report_in_id))
+    return _report_in(request, report_in_id)
 
 
 @router.post("/report-ins", response={201: ReportInOut}, summary="Report a unit in to the community where it is located")
 def report_in_create(request: HttpRequest, payload: ReportInIn) -> tuple[int, dict[str, Any]]:
     r = services.report_in_create(actor=request.user, unit=payload.unit_id, community=payload.community_id, party_org=payload.party_org_id,
                                   contact_name=payload.contact_name, offer=payload.offer)
-    return 201, report_in_out(selectors.report_in_get(actor=request.user, id=r.pk))
+    return 201, _report_in(request, r.pk)
+
+
+def _report_in(request: HttpRequest, report_in_id: int) -> dict[str, Any]:
+    """The report-in as the caller sees it now (404 outside the scope)."""
+    return report_in_out(selectors.report_in_get(actor=request.user, id=report_in_id))
 
 
 def _report_in_action(request: HttpRequest, report_in_id: int, fn: Any, **kwargs: Any) -> dict[str, Any]:
+    """An action on a report-in in the caller's scope (the service checks the role), answered with it as it is now."""
     return act(lambda: selectors.report_in_get(actor=request.user, id=report_in_id), lambda r: fn(actor=request.user, report_in=r, **kwargs),
-               lambda r: report_in_out(selectors.report_in_get(actor=request.user, id=r.pk)))
+               lambda r: _report_in(request, r.pk))
 
 
 @router.post("/report-ins/{report_in_id}/confirm", response=ReportInOut, summary="The community confirms a report-in")
@@ -208,10 +209,8 @@ def _partnership(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.get("/partnerships", response=PartnershipPage, summary="Partnerships in the caller's scope (missing=1: without this year's signed agreement)")
 def partnerships(request: HttpRequest, filters: Query[PartnershipFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.PARTNERSHIP_VIEW):
-        raise NotFound()
-    qs = selectors.with_agreements(selectors.partnership_list(actor=request.user, filters=_filters(filters.dict())))
-    return paginate(qs, filters.page, filters.size, out=partnership_out)
+    return listing(request, filters, lambda f: selectors.with_agreements(selectors.partnership_list(actor=request.user, filters=f)),
+                   out=partnership_out, permission=perms.PARTNERSHIP_VIEW)
 
 
 @router.get("/partnerships/{partnership_id}", response=PartnershipOut, summary="One partnership with its agreements")
@@ -229,9 +228,9 @@ def partnership_create(request: HttpRequest, payload: PartnershipIn) -> tuple[in
 
 @router.post("/partnerships/{partnership_id}/end", response=PartnershipOut, summary="End a partnership (reason required)")
 def partnership_end(request: HttpRequest, partnership_id: int, payload: PartnershipEndIn) -> dict[str, Any]:
-    p = selectors.partnership_get(actor=request.user, id=partnership_id)
-    services.partnership_end(actor=request.user, partnership=p, reason=payload.reason, ended_on=payload.ended_on)
-    return _partnership(request, p.pk)
+    return act(lambda: selectors.partnership_get(actor=request.user, id=partnership_id),
+               lambda p: services.partnership_end(actor=request.user, partnership=p, reason=payload.reason, ended_on=payload.ended_on),
+               lambda p: _partnership(request, p.pk))
 
 
 @router.post("/partnerships/{partnership_id}/agreements", response={201: AgreementOut}, summary="Draft the agreement of a year")

@@ -11,6 +11,7 @@ from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
 
 from ..choices import ReportInStatus
+from ..panels import panel
 from . import permissions as perms
 from . import selectors
 
@@ -23,23 +24,14 @@ def admin_panel(actor: Actor) -> dict[str, Any] | None:
     communities = list(selectors.reach_communities(actor=actor)[:2])
     links = []
     if len(communities) == 1:
-        links.append({"label": _("My community's report-ins and partnerships"),
-                      "url": reverse("cobuild:partner_community", args=[communities[0].pk])})
-    links += [
-        {"label": _("Report-ins to confirm"), "url": reverse("cobuild:partner_report_in_list") + "?status=pending"},
-        {"label": _("Partnerships without this year's agreement"), "url": reverse("cobuild:partner_list") + "?missing=1"},
-    ]
-    return {
-        "key": "cobuild.partners",
-        "title": _("Unit report-in and partnerships"),
-        "stats": [
-            {"key": "report_ins_pending", "label": _("Report-ins awaiting confirmation"),
-             "value": selectors.report_in_pending(actor=actor).count()},
-            {"key": "agreements_missing", "label": _("Partnerships without a signed agreement for %(year)s") % {"year": year},
-             "value": selectors.partnerships_missing_agreement(actor=actor, year=year).count()},
-        ],
-        "links": links,
-    }
+        links.append((_("My community's report-ins and partnerships"), reverse("cobuild:partner_community", args=[communities[0].pk])))
+    links += [(_("Report-ins to confirm"), reverse("cobuild:partner_report_in_list") + "?status=pending"),
+              (_("Partnerships without this year's agreement"), reverse("cobuild:partner_list") + "?missing=1")]
+    return panel("cobuild.partners", _("Unit report-in and partnerships"), [
+        ("report_ins_pending", _("Report-ins awaiting confirmation"), selectors.report_in_pending(actor=actor).count()),
+        ("agreements_missing", _("Partnerships without a signed agreement for %(year)s") % {"year": year},
+         selectors.partnerships_missing_agreement(actor=actor, year=year).count()),
+    ], links)
 
 
 def liaison_panel(actor: Actor) -> dict[str, Any] | None:
@@ -50,16 +42,8 @@ def liaison_panel(actor: Actor) -> dict[str, Any] | None:
     if not units:
         return None
     mine = selectors.report_in_list(actor=actor)
-    return {
-        "key": "cobuild.my_report_ins",
-        "title": _("My unit's report-ins"),
-        "stats": [
-            {"key": "pending", "label": _("Awaiting confirmation"), "value": mine.filter(status=ReportInStatus.PENDING).count()},
-            {"key": "confirmed", "label": _("Confirmed"), "value": mine.filter(status=ReportInStatus.CONFIRMED).count()},
-        ],
-        "links": [
-            {"label": _("Report in to a community"), "url": reverse("cobuild:partner_report_in_create")},
-            {"label": _("Report-ins and partnerships"), "url": reverse("cobuild:partner_mine")},
-        ],
-    }
-
+    return panel("cobuild.my_report_ins", _("My unit's report-ins"), [
+        ("pending", _("Awaiting confirmation"), mine.filter(status=ReportInStatus.PENDING).count()),
+        ("confirmed", _("Confirmed"), mine.filter(status=ReportInStatus.CONFIRMED).count()),
+    ], [(_("Report in to a community"), reverse("cobuild:partner_report_in_create")),
+        (_("Report-ins and partnerships"), reverse("cobuild:partner_mine"))])

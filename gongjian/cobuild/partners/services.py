@@ -113,12 +113,8 @@ def _save_new(obj: Model, *, duplicate: Callable[[], Exception], actor: Actor, v
 def clean_report_in(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
-    unit = lookup.resolve(ResidentUnit, data.get("unit"), report_in_units(actor).select_related("region"))
-    if unit is None:
-        errors.add("unit", _("Choose the unit that reports in."))
-    elif unit is False:
-        errors.add("unit", _("Choose an active unit you are responsible for."))
-        unit = None
+    unit = lookup.chosen(ResidentUnit, data.get("unit"), report_in_units(actor).select_related("region"), errors, "unit",
+                         missing=_("Choose the unit that reports in."), unknown=_("Choose an active unit you are responsible for."))
     out["unit"] = unit
     community = lookup.community(data.get("community"), errors)
     if community is not None and unit is not None and not community_located_for(unit, community):
@@ -240,12 +236,10 @@ def _clean_start(value: Any, errors: Errors) -> dt.date:
 def clean_partnership(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
-    org = lookup.resolve(PartyOrg, data.get("branch"), PartyOrg.objects.filter(is_active=True).select_related("unit"))
+    org = lookup.chosen(PartyOrg, data.get("branch"), PartyOrg.objects.filter(is_active=True).select_related("unit"), errors, "branch",
+                        missing=_("Choose the party branch."), unknown=_("Unknown or deactivated party organisation."))
     if org is None:
-        errors.add("branch", _("Choose the party branch."))
-    elif org is False:
-        errors.add("branch", _("Unknown or deactivated party organisation."))
-        org = None
+        pass
     elif org.sector != Sector.ORGAN:
         errors.add("branch", _("Choose a party branch of an organ (机关); “%(name)s” is not in the organ sector.") % {"name": org.name})
         org = None

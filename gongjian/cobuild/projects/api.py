@@ -18,9 +18,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, act, paginate
-from gongjian.core.errors import NotFound
-from gongjian.core.permissions import can
+from gongjian.core.apikit import Page, PageQuery, act, listing
 
 from ..models import Project, ProjectMilestone, ProjectNote
 from . import selectors as sel
@@ -208,10 +206,7 @@ def _visible(request: HttpRequest, project_id: int) -> Project:
 
 @router.get("/projects", response=ProjectPage, summary="Projects in the caller's scope")
 def projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict[str, Any]:
-    if not can(request.user, PROJECT_VIEW):
-        raise NotFound()
-    f = {k: v for k, v in filters.dict().items() if v not in (None, "") and k not in ("page", "size")}
-    return paginate(sel.project_list(actor=request.user, filters=f), filters.page, filters.size, out=project_out)
+    return listing(request, filters, lambda f: sel.project_list(actor=request.user, filters=f), out=project_out, permission=PROJECT_VIEW)
 
 
 @router.get("/projects/{project_id}", response=ProjectDetailOut, summary="One project with needs, resources, plan, progress and history")

@@ -14,6 +14,7 @@ from gongjian.core.scope import scoped
 
 from ..choices import ProjectStatus
 from ..models import Project
+from ..panels import panel
 from .permissions import PROJECT_MANAGE, PROJECT_RUN, PROJECT_VIEW
 
 
@@ -31,20 +32,11 @@ def liaison_panel(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, PROJECT_RUN) or can(actor, PROJECT_MANAGE):
         return None
     c = _counts(actor, PROJECT_RUN, [ProjectStatus.PROPOSED, ProjectStatus.AGREED, ProjectStatus.IN_PROGRESS])
-    return {
-        "key": "cobuild.projects.unit",
-        "title": _("My unit's projects"),
-        "stats": [
-            {"key": "awaiting_agreement", "label": _("Awaiting our agreement"), "value": c.get(ProjectStatus.PROPOSED, 0)},
-            {"key": "in_progress", "label": _("Agreed or in progress"),
-             "value": c.get(ProjectStatus.AGREED, 0) + c.get(ProjectStatus.IN_PROGRESS, 0)},
-        ],
-        "links": [
-            {"label": _("Awaiting our agreement"), "url": _url(ProjectStatus.PROPOSED)},
-            {"label": _("In progress"), "url": _url(ProjectStatus.IN_PROGRESS)},
-            {"label": _("Projects"), "url": reverse("cobuild:project_list")},
-        ],
-    }
+    return panel("cobuild.projects.unit", _("My unit's projects"), [
+        ("awaiting_agreement", _("Awaiting our agreement"), c.get(ProjectStatus.PROPOSED, 0)),
+        ("in_progress", _("Agreed or in progress"), c.get(ProjectStatus.AGREED, 0) + c.get(ProjectStatus.IN_PROGRESS, 0)),
+    ], [(_("Awaiting our agreement"), _url(ProjectStatus.PROPOSED)), (_("In progress"), _url(ProjectStatus.IN_PROGRESS)),
+        (_("Projects"), reverse("cobuild:project_list"))])
 
 
 def admin_panel(actor: Actor) -> dict[str, Any] | None:
@@ -52,18 +44,9 @@ def admin_panel(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, PROJECT_MANAGE):
         return None
     c = _counts(actor, PROJECT_VIEW, [ProjectStatus.PROPOSED, ProjectStatus.IN_PROGRESS, ProjectStatus.DONE])
-    return {
-        "key": "cobuild.projects.area",
-        "title": _("Co-building projects"),
-        "stats": [
-            {"key": "in_progress", "label": _("In progress"), "value": c.get(ProjectStatus.IN_PROGRESS, 0)},
-            {"key": "awaiting_rating", "label": _("Done, awaiting rating"), "value": c.get(ProjectStatus.DONE, 0)},
-            {"key": "proposed", "label": _("Awaiting the unit's agreement"), "value": c.get(ProjectStatus.PROPOSED, 0)},
-        ],
-        "links": [
-            {"label": _("Done, awaiting rating"), "url": _url(ProjectStatus.DONE)},
-            {"label": _("In progress"), "url": _url(ProjectStatus.IN_PROGRESS)},
-            {"label": _("Projects"), "url": reverse("cobuild:project_list")},
-        ],
-    }
-
+    return panel("cobuild.projects.area", _("Co-building projects"), [
+        ("in_progress", _("In progress"), c.get(ProjectStatus.IN_PROGRESS, 0)),
+        ("awaiting_rating", _("Done, awaiting rating"), c.get(ProjectStatus.DONE, 0)),
+        ("proposed", _("Awaiting the unit's agreement"), c.get(ProjectStatus.PROPOSED, 0)),
+    ], [(_("Done, awaiting rating"), _url(ProjectStatus.DONE)), (_("In progress"), _url(ProjectStatus.IN_PROGRESS)),
+        (_("Projects"), reverse("cobuild:project_list"))])

@@ -97,6 +97,14 @@ def _clean_milestone(data: dict[str, Any]) -> dict[str, Any]:
     return {"title": title, "due_on": due_on}
 
 
+def _plan_milestone(actor: Actor, project: Project | int, milestone: ProjectMilestone | int) -> tuple[Project, ProjectMilestone]:
+    """The project in the actor's reach and its milestone, once the plan may still be changed."""
+    p = _project(actor, project)
+    m = _milestone(p, milestone)
+    _require_editable_plan(p)
+    return p, m
+
+
 def milestone_snapshot(m: ProjectMilestone) -> dict[str, Any]:
     return {"milestone": m.pk, "title": m.title, "due_on": m.due_on, "done_on": m.done_on}
 
@@ -118,9 +126,7 @@ def milestone_add(*, actor: Actor, project: Project | int, title: Any, due_on: A
 
 @transaction.atomic
 def milestone_update(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int, **data: Any) -> ProjectMilestone:
-    p = _project(actor, project)
-    m = _milestone(p, milestone)
-    _require_editable_plan(p)
+    p, m = _plan_milestone(actor, project, milestone)
     before = milestone_snapshot(m)
     clean = _clean_milestone({"title": data.get("title", m.title), "due_on": data.get("due_on", m.due_on)})
     m.title, m.due_on = clean["title"], clean["due_on"]
@@ -134,9 +140,7 @@ def milestone_update(*, actor: Actor, project: Project | int, milestone: Project
 @transaction.atomic
 def milestone_mark_done(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int, done_on: Any = None) -> ProjectMilestone:
     """The milestone was reached on ``done_on`` (default today; not in the future)."""
-    p = _project(actor, project)
-    m = _milestone(p, milestone)
-    _require_editable_plan(p)
+    p, m = _plan_milestone(actor, project, milestone)
     errors = Errors()
     day = clean_date(done_on, field="done_on", errors=errors) or timezone.localdate()
     if day > timezone.localdate():
@@ -156,9 +160,7 @@ def milestone_mark_done(*, actor: Actor, project: Project | int, milestone: Proj
 @transaction.atomic
 def milestone_reopen(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int) -> ProjectMilestone:
     """Undo "done" (marked by mistake)."""
-    p = _project(actor, project)
-    m = _milestone(p, milestone)
-    _require_editable_plan(p)
+    p, m = _plan_milestone(actor, project, milestone)
     if m.done_on is None:
         raise TransitionError(_("This milestone is not marked as done."))
     before = m.done_on
@@ -171,9 +173,7 @@ def milestone_reopen(*, actor: Actor, project: Project | int, milestone: Project
 
 @transaction.atomic
 def milestone_remove(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int) -> None:
-    p = _project(actor, project)
-    m = _milestone(p, milestone)
-    _require_editable_plan(p)
+    p, m = _plan_milestone(actor, project, milestone)
     snap = milestone_snapshot(m)
     m.delete()
     audit.record(actor=actor, verb="cobuild.project.milestone_remove", target=p, changes=audit.diff(snap, {}))
@@ -365,14 +365,10 @@ def _clean_project(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     out["community"] = community
     out["needs"] = _project_needs(actor, community, data.get("needs"), errors)
     out["resources"] = _project_resources(actor, data.get("resources"), errors)
-    unit = lookup.resolve(ResidentUnit, data.get("unit"), ResidentUnit.objects.filter(is_active=True))
-    if unit is None:
-        errors.add("unit", _("Choose the responsible unit."))
-    elif unit is False:
-        errors.add("unit", _("Unknown or deactivated unit."))
-        unit = None
-    elif not (scoped(ResidentUnit.objects.filter(pk=unit.pk), actor, perms.PROJECT_MANAGE, ResidentUnit.scope_fields).exists()
-              or any(r.unit_id == unit.pk for r, _a in out["resources"])):
+    unit = lookup.chosen(ResidentUnit, data.get("unit"), ResidentUnit.objects.filter(is_active=True), errors, "unit",
+                         missing=_("Choose the responsible unit."), unknown=_("Unknown or deactivated unit."))
+    if unit is not None and not (scoped(ResidentUnit.objects.filter(pk=unit.pk), actor, perms.PROJECT_MANAGE, ResidentUnit.scope_fields).exists()
+                                 or any(r.unit_id == unit.pk for r, _a in out["resources"])):
         errors.add("unit", _("Choose a unit located in your area or one whose resource the project uses."))
         unit = None
     out["unit"] = unit

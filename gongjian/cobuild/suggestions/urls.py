@@ -10,7 +10,6 @@ urlpatterns: list[URLPattern] = [
     path("board/", views.suggest_board, name="suggest_board"),
     path("board/export/", views.suggest_board_export, name="suggest_board_export"),
     path("needs/<int:pk>/", views.suggest_panel, name="suggest_panel"),
-    path("needs/<int:pk>/<int:rid>/accept/", views.suggest_accept, name="suggest_accept"),
-    path("needs/<int:pk>/<int:rid>/reject/", views.suggest_reject, name="suggest_reject"),
-    path("needs/<int:pk>/<int:rid>/unreject/", views.suggest_unreject, name="suggest_unreject"),
+    *(path(f"needs/<int:pk>/<int:rid>/{verb}/", getattr(views, f"suggest_{verb}"), name=f"suggest_{verb}")
+      for verb in ("accept", "reject", "unreject")),
 ]

@@ -4,6 +4,7 @@ and the matching board (对接看板) of a subdistrict or district."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -73,37 +74,34 @@ def _back(request: HttpRequest, need_id: int) -> str:
 ERROR_FIELDS = ("title", "plan", "amount", "resources", "reason")
 
 
+def _decide(request: HttpRequest, pk: int, call: Callable[[Any], Any], message: Any) -> HttpResponse:
+    """A decision on a suggestion for the need ``pk`` (in the caller's reach): ``call(need)``, then back with ``message``."""
+    require_page(request, perms.SUGGEST_DECIDE)
+    n = selectors.need_for_matching(actor=request.user, id=pk)
+    return pages.action(request, lambda: call(n), back=_back(request, n.pk), error_fields=ERROR_FIELDS, message=message)
+
+
 @login_required
 @require_POST
 def suggest_accept(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
-    require_page(request, perms.SUGGEST_DECIDE)
-    n = selectors.need_for_matching(actor=request.user, id=pk)
-    return pages.action(
-        request, lambda: services.match_accept(actor=request.user, need=n, resource=rid, amount=request.POST.get("amount", ""),
-                                               title=request.POST.get("title", "")),
-        back=_back(request, n.pk), error_fields=ERROR_FIELDS,
-        message=lambda d: _("Accepted: the project “%(title)s” was proposed to %(unit)s.")
-        % {"title": d.project.title if d.project else "", "unit": d.resource.unit.name})
+    return _decide(request, pk, lambda n: services.match_accept(actor=request.user, need=n, resource=rid, amount=request.POST.get("amount", ""),
+                                                                title=request.POST.get("title", "")),
+                   lambda d: _("Accepted: the project “%(title)s” was proposed to %(unit)s.")
+                   % {"title": d.project.title if d.project else "", "unit": d.resource.unit.name})
 
 
 @login_required
 @require_POST
 def suggest_reject(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
-    require_page(request, perms.SUGGEST_DECIDE)
-    n = selectors.need_for_matching(actor=request.user, id=pk)
-    return pages.action(
-        request, lambda: services.match_reject(actor=request.user, need=n, resource=rid, reason=request.POST.get("reason", "")),
-        back=_back(request, n.pk), error_fields=ERROR_FIELDS,
-        message=lambda d: _("Rejected: “%(title)s” will not be suggested for this need again.") % {"title": d.resource.title})
+    return _decide(request, pk, lambda n: services.match_reject(actor=request.user, need=n, resource=rid, reason=request.POST.get("reason", "")),
+                   lambda d: _("Rejected: “%(title)s” will not be suggested for this need again.") % {"title": d.resource.title})
 
 
 @login_required
 @require_POST
 def suggest_unreject(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
-    require_page(request, perms.SUGGEST_DECIDE)
-    n = selectors.need_for_matching(actor=request.user, id=pk)
-    return pages.action(request, lambda: services.match_unreject(actor=request.user, need=n, resource=rid), back=_back(request, n.pk),
-                        error_fields=ERROR_FIELDS, message=_("The rejection was undone; the resource may be suggested again."))
+    return _decide(request, pk, lambda n: services.match_unreject(actor=request.user, need=n, resource=rid),
+                   _("The rejection was undone; the resource may be suggested again."))
 
 
 # --- the matching board ------------------------------------------------------------------------------
