@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -10,16 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import panel
 
 from . import permissions as perms
 from . import selectors
 from .choices import NeedSource, NeedStatus, ResourceStatus
-
-
-def panel(key: str, title: Any, stats: Iterable[tuple[str, Any, int]] = (), links: Iterable[tuple[Any, str]] = ()) -> dict[str, Any]:
-    """A home-page panel of the module or one of its parts: ``stats`` as (key, label, value), ``links`` as (label, url)."""
-    return {"key": key, "title": title, "stats": [{"key": k, "label": label, "value": value} for k, label, value in stats],
-            "links": [{"label": label, "url": url} for label, url in links]}
 
 
 def admin_panel(actor: Actor) -> dict[str, Any] | None:

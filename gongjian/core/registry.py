@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,6 +195,12 @@ def load(app_config: Any) -> Module:
 
 def module(key: str) -> Module:
     return _modules[key]
+
+
+def panel(key: str, title: Any, stats: Iterable[tuple[str, Any, Any]] = (), links: Iterable[tuple[Any, str]] = ()) -> dict[str, Any]:
+    """A home-page panel: ``stats`` as (key, label, value), ``links`` as (label, url); what ``core/home.html`` draws."""
+    return {"key": key, "title": title, "stats": [{"key": k, "label": label, "value": value} for k, label, value in stats],
+            "links": [{"label": label, "url": url} for label, url in links]}
 
 
 def home_panels(actor: Any) -> list[dict[str, Any]]:

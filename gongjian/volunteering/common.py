@@ -7,7 +7,7 @@ Parts (decision 0009): ``members/`` (report-in, receipts, pledges, the member's 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -135,9 +135,3 @@ def record_action(request: Any, actions: dict[str, Any], action: str, *, permiss
     kwargs = {fields[action]: request.POST.get(fields[action], "")} if action in fields else {}
     return pages.action(request, lambda: fn(actor=request.user, **{arg: record}, **kwargs), back=back(record),
                         message=lambda done: message(record, done), error_fields=tuple(dict.fromkeys(fields.values())))
-
-
-def panel(key: str, title: Any, stats: Iterable[tuple[str, Any, Any]] = (), links: Iterable[tuple[Any, str]] = ()) -> dict[str, Any]:
-    """A home-page panel of a part: ``stats`` as (key, label, value), ``links`` as (label, url)."""
-    return {"key": key, "title": title, "stats": [{"key": k, "label": label, "value": value} for k, label, value in stats],
-            "links": [{"label": label, "url": url} for label, url in links]}

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import panel
 
 from ..choices import ReportInStatus
-from ..panels import panel
 from . import permissions as perms
 from . import selectors
 

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import panel
 from gongjian.core.scope import scoped
 
 from ..choices import ProjectStatus
 from ..models import Project
-from ..panels import panel
 from .permissions import PROJECT_MANAGE, PROJECT_RUN, PROJECT_VIEW
 
 

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import panel
 
 from .. import permissions as perms
 from ..choices import ActivityStatus, HoldingStatus
-from ..common import panel
 from . import selectors
 
 

@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import panel
 
 from .. import permissions as perms
-from ..common import active_report_in, actor_member, panel
+from ..common import active_report_in, actor_member
 from . import selectors
 from .permissions import UNIT_PAGE
 
