@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from stdnum.cn import uscc
 
+from gongjian.accounts.models import User
 from gongjian.core import fakes, pii
 from gongjian.demo import city
 from gongjian.demo.steps import DemoContext, given_timestamps
@@ -318,7 +319,6 @@ class _Actors:
 
     @classmethod
     def load(cls, ctx: DemoContext) -> _Actors:
-        from gongjian.accounts.models import User
 
         if "cobuild_actors" in ctx.data:
             return ctx.data["cobuild_actors"]

@@ -43,6 +43,8 @@ from django.utils import timezone
 
 from gongjian.demo import city
 from gongjian.demo.steps import DemoContext
+from gongjian.matters.choices import MatterSource
+from gongjian.matters.models import Matter
 from gongjian.orgs.models import Member, ResidentUnit
 
 from .choices import (
@@ -494,8 +496,6 @@ def build_volunteering(ctx: DemoContext) -> None:
                             resolution=RESOLUTIONS.get(state, "") if done else ""))
                     day += dt.timedelta(days=patrol_every + rng.randint(-2, 2))
     # the road chiefs' matters (matters step, source road_chief) are reports turned into matters
-    from gongjian.matters.choices import MatterSource
-    from gongjian.matters.models import Matter
 
     linked = 0
     for mid, comm_id, reported, title, category, lat, lng in Matter.objects.filter(source=MatterSource.ROAD_CHIEF).order_by("pk").values_list(

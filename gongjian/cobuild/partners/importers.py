@@ -18,6 +18,7 @@ from gongjian.core.errors import ValidationError
 from gongjian.core.kernel import Actor
 from gongjian.core.tabular import Column, Importer
 from gongjian.orgs.models import ResidentUnit
+from gongjian.regions.models import Region
 
 from ..importers import remap_fields
 from . import services
@@ -67,7 +68,6 @@ class PartnershipImporter(Importer):
         return found[0]
 
     def clean_row(self, values: dict[str, str], context: dict[str, Any]) -> dict[str, Any]:
-        from gongjian.regions.models import Region
 
         branch = self._branch(values, context)
         community = Region.objects.filter(code=values["community_code"].strip(), is_active=True).first()

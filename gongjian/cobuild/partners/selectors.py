@@ -16,7 +16,7 @@ from gongjian.core.filtering import apply_filters, by_choice, by_flag, by_key, b
 from gongjian.core.kernel import Actor, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
-from gongjian.core.scope import get_in_scope, scoped
+from gongjian.core.scope import actor_scopes, get_in_scope, scoped
 from gongjian.orgs.models import PartyOrg, ResidentUnit
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
@@ -165,7 +165,6 @@ def unit_get(*, actor: Actor, id: Any) -> ResidentUnit:
 
 def my_units(*, actor: Actor) -> list[ResidentUnit]:
     """The units of the actor's liaison scopes (kind unit)."""
-    from gongjian.core.scope import actor_scopes
 
     ids = sorted({s.unit_id for s in actor_scopes(actor) if s.kind == "unit" and s.unit_id})
     return list(ResidentUnit.objects.filter(pk__in=ids, is_active=True).order_by("name"))

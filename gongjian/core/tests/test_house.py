@@ -1,7 +1,8 @@
 """The rules of the house that a reader would otherwise have to remember (issue #11).
 
 * every app and part that registers permission rules has a permission-matrix test (house rule 7);
-* no module reaches into another app's private names (``_x``), by import or by attribute.
+* no module reaches into another app's private names (``_x``), by import or by attribute;
+* a project module is imported inside a function only where decision 0011 says why (an import cycle).
 
 The layers themselves (core imports no app; who may import whom) are import-linter contracts in
 ``pyproject.toml``, run by ``bin/test``.
@@ -113,3 +114,27 @@ def _violations() -> list[str]:
 
 def test_no_module_uses_another_apps_private_names() -> None:
     assert _violations() == []
+
+
+# Function-local imports of project modules, each for the reason decision 0011 gives (an import cycle).
+LOCAL_IMPORTS_ALLOWED = {
+    ("gongjian/core/permissions.py", "actor_roles"): "core.scope imports core.permissions",
+    ("gongjian/cobuild/api.py", "_mount_parts"): "the parts' routers import the app's schemas from cobuild.api",
+}
+
+
+def test_project_modules_are_imported_inside_functions_only_for_a_recorded_reason() -> None:
+    found = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" in path.parts or "tests" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                project = (isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").startswith("gongjian"))) or (
+                    isinstance(node, ast.Import) and any(a.name.startswith("gongjian") for a in node.names))
+                if project:
+                    found.add((str(path.relative_to(PACKAGE.parent)), fn.name))
+    assert found - set(LOCAL_IMPORTS_ALLOWED) == set()

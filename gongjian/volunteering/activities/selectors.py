@@ -18,7 +18,7 @@ from gongjian.core.kernel import Actor, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, region_paths, scoped
-from gongjian.orgs.models import Member
+from gongjian.orgs.models import Member, ResidentUnit
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
@@ -47,7 +47,6 @@ def managed_communities(*, actor: Actor, action: str = perms.ACTIVITY_MANAGE) ->
 def liaison_communities(unit_ids: set[int], limit: int = 500) -> list[Region]:
     """Where a unit liaison may publish for his unit: the communities its members reported in to and those inside the
     unit's own region."""
-    from gongjian.orgs.models import ResidentUnit
 
     cond = Q(member_report_ins__unit_id__in=list(unit_ids))
     for path in ResidentUnit.objects.filter(pk__in=list(unit_ids)).values_list("region_path", flat=True):

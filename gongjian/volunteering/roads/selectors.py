@@ -17,6 +17,7 @@ from gongjian.core.kernel import Actor, text_q
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, scoped
+from gongjian.matters.models import MatterCategory
 from gongjian.orgs.models import Member
 from gongjian.regions.models import Region
 
@@ -151,7 +152,6 @@ def my_segment(*, actor: Actor, id: Any) -> RoadSegment:
 
 def category_choices() -> list[Any]:
     """Leaves of the dispatch catalogue (active categories without active subcategories), for the report picker."""
-    from gongjian.matters.models import MatterCategory
 
     return list(MatterCategory.objects.filter(is_active=True).annotate(
         live_children=Count("children", filter=Q(children__is_active=True))).filter(live_children=0).order_by("full_name", "id"))

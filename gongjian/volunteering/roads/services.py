@@ -39,6 +39,9 @@ from gongjian.core.kernel import Actor, key_of, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
 from gongjian.core.validation import Errors, clean_date, clean_decimal
+from gongjian.matters.choices import MatterSource
+from gongjian.matters.models import MatterCategory
+from gongjian.matters.services import matter_attach, matter_report
 from gongjian.orgs.models import Member
 from gongjian.regions.models import Region
 
@@ -399,7 +402,6 @@ def patrol_log(*, actor: Actor, segment: Any, at: Any = None, notes: Any = "", p
 
 
 def _category(value: Any, errors: Errors) -> Any:
-    from gongjian.matters.models import MatterCategory
 
     if value in (None, ""):
         return None
@@ -528,7 +530,6 @@ def _phone(member: Member) -> str:
 
 def _attach_photo(actor: Actor, r: PatrolReport, matter: Any) -> None:
     """Copy the report's photo to the matter (already cleaned); a failure keeps the matter without it."""
-    from gongjian.matters.services import matter_attach
 
     if not r.photo:
         return
@@ -544,8 +545,6 @@ def _attach_photo(actor: Actor, r: PatrolReport, matter: Any) -> None:
 @transaction.atomic
 def report_to_matter(*, actor: Actor, report: Any, urgency: Any = None) -> PatrolReport:
     """Turn the report into a matter of the escalation workflow, owned by the segment's community (one matter, ever)."""
-    from gongjian.matters.choices import MatterSource
-    from gongjian.matters.services import matter_report
 
     require(actor, perms.PATROL_HANDLE)
     r = _lock_report(actor, report)

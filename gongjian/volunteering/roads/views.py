@@ -24,11 +24,12 @@ from gongjian.core.params import int_param, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import scoped
 from gongjian.core.tabular import ExportColumn
+from gongjian.matters.selectors import visible_matters
 
 from .. import common
 from .. import permissions as perms
 from ..choices import PATROL_REPORT_TRANSITIONS, PatrolReportStatus
-from ..models import PatrolReport
+from ..models import PatrolReport, RoadChief
 from . import forms, selectors, services
 
 SEGMENT_FILTERS = ("q", "community", "active", "chief")
@@ -167,7 +168,6 @@ def chief_end(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         reraise_page_errors(exc)
         messages.error(request, first_error(exc, "until"))
-        from ..models import RoadChief
 
         c = scoped(RoadChief.objects.filter(pk=pk), request.user, perms.ROAD_MANAGE).first()  # type: ignore[assignment]
         if c is None:
@@ -256,7 +256,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     r = selectors.report_get(actor=request.user, id=pk)
     matter_url = None
     if r.matter_id:
-        from gongjian.matters.selectors import visible_matters
 
         if visible_matters(request.user).filter(pk=r.matter_id).exists():
             matter_url = reverse("matters:matter_detail", args=[r.matter_id])

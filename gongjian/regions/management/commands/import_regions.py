@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from gongjian.core.errors import DomainError
 from gongjian.regions.importer import import_file
+from gongjian.regions.models import Region
 
 
 class Command(BaseCommand):
@@ -19,8 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--valid-rows", action="store_true", help="import the valid rows even when some rows have errors")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from gongjian.regions.models import Region
-
         if opts.get("scope") and not Region.objects.filter(code=opts["scope"]).exists():
             raise CommandError(f"--scope {opts['scope']}: no such region; import its parent levels first.")
         try:
