@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
 from gongjian.core import pii
-from gongjian.core.apikit import Page, PageQuery, paginate
+from gongjian.core.apikit import Page, PageQuery, listing, paginate
 from gongjian.core.errors import NotFound, ValidationError
 from gongjian.core.kernel import Actor
-from gongjian.core.permissions import can, require
+from gongjian.core.params import require_page
+from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
 
 from . import permissions as perms
@@ -170,8 +171,7 @@ class MemberFilters(PageQuery):
 
 @router.get("/members", response=MemberPage, summary="Members in the caller's scope (ID and phone masked)")
 def members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
-    if not can(request.user, perms.MEMBER_LIST):
-        raise NotFound()
+    require_page(request, perms.MEMBER_LIST)
     f = filters.dict()
     if f["in_service"] is not None:
         f["in_service"] = "1" if f["in_service"] else "0"
@@ -297,19 +297,17 @@ class PolicyIn(Schema):
     role: str = "supporting"
 
 
-def _listed(request: HttpRequest, permission: str, listing: Callable[..., Any], filters: PageQuery, out: Callable[[Any], Any]) -> dict[str, Any]:
-    """A list endpoint: the role may see the list (else "not found"), one page of the selector's rows."""
-    if not can(request.user, permission):
-        raise NotFound()
-    return paginate(listing(actor=request.user, filters=filters.dict()), filters.page, filters.size, out=out)
+def _listed(request: HttpRequest, permission: str, rows: Callable[..., Any], filters: PageQuery, out: Callable[[Any], Any]) -> dict[str, Any]:
+    """A list endpoint: the role may see the list (else "not found"), one page of the selector's rows (the filters as sent)."""
+    return listing(request, filters, lambda f: rows(actor=request.user, filters=f), out=out, permission=permission, keep_blank=True)
 
 
-def _one(request: HttpRequest, permission: str | None, listing: Callable[..., Any], pk: int,
+def _one(request: HttpRequest, permission: str | None, rows: Callable[..., Any], pk: int,
          out: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """One record as its list shows it (active or not); outside the caller's scope it is "not found"."""
-    if permission is not None and not can(request.user, permission):
-        raise NotFound()
-    found = listing(actor=request.user, filters={"active": "all"}).filter(pk=pk).first()
+    if permission is not None:
+        require_page(request, permission)
+    found = rows(actor=request.user, filters={"active": "all"}).filter(pk=pk).first()
     if found is None:
         raise NotFound()
     return out(found)

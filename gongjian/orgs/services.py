@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from decimal import Decimal
 from typing import IO, Any
 
@@ -88,6 +89,17 @@ def _region_allowed(actor: Actor, action: str, region: Region) -> bool:
     return "" in paths or any(region.path.startswith(p) for p in paths)
 
 
+def _clean_region(actor: Actor, action: str, value: Any, errors: Errors, *, missing: Any) -> Region | None:
+    """The active region ``value`` names, within the actor's area for ``action``; else None with the error on ``region``."""
+    region = _resolve(Region, value, Region.objects.filter(is_active=True))
+    if region is None:
+        errors.add("region", missing)
+    elif region is False or not _region_allowed(actor, action, region):
+        errors.add("region", _("Choose a region within your area."))
+        region = None
+    return region
+
+
 def _get_scoped(model: type[Model], actor: Actor, action: str, obj: Any) -> Any:
     found = _resolve(model, obj, scoped(model._default_manager.all(), actor, action))
     if not found:
@@ -108,9 +120,21 @@ def _taken(qs: QuerySet[Any], current: Model | None) -> bool:
     return (qs.exclude(pk=current.pk) if current is not None else qs).exists()
 
 
+def _to_change(model: type[Model], actor: Actor, action: str, obj: Any) -> Any:
+    """The record in the actor's scope (whose role may ``action``), locked."""
+    require(actor, action)
+    return _lock(_get_scoped(model, actor, action, obj))
+
+
+def _refuse_while(count: int, message: Any) -> None:
+    """A deactivation refused while ``count`` active records still depend on the record (``message`` names ``%(n)s``)."""
+    if count:
+        raise ValidationError(message % {"n": count})
+
+
 def _editable(model: type[Model], actor: Actor, action: str, obj: Any, inactive: Any) -> Any:
-    """The record in the actor's scope, locked; a deactivated one is refused with ``inactive``."""
-    found = _lock(_get_scoped(model, actor, action, obj))
+    """The record in the actor's scope (whose role may ``action``), locked; a deactivated one is refused with ``inactive``."""
+    found = _to_change(model, actor, action, obj)
     if not found.is_active:
         raise ValidationError(inactive)
     return found
@@ -137,6 +161,23 @@ def _audit_changes(actor: Actor, verb: str, obj: Model, before: dict[str, Any], 
     if changes:
         audit.record(actor=actor, verb=verb, target=obj, changes=changes, **kwargs)
         registry.bump(MODULE)
+
+
+def _save_audited(actor: Actor, obj: Any, clean: dict[str, Any], apply: Callable[[Any, dict[str, Any]], None], *, verb: str,
+                  snapshot: Callable[[Any], dict[str, Any]], before: dict[str, Any] | None = None, unique: tuple[str, Any] | None = None,
+                  **kwargs: Any) -> Any:
+    """Apply the cleaned values and save (a uniqueness error is ``unique``'s (field, message)); audit the new record,
+    or what changed since ``before``."""
+    apply(obj, clean)
+    if unique is not None:
+        _save_unique(obj, *unique)
+    else:
+        obj.save()
+    if before is None:
+        _audit_created(actor, verb, obj, snapshot(obj), **kwargs)
+    else:
+        _audit_changes(actor, verb, obj, before, snapshot(obj), **kwargs)
+    return obj
 
 
 def _deactivate(actor: Actor, verb: str, obj: Any, reason: Any, **kwargs: Any) -> Any:
@@ -171,13 +212,8 @@ def clean_org(actor: Actor, data: dict[str, Any], *, org: PartyOrg | None) -> di
     out["founded_on"] = clean_date(data.get("founded_on"), field="founded_on", errors=errors)
     if out["founded_on"] and out["founded_on"] > _today():
         errors.add("founded_on", _("The founding date cannot be in the future."))
-    region = _resolve(Region, data.get("region"), Region.objects.filter(is_active=True))
-    if region is None:
-        errors.add("region", _("Choose the region where the organisation sits."))
-    elif region is False or not _region_allowed(actor, perms.ORG_MANAGE, region):
-        errors.add("region", _("Choose a region within your area."))
-        region = None
-    out["region"] = region
+    missing = _("Choose the region where the organisation sits.")
+    out["region"] = region = _clean_region(actor, perms.ORG_MANAGE, data.get("region"), errors, missing=missing)
     parent = _resolve(PartyOrg, data.get("parent"), PartyOrg.objects.filter(is_active=True))
     if parent is False:
         errors.add("parent", _("The parent organisation was not found."))
@@ -238,7 +274,6 @@ def party_org_create(*, actor: Actor, **data: Any) -> PartyOrg:
 
 @transaction.atomic
 def party_org_update(*, actor: Actor, org: Any, **data: Any) -> PartyOrg:
-    require(actor, perms.ORG_MANAGE)
     org = _editable(PartyOrg, actor, perms.ORG_MANAGE, org, _("This organisation has been deactivated and cannot be edited."))
     before = _org_snapshot(org)
     merged = {**before, **data}
@@ -262,16 +297,12 @@ def party_org_update(*, actor: Actor, org: Any, **data: Any) -> PartyOrg:
 
 @transaction.atomic
 def party_org_deactivate(*, actor: Actor, org: Any, reason: str = "") -> PartyOrg:
-    require(actor, perms.ORG_MANAGE)
-    org = _lock(_get_scoped(PartyOrg, actor, perms.ORG_MANAGE, org))
+    org = _to_change(PartyOrg, actor, perms.ORG_MANAGE, org)
     if not org.is_active:
         return org
-    children = org.children.filter(is_active=True).count()
-    if children:
-        raise ValidationError(_("This organisation still has %(n)s active sub-organisations; move or deactivate them first.") % {"n": children})
-    members = org.members.filter(is_active=True).count()
-    if members:
-        raise ValidationError(_("This organisation still has %(n)s active members; transfer them first.") % {"n": members})
+    _refuse_while(org.children.filter(is_active=True).count(),
+                  _("This organisation still has %(n)s active sub-organisations; move or deactivate them first."))
+    _refuse_while(org.members.filter(is_active=True).count(), _("This organisation still has %(n)s active members; transfer them first."))
     return _deactivate(actor, "orgs.party_org.deactivate", org, reason)
 
 
@@ -395,20 +426,19 @@ def _apply_member(m: Member, clean: dict[str, Any]) -> None:
     m.status = clean["status"]
 
 
+ID_TAKEN = ("id_number", _("This ID number is already registered."))
+
+
 @transaction.atomic
 def member_create(*, actor: Actor, **data: Any) -> Member:
     require(actor, perms.MEMBER_MANAGE)
     clean = clean_member(actor, data, member=None)
     m = Member(org=clean["org"], region_path=clean["org"].region_path, id_number_hash="")
-    _apply_member(m, clean)
-    _save_unique(m, "id_number", _("This ID number is already registered."))
-    _audit_created(actor, "orgs.member.create", m, member_snapshot(m))
-    return m
+    return _save_audited(actor, m, clean, _apply_member, verb="orgs.member.create", snapshot=member_snapshot, unique=ID_TAKEN)
 
 
 @transaction.atomic
 def member_update(*, actor: Actor, member: Member | int, **data: Any) -> Member:
-    require(actor, perms.MEMBER_MANAGE)
     m = _editable(Member, actor, perms.MEMBER_MANAGE, member, _("This member has been deactivated and cannot be edited."))
     before = member_snapshot(m)
     current = {
@@ -422,16 +452,13 @@ def member_update(*, actor: Actor, member: Member | int, **data: Any) -> Member:
     if "id_number" in data and "birth_date" not in data:
         current["birth_date"] = None
     clean = clean_member(actor, {**current, **data}, member=m)
-    _apply_member(m, clean)
-    _save_unique(m, "id_number", _("This ID number is already registered."))
-    _audit_changes(actor, "orgs.member.update", m, before, member_snapshot(m))
-    return m
+    return _save_audited(actor, m, clean, _apply_member, verb="orgs.member.update", snapshot=member_snapshot, before=before,
+                         unique=ID_TAKEN)
 
 
 @transaction.atomic
 def member_transfer(*, actor: Actor, member: Member | int, to_org: PartyOrg | int, note: str = "") -> Member:
     """Move a member to another organisation in the actor's area (组织关系转接)."""
-    require(actor, perms.MEMBER_MANAGE)
     m = _editable(Member, actor, perms.MEMBER_MANAGE, member, _("This member has been deactivated and cannot be transferred."))
     target = _resolve(PartyOrg, to_org, scoped(PartyOrg.objects.filter(is_active=True), actor, perms.MEMBER_MANAGE))
     if not target:
@@ -451,8 +478,7 @@ def member_transfer(*, actor: Actor, member: Member | int, to_org: PartyOrg | in
 @transaction.atomic
 def member_deactivate(*, actor: Actor, member: Member | int, status: str = MemberStatus.TRANSFERRED_OUT, reason: str = "") -> Member:
     """A member who left (transferred out of the system, deceased) stays on record, inactive."""
-    require(actor, perms.MEMBER_MANAGE)
-    m = _lock(_get_scoped(Member, actor, perms.MEMBER_MANAGE, member))
+    m = _to_change(Member, actor, perms.MEMBER_MANAGE, member)
     if status not in LEAVING_STATUSES:
         raise ValidationError.for_field("status", _("Choose why the member leaves: transferred out or deceased."))
     if not m.is_active:
@@ -499,13 +525,8 @@ def clean_unit(actor: Actor, data: dict[str, Any], *, unit: ResidentUnit | None)
         out["uscc"] = ""
     out["kind"] = clean_choice(data.get("kind"), UnitKind, field="kind", errors=errors)
     out["address"] = text_field(data.get("address"), field="address", errors=errors)
-    region = _resolve(Region, data.get("region"), Region.objects.filter(is_active=True))
-    if region is None:
-        errors.add("region", _("Choose the region where the unit is located."))
-    elif region is False or not _region_allowed(actor, perms.UNIT_MANAGE, region):
-        errors.add("region", _("Choose a region within your area."))
-        region = None
-    out["region"] = region
+    missing = _("Choose the region where the unit is located.")
+    out["region"] = _clean_region(actor, perms.UNIT_MANAGE, data.get("region"), errors, missing=missing)
     out["lat"] = clean_decimal(data.get("lat"), field="lat", errors=errors, low=Decimal(-90), high=Decimal(90), places=COORD_PLACES)
     out["lng"] = clean_decimal(data.get("lng"), field="lng", errors=errors, low=Decimal(-180), high=Decimal(180), places=COORD_PLACES)
     out["liaison_name"] = text_field(data.get("liaison_name"), field="liaison_name", errors=errors, max_length=64)
@@ -533,16 +554,12 @@ def _apply_unit(u: ResidentUnit, clean: dict[str, Any]) -> None:
 def resident_unit_create(*, actor: Actor, **data: Any) -> ResidentUnit:
     require(actor, perms.UNIT_MANAGE)
     clean = clean_unit(actor, data, unit=None)
-    u = ResidentUnit()
-    _apply_unit(u, clean)
-    _save_unique(u, "uscc", _("A resident unit with this unified social credit code is already registered."))
-    _audit_created(actor, "orgs.unit.create", u, unit_snapshot(u))
-    return u
+    uscc_taken = ("uscc", _("A resident unit with this unified social credit code is already registered."))
+    return _save_audited(actor, ResidentUnit(), clean, _apply_unit, verb="orgs.unit.create", snapshot=unit_snapshot, unique=uscc_taken)
 
 
 @transaction.atomic
 def resident_unit_update(*, actor: Actor, unit: ResidentUnit | int, **data: Any) -> ResidentUnit:
-    require(actor, perms.UNIT_MANAGE)
     u = _editable(ResidentUnit, actor, perms.UNIT_MANAGE, unit, _("This unit has been deactivated and cannot be edited."))
     before = unit_snapshot(u)
     current = {
@@ -550,21 +567,16 @@ def resident_unit_update(*, actor: Actor, unit: ResidentUnit | int, **data: Any)
         "liaison_name": u.liaison_name, "liaison_phone": pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else "",
     }
     clean = clean_unit(actor, {**current, **data}, unit=u)
-    _apply_unit(u, clean)
-    u.save()
-    _audit_changes(actor, "orgs.unit.update", u, before, unit_snapshot(u))
-    return u
+    return _save_audited(actor, u, clean, _apply_unit, verb="orgs.unit.update", snapshot=unit_snapshot, before=before)
 
 
 @transaction.atomic
 def resident_unit_deactivate(*, actor: Actor, unit: ResidentUnit | int, reason: str = "") -> ResidentUnit:
-    require(actor, perms.UNIT_MANAGE)
-    u = _lock(_get_scoped(ResidentUnit, actor, perms.UNIT_MANAGE, unit))
+    u = _to_change(ResidentUnit, actor, perms.UNIT_MANAGE, unit)
     if not u.is_active:
         return u
-    orgs = u.party_orgs.filter(is_active=True).count()
-    if orgs:
-        raise ValidationError(_("%(n)s active party organisations belong to this unit; deactivate or re-attach them first.") % {"n": orgs})
+    _refuse_while(u.party_orgs.filter(is_active=True).count(),
+                  _("%(n)s active party organisations belong to this unit; deactivate or re-attach them first."))
     return _deactivate(actor, "orgs.unit.deactivate", u, reason)
 
 
@@ -636,11 +648,8 @@ def _apply_policy(p: Policy, clean: dict[str, Any]) -> None:
 def policy_create(*, actor: Actor, **data: Any) -> Policy:
     require(actor, perms.POLICY_MANAGE)
     clean = _clean_policy(actor, data)
-    p = Policy()
-    _apply_policy(p, clean)
-    p.save()
-    _audit_created(actor, "orgs.policy.create", p, _policy_snapshot(p), region_path=p.region.path if p.region else "")
-    return p
+    return _save_audited(actor, Policy(), clean, _apply_policy, verb="orgs.policy.create", snapshot=_policy_snapshot,
+                         region_path=clean["region"].path if clean["region"] else "")
 
 
 def _policy_for_manage(actor: Actor, policy: Policy | int) -> Policy:
@@ -658,10 +667,8 @@ def policy_update(*, actor: Actor, policy: Policy | int, **data: Any) -> Policy:
     current = {k: getattr(p, k) for k in ("title", "doc_number", "level", "role", "issuer", "issued_on", "body")}
     current["region"] = p.region_id
     clean = _clean_policy(actor, {**current, **data})
-    _apply_policy(p, clean)
-    p.save()
-    _audit_changes(actor, "orgs.policy.update", p, before, _policy_snapshot(p), region_path=p.region.path if p.region else "")
-    return p
+    return _save_audited(actor, p, clean, _apply_policy, verb="orgs.policy.update", snapshot=_policy_snapshot, before=before,
+                         region_path=clean["region"].path if clean["region"] else "")
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +28,8 @@ from . import permissions as perms
 from .choices import Basis, Formation, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
 from .models import Member, PolicyAttachment, ResidentUnit
 
+M = TypeVar("M")
+
 
 def _yes_no(value: bool) -> str:
     return _("Yes") if value else _("No")
@@ -51,9 +53,28 @@ def _form(request: HttpRequest, form: Any, *, save: Callable[[dict[str, Any]], A
                      context={"title": title, "cancel_url": cancel, "form_id": form_id, **context})
 
 
+def _for(request: HttpRequest, get: Callable[..., M], pk: int, action: str) -> M:
+    """The record a page works on: the role may ``action`` (else the page is "not found"), and the record is in the scope for it."""
+    require_page(request, action)
+    return get(actor=request.user, id=pk, action=action)
+
+
 def _detail(name: str) -> Any:
     """The success target of a form page: the detail page of what the service returned."""
     return lambda obj: reverse(name, args=[obj.pk])
+
+
+def _edit(request: HttpRequest, form: Any, record: Any, detail: str, *, name: str, save: Callable[[dict[str, Any]], Any], message: str,
+          form_id: str) -> HttpResponse:
+    """The edit page of a record: "Edit <name>", back to its detail page."""
+    back = reverse(detail, args=[record.pk])
+    return _form(request, form, save=save, success=back, message=message, title=_("Edit %(name)s") % {"name": name}, cancel=back,
+                 form_id=form_id)
+
+
+def _deactivate(request: HttpRequest, record: Any, detail: str, **confirm: Any) -> HttpResponse:
+    """The deactivation page of a record: a confirmation whose cancel and success go back to its detail page."""
+    return _confirm(request, back=reverse(detail, args=[record.pk]), **confirm)
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -187,8 +208,7 @@ def member_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, perms.MEMBER_MANAGE)
-    m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
+    m = _for(request, selectors.member_get, pk, perms.MEMBER_MANAGE)
     show_full = selectors.may_reveal(request.user, m)
     mp = selectors.masked(m)
     initial = {
@@ -227,8 +247,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, perms.MEMBER_MANAGE)
-    m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
+    m = _for(request, selectors.member_get, pk, perms.MEMBER_MANAGE)
     form = forms.TransferForm(request.POST or None, org_qs=selectors.org_choices(actor=request.user).exclude(pk=m.org_id))
     return _form(
         request, form, save=lambda cd: services.member_transfer(actor=request.user, member=m, to_org=cd["to_org"], note=cd["note"]),
@@ -241,12 +260,11 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, perms.MEMBER_MANAGE)
-    m = selectors.member_get(actor=request.user, id=pk, action=perms.MEMBER_MANAGE)
-    return _confirm(
-        request, form=forms.MemberDeactivateForm(request.POST or None),
+    m = _for(request, selectors.member_get, pk, perms.MEMBER_MANAGE)
+    return _deactivate(
+        request, m, "orgs:member_detail", form=forms.MemberDeactivateForm(request.POST or None),
         save=lambda cd: services.member_deactivate(actor=request.user, member=m, status=cd["status"], reason=cd["reason"]),
-        back=reverse("orgs:member_detail", args=[m.pk]), done=_("The member was deactivated; the record is kept."),
+        done=_("The member was deactivated; the record is kept."),
         title=_("Deactivate member %(name)s") % {"name": m.name}, button=_("Mark as left"),
         message=_("The member will no longer count in lists and figures. The record is kept and stays in the audit log."),
     )
@@ -336,26 +354,21 @@ def org_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, perms.ORG_MANAGE)
-    org = selectors.org_get(actor=request.user, id=pk, action=perms.ORG_MANAGE)
+    org = _for(request, selectors.org_get, pk, perms.ORG_MANAGE)
     initial = {k: getattr(org, k) for k in ("name", "rank", "sector", "formation", "basis", "founded_on")}
     initial.update({"parent": org.parent_id, "region": org.region_id, "unit": org.unit_id, "secretary": org.secretary_id})
     form = _org_form(request, data=request.POST or None, initial=initial, org=org)
-    return _form(
-        request, form, save=lambda cd: services.party_org_update(actor=request.user, org=org, **cd),
-        success=reverse("orgs:org_detail", args=[org.pk]), message=_("The organisation was saved."),
-        title=_("Edit %(name)s") % {"name": org.name}, cancel=reverse("orgs:org_detail", args=[org.pk]), form_id="org-form",
-    )
+    return _edit(request, form, org, "orgs:org_detail", name=org.name, message=_("The organisation was saved."), form_id="org-form",
+                 save=lambda cd: services.party_org_update(actor=request.user, org=org, **cd))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, perms.ORG_MANAGE)
-    org = selectors.org_get(actor=request.user, id=pk, action=perms.ORG_MANAGE)
-    return _confirm(
-        request, save=lambda cd: services.party_org_deactivate(actor=request.user, org=org, reason=cd["reason"]),
-        back=reverse("orgs:org_detail", args=[org.pk]), done=_("The organisation was deactivated; the record is kept."),
+    org = _for(request, selectors.org_get, pk, perms.ORG_MANAGE)
+    return _deactivate(
+        request, org, "orgs:org_detail", save=lambda cd: services.party_org_deactivate(actor=request.user, org=org, reason=cd["reason"]),
+        done=_("The organisation was deactivated; the record is kept."),
         title=_("Deactivate %(name)s") % {"name": org.name}, button=pgettext("party organisation", "Deactivate"),
         message=_("An organisation can be deactivated only when it has no active sub-organisations and no active members."),
     )
@@ -416,8 +429,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def unit_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, perms.UNIT_LIAISON_PII)
-    u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_LIAISON_PII)
+    u = _for(request, selectors.unit_get, pk, perms.UNIT_LIAISON_PII)
     ctx = _unit_context(request, u)
     ctx["revealed_phone"] = services.unit_liaison_phone(actor=request.user, unit=u)
     resp = render(request, "orgs/unit_detail.html", ctx)
@@ -443,29 +455,24 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, perms.UNIT_MANAGE)
-    u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_MANAGE)
+    u = _for(request, selectors.unit_get, pk, perms.UNIT_MANAGE)
     initial = {k: getattr(u, k) for k in ("name", "uscc", "kind", "address", "liaison_name", "lat", "lng")}
     initial["region"] = u.region_id
     initial["liaison_phone"] = pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else ""
     form = _unit_form(request, data=request.POST or None, initial=initial)
     if request.method == "GET" and u.liaison_phone_enc:
         audit.record_pii_read(actor=request.user, target=u, fields=["liaison_phone"])
-    return _form(
-        request, form, save=lambda cd: services.resident_unit_update(actor=request.user, unit=u, **cd),
-        success=reverse("orgs:unit_detail", args=[u.pk]), message=_("The unit was saved."),
-        title=_("Edit %(name)s") % {"name": u.name}, cancel=reverse("orgs:unit_detail", args=[u.pk]), form_id="unit-form",
-    )
+    return _edit(request, form, u, "orgs:unit_detail", name=u.name, message=_("The unit was saved."), form_id="unit-form",
+                 save=lambda cd: services.resident_unit_update(actor=request.user, unit=u, **cd))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request, perms.UNIT_MANAGE)
-    u = selectors.unit_get(actor=request.user, id=pk, action=perms.UNIT_MANAGE)
-    return _confirm(
-        request, save=lambda cd: services.resident_unit_deactivate(actor=request.user, unit=u, reason=cd["reason"]),
-        back=reverse("orgs:unit_detail", args=[u.pk]), done=_("The unit was deactivated; the record is kept."),
+    u = _for(request, selectors.unit_get, pk, perms.UNIT_MANAGE)
+    return _deactivate(
+        request, u, "orgs:unit_detail", save=lambda cd: services.resident_unit_deactivate(actor=request.user, unit=u, reason=cd["reason"]),
+        done=_("The unit was deactivated; the record is kept."),
         title=_("Deregister %(name)s") % {"name": u.name}, button=_("Deregister"),
         message=_("The unit will no longer appear in lists and figures. The record is kept."),
     )
@@ -524,21 +531,18 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     p = _policy_to_manage(request, pk)
     initial = {k: getattr(p, k) for k in ("title", "doc_number", "level", "role", "issuer", "issued_on", "body")}
     initial["region"] = p.region_id
-    return _form(
-        request, _policy_form(request, data=request.POST or None, initial=initial),
-        save=lambda cd: services.policy_update(actor=request.user, policy=p, **cd),
-        success=reverse("orgs:policy_detail", args=[p.pk]), message=_("The policy was saved."),
-        title=_("Edit %(name)s") % {"name": p.title}, cancel=reverse("orgs:policy_detail", args=[p.pk]), form_id="policy-form",
-    )
+    return _edit(request, _policy_form(request, data=request.POST or None, initial=initial), p, "orgs:policy_detail", name=p.title,
+                 message=_("The policy was saved."), form_id="policy-form",
+                 save=lambda cd: services.policy_update(actor=request.user, policy=p, **cd))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     p = _policy_to_manage(request, pk)
-    return _confirm(
-        request, save=lambda cd: services.policy_deactivate(actor=request.user, policy=p, reason=cd["reason"]),
-        back=reverse("orgs:policy_detail", args=[p.pk]), done=_("The policy is marked as no longer in force."),
+    return _deactivate(
+        request, p, "orgs:policy_detail", save=lambda cd: services.policy_deactivate(actor=request.user, policy=p, reason=cd["reason"]),
+        done=_("The policy is marked as no longer in force."),
         title=_("Mark %(name)s as no longer in force") % {"name": p.title}, button=_("Confirm"),
         message=_("The policy stays in the library, marked as no longer in force, and is left out of searches by default."),
     )

@@ -1,15 +1,34 @@
-from django.urls import path
+from typing import Any
+
+from django.urls import URLPattern, path
+
+from gongjian.core.pages import entity_urls
 
 from . import views
 
 app_name = "regions"
 
+
+def _pages_of_region(*routes: tuple[str, Any, str]) -> list[URLPattern]:
+    """The pages of one region, under ``r/<code>/``: (suffix, view, URL name)."""
+    return [path(f"r/<str:code>/{suffix}", view, name=name) for suffix, view, name in routes]
+
+
 urlpatterns = [
+    *_pages_of_region(
+        ("", views.detail, "detail"),
+        ("new/", views.region_create, "create"),
+        ("edit/", views.region_edit, "edit"),
+        ("toggle/", views.region_toggle, "toggle"),
+        ("committee/", views.committee_edit, "committee"),
+        ("powers/new/", views.power_create, "power_create"),
+        ("structure/", views.structure, "structure"),
+        ("offices/new/", views.office_create, "office_create"),
+        ("quotas/new/", views.quota_create, "quota_create"),
+    ),
+    *entity_urls("departments/", "department", views),
     path("", views.tree, name="tree"),
     path("export/", views.export, name="export"),
-    path("departments/", views.department_list, name="department_list"),
-    path("departments/new/", views.department_create, name="department_create"),
-    path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
     path("departments/<int:pk>/toggle/", views.department_toggle, name="department_toggle"),
     path("structure/", views.structure_list, name="structure_list"),
     path("office-templates/", views.office_templates, name="office_templates"),
@@ -20,13 +39,4 @@ urlpatterns = [
     path("quotas/<int:pk>/delete/", views.quota_delete, name="quota_delete"),
     path("powers/<int:pk>/edit/", views.power_edit, name="power_edit"),
     path("powers/<int:pk>/deactivate/", views.power_deactivate, name="power_deactivate"),
-    path("r/<str:code>/", views.detail, name="detail"),
-    path("r/<str:code>/new/", views.region_create, name="create"),
-    path("r/<str:code>/edit/", views.region_edit, name="edit"),
-    path("r/<str:code>/toggle/", views.region_toggle, name="toggle"),
-    path("r/<str:code>/committee/", views.committee_edit, name="committee"),
-    path("r/<str:code>/powers/new/", views.power_create, name="power_create"),
-    path("r/<str:code>/structure/", views.structure, name="structure"),
-    path("r/<str:code>/offices/new/", views.office_create, name="office_create"),
-    path("r/<str:code>/quotas/new/", views.quota_create, name="quota_create"),
 ]

@@ -4,7 +4,8 @@ form page is ``core.pages.form_page`` on ``core/form.html`` (with the region's b
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,6 +37,8 @@ from .forms import (
 )
 from .models import Region
 
+M = TypeVar("M")
+
 CRUMBS = "regions/_crumbs.html"
 
 
@@ -55,6 +58,18 @@ def _form(request: HttpRequest, form: Any, *, back: str, region: Region | None, 
     """A regions form page: ``back`` is where cancel goes, and success too unless ``success`` says otherwise."""
     return pages.form_page(request, form, save=save, success=success if success is not None else back, message=message,
                            forms_valid=forms_valid, context=_page(request, region=region, cancel=back, title=title, **extra))
+
+
+def _edit(request: HttpRequest, form: Any, record: Any, region: Region, *, save: Any, back: str | None = None, **extra: Any) -> HttpResponse:
+    """The edit page of a record of ``region``: "Edit <name>", back to the region's page (or ``back``), the saved name in the message."""
+    return _form(request, form, back=back if back is not None else _to_detail(region.code), region=region,
+                 title=_("Edit %(name)s") % {"name": record.name}, save=save, message=lambda saved: _saved(saved.name), **extra)
+
+
+def _to_manage(request: HttpRequest, get: Callable[..., M], pk: int, action: str) -> M:
+    """A record the user's role may ``action`` on, in the user's scope for it (else "not found")."""
+    require(request.user, action)
+    return get(actor=request.user, pk=pk, action=action)
 
 
 def _to_detail(code: str) -> str:
@@ -169,9 +184,8 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
                 move.add_error("parent_code", str(exc.details["parent"][0]))
             raise
 
-    return _form(request, form, back=_to_detail(region.code), region=region, title=_("Edit %(name)s") % {"name": region.name},
-                 extra_forms=[{"legend": _("Move"), "form": move}],
-                 save=save, forms_valid=[move], success=lambda r: _to_detail(r.code), message=lambda r: _saved(r.name))
+    return _edit(request, form, region, region, extra_forms=[{"legend": _("Move"), "form": move}],
+                 save=save, forms_valid=[move], success=lambda r: _to_detail(r.code))
 
 
 @login_required
@@ -251,17 +265,15 @@ def department_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, P.DEPARTMENTS_MANAGE)
-    dept = selectors.department_get(actor=request.user, pk=pk, action=P.DEPARTMENTS_MANAGE)
+    dept = _to_manage(request, selectors.department_get, pk, P.DEPARTMENTS_MANAGE)
     form = DepartmentForm(
         request.POST or None,
         regions=[dept.region],
         editing=True,
         initial={"region": dept.region_id, "name": dept.name, "kind": dept.kind, "phone": dept.phone},
     )
-    return _form(request, form, back=_to_detail(dept.region.code), region=dept.region, title=_("Edit %(name)s") % {"name": dept.name},
-                 save=lambda d: services.department_update(actor=request.user, department=dept, name=d["name"], kind=d["kind"], phone=d["phone"]),
-                 success=lambda saved: _to_detail(saved.region.code), message=lambda saved: _saved(saved.name))
+    return _edit(request, form, dept, dept.region, success=lambda saved: _to_detail(saved.region.code),
+                 save=lambda d: services.department_update(actor=request.user, department=dept, name=d["name"], kind=d["kind"], phone=d["phone"]))
 
 
 @login_required
@@ -319,14 +331,12 @@ def power_create(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def power_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, P.POWERS_MANAGE)
-    power = selectors.power_get(actor=request.user, pk=pk, action=P.POWERS_MANAGE)
+    power = _to_manage(request, selectors.power_get, pk, P.POWERS_MANAGE)
     form = PowerForm(
         request.POST or None,
         initial={"name": power.name, "description": power.description, "legal_basis": power.legal_basis, "effective_on": power.effective_on},
     )
-    return _form(request, form, back=_to_detail(power.region.code), region=power.region, title=_("Edit %(name)s") % {"name": power.name},
-                 save=lambda d: services.power_update(actor=request.user, power=power, **d), message=lambda saved: _saved(saved.name))
+    return _edit(request, form, power, power.region, save=lambda d: services.power_update(actor=request.user, power=power, **d))
 
 
 @login_required
@@ -385,12 +395,10 @@ def office_create(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def office_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, P.STRUCTURE_MANAGE)
-    office = selectors.office_get(actor=request.user, pk=pk, action=P.STRUCTURE_MANAGE)
+    office = _to_manage(request, selectors.office_get, pk, P.STRUCTURE_MANAGE)
     form = OfficeForm(request.POST or None, initial={"name": office.name, "kind": office.kind, "head": office.head, "order": office.order})
-    return _form(request, form, back=_to_structure(office.subdistrict.code), region=office.subdistrict,
-                 title=_("Edit %(name)s") % {"name": office.name},
-                 save=lambda d: services.office_update(actor=request.user, office=office, **d), message=lambda saved: _saved(saved.name))
+    return _edit(request, form, office, office.subdistrict, back=_to_structure(office.subdistrict.code),
+                 save=lambda d: services.office_update(actor=request.user, office=office, **d))
 
 
 @login_required
@@ -426,8 +434,7 @@ def quota_create(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def quota_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, P.STRUCTURE_MANAGE)
-    quota = selectors.quota_get(actor=request.user, pk=pk, action=P.STRUCTURE_MANAGE)
+    quota = _to_manage(request, selectors.quota_get, pk, P.STRUCTURE_MANAGE)
     region = quota.subdistrict
     offices = [o for o in selectors.structure_get(actor=request.user, subdistrict=region).offices if o.is_active or o.pk == quota.office_id]
     form = QuotaForm(
@@ -442,8 +449,7 @@ def quota_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def quota_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, P.STRUCTURE_MANAGE)
-    quota = selectors.quota_get(actor=request.user, pk=pk, action=P.STRUCTURE_MANAGE)
+    quota = _to_manage(request, selectors.quota_get, pk, P.STRUCTURE_MANAGE)
     code = quota.subdistrict.code
     services.quota_delete(actor=request.user, quota=quota)
     messages.success(request, _("The staff quota was removed."))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.db import models
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.core import audit, registry
 from gongjian.core.errors import PermissionDenied, ValidationError
 from gongjian.core.kernel import Actor, snapshot
+from gongjian.core.permissions import require
 from gongjian.core.scope import ScopeFields, get_in_scope, region_paths
 
 from ..choices import Level
@@ -63,6 +64,12 @@ def parent_for(actor: Actor, action: str, parent: Region | int | None) -> Region
 # --- the steps every writer takes ----------------------------------------------------------------
 
 
+def name_taken(errors: dict[str, list[Any]], same_name: models.QuerySet[Any] | None, message: Callable[[], Any]) -> None:
+    """A name valid so far that another record already has (``same_name`` finds it; None: none can) is refused with ``message()``."""
+    if same_name is not None and not errors.get("name") and same_name.exists():
+        errors.setdefault("name", []).append(message())
+
+
 def raise_errors(errors: dict[str, list[Any]]) -> None:
     """All the field errors at once (the first one as the message)."""
     if errors:
@@ -71,7 +78,8 @@ def raise_errors(errors: dict[str, list[Any]]) -> None:
 
 def locked_in_scope(model: type[M], actor: Actor, action: str, record: M | int, related: str,
                     fields: ScopeFields | None = None) -> M:
-    """The record, locked, in the actor's scope for ``action`` (else "not found")."""
+    """The record, locked, in the actor's scope for ``action`` (a role that may not ``action`` is refused first; else "not found")."""
+    require(actor, action)
     pk = record.pk if isinstance(record, model) else record
     return get_in_scope(model._default_manager.select_for_update().select_related(related), actor, action, fields, pk=pk)
 

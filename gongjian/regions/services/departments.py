@@ -16,7 +16,7 @@ from .. import permissions as P
 from ..choices import DepartmentKind
 from ..models import Department, Region
 from .codes import clean_name
-from .common import TOP_LEVELS, create_audited, locked_in_scope, raise_errors, region_of_level, set_active, update_audited
+from .common import TOP_LEVELS, create_audited, locked_in_scope, name_taken, raise_errors, region_of_level, set_active, update_audited
 
 # --- departments ---------------------------------------------------------------------------------
 
@@ -49,8 +49,8 @@ def department_create(*, actor: Actor, region: Region | int, name: str, kind: st
     reg = _department_region(actor, region)
     errors: dict[str, list[Any]] = {}
     name, kind, phone = _clean_department(name, kind, phone, errors)
-    if not errors.get("name") and Department.objects.filter(region=reg, name=name).exists():
-        errors.setdefault("name", []).append(_("%(region)s already has a department named %(name)s.") % {"region": reg.name, "name": name})
+    name_taken(errors, Department.objects.filter(region=reg, name=name),
+               lambda: _("%(region)s already has a department named %(name)s.") % {"region": reg.name, "name": name})
     raise_errors(errors)
     return create_audited(Department, actor=actor, verb="department.create", fields=DEPT_FIELDS, region=reg, region_path=reg.path,
                           name=name, kind=kind, phone=phone)
@@ -64,25 +64,22 @@ def _department_in_scope(actor: Actor, action: str, department: Department | int
 def department_update(
     *, actor: Actor, department: Department | int, name: str | None = None, kind: str | None = None, phone: str | None = None
 ) -> Department:
-    require(actor, P.DEPARTMENTS_MANAGE)
     dept = _department_in_scope(actor, P.DEPARTMENTS_MANAGE, department)
     errors: dict[str, list[Any]] = {}
     n, k, p = _clean_department(
         dept.name if name is None else name, dept.kind if kind is None else kind, dept.phone if phone is None else phone, errors
     )
-    if not errors.get("name") and Department.objects.filter(region_id=dept.region_id, name=n).exclude(pk=dept.pk).exists():
-        errors.setdefault("name", []).append(_("%(region)s already has a department named %(name)s.") % {"region": dept.region.name, "name": n})
+    name_taken(errors, Department.objects.filter(region_id=dept.region_id, name=n).exclude(pk=dept.pk),
+               lambda: _("%(region)s already has a department named %(name)s.") % {"region": dept.region.name, "name": n})
     raise_errors(errors)
     return update_audited(dept, actor=actor, verb="department.update", fields=DEPT_FIELDS, name=n, kind=k, phone=p)
 
 
 @transaction.atomic
 def department_deactivate(*, actor: Actor, department: Department | int) -> Department:
-    require(actor, P.DEPARTMENTS_MANAGE)
     return set_active(_department_in_scope(actor, P.DEPARTMENTS_MANAGE, department), actor=actor, active=False, verb="department")
 
 
 @transaction.atomic
 def department_activate(*, actor: Actor, department: Department | int) -> Department:
-    require(actor, P.DEPARTMENTS_MANAGE)
     return set_active(_department_in_scope(actor, P.DEPARTMENTS_MANAGE, department), actor=actor, active=True, verb="department")

@@ -15,7 +15,7 @@ from gongjian.core.permissions import require
 from .. import permissions as P
 from ..models import DelegatedPower, Region
 from .codes import clean_name
-from .common import TOP_LEVELS, create_audited, locked_in_scope, raise_errors, region_of_level, set_active, update_audited
+from .common import TOP_LEVELS, create_audited, locked_in_scope, name_taken, raise_errors, region_of_level, set_active, update_audited
 
 # --- delegated powers ----------------------------------------------------------------------------
 
@@ -42,8 +42,8 @@ def power_create(
     reg = region_of_level(actor, P.POWERS_MANAGE, region, TOP_LEVELS, _("Powers are delegated to subdistricts by a city or a district."))
     errors: dict[str, list[Any]] = {}
     name, description, legal_basis = _clean_power(name, description, legal_basis, errors)
-    if not errors.get("name") and DelegatedPower.objects.filter(region=reg, name=name).exists():
-        errors.setdefault("name", []).append(_("%(region)s has already delegated a power named %(name)s.") % {"region": reg.name, "name": name})
+    name_taken(errors, DelegatedPower.objects.filter(region=reg, name=name),
+               lambda: _("%(region)s has already delegated a power named %(name)s.") % {"region": reg.name, "name": name})
     raise_errors(errors)
     return create_audited(DelegatedPower, actor=actor, verb="power.create", fields=POWER_FIELDS, region=reg, region_path=reg.path,
                           name=name, description=description, legal_basis=legal_basis, effective_on=effective_on)
@@ -57,14 +57,11 @@ def _power_in_scope(actor: Actor, power: DelegatedPower | int) -> DelegatedPower
 def power_update(
     *, actor: Actor, power: DelegatedPower | int, name: str, description: str = "", legal_basis: str = "", effective_on: dt.date | None = None
 ) -> DelegatedPower:
-    require(actor, P.POWERS_MANAGE)
     obj = _power_in_scope(actor, power)
     errors: dict[str, list[Any]] = {}
     name, description, legal_basis = _clean_power(name, description, legal_basis, errors)
-    if not errors.get("name") and DelegatedPower.objects.filter(region_id=obj.region_id, name=name).exclude(pk=obj.pk).exists():
-        errors.setdefault("name", []).append(
-            _("%(region)s has already delegated a power named %(name)s.") % {"region": obj.region.name, "name": name}
-        )
+    name_taken(errors, DelegatedPower.objects.filter(region_id=obj.region_id, name=name).exclude(pk=obj.pk),
+               lambda: _("%(region)s has already delegated a power named %(name)s.") % {"region": obj.region.name, "name": name})
     raise_errors(errors)
     return update_audited(obj, actor=actor, verb="power.update", fields=POWER_FIELDS, name=name, description=description,
                           legal_basis=legal_basis, effective_on=effective_on)
@@ -72,5 +69,4 @@ def power_update(
 
 @transaction.atomic
 def power_deactivate(*, actor: Actor, power: DelegatedPower | int) -> DelegatedPower:
-    require(actor, P.POWERS_MANAGE)
     return set_active(_power_in_scope(actor, power), actor=actor, active=False, verb="power")

@@ -17,7 +17,7 @@ from .. import permissions as P
 from ..choices import Level, OfficeKind
 from ..models import Office, OfficeTemplate, Region, StaffQuota
 from .codes import clean_name
-from .common import MODULE, create_audited, locked_in_scope, raise_errors, region_in_scope, set_active, update_audited
+from .common import MODULE, create_audited, locked_in_scope, name_taken, raise_errors, region_in_scope, set_active, update_audited
 
 # --- subdistrict structure: offices --------------------------------------------------------------
 
@@ -84,8 +84,8 @@ def office_create(*, actor: Actor, subdistrict: Region | int, name: str, kind: s
     if order is None:
         order = (Office.objects.filter(subdistrict=reg).order_by("-order").values_list("order", flat=True).first() or 0) + 1
     name, kind, head, order_i = _clean_office(name, kind, head, order, errors)
-    if not errors.get("name") and Office.objects.filter(subdistrict=reg, name=name).exists():
-        errors.setdefault("name", []).append(_("%(region)s already has an office named %(name)s.") % {"region": reg.name, "name": name})
+    name_taken(errors, Office.objects.filter(subdistrict=reg, name=name),
+               lambda: _("%(region)s already has an office named %(name)s.") % {"region": reg.name, "name": name})
     raise_errors(errors)
     return create_audited(Office, actor=actor, verb="office.create", fields=OFFICE_FIELDS, subdistrict=reg, region_path=reg.path,
                           name=name, kind=kind, head=head, order=order_i)
@@ -99,7 +99,6 @@ def _office_in_scope(actor: Actor, office: Office | int) -> Office:
 def office_update(
     *, actor: Actor, office: Office | int, name: str | None = None, kind: str | None = None, head: str | None = None, order: int | None = None
 ) -> Office:
-    require(actor, P.STRUCTURE_MANAGE)
     obj = _office_in_scope(actor, office)
     errors: dict[str, list[Any]] = {}
     n, k, h, o = _clean_office(
@@ -109,15 +108,14 @@ def office_update(
         obj.order if order is None else order,
         errors,
     )
-    if not errors.get("name") and Office.objects.filter(subdistrict_id=obj.subdistrict_id, name=n).exclude(pk=obj.pk).exists():
-        errors.setdefault("name", []).append(_("%(region)s already has an office named %(name)s.") % {"region": obj.subdistrict.name, "name": n})
+    name_taken(errors, Office.objects.filter(subdistrict_id=obj.subdistrict_id, name=n).exclude(pk=obj.pk),
+               lambda: _("%(region)s already has an office named %(name)s.") % {"region": obj.subdistrict.name, "name": n})
     raise_errors(errors)
     return update_audited(obj, actor=actor, verb="office.update", fields=OFFICE_FIELDS, name=n, kind=k, head=h, order=o)
 
 
 @transaction.atomic
 def office_set_active(*, actor: Actor, office: Office | int, active: bool) -> Office:
-    require(actor, P.STRUCTURE_MANAGE)
     return set_active(_office_in_scope(actor, office), actor=actor, active=active, verb="office")
 
 
@@ -141,8 +139,8 @@ def office_template_save(
         obj = OfficeTemplate.objects.select_for_update().filter(pk=pk).first()
         if obj is None:
             raise NotFound()
-    if not errors.get("name") and OfficeTemplate.objects.filter(name=name).exclude(pk=obj.pk if obj else 0).exists():
-        errors.setdefault("name", []).append(_("A standard office named %(name)s already exists.") % {"name": name})
+    name_taken(errors, OfficeTemplate.objects.filter(name=name).exclude(pk=obj.pk if obj else 0),
+               lambda: _("A standard office named %(name)s already exists.") % {"name": name})
     raise_errors(errors)
     fields = ["name", "kind", "order", "is_active"]
     before = snapshot(obj, fields) if obj else {}
@@ -214,7 +212,6 @@ def _quota_in_scope(actor: Actor, quota: StaffQuota | int) -> StaffQuota:
 def quota_update(
     *, actor: Actor, quota: StaffQuota | int, count: int, year: int, office: Office | int | None = None, moved_down: bool = True, note: str = ""
 ) -> StaffQuota:
-    require(actor, P.STRUCTURE_MANAGE)
     obj = _quota_in_scope(actor, quota)
     errors: dict[str, list[Any]] = {}
     count_i, year_i, office_obj, note = _clean_quota(obj.subdistrict, count, year, office, note, errors)
@@ -226,7 +223,6 @@ def quota_update(
 @transaction.atomic
 def quota_delete(*, actor: Actor, quota: StaffQuota | int) -> None:
     """A quota is a number, not a person or organisation: a wrong entry may be removed (audited)."""
-    require(actor, P.STRUCTURE_MANAGE)
     obj = _quota_in_scope(actor, quota)
     audit.record(actor=actor, verb="quota.delete", target=obj, changes=snapshot(obj, QUOTA_FIELDS))
     obj.delete()
