@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -108,6 +109,20 @@ def account_get(*, actor: Actor, id: Any) -> User:
 
 def account_scopes(*, user: User) -> list[Scope]:
     return list(Scope.objects.filter(user=user).select_related("region", "unit", "department").order_by("-is_active", "role", "id"))
+
+
+def holders_by_place(
+    *, roles: Iterable[str], region_ids: Iterable[int] = (), department_ids: Iterable[int] = ()
+) -> dict[tuple[str, int], list[User]]:
+    """Active accounts with an active scope of one of ``roles`` on each of these regions and departments, keyed
+    ``("region", id)`` / ``("department", id)``: one query per kind of place, for notices sent to many places at once."""
+    out: dict[tuple[str, int], list[User]] = {}
+    base = Scope.objects.filter(is_active=True, user__is_active=True, role__in=list(roles)).select_related("user")
+    for kind, field, ids in (("region", "region_id", list(region_ids)), ("department", "department_id", list(department_ids))):
+        if ids:
+            for s in base.filter(**{f"{field}__in": ids}):
+                out.setdefault((kind, getattr(s, field)), []).append(s.user)
+    return out
 
 
 def grantable_regions(*, actor: Actor, role: str | None = None) -> QuerySet[Any]:

@@ -10,8 +10,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
+from gongjian.accounts import selectors as accounts_selectors
 from gongjian.accounts.choices import Role
-from gongjian.accounts.models import Scope  # until accounts has a selector of holders by place (issue #11)
 from gongjian.core import audit, notify, registry
 
 from .. import deadlines
@@ -42,23 +42,13 @@ def _notify_grouped(by_region: dict[int, list[str]], by_dept: dict[int, list[str
         head = "、".join(numbers[:10])
         return f"{len(numbers)}：{head}{'…' if len(numbers) > 10 else ''}"
 
-    if by_region:
-        admins = Scope.objects.filter(is_active=True, user__is_active=True, region_id__in=list(by_region),
-                                      role__in=[Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_ADMIN]
-                                      ).select_related("user")
-        per: dict[int, list[Any]] = defaultdict(list)
-        for s in admins:
-            per[s.region_id or 0].append(s.user)
-        for region_id, users in per.items():
-            notify.send(users, verb=verb, title=f"{title}（{len(by_region[region_id])}）", body=body(by_region[region_id]))
-    if by_dept:
-        handlers = Scope.objects.filter(is_active=True, user__is_active=True, department_id__in=list(by_dept),
-                                        role=Role.DEPARTMENT_HANDLER).select_related("user")
-        perd: dict[int, list[Any]] = defaultdict(list)
-        for s in handlers:
-            perd[s.department_id or 0].append(s.user)
-        for dept_id, users in perd.items():
-            notify.send(users, verb=verb, title=f"{title}（{len(by_dept[dept_id])}）", body=body(by_dept[dept_id]))
+    admin_roles = [Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.SUBDISTRICT_ADMIN, Role.COMMUNITY_ADMIN]
+    admins = accounts_selectors.holders_by_place(roles=admin_roles, region_ids=by_region) if by_region else {}
+    for (_kind, region_id), users in admins.items():
+        notify.send(users, verb=verb, title=f"{title}（{len(by_region[region_id])}）", body=body(by_region[region_id]))
+    handlers = accounts_selectors.holders_by_place(roles=[Role.DEPARTMENT_HANDLER], department_ids=by_dept) if by_dept else {}
+    for (_kind, dept_id), users in handlers.items():
+        notify.send(users, verb=verb, title=f"{title}（{len(by_dept[dept_id])}）", body=body(by_dept[dept_id]))
 
 
 def _numbers(ids: set[int]) -> dict[int, str]:
