@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
+from gongjian.core.apikit import Page, ReasonIn, StatusQuery, act, listing
 
 from . import permissions as perms
 from . import selectors, services
@@ -186,9 +186,7 @@ def _on_resource(request: HttpRequest, resource_id: int, call: Callable[[Resourc
 # --- needs -----------------------------------------------------------------------------------
 
 
-class NeedFilters(PageQuery):
-    q: str = ""
-    status: str = ""
+class NeedFilters(StatusQuery):
     category: str = ""
     community: int | None = None
     urgency: str = ""
@@ -230,9 +228,7 @@ def need_withdraw(request: HttpRequest, need_id: int, payload: ReasonIn) -> dict
 # --- resources -------------------------------------------------------------------------------
 
 
-class ResourceFilters(PageQuery):
-    q: str = ""
-    status: str = ""
+class ResourceFilters(StatusQuery):
     category: str = ""
     kind: str = ""
     unit: int | None = None

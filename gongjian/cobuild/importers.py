@@ -108,16 +108,11 @@ class NeedImporter(Importer):
     def write_row(self, data: dict[str, Any], *, actor: Actor, context: dict[str, Any]) -> str:
         payload = {k: v for k, v in data.items() if k != "natural"}
         existing = self._existing(data)
-        if existing is None:
-            services.need_create(actor=actor, **payload)
-            return "created"
-        if not in_scope(existing, actor, perms.NEED_MANAGE):
+        if existing is not None and not in_scope(existing, actor, perms.NEED_MANAGE):
             raise ValidationError(_("A need with this title and start date already exists in another area."))
-        before = services.need_snapshot(existing)
-        if existing.status not in ("draft", "published"):
-            return "unchanged"
-        updated = services.need_update(actor=actor, need=existing, **payload)
-        return "updated" if services.need_snapshot(updated) != before else "unchanged"
+        return self.upsert(existing, create=lambda: services.need_create(actor=actor, **payload),
+                           update=lambda n: services.need_update(actor=actor, need=n, **payload), snapshot=services.need_snapshot,
+                           frozen=existing is not None and existing.status not in ("draft", "published"))
 
 
 class ResourceImporter(Importer):
@@ -175,12 +170,7 @@ class ResourceImporter(Importer):
     def write_row(self, data: dict[str, Any], *, actor: Actor, context: dict[str, Any]) -> str:
         payload = {k: v for k, v in data.items() if k != "natural"}
         existing = Resource.objects.filter(unit_id=payload["unit"], title=" ".join(payload["title"].split())).order_by("id").first()
-        if existing is None:
-            services.resource_create(actor=actor, **payload)
-            return "created"
-        if existing.status == "withdrawn":
-            return "unchanged"
-        before = services.resource_snapshot(existing)
-        updated = services.resource_update(actor=actor, resource=existing, **payload)
-        return "updated" if services.resource_snapshot(updated) != before else "unchanged"
+        return self.upsert(existing, create=lambda: services.resource_create(actor=actor, **payload),
+                           update=lambda r: services.resource_update(actor=actor, resource=r, **payload),
+                           snapshot=services.resource_snapshot, frozen=existing is not None and existing.status == "withdrawn")
 

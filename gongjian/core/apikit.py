@@ -46,6 +46,25 @@ class PageQuery(Schema):
     size: int = 20
 
 
+class TextQuery(PageQuery):
+    """A list searched by text."""
+
+    q: str = ""
+
+
+class StatusQuery(TextQuery):
+    """A list searched by text and filtered by status."""
+
+    status: str = ""
+
+
+class PlaceQuery(StatusQuery):
+    """A list of a community's records that a resident unit may take part in (report-ins, partnerships, projects)."""
+
+    community: int | None = None
+    unit: int | None = None
+
+
 class ReasonIn(Schema):
     """The body of an action that takes a reason (reject, send back, cancel, end); the service decides if it is required."""
 

@@ -357,6 +357,19 @@ class Importer:
     def write_row(self, data: dict[str, Any], *, actor: Any, context: dict[str, Any]) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @staticmethod
+    def upsert(existing: Any, *, create: Callable[[], Any], update: Callable[[Any], Any], snapshot: Callable[[Any], Any],
+               frozen: bool = False) -> str:
+        """``write_row``'s usual outcome: "created" when there is no record yet; "unchanged" for a ``frozen`` one (inactive,
+        closed) or when the update left its ``snapshot`` as it was; else "updated"."""
+        if existing is None:
+            create()
+            return "created"
+        if frozen:
+            return "unchanged"
+        before = snapshot(existing)
+        return "updated" if snapshot(update(existing)) != before else "unchanged"
+
     def label(self, key: str) -> str:
         for c in self.columns:
             if c.key == key:

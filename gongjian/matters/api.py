@@ -23,7 +23,7 @@ from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, act, listing, max_page_size
+from gongjian.core.apikit import Page, PageQuery, StatusQuery, act, listing, max_page_size
 from gongjian.core.apikit import ReasonIn as BaseReasonIn
 from gongjian.core.errors import NotFound, PermissionDenied
 from gongjian.core.permissions import can
@@ -328,9 +328,7 @@ def _assignment(request: HttpRequest, assignment_id: int, seen: str | None = Non
 # --- matters ---------------------------------------------------------------------------------------
 
 
-class MatterFilters(PageQuery):
-    q: str = ""
-    status: str = ""
+class MatterFilters(StatusQuery):
     urgency: str = ""
     category: int | None = None
     source: str = ""

@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, StatusQuery, TextQuery, act, listing
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -149,13 +149,11 @@ class MeetingPage(Page):
     items: list[MeetingOut]
 
 
-class MeetingFilters(PageQuery):
-    q: str = ""
+class MeetingFilters(StatusQuery):
     kind: str = ""
     level: str = ""
     year: int | None = None
     quarter: int | None = None
-    status: str = ""
     region: int | None = None
 
 
@@ -249,14 +247,11 @@ class ExperiencePatch(Schema):
     published: bool | None = None
 
 
-class TaskFilters(PageQuery):
-    status: str = ""
+class TaskFilters(StatusQuery):
     overdue: bool = False
-    q: str = ""
 
 
-class ExperienceFilters(PageQuery):
-    q: str = ""
+class ExperienceFilters(TextQuery):
     tag: str = ""
     region: int | None = None
     year: int | None = None

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
 from gongjian.core import pii
-from gongjian.core.apikit import Page, PageQuery, listing, paginate
+from gongjian.core.apikit import Page, PageQuery, StatusQuery, TextQuery, listing, paginate
 from gongjian.core.errors import NotFound, ValidationError
 from gongjian.core.kernel import Actor
 from gongjian.core.params import require_page
@@ -158,10 +158,8 @@ def policy_out(p: Policy) -> dict[str, Any]:
     }
 
 
-class MemberFilters(PageQuery):
-    q: str = ""
+class MemberFilters(StatusQuery):
     org: int | None = None
-    status: str = ""
     in_service: bool | None = None
     home: int | None = None
     employer: int | None = None
@@ -338,8 +336,7 @@ def policy_create(request: HttpRequest, payload: PolicyIn) -> tuple[int, dict[st
     return 201, policy_out(p)
 
 
-class OrgFilters(PageQuery):
-    q: str = ""
+class OrgFilters(TextQuery):
     rank: str = ""
     sector: str = ""
     formation: str = ""
@@ -359,8 +356,7 @@ def org(request: HttpRequest, org_id: int) -> dict[str, Any]:
     return _one(request, perms.ORG_VIEW, selectors.org_list, org_id, org_out)
 
 
-class UnitFilters(PageQuery):
-    q: str = ""
+class UnitFilters(TextQuery):
     kind: str = ""
     region: int | None = None
     active: str = "1"
@@ -376,8 +372,7 @@ def unit(request: HttpRequest, unit_id: int) -> dict[str, Any]:
     return _one(request, perms.UNIT_VIEW, selectors.unit_list, unit_id, unit_out)
 
 
-class PolicyFilters(PageQuery):
-    q: str = ""
+class PolicyFilters(TextQuery):
     level: str = ""
     role: str = ""
     year: int | None = None

@@ -185,15 +185,9 @@ class UnitImporter(Importer):
 
     def write_row(self, data: dict[str, Any], *, actor: Any, context: dict[str, Any]) -> str:
         existing = ResidentUnit.objects.filter(uscc=data["uscc"]).first()
-        if existing is None:
-            services.resident_unit_create(actor=actor, **data)
-            return "created"
-        if not existing.is_active:
-            return "unchanged"
-        before = services.unit_snapshot(existing)
-        updated = services.resident_unit_update(actor=actor, unit=existing, **data)
-        changed = services.unit_snapshot(updated) != before
-        return "updated" if changed else "unchanged"
+        return self.upsert(existing, create=lambda: services.resident_unit_create(actor=actor, **data),
+                           update=lambda u: services.resident_unit_update(actor=actor, unit=u, **data), snapshot=services.unit_snapshot,
+                           frozen=existing is not None and not existing.is_active)
 
 
 class PartyOrgImporter(Importer):

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
+from gongjian.core.apikit import Page, PlaceQuery, ReasonIn, act, listing
 from gongjian.core.errors import NotFound
 
 from ..models import Partnership, PartnershipAgreement, UnitReportIn
@@ -54,11 +54,7 @@ class ReportInIn(Schema):
     offer: str = ""
 
 
-class ReportInFilters(PageQuery):
-    q: str = ""
-    status: str = ""
-    community: int | None = None
-    unit: int | None = None
+ReportInFilters = PlaceQuery
 
 
 def report_in_out(r: UnitReportIn) -> dict[str, Any]:
@@ -174,11 +170,7 @@ class SignIn(Schema):
     signed_on: dt.date | None = None
 
 
-class PartnershipFilters(PageQuery):
-    q: str = ""
-    status: str = ""
-    community: int | None = None
-    unit: int | None = None
+class PartnershipFilters(PlaceQuery):
     missing: str = ""
 
 

@@ -18,7 +18,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, act, listing
+from gongjian.core.apikit import Page, PlaceQuery, act, listing
 
 from ..models import Project, ProjectMilestone, ProjectNote
 from . import selectors as sel
@@ -156,11 +156,7 @@ class DoneIn(Schema):
     done_on: dt.date | None = None
 
 
-class ProjectFilters(PageQuery):
-    q: str = ""
-    status: str = ""
-    community: int | None = None
-    unit: int | None = None
+ProjectFilters = PlaceQuery
 
 
 def project_out(p: Project, progress: int | None = None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, listing
+from gongjian.core.apikit import Page, ReasonIn, StatusQuery, listing
 from gongjian.core.params import require_page
 from gongjian.core.permissions import can
 
@@ -130,9 +130,7 @@ class BoardRow(Schema):
     rank: int
 
 
-class ListFilters(PageQuery):
-    q: str = ""
-    status: str = ""
+class ListFilters(StatusQuery):
     community: int | None = None
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
+from gongjian.core.apikit import Page, PlaceQuery, ReasonIn, StatusQuery, TextQuery, act, listing
 
 from .. import permissions as perms
 from ..models import FeedbackReceipt, MemberReportIn, Pledge
@@ -45,11 +45,7 @@ class ReportInPage(Page):
     items: list[ReportInOut]
 
 
-class ReportInFilters(PageQuery):
-    q: str = ""
-    status: str = ""
-    community: int | None = None
-    unit: int | None = None
+ReportInFilters = PlaceQuery
 
 
 class ReportInIn(Schema):
@@ -137,8 +133,7 @@ class ReceiptPage(Page):
     items: list[ReceiptOut]
 
 
-class ReceiptFilters(PageQuery):
-    q: str = ""
+class ReceiptFilters(TextQuery):
     period: str = ""
     community: int | None = None
     unit: int | None = None
@@ -212,10 +207,8 @@ class PledgePage(Page):
     items: list[PledgeOut]
 
 
-class PledgeFilters(PageQuery):
-    q: str = ""
+class PledgeFilters(StatusQuery):
     year: int | None = None
-    status: str = ""
     community: int | None = None
 
 

@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, act, listing
+from gongjian.core.apikit import Page, ReasonIn, StatusQuery, TextQuery, act, listing
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -78,8 +78,7 @@ class SegmentIn(Schema):
     length_m: int | None = None
 
 
-class SegmentFilters(PageQuery):
-    q: str = ""
+class SegmentFilters(TextQuery):
     community: int | None = None
     active: str = "1"
     chief: str = ""
@@ -204,8 +203,7 @@ class PatrolPage(Page):
     items: list[PatrolOut]
 
 
-class PatrolFilters(PageQuery):
-    q: str = ""
+class PatrolFilters(TextQuery):
     segment: int | None = None
     community: int | None = None
     member: int | None = None
@@ -270,9 +268,7 @@ class ReportPage(Page):
     items: list[ReportOut]
 
 
-class ReportFilters(PageQuery):
-    q: str = ""
-    status: str = ""
+class ReportFilters(StatusQuery):
     segment: int | None = None
     community: int | None = None
     category: int | None = None
