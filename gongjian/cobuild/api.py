@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, ReasonIn, StatusQuery, act, listing
+from gongjian.core.apikit import Actions, Page, ReasonIn, StatusQuery, act, listing
 
 from . import permissions as perms
 from . import selectors, services
@@ -215,14 +215,11 @@ def need_update(request: HttpRequest, need_id: int, payload: NeedPatch) -> dict[
         actor=request.user, need=n, **_fields(payload.dict(exclude_unset=True), "category", "grid")))
 
 
-@router.post("/needs/{need_id}/publish", response=NeedOut, summary="Publish a draft need or a reviewed micro-wish")
-def need_publish(request: HttpRequest, need_id: int) -> dict[str, Any]:
-    return _on_need(request, need_id, lambda n: services.need_publish(actor=request.user, need=n))
-
-
-@router.post("/needs/{need_id}/withdraw", response=NeedOut, summary="Withdraw a need")
-def need_withdraw(request: HttpRequest, need_id: int, payload: ReasonIn) -> dict[str, Any]:
-    return _on_need(request, need_id, lambda n: services.need_withdraw(actor=request.user, need=n, reason=payload.reason))
+need_action = Actions(router, "/needs/{need_id}", response=NeedOut, record="need", module=__name__,
+                      load=lambda request, pk: selectors.need_get(actor=request.user, id=pk, action=perms.NEED_MANAGE),
+                      out=lambda request, n: _need(request, n.pk))
+need_action("publish", services.need_publish, "Publish a draft need or a reviewed micro-wish")
+need_action("withdraw", services.need_withdraw, "Withdraw a need", ReasonIn)
 
 
 # --- resources -------------------------------------------------------------------------------
@@ -256,14 +253,11 @@ def resource_update(request: HttpRequest, resource_id: int, payload: ResourcePat
         actor=request.user, resource=r, **_fields(payload.dict(exclude_unset=True), "category")))
 
 
-@router.post("/resources/{resource_id}/publish", response=ResourceOut, summary="Offer a resource (publish it)")
-def resource_publish(request: HttpRequest, resource_id: int) -> dict[str, Any]:
-    return _on_resource(request, resource_id, lambda r: services.resource_offer(actor=request.user, resource=r))
-
-
-@router.post("/resources/{resource_id}/withdraw", response=ResourceOut, summary="Withdraw a resource")
-def resource_withdraw(request: HttpRequest, resource_id: int, payload: ReasonIn) -> dict[str, Any]:
-    return _on_resource(request, resource_id, lambda r: services.resource_withdraw(actor=request.user, resource=r, reason=payload.reason))
+resource_action = Actions(router, "/resources/{resource_id}", response=ResourceOut, record="resource", module=__name__,
+                          load=lambda request, pk: selectors.resource_get(actor=request.user, id=pk, action=perms.RESOURCE_MANAGE),
+                          out=lambda request, r: _resource(request, r.pk))
+resource_action("publish", services.resource_offer, "Offer a resource (publish it)")
+resource_action("withdraw", services.resource_withdraw, "Withdraw a resource", ReasonIn)
 
 
 # The parts of the module (projects, matching suggestions, report-in and partnerships) keep their routes in

@@ -11,6 +11,8 @@ with its status (``config/api.py``), so a record outside the caller's scope is a
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -101,3 +103,42 @@ def act(load: Callable[[], T], call: Callable[[T], Any], out: Callable[[T], R]) 
     record = load()
     call(record)
     return out(record)
+
+
+class Actions:
+    """The action endpoints of one kind of record, declared one line each.
+
+    ``Actions(router, "/reports/{report_id}", response=ReportOut, record="report", load=…, out=…, module=__name__)``
+    then ``actions("solve", services.report_solve, "The community solved it", SolveIn)`` answers
+    ``POST /reports/{report_id}/solve``: ``load(request, id)`` finds the record in the caller's scope (404 outside it),
+    the service is called with ``actor=``, the record as ``report=`` and the body's fields as keywords, and
+    ``out(request, record)`` answers the record as it is now. The endpoint keeps the name ``<record>_<verb>``
+    (its OpenAPI operation id, with ``module``, is what a hand-written function of that name had).
+    """
+
+    def __init__(self, router: Any, path: str, *, response: Any, record: str, load: Callable[[HttpRequest, int], Any],
+                 out: Callable[[HttpRequest, Any], Any], module: str) -> None:
+        match = re.search(r"\{(\w+)\}", path)
+        if match is None:
+            raise ValueError(f"{path!r} names no record id")
+        self.router, self.path, self.response, self.record, self.load, self.out, self.module = (
+            router, path, response, record, load, out, module)
+        self.param = match.group(1)
+
+    def __call__(self, verb: str, service: Callable[..., Any], summary: str, payload: type[Schema] | None = None, *,
+                 name: str | None = None) -> Callable[..., Any]:
+        def endpoint(request: HttpRequest, **kwargs: Any) -> Any:
+            body = kwargs.get("payload")
+            fields = body.dict() if body is not None else {}
+            return act(lambda: self.load(request, kwargs[self.param]),
+                       lambda record: service(actor=request.user, **{self.record: record}, **fields),
+                       lambda record: self.out(request, record))
+
+        params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpRequest),
+                  inspect.Parameter(self.param, inspect.Parameter.KEYWORD_ONLY, annotation=int)]
+        if payload is not None:
+            params.append(inspect.Parameter("payload", inspect.Parameter.KEYWORD_ONLY, annotation=payload))
+        endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        endpoint.__name__ = endpoint.__qualname__ = name or f"{self.record}_{verb.replace('-', '_')}"
+        endpoint.__module__ = self.module
+        return self.router.post(f"{self.path}/{verb}", response=self.response, summary=summary)(endpoint)

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PlaceQuery, ReasonIn, act, listing
+from gongjian.core.apikit import Actions, Page, PlaceQuery, ReasonIn, act, listing
 from gongjian.core.errors import NotFound
 
 from ..models import Partnership, PartnershipAgreement, UnitReportIn
@@ -89,25 +89,12 @@ def _report_in(request: HttpRequest, report_in_id: int) -> dict[str, Any]:
     return report_in_out(selectors.report_in_get(actor=request.user, id=report_in_id))
 
 
-def _report_in_action(request: HttpRequest, report_in_id: int, fn: Any, **kwargs: Any) -> dict[str, Any]:
-    """An action on a report-in in the caller's scope (the service checks the role), answered with it as it is now."""
-    return act(lambda: selectors.report_in_get(actor=request.user, id=report_in_id), lambda r: fn(actor=request.user, report_in=r, **kwargs),
-               lambda r: _report_in(request, r.pk))
-
-
-@router.post("/report-ins/{report_in_id}/confirm", response=ReportInOut, summary="The community confirms a report-in")
-def report_in_confirm(request: HttpRequest, report_in_id: int) -> dict[str, Any]:
-    return _report_in_action(request, report_in_id, services.report_in_confirm)
-
-
-@router.post("/report-ins/{report_in_id}/reject", response=ReportInOut, summary="The community rejects a report-in (reason required)")
-def report_in_reject(request: HttpRequest, report_in_id: int, payload: ReasonIn) -> dict[str, Any]:
-    return _report_in_action(request, report_in_id, services.report_in_reject, reason=payload.reason)
-
-
-@router.post("/report-ins/{report_in_id}/end", response=ReportInOut, summary="The unit or the community ends a report-in (reason required)")
-def report_in_end(request: HttpRequest, report_in_id: int, payload: ReasonIn) -> dict[str, Any]:
-    return _report_in_action(request, report_in_id, services.report_in_end, reason=payload.reason)
+report_in_action = Actions(router, "/report-ins/{report_in_id}", response=ReportInOut, record="report_in", module=__name__,
+                           load=lambda request, pk: selectors.report_in_get(actor=request.user, id=pk),
+                           out=lambda request, r: _report_in(request, r.pk))
+report_in_action("confirm", services.report_in_confirm, "The community confirms a report-in")
+report_in_action("reject", services.report_in_reject, "The community rejects a report-in (reason required)", ReasonIn)
+report_in_action("end", services.report_in_end, "The unit or the community ends a report-in (reason required)", ReasonIn)
 
 
 # --- partnerships and agreements ---------------------------------------------------------------

@@ -9,7 +9,6 @@ that does not match the schema: 422. One error shape everywhere: ``{code, messag
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
@@ -18,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, PlaceQuery, act, listing
+from gongjian.core.apikit import Actions, Page, PlaceQuery, act, listing
 
 from ..models import Project, ProjectMilestone, ProjectNote
 from . import selectors as sel
@@ -218,39 +217,19 @@ def project_create(request: HttpRequest, payload: ProjectIn) -> Status[dict[str,
     return Status(201, detail_out(request, p.pk))
 
 
-def _on(request: HttpRequest, project_id: int, call: Callable[[Project], Any]) -> dict[str, Any]:
-    """An action on a project the caller can see (404 outside the scope), answered with the project as it is now."""
-    return act(lambda: _visible(request, project_id), call, lambda p: detail_out(request, project_id))
-
-
-@router.post("/projects/{project_id}/agree", response=ProjectDetailOut, summary="The responsible unit agrees to the project")
-def project_agree(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    return _on(request, project_id, lambda p: services.project_agree(actor=request.user, project=p))
-
-
-@router.post("/projects/{project_id}/start", response=ProjectDetailOut, summary="Start the work")
-def project_start(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    return _on(request, project_id, lambda p: services.project_start(actor=request.user, project=p))
-
-
-@router.post("/projects/{project_id}/complete", response=ProjectDetailOut, summary="Complete the project with its outcome")
-def project_complete(request: HttpRequest, project_id: int, payload: OutcomeIn) -> dict[str, Any]:
-    return _on(request, project_id, lambda p: services.project_complete(actor=request.user, project=p, outcome=payload.outcome))
-
-
-@router.post("/projects/{project_id}/rate", response=ProjectDetailOut, summary="The community rates a completed project (1–5)")
-def project_rate(request: HttpRequest, project_id: int, payload: RatingIn) -> dict[str, Any]:
-    return _on(request, project_id, lambda p: services.project_rate(actor=request.user, project=p, rating=payload.rating, remark=payload.remark))
-
-
-@router.post("/projects/{project_id}/cancel", response=ProjectDetailOut, summary="Cancel an unfinished project")
-def project_cancel(request: HttpRequest, project_id: int, payload: ReasonIn) -> dict[str, Any]:
-    return _on(request, project_id, lambda p: services.project_cancel(actor=request.user, project=p, reason=payload.reason))
+project_action = Actions(router, "/projects/{project_id}", response=ProjectDetailOut, record="project", module=__name__,
+                         load=_visible, out=lambda request, p: detail_out(request, p.pk))
+project_action("agree", services.project_agree, "The responsible unit agrees to the project")
+project_action("start", services.project_start, "Start the work")
+project_action("complete", services.project_complete, "Complete the project with its outcome", OutcomeIn)
+project_action("rate", services.project_rate, "The community rates a completed project (1–5)", RatingIn)
+project_action("cancel", services.project_cancel, "Cancel an unfinished project", ReasonIn)
 
 
 @router.patch("/projects/{project_id}", response=ProjectDetailOut, summary="Rewrite the plan (proposed, agreed or in progress)")
 def project_plan(request: HttpRequest, project_id: int, payload: PlanIn) -> dict[str, Any]:
-    return _on(request, project_id, lambda p: services.project_plan_update(actor=request.user, project=p, plan=payload.plan))
+    return act(lambda: _visible(request, project_id), lambda p: services.project_plan_update(actor=request.user, project=p, plan=payload.plan),
+               lambda p: detail_out(request, p.pk))
 
 
 # --- milestones --------------------------------------------------------------------------------

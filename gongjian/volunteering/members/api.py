@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PlaceQuery, ReasonIn, StatusQuery, TextQuery, act, listing
+from gongjian.core.apikit import Actions, Page, PlaceQuery, ReasonIn, StatusQuery, TextQuery, listing
 
 from .. import permissions as perms
 from ..models import FeedbackReceipt, MemberReportIn, Pledge
@@ -82,25 +82,13 @@ def report_in_create(request: HttpRequest, payload: ReportInIn) -> tuple[int, di
     return 201, report_in_out(selectors.report_in_get(actor=request.user, id=r.pk))
 
 
-def _action(request: HttpRequest, report_in_id: int, fn: Any, **kwargs: Any) -> dict[str, Any]:
-    return act(lambda: selectors.report_in_get(actor=request.user, id=report_in_id, action=perms.REPORT_IN_CONFIRM),
-               lambda r: fn(actor=request.user, report_in=r, **kwargs),
-               lambda r: report_in_out(selectors.report_in_get(actor=request.user, id=r.pk)))
-
-
-@router.post("/report-ins/{report_in_id}/confirm", response=ReportInOut, summary="The community confirms a report-in")
-def report_in_confirm(request: HttpRequest, report_in_id: int) -> dict[str, Any]:
-    return _action(request, report_in_id, services.report_in_confirm)
-
-
-@router.post("/report-ins/{report_in_id}/reject", response=ReportInOut, summary="The community rejects a report-in (reason required)")
-def report_in_reject(request: HttpRequest, report_in_id: int, payload: ReasonIn) -> dict[str, Any]:
-    return _action(request, report_in_id, services.report_in_reject, reason=payload.reason)
-
-
-@router.post("/report-ins/{report_in_id}/end", response=ReportInOut, summary="The community ends a report-in (reason required)")
-def report_in_end(request: HttpRequest, report_in_id: int, payload: ReasonIn) -> dict[str, Any]:
-    return _action(request, report_in_id, services.report_in_end, reason=payload.reason)
+report_in_action = Actions(
+    router, "/report-ins/{report_in_id}", response=ReportInOut, record="report_in", module=__name__,
+    load=lambda request, pk: selectors.report_in_get(actor=request.user, id=pk, action=perms.REPORT_IN_CONFIRM),
+    out=lambda request, r: report_in_out(selectors.report_in_get(actor=request.user, id=r.pk)))
+report_in_action("confirm", services.report_in_confirm, "The community confirms a report-in")
+report_in_action("reject", services.report_in_reject, "The community rejects a report-in (reason required)", ReasonIn)
+report_in_action("end", services.report_in_end, "The community ends a report-in (reason required)", ReasonIn)
 
 
 # --- receipts -----------------------------------------------------------------------------------

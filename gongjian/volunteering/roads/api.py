@@ -17,7 +17,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Page, ReasonIn, StatusQuery, TextQuery, act, listing
+from gongjian.core.apikit import Actions, Page, ReasonIn, StatusQuery, TextQuery, listing
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
@@ -315,26 +315,10 @@ def report_photo(request: HttpRequest, report_id: int) -> FileResponse:
     return _photo_response(selectors.report_get(actor=request.user, id=report_id).photo)
 
 
-def _act(request: HttpRequest, report_id: int, fn: Any, **kwargs: Any) -> dict[str, Any]:
-    return act(lambda: selectors.report_get(actor=request.user, id=report_id), lambda r: fn(actor=request.user, report=r, **kwargs),
-               lambda r: report_out(selectors.report_get(actor=request.user, id=r.pk)))
-
-
-@router.post("/reports/{report_id}/handle", response=ReportOut, summary="The community takes the report up itself")
-def report_handle(request: HttpRequest, report_id: int) -> dict[str, Any]:
-    return _act(request, report_id, services.report_handle)
-
-
-@router.post("/reports/{report_id}/solve", response=ReportOut, summary="The community solved it (what was done, required)")
-def report_solve(request: HttpRequest, report_id: int, payload: SolveIn) -> dict[str, Any]:
-    return _act(request, report_id, services.report_solve, resolution=payload.resolution)
-
-
-@router.post("/reports/{report_id}/to-matter", response=ReportOut, summary="Turn the report into a matter of the escalation workflow")
-def report_to_matter(request: HttpRequest, report_id: int) -> dict[str, Any]:
-    return _act(request, report_id, services.report_to_matter)
-
-
-@router.post("/reports/{report_id}/reject", response=ReportOut, summary="Not a problem (reason required, told to the road chief)")
-def report_reject(request: HttpRequest, report_id: int, payload: ReasonIn) -> dict[str, Any]:
-    return _act(request, report_id, services.report_reject, reason=payload.reason)
+report_action = Actions(router, "/reports/{report_id}", response=ReportOut, record="report", module=__name__,
+                        load=lambda request, pk: selectors.report_get(actor=request.user, id=pk),
+                        out=lambda request, r: report_out(selectors.report_get(actor=request.user, id=r.pk)))
+report_action("handle", services.report_handle, "The community takes the report up itself")
+report_action("solve", services.report_solve, "The community solved it (what was done, required)", SolveIn)
+report_action("to-matter", services.report_to_matter, "Turn the report into a matter of the escalation workflow")
+report_action("reject", services.report_reject, "Not a problem (reason required, told to the road chief)", ReasonIn)
