@@ -24,8 +24,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gongjian.core import audit, pages
-from gongjian.core.errors import DomainError, NotFound, ValidationError
-from gongjian.core.forms import apply_domain_error
+from gongjian.core.errors import NotFound, ValidationError
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.permissions import can, require
 from gongjian.core.tabular import export_response
@@ -153,18 +152,15 @@ def _render_profile(request: HttpRequest, *, form: Any, password_form: Any, stat
 def password_change(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = PasswordChangeForm(request.POST)
-    if form.is_valid():
-        try:
-            changed = services.password_change(actor=user, **form.cleaned_data)
-        except DomainError as exc:
-            pages.reraise_page_errors(exc)
-            apply_domain_error(form, exc)
-        else:
-            update_session_auth_hash(request, changed)
-            messages.success(request, _("Your password was changed."))
-            return redirect("accounts:profile")
+
+    def changed(account: Any) -> str:
+        update_session_auth_hash(request, account)  # this session stays signed in; the account's others end
+        return "accounts:profile"
+
     profile_form = ProfileForm(initial={"display_name": user.display_name, "preferred_language": user.preferred_language})
-    return _render_profile(request, form=profile_form, password_form=form, status=400)
+    return pages.form_page(request, form, save=lambda d: services.password_change(actor=user, **d), success=changed,
+                           message=_("Your password was changed."), template="accounts/profile.html",
+                           form_name="password_form", context=lambda: {"form": profile_form, **_profile_context(request, password_form=form)})
 
 
 @login_required
@@ -233,19 +229,11 @@ def account_export(request: HttpRequest) -> HttpResponse:
 def account_create(request: HttpRequest) -> HttpResponse:
     require(request.user, perms.ACCOUNT_CREATE)
     form = AccountCreateForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            user, generated = services.account_create(
-                actor=request.user, username=d["username"], display_name=d["display_name"], email=d["email"],
-                password=d["password"] or None, **form.scope_kwargs(),
-            )
-        except DomainError as exc:
-            pages.reraise_page_errors(exc)
-            apply_domain_error(form, exc)
-        else:
-            return _show_password_once(request, user, generated, _("The account was created."))
-    return render(request, "accounts/account_form.html", {"form": form}, status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form, template="accounts/account_form.html",
+        save=lambda d: services.account_create(actor=request.user, username=d["username"], display_name=d["display_name"],
+                                               email=d["email"], password=d["password"] or None, **form.scope_kwargs()),
+        success=lambda made: _show_password_once(request, made[0], made[1], _("The account was created.")))
 
 
 def _show_password_once(request: HttpRequest, user: Any, generated: str | None, message: str) -> HttpResponse:
@@ -323,14 +311,11 @@ def account_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, perms.ACCOUNT_MANAGE)
     account = selectors.account_get(actor=request.user, id=pk)
     form = PasswordResetForm(request.POST)
-    if form.is_valid():
-        try:
-            generated = services.password_reset(actor=request.user, user=account, password=form.cleaned_data["password"] or None)
-        except ValidationError as exc:
-            form.add_error("password", [str(m) for m in exc.details.get("password", [exc.message])])
-        else:
-            return _show_password_once(request, account, generated, _("The password was reset; the account's API tokens were revoked."))
-    return render(request, "accounts/account_detail.html", _detail_context(request, account, reset_form=form), status=400)
+    return pages.form_page(
+        request, form, save=lambda d: services.password_reset(actor=request.user, user=account, password=d["password"] or None),
+        success=lambda generated: _show_password_once(request, account, generated,
+                                                      _("The password was reset; the account's API tokens were revoked.")),
+        template="accounts/account_detail.html", form_name="reset_form", context=lambda: _detail_context(request, account))
 
 
 def _account_action(request: HttpRequest, pk: int, do: Callable[[Any], Any], done: str) -> HttpResponse:

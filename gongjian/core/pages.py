@@ -19,7 +19,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +34,7 @@ FORM_TEMPLATE = "core/form.html"
 EXPORT_LIMIT = 100_000  # rows in one export; a larger list is narrowed with the filters first
 _OWN_PAGES = (401, 403, 404)
 
-Target = str | Callable[[Any], str]
+Target = str | Callable[[Any], str | HttpResponse]
 
 
 def reraise_page_errors(exc: DomainError) -> None:
@@ -43,12 +43,15 @@ def reraise_page_errors(exc: DomainError) -> None:
         raise exc
 
 
-def _resolve(target: Target, result: Any) -> str:
+def _resolve(target: Any, result: Any) -> Any:
     return target(result) if callable(target) else target
 
 
-def _go(target: Target, result: Any) -> HttpResponseRedirect:
-    return redirect(_resolve(target, result))  # a path, or a URL name without arguments
+def _go(target: Target, result: Any) -> HttpResponse:
+    """Where a page goes after the service: a path, a URL name without arguments, or a response of its own
+    (a page shown once, such as a new password)."""
+    where = _resolve(target, result)
+    return where if isinstance(where, HttpResponse) else redirect(where)
 
 
 def form_page(
@@ -62,29 +65,35 @@ def form_page(
     context: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     field_map: Mapping[str, str] | None = None,
     forms_valid: Sequence[forms.Form] = (),
+    on_form: Sequence[int] = (),
+    form_name: str = "form",
 ) -> HttpResponse:
     """A service-backed form page.
 
     ``save(cleaned_data)`` calls one service and returns what it made; ``success`` is the URL (or URL name)
-    to go to, or a callable of that result; ``message`` the success message (or a callable of the result).
+    to go to, or a callable of that result (which may also answer a response of its own); ``message`` the success
+    message (or a callable of the result). A service's 401, 403 and 404 show their own pages, unless ``on_form``
+    names the status (a rule the form's user can act on, e.g. 403 "this member has not reported in here").
     ``forms_valid``: further forms on the same page that must be valid too (their errors show, the service
     is not called). ``context`` (or a callable that builds it only when the page is drawn: a detail page that
     shows the form again with its errors) goes to the template with ``form``; the generic template reads ``title``,
     ``intro``, ``cancel_url``, ``form_id``, ``submit_label``, ``narrow``, ``crumbs``, ``extra_forms``.
+    ``form_name``: the form's name in the template, on a page that holds several forms.
     """
     if request.method == "POST" and all([form.is_valid(), *(f.is_valid() for f in forms_valid)]):
         try:
             result = save(form.cleaned_data)
         except DomainError as exc:
-            reraise_page_errors(exc)
+            if exc.status not in on_form:
+                reraise_page_errors(exc)
             apply_domain_error(form, exc, field_map)
         else:
             if message is not None:
-                messages.success(request, _resolve(message, result) if callable(message) else message)
+                messages.success(request, _resolve(message, result))
             return _go(success, result)
     invalid = bool(form.errors) or any(f.errors for f in forms_valid)
     extra = context() if callable(context) else context
-    return render(request, template, {**(extra or {}), "form": form}, status=400 if invalid else 200)
+    return render(request, template, {**(extra or {}), form_name: form}, status=400 if invalid else 200)
 
 
 def action(

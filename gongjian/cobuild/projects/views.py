@@ -296,19 +296,13 @@ def project_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"community": community}
     form = forms.ProjectForm(request.POST or None, initial=initial, community_qs=communities, unit_qs=sel.form_units(actor=request.user))
     rows = _resource_rows(request) if request.method == "POST" else []
-    if request.method == "POST" and form.is_valid():
-        lines = [(r, a) for r, a in rows if r or a]
-        try:
-            p = services.project_create(
-                actor=request.user, title=form.cleaned_data["title"], community=source.get("community", ""),
-                unit=source.get("unit", ""), plan=form.cleaned_data["plan"], needs=source.getlist("needs"), resources=lines)
-        except ValidationError as exc:
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("The project was proposed. The responsible unit is asked to agree to it."))
-            return redirect("cobuild:project_detail", pk=p.pk)
-    return render(request, "cobuild/projects/form.html", _form_ctx(request, form, community, chosen, rows),
-                  status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form, template="cobuild/projects/form.html", context=lambda: _form_ctx(request, form, community, chosen, rows),
+        save=lambda d: services.project_create(
+            actor=request.user, title=d["title"], community=source.get("community", ""), unit=source.get("unit", ""), plan=d["plan"],
+            needs=source.getlist("needs"), resources=[(r, a) for r, a in rows if r or a]),
+        success=lambda p: reverse("cobuild:project_detail", args=[p.pk]),
+        message=_("The project was proposed. The responsible unit is asked to agree to it."))
 
 
 @login_required

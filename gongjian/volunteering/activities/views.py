@@ -430,21 +430,13 @@ def hour_credit(request: HttpRequest) -> HttpResponse:
     posts = ServicePost.objects.filter(community=community).order_by("name")
     form = forms.CreditForm(request.POST or None, members=members, posts=posts,
                             initial={"community": community.pk, "date": timezone.localdate(), "kind": HourKind.TASK})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.hours_credit(actor=request.user, community=community, member=d["member"], kind=d["kind"], post=d["post"] or None,
-                                  hours=d["hours"], date=d["date"], note=d["note"])
-        except DomainError as exc:
-            if exc.status in (401, 404):
-                raise
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("Hours credited."))
-            return redirect(reverse("volunteering:hour_list") + "?status=confirmed")
-    return render(request, "volunteering/activities/simple_form.html", {
-        "form": form, "title": _("Credit post or task hours"), "pretitle": community.name, "back": reverse("volunteering:hour_list")},
-        status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form, on_form=(403,),  # e.g. "this member has not reported in to the community"
+        save=lambda d: services.hours_credit(actor=request.user, community=community, member=d["member"], kind=d["kind"],
+                                             post=d["post"] or None, hours=d["hours"], date=d["date"], note=d["note"]),
+        success=reverse("volunteering:hour_list") + "?status=confirmed", message=_("Hours credited."),
+        template="volunteering/activities/simple_form.html",
+        context={"title": _("Credit post or task hours"), "pretitle": community.name, "back": reverse("volunteering:hour_list")})
 
 
 @login_required

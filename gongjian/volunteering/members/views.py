@@ -294,22 +294,15 @@ def my_pledge(request: HttpRequest) -> HttpResponse:
     editable = pledge is None or pledge.status == PledgeStatus.MADE
     initial = {"content": pledge.content, "due_date": pledge.due_date} if pledge else {}
     form = forms.PledgeForm(request.POST or None, initial=initial)
-    if request.method == "POST" and editable and form.is_valid():
-        try:
-            if pledge is None:
-                services.pledge_make(actor=request.user, **form.cleaned_data)
-            else:
-                services.pledge_update(actor=request.user, pledge=pledge, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_domain_error(exc)
-        else:
-            messages.success(request, _("Your pledge was saved."))
-            return redirect("volunteering:my_community")
-    return render(request, "volunteering/members/pledge_form.html", {
-        "form": form, "pledge": pledge, "confirmed": confirmed, "editable": editable, "year": selectors.this_year(),
-    }, status=400 if form.errors else 200)
+
+    def save(d: dict[str, Any]) -> Any:  # an assessed pledge: the service says it can no longer be changed
+        if pledge is None:
+            return services.pledge_make(actor=request.user, **d)
+        return services.pledge_update(actor=request.user, pledge=pledge, **d)
+
+    return pages.form_page(request, form, save=save, success="volunteering:my_community", message=_("Your pledge was saved."),
+                           template="volunteering/members/pledge_form.html",
+                           context={"pledge": pledge, "confirmed": confirmed, "editable": editable, "year": selectors.this_year()})
 
 
 PLEDGE_FILTERS = ("q", "year", "status", "community")
