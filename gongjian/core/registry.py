@@ -80,6 +80,14 @@ class ExportDef:
 
 
 @dataclass(frozen=True)
+class Warmup:
+    """One thing a server process builds before its first request: ``build()`` (may read the database)."""
+
+    key: str
+    build: Callable[[], Any]
+
+
+@dataclass(frozen=True)
 class PeriodicTask:
     """A Celery task run on a schedule by celery beat (production mode).
 
@@ -132,6 +140,7 @@ class Part:
     demo_steps: list[DemoStep] = field(default_factory=list)
     periodic: list[PeriodicTask] = field(default_factory=list)
     permissions: list[Rules] = field(default_factory=list)
+    warm: list[Warmup] = field(default_factory=list)
 
 
 @dataclass
@@ -149,6 +158,9 @@ class Module:
     panels: list[Panel] = field(default_factory=list)
     # Periodic work of the module, installed into celery beat's schedule by config/celery.py.
     periodic: list[PeriodicTask] = field(default_factory=list)
+    # What a process would otherwise build on its first request (a tokenizer's dictionary, an index): built by
+    # core.warmup.warm() when a server process starts, before it takes requests (and before gunicorn forks).
+    warm: list[Warmup] = field(default_factory=list)
     importers: list[ImporterDef] = field(default_factory=list)
     demo_steps: list[DemoStep] = field(default_factory=list)
     permissions: list[Rules] = field(default_factory=list)
@@ -169,6 +181,7 @@ class Module:
             self.importers.extend(part.importers)
             self.demo_steps.extend(part.demo_steps)
             self.periodic.extend(part.periodic)
+            self.warm.extend(part.warm)
 
 
 _modules: dict[str, Module] = {}
@@ -257,6 +270,10 @@ def figure(key: str) -> Figure:
         if f.key == key:
             return f
     raise KeyError(key)
+
+
+def warmups() -> list[Warmup]:
+    return [w for m in modules() for w in m.warm]
 
 
 def periodic_tasks() -> list[PeriodicTask]:

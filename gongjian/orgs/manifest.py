@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core.registry import ExportDef, ImporterDef, Module, NavEntry
+from gongjian.core.registry import ExportDef, ImporterDef, Module, NavEntry, Warmup
 
 from . import permissions as perms
 from .figures import FIGURES, admin_panel, liaison_panel, member_panel
 from .importers import MemberImporter, PartyOrgImporter, UnitImporter
+from .search import warm as warm_search
 
 MANIFEST = Module(
     key="orgs",
@@ -38,4 +39,5 @@ MANIFEST = Module(
     url_prefix="orgs/",
     api="gongjian.orgs.api:router",
     api_prefix="/orgs",
+    warm=[Warmup("orgs.policy_search", warm_search)],
 )

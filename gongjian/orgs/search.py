@@ -28,6 +28,11 @@ _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 STOPWORDS = frozenset("的 了 和 与 及 或 在 是 为 对 于 等 之 其 中 将 把 被 以 从 并 就 也 都 而 关于 一 个 这 那 有".split())
 
 
+def warm() -> None:
+    """Load jieba's dictionary now rather than on the first search (a second or two)."""
+    jieba.initialize()
+
+
 def tokens(text: str) -> list[str]:
     """jieba search-mode tokens, lower-cased, without punctuation and stop words."""
     out = []

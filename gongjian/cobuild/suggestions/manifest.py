@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core.registry import ExportDef, NavEntry, Part
+from gongjian.core.registry import ExportDef, NavEntry, Part, Warmup
 
+from ..matching.text import tokenizer
+from .index import current_index
 from .panels import board_panel
 from .permissions import MATCH_BOARD, RULES
 
@@ -17,4 +19,5 @@ MANIFEST = Part(
     panels=[board_panel],
     exports=[ExportDef("cobuild.match_board", _("Matching board"), "cobuild", "cobuild:suggest_board_export", permission=MATCH_BOARD)],
     permissions=[RULES],
+    warm=[Warmup("cobuild.tokenizer", tokenizer), Warmup("cobuild.suggestions_index", current_index)],
 )

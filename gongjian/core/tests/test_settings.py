@@ -147,6 +147,9 @@ def test_serve_production_runs_gunicorn_with_workers_from_env(var_dir):
     argv = proc.stdout.split()
     assert "gunicorn" in argv and "config.wsgi:application" in argv
     assert argv[argv.index("--workers") + 1] == "5" and argv[argv.index("--bind") + 1] == "127.0.0.1:8105"
+    # loaded (and warmed, config/wsgi.py) once before forking; recycling staggered over half the interval
+    assert "--preload" in argv
+    assert int(argv[argv.index("--max-requests-jitter") + 1]) * 2 >= int(argv[argv.index("--max-requests") + 1])
     bad = subprocess.run(cmd, env={**env, "GONGJIAN_WEB_WORKERS": "many"}, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     assert bad.returncode != 0 and "GONGJIAN_WEB_WORKERS" in bad.stderr
 
