@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
-from gongjian.core.registry import panel
+from gongjian.core.registry import area_panel, panel
 
 from . import permissions as perms
 from . import selectors
 from .choices import NeedSource, NeedStatus, ResourceStatus
 
 
+@area_panel
 def admin_panel(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.NEED_LIST):
         return None

@@ -11,6 +11,7 @@ every app.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,8 +19,11 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
 
 from . import permissions
+from .scope import actor_scopes
 
 
 @dataclass(frozen=True)
@@ -216,12 +220,61 @@ def panel(key: str, title: Any, stats: Iterable[tuple[str, Any, Any]] = (), link
             "links": [{"label": label, "url": url} for label, url in links]}
 
 
+PANEL_TTL = 300  # seconds an area panel may be served from the cache when no module's version moved
+_area_panels: set[Panel] = set()
+_NO_PANEL = "-"
+
+
+def area_panel(make: Panel) -> Panel:
+    """Mark a home panel whose content depends only on the actor's roles and places (counts of an area, a work
+    queue of a level or department), not on who he is: ``home_panels`` then serves it from the cache, per scope,
+    language and the versions of every module's figures (``bump``), for at most ``PANEL_TTL`` seconds. A city's
+    administrators all see one computation instead of recounting the city's members on every visit."""
+    _area_panels.add(make)
+    return make
+
+
+def _plain(value: Any) -> Any:
+    """A panel with its lazy translations rendered, so that it can be cached per language."""
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _scope_signature(actor: Any) -> str:
+    rows = sorted((s.role, s.kind, s.region_path, s.unit_id or 0, s.department_id or 0) for s in actor_scopes(actor))
+    text = repr((bool(getattr(actor, "is_superuser", False)), rows))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _versions() -> str:
+    keys = [_version_key(m.key) for m in modules()]
+    found = cache.get_many(keys)
+    return ".".join(str(found.get(k) or 0) for k in keys)
+
+
 def home_panels(actor: Any) -> list[dict[str, Any]]:
     """The home page: each module contributes the panels of the roles it serves (a panel of None is not for this actor)."""
     panels: list[dict[str, Any]] = []
+    prefix: str | None = None
     for m in modules():
         for make in m.panels:
-            panel = make(actor)
+            if make not in _area_panels:
+                panel = make(actor)
+            else:
+                if prefix is None:
+                    prefix = f"panel:{translation.get_language()}:{_scope_signature(actor)}:{_versions()}"
+                key = f"{prefix}:{make.__module__}.{make.__qualname__}"
+                panel = cache.get(key)
+                if panel is None:
+                    panel = _plain(make(actor))
+                    cache.set(key, panel or _NO_PANEL, PANEL_TTL)
+                elif panel == _NO_PANEL:
+                    panel = None
             if panel:
                 panels.append(panel)
     return panels

@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import area_panel
 
 from . import permissions as perms
 from . import selectors
 
 
+@area_panel
 def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """An administrator's levels: matters to accept, to decide, results to resolve, callbacks due, and overdue ones."""
     if not can(actor, perms.ASSIGN) or not selectors.acting_paths(actor, perms.ASSIGN):
@@ -44,6 +46,7 @@ def admin_panel(actor: Actor) -> dict[str, Any] | None:
     }
 
 
+@area_panel
 def department_panel(actor: Actor) -> dict[str, Any] | None:
     """A department handler: new assignments, those in progress and the overdue ones."""
     if not can(actor, perms.HANDLE) or not selectors.actor_departments(actor):

@@ -10,12 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import area_panel
 
 from . import selectors as sel
 from .choices import MeetingKind, MeetingStatus, TaskStatus
 from .permissions import MEETING_MANAGE, TASK_WORK
 
 
+@area_panel
 def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Administrators: meetings planned this quarter, own levels not met yet this quarter, decisions overdue."""
     if not can(actor, MEETING_MANAGE):

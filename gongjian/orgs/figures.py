@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.permissions import can
-from gongjian.core.registry import Figure, Period
+from gongjian.core.registry import Figure, Period, area_panel
 from gongjian.core.scope import region_paths, scoped
 from gongjian.regions.models import Region
 
@@ -99,6 +99,7 @@ FIGURES = [
 ]
 
 
+@area_panel
 def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Counts of the admin's area: organisations, members, in-service members, units."""
     if not can(actor, perms.MEMBER_LIST) or not can(actor, perms.ORG_VIEW):

@@ -10,11 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.core import registry
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import area_panel
 
 from . import permissions as P
 from .selectors import region_roots
 
 
+@area_panel
 def home_panel(actor: Actor) -> dict[str, Any] | None:
     """The region(s) an administrator works in, with the figures of this module."""
     if not can(actor, P.VIEW):

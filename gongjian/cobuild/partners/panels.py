@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
-from gongjian.core.registry import panel
+from gongjian.core.registry import area_panel, panel
 
 from ..choices import ReportInStatus
 from . import permissions as perms
 from . import selectors
 
 
+@area_panel
 def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Community and higher administrators: report-ins awaiting confirmation, partnerships missing this year's agreement."""
     if not can(actor, perms.REPORT_IN_CONFIRM):

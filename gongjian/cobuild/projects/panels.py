@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
-from gongjian.core.registry import panel
+from gongjian.core.registry import area_panel, panel
 from gongjian.core.scope import scoped
 
 from ..choices import ProjectStatus
@@ -39,6 +39,7 @@ def liaison_panel(actor: Actor) -> dict[str, Any] | None:
         (_("Projects"), reverse("cobuild:project_list"))])
 
 
+@area_panel
 def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """Community staff and above: projects under way, and finished ones waiting for the community's rating."""
     if not can(actor, PROJECT_MANAGE):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
+from gongjian.core.registry import area_panel
 from gongjian.core.scope import scoped
 
 from .. import permissions as cperms
@@ -17,6 +18,7 @@ from ..models import Need
 from .permissions import MATCH_BOARD
 
 
+@area_panel
 def board_panel(actor: Actor) -> dict[str, Any] | None:
     """Subdistrict, district and city administrators: how many published needs of their area wait for a match."""
     if not can(actor, MATCH_BOARD):

@@ -229,3 +229,36 @@ def test_member_without_home_community_or_employer_renders(client, tree):
     resp = client.get(f"/orgs/members/{m.pk}/")
     assert resp.status_code == 200
     assert m.name in resp.content.decode()
+
+
+def test_home_area_panel_is_computed_once_per_scope_and_moves_with_the_data(world, login, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def member_count(c) -> str:
+        html = c.get("/").content.decode()
+        return html.split('data-stat="members">', 1)[1].split("<", 1)[0]
+
+    c = login(world.users["community_admin"])
+    assert member_count(c) == "1"
+    with CaptureQueriesContext(connection) as first:
+        c.get("/")
+    # a second administrator of the same community: the panel comes from the cache, not from counting again
+    other = f.user(Role.COMMUNITY_ADMIN, region=world.tree.comm_a1)
+    c2 = login(other)
+    with CaptureQueriesContext(connection) as again:
+        assert member_count(c2) == "1"
+    counts = [q["sql"] for q in again.captured_queries if "orgs_member" in q["sql"] and "COUNT" in q["sql"].upper()]
+    assert counts == [], counts
+    assert len(again.captured_queries) <= len(first.captured_queries)
+    # a new member bumps the module's version: the next visit counts again
+    with django_capture_on_commit_callbacks(execute=True):
+        f.member(world.org_a1, name="新成员", home=world.tree.comm_a1)
+        from gongjian.core import registry
+
+        registry.bump("orgs")
+    assert member_count(c2) == "2"
+    # another community's administrator never gets this community's panel
+    c3 = login(f.user(Role.COMMUNITY_ADMIN, region=world.tree.comm_b1))
+    expected = Member.objects.filter(is_active=True, org__region=world.tree.comm_b1).count()
+    assert expected != 2 and member_count(c3) == str(expected)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.kernel import Actor
 from gongjian.core.permissions import can
-from gongjian.core.registry import panel
+from gongjian.core.registry import area_panel, panel
 
 from .. import permissions as perms
 from ..common import active_report_in, actor_member
@@ -30,6 +30,7 @@ def member_panel(actor: Actor) -> dict[str, Any] | None:
     ], [(_("My community"), reverse("volunteering:my_community"))])
 
 
+@area_panel
 def community_panel(actor: Actor) -> dict[str, Any] | None:
     """Community administrators (and above): member report-ins waiting for confirmation."""
     if not can(actor, perms.REPORT_IN_CONFIRM):
