@@ -81,11 +81,13 @@ def figure_region(*, actor: Any, code: str | None) -> Any:
 
 
 def figure_rows(region: Any, period: Period | None) -> list[tuple[registry.Module, list[FigureRow]]]:
-    out = []
-    for module in registry.modules():
-        rows = [FigureRow(f, registry.figure_value(f.key, region, period)) for f in module.figures]
-        if rows:
-            out.append((module, rows))
+    figures = [(module, f) for module in registry.modules() for f in module.figures]
+    values = registry.figure_values([(f.key, region) for _, f in figures], period)
+    out: list[tuple[registry.Module, list[FigureRow]]] = []
+    for (module, fig), value in zip(figures, values, strict=True):
+        if not out or out[-1][0] is not module:
+            out.append((module, []))
+        out[-1][1].append(FigureRow(fig, value))
     return out
 
 
@@ -95,5 +97,5 @@ def figure_breakdown(key: str, region: Any, period: Period | None) -> tuple[Figu
         fig = registry.figure(key)
     except KeyError:
         raise NotFound() from None
-    children = region.children.filter(is_active=True).order_by("code")
-    return fig, [(child, registry.figure_value(fig.key, child, period)) for child in children]
+    children = list(region.children.filter(is_active=True).order_by("code"))
+    return fig, list(zip(children, registry.figure_values([(fig.key, child) for child in children], period), strict=True))

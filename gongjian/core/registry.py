@@ -362,16 +362,32 @@ def bump(module: str) -> None:
     transaction.on_commit(_bump)
 
 
+def _figure_cache_key(fig: Figure, region: Any, period: Period | None, version: Any) -> str:
+    return f"fig:{fig.key}:{getattr(region, 'pk', 'all')}:{period.key if period else 'now'}:{version or 0}"
+
+
 def figure_value(key: str, region: Any, period: Period | None = None) -> float | int:
     """Cached per (figure, region, period, module version)."""
-    fig = figure(key)
-    version = cache.get(_version_key(fig.module)) or 0
-    cache_key = f"fig:{key}:{getattr(region, 'pk', 'all')}:{period.key if period else 'now'}:{version}"
-    value = cache.get(cache_key)
-    if value is None:
-        value = fig.compute(region, period)
-        cache.set(cache_key, value, 3600)
-    return value
+    return figure_values([(key, region)], period)[0]
+
+
+def figure_values(wanted: Iterable[tuple[str, Any]], period: Period | None = None) -> list[float | int]:
+    """Many ``(figure key, region)`` at once, as ``figure_value`` would give them: two cache round trips (the
+    modules' versions, then the values), and only the missing ones computed and stored together."""
+    pairs = [(figure(key), region) for key, region in wanted]
+    versions = cache.get_many([_version_key(m) for m in {f.module for f, _ in pairs}])
+    keys = [_figure_cache_key(f, r, period, versions.get(_version_key(f.module))) for f, r in pairs]
+    found = cache.get_many(keys)
+    missing: dict[str, float | int] = {}
+    out: list[float | int] = []
+    for (fig, region), key in zip(pairs, keys, strict=True):
+        value = found.get(key, missing.get(key))
+        if value is None:
+            value = missing[key] = fig.compute(region, period)
+        out.append(value)
+    if missing:
+        cache.set_many(missing, 3600)
+    return out
 
 
 # --- importers: each list registers its spreadsheet importer ---------------------------------

@@ -66,6 +66,22 @@ def test_figure_value_is_cached_per_figure_region_and_period():
     assert len(CALLS) == 5
 
 
+def test_figure_values_batch_gives_what_figure_value_gives(monkeypatch):
+    from django.core.cache import cache
+
+    COUNTER["n"] = 7
+    assert registry.figure_value("coretest.count", _R(1)) == 7  # one stored
+    COUNTER["n"] = 8
+    trips: list[int] = []
+    real = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys, *a, **kw: trips.append(len(keys)) or real(keys, *a, **kw))
+    wanted = [("coretest.count", _R(1)), ("coretest.count", _R(2)), ("coretest.count", _R(3)), ("coretest.count", _R(2))]
+    assert registry.figure_values(wanted) == [7, 8, 8, 8]  # the stored one kept, each missing one computed once
+    assert [pk for pk, _ in CALLS] == [1, 2, 3]
+    assert len(trips) == 2  # versions, then values: not two round trips a figure
+    assert registry.figure_value("coretest.count", _R(3)) == 8 and len(CALLS) == 3  # stored by the batch
+
+
 @pytest.mark.django_db
 def test_bump_on_commit_invalidates(django_capture_on_commit_callbacks):
     COUNTER["n"] = 1
