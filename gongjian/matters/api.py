@@ -358,7 +358,8 @@ def work_queue(request: HttpRequest, limit: int = QUEUE_ITEMS) -> dict[str, Any]
     if not can(request.user, perms.VIEW):
         raise NotFound()
     limit = max(0, min(limit, max_page_size()))
-    matters = {k: {"count": qs.count(), "items": [matter_out(m) for m in qs[:limit]]}
+    counts = selectors.work_queue_counts(actor=request.user)
+    matters = {k: {"count": counts[k], "items": [matter_out(m) for m in qs[:limit]] if counts[k] and limit else []}
                for k, qs in selectors.work_queue(actor=request.user).items()}
     assignments: dict[str, Any] = {}
     if selectors.actor_departments(request.user):
@@ -468,8 +469,8 @@ class AssignmentFilters(PageQuery):
 @router.get("/assignments", response=AssignmentPage, summary="Assignments the caller sees (his departments' and those on "
             "matters he sees)")
 def assignment_list(request: HttpRequest, filters: Query[AssignmentFilters]) -> dict[str, Any]:
-    return listing(request, filters, lambda f: selectors.assignment_list(actor=request.user, filters=_as_page_filters(f))
-                   .select_related("matter", "department__region"), out=assignment_out, permission=perms.VIEW)
+    return listing(request, filters, lambda f: selectors.assignment_list(actor=request.user, filters=_as_page_filters(f), page=True),
+                   out=assignment_out, permission=perms.VIEW)
 
 
 @router.get("/assignments/{int:assignment_id}", response=AssignmentOut, summary="One assignment; 404 outside the caller's sight")

@@ -34,7 +34,8 @@ class CategorySelect(forms.Select):
 
 def category_choices(categories: Any) -> list[Any]:
     """Choices for the catalogue: level-3 entries grouped by their parents' names; a level-2 entry without
-    children, and a level-1 entry without any, is a choice of its own."""
+    children, and a level-1 entry without any, is a choice of its own. The report forms take them as ``categories=``
+    (the views keep them per catalogue version: ``views.catalogue``)."""
     cats = list(categories)
     by_parent: dict[Any, list[Any]] = {}
     for c in cats:
@@ -88,7 +89,7 @@ class ReportForm(StyledForm):
 
     def __init__(self, *args: Any, categories: Any, community_qs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(categories)  # type: ignore[attr-defined]
+        self.fields["category"].choices = categories  # type: ignore[attr-defined]
         # the service checks the community is one of the actor's (all errors of the form are shown at once)
         self.fields["community"].choices = blank([(str(c.pk), c.full_name or c.name) for c in community_qs])  # type: ignore[attr-defined]
         self.fields["reporter_phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
@@ -114,7 +115,7 @@ class ResidentReportForm(StyledForm):
 
     def __init__(self, *args: Any, categories: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices(categories)  # type: ignore[attr-defined]
+        self.fields["category"].choices = categories  # type: ignore[attr-defined]
         self.fields["reporter_phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
 
 

@@ -25,18 +25,18 @@ def admin_panel(actor: Actor) -> dict[str, Any] | None:
     """An administrator's levels: matters to accept, to decide, results to resolve, callbacks due, and overdue ones."""
     if not can(actor, perms.ASSIGN) or not selectors.acting_paths(actor, perms.ASSIGN):
         return None
-    q = selectors.work_queue(actor=actor)
+    q = selectors.work_queue_counts(actor=actor)
     url = reverse("matters:queue")
-    waiting = sum(q[k].count() for k in ("to_accept", "to_decide", "to_resolve", "to_callback") if k in q)
-    overdue = q["overdue"].count() if "overdue" in q else 0
+    waiting = sum(q.get(k, 0) for k in ("to_accept", "to_decide", "to_resolve", "to_callback"))
+    overdue = q.get("overdue", 0)
     return {
         "key": "matters.queue",
         "title": _("Matters waiting for me"),
         "stats": [
             {"key": "waiting", "label": _("Waiting for me"), "value": waiting},
             {"key": "overdue", "label": _("Overdue"), "value": overdue},
-            {"key": "to_accept", "label": _("To accept"), "value": q["to_accept"].count() if "to_accept" in q else 0},
-            {"key": "assigned", "label": _("With departments"), "value": q["assigned"].count() if "assigned" in q else 0},
+            {"key": "to_accept", "label": _("To accept"), "value": q.get("to_accept", 0)},
+            {"key": "assigned", "label": _("With departments"), "value": q.get("assigned", 0)},
         ],
         "links": [
             {"label": _("My work queue"), "url": url},

@@ -50,6 +50,8 @@ class Meeting(BaseModel):
         indexes = [
             models.Index(fields=["region_path"], name="meetings_path_like", opclasses=PATH_INDEX_OPCLASS),
             models.Index(fields=["year", "quarter", "kind", "status"], name="meetings_quarter_kind"),
+            # the lists' order: a page of the newest meetings is read from the index, not sorted out of the whole scope
+            models.Index(fields=["-starts_at", "-id"], name="meetings_starts"),
         ]
         constraints = [
             models.CheckConstraint(name="meetings_quarter_range", condition=models.Q(quarter__gte=1, quarter__lte=4)),

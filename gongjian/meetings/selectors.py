@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -138,9 +139,15 @@ def meeting_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> Quer
     if f.get("region") and region is not None:
         r = Region.objects.filter(pk=region).first()
         qs = qs.filter(path_prefix_q("region_path", r.path)) if r else qs.none()
-    return qs.annotate(
-        agenda_count=Count("agenda", distinct=True), decision_count=Count("decisions", distinct=True),
-    ).order_by("-starts_at", "-id")
+    # The counts are correlated subqueries, not Count() over joins: the database computes them for the rows of the page
+    # (after ORDER BY … LIMIT), and a paginator's COUNT(*) leaves them out; the joins counted every meeting of the scope.
+    return qs.annotate(agenda_count=_count_of(AgendaItem), decision_count=_count_of(Decision)).order_by("-starts_at", "-id")
+
+
+def _count_of(model: Any) -> Coalesce:
+    """The number of ``model`` rows of the meeting (``meeting_id`` = the outer row), as a subquery."""
+    n = model.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(n, output_field=IntegerField()), 0)
 
 
 def meeting_get(*, actor: Actor, id: Any, manage: bool = False) -> Meeting:

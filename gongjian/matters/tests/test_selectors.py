@@ -12,7 +12,7 @@ from gongjian.core.errors import NotFound
 from gongjian.matters import selectors as sel
 from gongjian.matters import services as svc
 from gongjian.matters.choices import MatterStatus
-from gongjian.matters.models import Matter
+from gongjian.matters.models import Assignment, Matter
 
 from .domain import World, accepted, at_level, report, w_fixture  # noqa: F401 - the fixture "w"
 
@@ -260,3 +260,25 @@ def test_a_matter_number_is_looked_up_alone(w: World) -> None:
     assert listed(a.number.lower()) == {a.pk}  # typed in lower case
     assert listed("路灯") == {b.pk}
     assert listed(a.number[:-3]) == {b.pk}  # a partial number is text: it finds the title that mentions it
+
+
+def test_work_queue_counts_are_the_sizes_of_the_queues(w: World) -> None:
+    """``work_queue_counts`` (one query) answers what counting each queue of ``work_queue`` would, for every kind of actor."""
+    report(w, title="待受理")
+    accepted(w, title="待决定")
+    up = at_level(w, "district", title="上交到区")
+    svc.matter_assign(actor=w.u["erqi"], matter=up, lead=w.dept_erqi_cj.pk, assist=[w.dept_erqi.pk])
+    late = at_level(w, "subdistrict", title="超期")
+    Matter.objects.filter(pk=late.pk).update(is_overdue=True)
+    Assignment.objects.filter(matter=up, department=w.dept_erqi_cj).update(is_overdue=True)
+    report(w, actor="resident", title="居民自己的")
+    for who in ("comm_a1", "comm_a2", "sub_a", "erqi", "city", "h_cj", "h_erqi", "resident", "nobody"):
+        u = w.u[who]
+        queues = sel.work_queue(actor=u)
+        expected = {k: qs.count() for k, qs in queues.items()}
+        with CaptureQueriesContext(connection) as q:
+            counts = sel.work_queue_counts(actor=u)
+        assert counts == expected, who
+        assert len(q) <= 1, who
+    assert sel.work_queue_counts(actor=w.u["erqi"])["assigned"] == 1
+    assert sel.work_queue_counts(actor=w.u["h_cj"])["overdue"] == 1

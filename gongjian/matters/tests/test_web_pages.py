@@ -535,3 +535,94 @@ def test_list_offers_the_hotline_import_to_who_may_import(w: World, client: Any)
     login(client, w.u["comm_a1"])
     assert 'data-action="import-hotline"' not in client.get(reverse("matters:list")).content.decode()
     assert client.get(url).status_code in (403, 404)
+
+
+# --- the cost of the queue and list pages (issue #12) -----------------------------------------------
+
+
+def _sql(client: Any, url: str, **params: Any) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_queue_page_counts_its_tabs_in_one_query_whatever_the_rows(w: World, client: Any) -> None:
+    """The tabs' counts are one aggregate (plus the paginator's count of the open tab); the rows' category and places are
+    fetched for the page's rows, not joined to every matter of the queue before the LIMIT."""
+    for i in range(2):
+        at_level(w, "subdistrict", title=f"待决定{i}")
+    login(client, w.u["sub_a"])
+    _sql(client, reverse("matters:queue"))  # the scopes and the session warm
+    few = _sql(client, reverse("matters:queue"))
+    counts = [s for s in few if s.startswith("SELECT COUNT(") and '"matters_matter"' in s]
+    assert len(counts) == 2, counts
+    rows = [s for s in few if 'FROM "matters_matter"' in s and not s.startswith("SELECT COUNT(")]
+    assert rows and not any("JOIN" in s for s in rows), rows
+    for i in range(6):
+        at_level(w, "subdistrict", title=f"更多{i}")
+    assert len(_sql(client, reverse("matters:queue"))) == len(few)
+    html = client.get(reverse("matters:queue")).content.decode()
+    assert "更多5" in html and 'data-status="escalated"' in html
+
+
+def test_list_page_keeps_the_catalogue_picker_until_the_catalogue_changes(w: World, client: Any) -> None:
+    """The category filter is built from the catalogue once per catalogue version (a digest of one small query), not from
+    the categories and their parents on each request; a change to the catalogue shows on the next request."""
+    cat = leaf()
+    report(w, title="电梯故障", category=cat.pk)
+    login(client, w.u["comm_a1"])
+    client.get(reverse("matters:list"))
+    sql = _sql(client, reverse("matters:list"))
+    catalogue = [s for s in sql if 'FROM "matters_mattercategory"' in s]
+    assert len(catalogue) == 2 and not any("JOIN" in s for s in catalogue), catalogue  # the version, the page's categories
+    for i in range(5):
+        report(w, title=f"更多{i}", category=cat.pk)
+    assert len(_sql(client, reverse("matters:list"))) == len(sql)
+    html = client.get(reverse("matters:list"), {"category": str(cat.pk)}).content.decode()
+    assert f'<option value="{cat.pk}" selected>测试小类</option>' in html
+    svc.category_save(actor=w.u["city"], name="新的小类", parent=cat.parent_id)
+    html = client.get(reverse("matters:list")).content.decode()
+    assert "新的小类" in html
+    svc.category_save(actor=w.u["city"], category=cat.pk, name="改名的小类", parent=cat.parent_id)
+    html = client.get(reverse("matters:list")).content.decode()
+    assert "改名的小类" in html and "测试小类" not in html
+
+
+def test_list_page_region_filters_keep_the_chosen_region(w: World, client: Any) -> None:
+    login(client, w.u["sub_a"])
+    html = client.get(reverse("matters:list"), {"region": str(w.tree.comm_a1.pk), "owner": str(w.tree.sub_a.pk)}).content.decode()
+    region = html.split('name="region"', 1)[1].split("</select>", 1)[0]
+    owner = html.split('name="owner"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{w.tree.comm_a1.pk}" selected>' in region and region.count(" selected") == 1
+    assert f'<option value="{w.tree.sub_a.pk}" selected>' in owner and owner.count(" selected") == 1
+    assert f'<option value="{w.tree.comm_a2.pk}">' in region and w.tree.comm_a2.name in region
+
+
+def test_badges_draw_the_status_and_the_deadline(w: World) -> None:
+    """The badge tags draw what the included templates drew (status colour and label; deadline state, local time, text)."""
+    from zoneinfo import ZoneInfo
+
+    from django.template import engines
+    from django.utils import translation
+
+    from gongjian.matters.views import _countdown
+
+    m = accepted(w, title="井盖缺失")
+    now = timezone.now()
+    due = dt.datetime(2026, 5, 1, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    page = engines["django"].from_string(
+        '{% load matters_ui %}{% matter_status m id="s" %}|{% countdown late %}|{% countdown soon %}|{% countdown ok label="受理" %}'
+        "|{% countdown none %}|{{ m.urgency|urgency_label }}")
+    with translation.override("zh-hans"):
+        html = page.render({"m": m, "late": _countdown(due, due + dt.timedelta(days=2, hours=3)),
+                            "soon": _countdown(now + dt.timedelta(hours=5), now), "ok": _countdown(now + dt.timedelta(days=3), now)})
+    status, late, soon, ok, none, urgency = html.split("|")
+    assert status == '<span class="badge bg-blue-lt" id="s" data-status="accepted">已受理</span>'
+    assert late == ('<span class="badge bg-red text-white" data-countdown="overdue" title="2026-05-01 09:30">'
+                    "已超期 2 天 3 小时</span>")
+    assert 'class="badge bg-orange-lt" data-countdown="soon"' in soon and ("剩余 4 小时 59 分" in soon or "剩余 5 小时 0 分" in soon)
+    assert 'class="badge bg-secondary-lt" data-countdown="ok"' in ok and ">受理 剩余 " in ok
+    assert none == "" and urgency == "一般"

@@ -200,3 +200,49 @@ def test_query_counts_do_not_grow_with_rows(world: World) -> None:
                              assist=[world.tree.dept_erqi], deadline=timezone.localdate() + dt.timedelta(days=9))
     services.decision_record(actor=world.u("sub_a"), meeting=m, text="四", tasks=[(world.dept_build, soon()), (world.tree.dept_erqi, soon())])
     assert _queries(c, f"/meetings/{m.pk}/") == one
+
+
+def test_meeting_list_counts_agenda_and_decisions_for_its_page_only(world: World) -> None:
+    """Issue #12: the list's agenda and decision counts are correlated subqueries on the page's rows, not COUNT(DISTINCT)
+    over joins of every meeting in the scope before the LIMIT; the page, the API list and their COUNT(*) cost the same
+    number of queries however many meetings, agenda items and decisions there are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gongjian.meetings import selectors as sel
+
+    from .test_api import Api
+
+    escalated(world)
+    escalated(world, title="充电桩")
+    m = plan(world, title="有议题的会")
+    hold(world, m)
+    items = list(m.agenda.all())
+    assert len(items) == 2
+    services.decision_record(actor=world.u("sub_a"), meeting=m, text="一", tasks=[(world.dept_build, soon())])
+    plan(world, title="下一次会")
+    rows = {x.title: (x.agenda_count, x.decision_count) for x in sel.meeting_list(actor=world.u("sub_a"))}  # type: ignore[attr-defined]
+    assert rows == {x.title: (x.agenda.count(), x.decisions.count()) for x in Meeting.objects.all()}
+    assert rows["有议题的会"] == (2, 1)
+    c, api = client_for(world.u("sub_a")), Api(world.u("sub_a"))
+    api.get("/meetings")  # the token's first use is recorded
+    with CaptureQueriesContext(connection) as ctx:
+        assert c.get("/meetings/").status_code == 200
+    page = [q["sql"] for q in ctx.captured_queries if 'FROM "meetings_meeting"' in q["sql"]]
+    assert len(page) == 2 and not any('JOIN "meetings_agendaitem"' in s or 'JOIN "meetings_decision"' in s for s in page), page
+    assert "meetings_agendaitem" not in next(s for s in page if "COUNT(*)" in s.split("FROM")[0])  # the paginator's count
+    few = (_queries(c, "/meetings/"), len(_api_queries(api)))
+    for i in range(6):
+        x = hold(world, plan(world, title=f"更多会议{i}"))
+        services.decision_record(actor=world.u("sub_a"), meeting=x, text="决议", tasks=[(world.dept_build, soon())])
+    assert (_queries(c, "/meetings/"), len(_api_queries(api))) == few
+    assert {i["title"] for i in api.get("/meetings").json()["items"]} >= {"有议题的会", "更多会议5"}
+
+
+def _api_queries(api: Any) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get("/meetings").status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
