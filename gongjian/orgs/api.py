@@ -1,6 +1,8 @@
 """API of the organisations module, mounted at /api/v1/orgs/. Same selectors and services as the pages.
 
-Members are masked in every answer; records outside the actor's scope answer 404.
+Members are masked in every answer; records outside the actor's scope answer 404. The ``count`` of the member,
+organisation and unit lists is exact as of the module's last write: it is kept in the cache per query until a service
+of this module changes a record (``counts``; writes made outside the services are seen within five minutes).
 """
 
 from __future__ import annotations
@@ -173,7 +175,7 @@ def members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, An
     f = filters.dict()
     if f["in_service"] is not None:
         f["in_service"] = "1" if f["in_service"] else "0"
-    answer = paginate(selectors.member_page_ids(actor=request.user, filters=f), filters.page, filters.size)
+    answer = paginate(selectors.member_page(actor=request.user, filters=f), filters.page, filters.size)
     answer["items"] = [member_out(m) for m in selectors.member_rows(answer["items"])]
     return answer
 
@@ -348,7 +350,7 @@ class OrgFilters(TextQuery):
 
 @router.get("/orgs", response=OrgPage, summary="Party organisations in the caller's scope, in tree order")
 def orgs(request: HttpRequest, filters: Query[OrgFilters]) -> dict[str, Any]:
-    return _listed(request, perms.ORG_VIEW, selectors.org_list, filters, org_out)
+    return _listed(request, perms.ORG_VIEW, selectors.org_page, filters, org_out)
 
 
 @router.get("/orgs/{org_id}", response=OrgOut, summary="One party organisation; 404 outside the caller's scope")
@@ -364,7 +366,7 @@ class UnitFilters(TextQuery):
 
 @router.get("/units", response=UnitPage, summary="Resident units in the caller's scope")
 def units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
-    return _listed(request, perms.UNIT_VIEW, selectors.unit_list, filters, unit_out)
+    return _listed(request, perms.UNIT_VIEW, selectors.unit_page, filters, unit_out)
 
 
 @router.get("/units/{unit_id}", response=UnitOut, summary="One resident unit; 404 outside the caller's scope")

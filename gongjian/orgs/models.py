@@ -48,6 +48,7 @@ class ResidentUnit(BaseModel):
         indexes = [
             models.Index(fields=["region_path"], name="orgs_unit_path_like", opclasses=PATH_INDEX_OPCLASS),
             models.Index(fields=["kind"], name="orgs_unit_kind"),
+            models.Index(fields=["region_path", "name", "id"], name="orgs_unit_list_order"),  # the list's order (see Member)
         ]
 
     def __str__(self) -> str:
@@ -133,6 +134,10 @@ class Member(BaseModel):
                          include=MEMBER_LIST_COLUMNS),
             models.Index(fields=["home_path", "name"], name="orgs_member_home_cover", opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
                          include=[*MEMBER_LIST_COLUMNS, "region_path"]),
+            # The default order of the member list, in the database's own collation (the path indexes above compare
+            # bytes, for LIKE, and cannot give ORDER BY): a city's first page is read from here, not sorted.
+            models.Index(fields=["region_path", "name", "id"], name="orgs_member_list_order",
+                         include=["is_active", "home_path"]),
             models.Index(fields=["org", "is_active"], name="orgs_member_org_active"),
             models.Index(fields=["employer_unit", "is_active"], name="orgs_member_employer_active"),
         ]

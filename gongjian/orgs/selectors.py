@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db import connections
+from django.db.models import Avg, Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from gongjian.core import pii
 from gongjian.core.errors import NotFound
@@ -27,6 +29,7 @@ from gongjian.regions.models import Region
 
 from . import permissions as perms
 from . import search
+from .counts import CountedRows, counts
 from .models import Member, PartyOrg, Policy, ResidentUnit
 
 _ID_RE = re.compile(r"^\d{17}[\dXx]$")
@@ -116,15 +119,18 @@ def member_page_ids(*, actor: Actor, filters: dict[str, Any] | None = None, acti
     is its own query (an index-only range scan on the covering path indexes) and the branches are
     joined with UNION ALL (a member reached both ways is counted by the first branch only). Rows are ``(id, *sort keys)``.
     """
+    return _joined(_member_parts(actor, filters, action), member_ordering(filters))
+
+
+def _member_parts(actor: Actor, filters: dict[str, Any] | None, action: str) -> list[QuerySet[Any]]:
+    """One query of ``(id, *sort keys)`` per branch of the actor's scope, disjoint, unordered (none: the actor reaches nobody)."""
     branches = scope_branches(actor, action, Member.scope_fields)
     cond = member_conditions(filters)
     order = member_ordering(filters)
     cols = ("id", *[o.lstrip("-") for o in order if o.lstrip("-") != "id"])
     base = Member.objects.order_by()
     if branches is None:
-        return base.filter(cond).values_list(*cols).order_by(*order)
-    if not branches:
-        return base.none().values_list(*cols)
+        return [base.filter(cond).values_list(*cols)]
     # Branches are made disjoint (each leaves out what the earlier ones reach), so UNION ALL needs no
     # de-duplication step and the count is a plain sum.
     parts: list[QuerySet[Any]] = []
@@ -135,9 +141,44 @@ def member_page_ids(*, actor: Actor, filters: dict[str, Any] | None = None, acti
             part = part.exclude(earlier)
         parts.append(part.values_list(*cols))
         earlier |= b
+    return parts
+
+
+def _joined(parts: Sequence[QuerySet[Any]], order: Sequence[str]) -> QuerySet[Any]:
+    if not parts:
+        return Member.objects.none().values_list("id")
     if len(parts) == 1:
         return parts[0].order_by(*order)
     return parts[0].union(*parts[1:], all=True).order_by(*order)
+
+
+def member_page(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.MEMBER_VIEW) -> CountedRows:
+    """``member_page_ids`` to paginate, counted through the cache (``counts``): the count is the sum of the branches'
+    counts, and a branch that holds nobody is left out of the page's query. A city's administrator reaches every
+    member by organisation and, again, by home: the home branch then holds no one, and without it the page is read
+    in order straight from the ``orgs_member_list_order`` index instead of sorting the city's members.
+    """
+    parts = _member_parts(actor, filters, action)
+    sizes = counts(parts)
+    kept = [p for p, n in zip(parts, sizes, strict=True) if n]
+    return _MemberRows(kept, member_ordering(filters), sum(sizes))
+
+
+class _MemberRows(CountedRows):
+    """The branches of a member list, joined. Where the database allows a LIMIT in each part of a UNION (PostgreSQL),
+    a page up to row N is the first N rows of each branch, each read in order from ``orgs_member_list_order``, merged:
+    a district's first page reads ~40 index entries instead of sorting its ~23,000 members."""
+
+    def __init__(self, parts: list[QuerySet[Any]], order: tuple[str, ...], count: int) -> None:
+        super().__init__(_joined(parts, order), count)
+        self.parts, self.order = parts, order
+
+    def __getitem__(self, index: Any) -> Any:
+        if (isinstance(index, slice) and index.stop is not None and len(self.parts) > 1
+                and connections[self.qs.db].features.supports_slicing_ordering_in_compound):
+            tops = [p.order_by(*self.order)[: index.stop] for p in self.parts]
+            return tops[0].union(*tops[1:], all=True).order_by(*self.order)[index]
+        return super().__getitem__(index)
 
 
 def member_ids(qs: QuerySet[Member]) -> QuerySet[Any]:
@@ -240,10 +281,23 @@ ORG_FILTERS: dict[str, Filter] = {
 }
 
 
+def _active_members(outer: str) -> Coalesce:
+    """The number of active members whose ``outer`` is the row: a subquery per row, which the database runs only for
+    the rows a page shows (a COUNT over a join would count the members of every organisation in the scope first)."""
+    rows = Member.objects.filter(**{outer: OuterRef("pk")}, is_active=True).order_by().values(outer).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def org_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.ORG_VIEW) -> QuerySet[PartyOrg]:
     qs = scoped(PartyOrg.objects.select_related("region", "parent", "unit", "secretary"), actor, action)
     qs = apply_filters(qs, _active_first(filters), ORG_FILTERS)
-    return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True))).order_by("org_path")
+    return qs.annotate(member_count=_active_members("org")).order_by("org_path")
+
+
+def org_page(*, actor: Actor, filters: dict[str, Any] | None = None, finish: Callable[[list[Any]], Any] | None = None) -> CountedRows:
+    """``org_list`` to paginate, counted through the cache (``counts``); ``finish`` is given each page's rows. The rows
+    carry their region (the page and the API name it) but not the parent, unit and secretary records (their ids only)."""
+    return CountedRows(org_list(actor=actor, filters=filters).select_related(None).select_related("region"), finish=finish)
 
 
 def org_tree(*, actor: Actor, filters: dict[str, Any] | None = None) -> list[PartyOrg]:
@@ -264,9 +318,7 @@ def org_get(*, actor: Actor, id: Any, action: str = perms.ORG_VIEW) -> PartyOrg:
 
 
 def org_children(*, actor: Actor, org: PartyOrg) -> QuerySet[PartyOrg]:
-    return scoped(org.children.select_related("region"), actor, perms.ORG_VIEW).annotate(
-        member_count=Count("members", filter=Q(members__is_active=True))
-    ).order_by("org_path")
+    return scoped(org.children.select_related("region"), actor, perms.ORG_VIEW).annotate(member_count=_active_members("org")).order_by("org_path")
 
 
 # What pickers, their labels and the member services read of a chosen organisation: a district
@@ -335,7 +387,12 @@ UNIT_FILTERS: dict[str, Filter] = {"q": _unit_text, "kind": by_value("kind"), "r
 
 def unit_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = perms.UNIT_VIEW) -> QuerySet[ResidentUnit]:
     qs = apply_filters(scoped(ResidentUnit.objects.select_related("region"), actor, action), _active_first(filters), UNIT_FILTERS)
-    return qs.annotate(member_count=Count("employees", filter=Q(employees__is_active=True))).order_by("region_path", "name", "id")
+    return qs.annotate(member_count=_active_members("employer_unit")).order_by("region_path", "name", "id")
+
+
+def unit_page(*, actor: Actor, filters: dict[str, Any] | None = None, finish: Callable[[list[Any]], Any] | None = None) -> CountedRows:
+    """``unit_list`` to paginate, counted through the cache (``counts``); ``finish`` is given each page's rows."""
+    return CountedRows(unit_list(actor=actor, filters=filters), finish=finish)
 
 
 def unit_get(*, actor: Actor, id: Any, action: str = perms.UNIT_VIEW) -> ResidentUnit:

@@ -31,8 +31,8 @@ from gongjian.core.validation import Errors, clean_choice, clean_date, clean_dec
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
+from . import counts, search
 from . import permissions as perms
-from . import search
 from .choices import Basis, Formation, Gender, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
 from .models import Member, PartyOrg, Policy, PolicyAttachment, ResidentUnit
 
@@ -140,6 +140,12 @@ def _editable(model: type[Model], actor: Actor, action: str, obj: Any, inactive:
     return found
 
 
+def _changed() -> None:
+    """On commit: the module's figures are computed again (``registry.bump``) and its lists counted again (``counts``)."""
+    registry.bump(MODULE)
+    counts.changed()
+
+
 def _save_unique(obj: Model, field: str, message: Any) -> None:
     """Save in a savepoint; a uniqueness error (two people registering the same code at once) is ``field``'s error."""
     try:
@@ -152,7 +158,7 @@ def _save_unique(obj: Model, field: str, message: Any) -> None:
 def _audit_created(actor: Actor, verb: str, obj: Model, snapshot: dict[str, Any], **kwargs: Any) -> None:
     """Audit a new record with all its values (sensitive ones only as changed)."""
     audit.record(actor=actor, verb=verb, target=obj, changes=audit.diff({}, snapshot, sensitive=SENSITIVE), **kwargs)
-    registry.bump(MODULE)
+    _changed()
 
 
 def _audit_changes(actor: Actor, verb: str, obj: Model, before: dict[str, Any], after: dict[str, Any], **kwargs: Any) -> None:
@@ -160,7 +166,7 @@ def _audit_changes(actor: Actor, verb: str, obj: Model, before: dict[str, Any], 
     changes = audit.diff(before, after, sensitive=SENSITIVE)
     if changes:
         audit.record(actor=actor, verb=verb, target=obj, changes=changes, **kwargs)
-        registry.bump(MODULE)
+        _changed()
 
 
 def _save_audited(actor: Actor, obj: Any, clean: dict[str, Any], apply: Callable[[Any, dict[str, Any]], None], *, verb: str,
@@ -186,7 +192,7 @@ def _deactivate(actor: Actor, verb: str, obj: Any, reason: Any, **kwargs: Any) -
     obj.save(update_fields=["is_active", "updated_at"])
     audit.record(actor=actor, verb=verb, target=obj, changes={"is_active": {"before": True, "after": False}, "reason": str(reason)[:500]},
                  **kwargs)
-    registry.bump(MODULE)
+    _changed()
     return obj
 
 
@@ -471,7 +477,7 @@ def member_transfer(*, actor: Actor, member: Member | int, to_org: PartyOrg | in
     m.save(update_fields=["org", "region_path", "updated_at"])
     audit.record(actor=actor, verb="orgs.member.transfer", target=m,
                  changes={**audit.diff(before, {"org": target.pk, "region_path": target.region_path}), "note": str(note)[:500]})
-    registry.bump(MODULE)
+    _changed()
     return m
 
 
@@ -490,7 +496,7 @@ def member_deactivate(*, actor: Actor, member: Member | int, status: str = Membe
     PartyOrg.objects.filter(secretary=m).update(secretary=None)
     audit.record(actor=actor, verb="orgs.member.deactivate", target=m,
                  changes={**audit.diff(before, {"status": status, "is_active": False}), "reason": str(reason)[:500]})
-    registry.bump(MODULE)
+    _changed()
     return m
 
 

@@ -247,7 +247,10 @@ def subdistrict_list(*, actor: Actor, q: str = "", within: Region | None = None)
     q = (q or "").strip()
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(code__startswith=q) | Q(full_name__contains=q))
-    office_count = Count("offices", filter=Q(offices__is_active=True), distinct=True)
+    # counted per row by subqueries, which the database runs only for the rows of the page (a COUNT over a join with the
+    # offices would count every subdistrict of the city first, and again for the paginator's count)
+    offices = Office.objects.filter(subdistrict=OuterRef("pk"), is_active=True).order_by().values("subdistrict").annotate(n=Count("*")).values("n")
+    office_count = Coalesce(Subquery(offices, output_field=IntegerField()), 0)
     quota_sum = Subquery(
         StaffQuota.objects.filter(subdistrict=OuterRef("pk")).order_by().values("subdistrict").annotate(s=Sum("count")).values("s")[:1]
     )

@@ -235,8 +235,16 @@ def department_list(request: HttpRequest) -> HttpResponse:
     f = request.GET
     within = selectors.region_get(actor=request.user, code=f["region"]) if f.get("region") else None
     qs = selectors.department_list(actor=request.user, region=within, q=f.get("q", ""), kind=f.get("kind", ""), active=f.get("active", "1"))
-    context = {"kinds": DepartmentKind.choices, "within": within, "can_manage": can(request.user, P.DEPARTMENTS_MANAGE)}
-    return pages.list_page(request, "regions/department_list.html", qs, filters=f, context=context)
+    page = paginate(request, qs)
+    # each kind translated once per page (get_kind_display translates all twelve kinds on every call)
+    kinds = {value: str(label) for value, label in DepartmentKind.choices}
+    page.object_list = list(page.object_list)
+    for d in page.object_list:
+        d.kind_label = kinds.get(d.kind, d.kind)
+    return render(request, "regions/department_list.html", {
+        **pages.list_context(request, page, f), "kinds": DepartmentKind.choices, "within": within,
+        "can_manage": can(request.user, P.DEPARTMENTS_MANAGE),
+    })
 
 
 def _department_regions(request: HttpRequest) -> list[Region]:

@@ -1,0 +1,62 @@
+"""The structure overview and the department list of a whole city stay cheap (issue #12): counts of the page's rows only,
+kinds translated once per page, the same number of queries however many rows there are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from gongjian.regions.models import Department, Office, StaffQuota
+from gongjian.testing import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client: Any, path: str) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.get(path)
+        assert resp.status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def _subdistricts(tree: Any, n: int) -> None:
+    for i in range(n):
+        sub = factories.region(f"410103{100 + i:03d}000", f"测试{i:02d}街道", "subdistrict", tree.erqi)
+        for k in range(2):
+            Office.objects.create(subdistrict=sub, region_path=sub.path, name=f"办公室{k}", kind="office", is_active=k == 0)
+        StaffQuota.objects.create(subdistrict=sub, region_path=sub.path, year=2025, count=i + 1)
+
+
+def _departments(tree: Any, start: int, n: int) -> None:
+    for i in range(start, start + n):
+        Department.objects.create(region=tree.erqi, region_path=tree.erqi.path, name=f"测试{i:02d}局", kind="finance" if i % 2 else "health")
+
+
+def test_structure_overview_counts_offices_of_the_page_rows_only(tree, actors, client):
+    client.force_login(actors.city)
+    _subdistricts(tree, 3)
+    few = _queries(client, reverse("regions:structure_list"))
+    for i in range(30):
+        factories.region(f"410105{200 + i:03d}000", f"金水{i:02d}街道", "subdistrict", tree.jinshui)
+    many = _queries(client, reverse("regions:structure_list"))
+    assert len(many) == len(few)
+    page = [s for s in many if "regions_office" in s and not s.upper().startswith("SELECT COUNT(")]
+    assert page and all("GROUP BY" not in s.split("FROM", 1)[0] for s in page)  # no COUNT over a join of every subdistrict
+    count = [s for s in many if s.upper().startswith("SELECT COUNT(") and "regions_region" in s]
+    assert count and all("regions_office" not in s for s in count)  # the paginator counts subdistricts only
+    html = client.get(reverse("regions:structure_list") + "?q=测试01").content.decode()
+    assert "测试01街道" in html and ">1</td>" in html and ">2</td>" in html  # one active office; quota 2
+
+
+def test_department_list_translates_kinds_once_and_has_a_fixed_number_of_queries(tree, actors, client):
+    client.force_login(actors.city)
+    _departments(tree, 0, 2)
+    few = _queries(client, reverse("regions:department_list"))
+    _departments(tree, 2, 40)
+    assert len(_queries(client, reverse("regions:department_list"))) == len(few)
+    html = client.get(reverse("regions:department_list") + "?q=测试03").content.decode()
+    assert "测试03局" in html and "财政" in html
