@@ -443,7 +443,8 @@ class _MemberMaker:
         probationary = (TODAY - join).days < 365
         mid = self.ctx.new_id(Member)
         self.first_of_org.setdefault(org.id, mid)
-        return Member(
+        return self.ctx.make(
+            Member,
             id=mid, name=fakes.person_name(rng, gender), gender=gender, birth_date=birth,
             id_number_enc=pii.encrypt(idn), id_number_hash=pii.lookup_hash(idn), phone_enc=pii.encrypt(ph), phone_hash=pii.lookup_hash(ph),
             org_id=org.id, region_path=org.region_path, employer_unit_id=employer_id, home_community_id=home.id if home else None,

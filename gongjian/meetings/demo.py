@@ -101,13 +101,13 @@ def build_meetings(ctx: DemoContext) -> None:
         held = status == "held"
         held_at = starts + meeting_duration() if held else None
         lower = level in ("subdistrict", "community")
-        m = Meeting(id=mid, kind=MeetingKind.COORDINATION, region_id=region.id, region_path=region.path, level=level, year=year,
-                    quarter=q, title=_title(region, level, year, q), theme=rng.choice(THEMES), starts_at=starts,
-                    place=f"{region.name}党群服务中心{rng.choice(('一楼会议室', '二楼议事厅', '多功能厅'))}",
-                    is_video=not lower and rng.random() < 0.3, chair=f"{_person(rng)}（{region.name}党组织书记）",
-                    status=MeetingStatus.HELD if held else MeetingStatus.PLANNED, held_at=held_at,
-                    created_by_id=city_admin if level == "city" else None,
-                    created_at=starts - dt.timedelta(days=rng.randint(10, 20)), updated_at=held_at or starts - dt.timedelta(days=5))
+        m = ctx.make(Meeting, id=mid, kind=MeetingKind.COORDINATION, region_id=region.id, region_path=region.path, level=level, year=year,
+                     quarter=q, title=_title(region, level, year, q), theme=rng.choice(THEMES), starts_at=starts,
+                     place=f"{region.name}党群服务中心{rng.choice(('一楼会议室', '二楼议事厅', '多功能厅'))}",
+                     is_video=not lower and rng.random() < 0.3, chair=f"{_person(rng)}（{region.name}党组织书记）",
+                     status=MeetingStatus.HELD if held else MeetingStatus.PLANNED, held_at=held_at,
+                     created_by_id=city_admin if level == "city" else None,
+                     created_at=starts - dt.timedelta(days=rng.randint(10, 20)), updated_at=held_at or starts - dt.timedelta(days=5))
         if m.is_video:
             m.video_link = f"https://video.example.org/{region.code}/{year}q{q}"
         meetings.append(m)
@@ -115,14 +115,14 @@ def build_meetings(ctx: DemoContext) -> None:
         first_attendee = len(attendees)
         dept_region = region if level in ("city", "district") else _district_of(ctx, region)
         for d in depts_by_region.get(dept_region.id if dept_region else -1, [])[: 5 if not lower else 3]:
-            attendees.append(Attendee(id=ctx.new_id(Attendee), meeting_id=mid, kind=AttendeeKind.DEPARTMENT, department_id=d.id,
+            attendees.append(ctx.make(Attendee, id=ctx.new_id(Attendee), meeting_id=mid, kind=AttendeeKind.DEPARTMENT, department_id=d.id,
                                       name=f"{d.name}负责同志", present=rng.random() < 0.95))
         below = [c for c in children.get(region.id, []) if c.level in ("district", "subdistrict", "community")]
         for c in rng.sample(below, min(len(below), 4)):
-            attendees.append(Attendee(id=ctx.new_id(Attendee), meeting_id=mid, kind=AttendeeKind.SECRETARY, region_id=c.id,
+            attendees.append(ctx.make(Attendee, id=ctx.new_id(Attendee), meeting_id=mid, kind=AttendeeKind.SECRETARY, region_id=c.id,
                                       name=f"{_person(rng)}（{c.name}书记）", present=rng.random() < 0.92))
         for u in rng.sample(units_by_community.get(region.id, []), min(len(units_by_community.get(region.id, [])), 3)):
-            attendees.append(Attendee(id=ctx.new_id(Attendee), meeting_id=mid, kind=AttendeeKind.UNIT, unit_id=u.id,
+            attendees.append(ctx.make(Attendee, id=ctx.new_id(Attendee), meeting_id=mid, kind=AttendeeKind.UNIT, unit_id=u.id,
                                       name=f"{u.name}联络员", present=True))
         # agenda: the escalated matters decided (held) or waiting (planned), then a standing item
         order = 0
@@ -131,26 +131,26 @@ def build_meetings(ctx: DemoContext) -> None:
             assert held_at is not None
             order += 1
             aid = ctx.new_id(AgendaItem)
-            agenda.append(AgendaItem(id=aid, meeting_id=mid, matter_id=item["matter_id"], title=item["title"], source=AgendaSource.ESCALATED,
-                                     sort_order=order, discussion="与会部门逐一发言，明确牵头和配合单位及办结时限。",
-                                     created_at=item["agenda_at"], updated_at=held_at or starts))
+            agenda.append(ctx.make(AgendaItem, id=aid, meeting_id=mid, matter_id=item["matter_id"], title=item["title"],
+                                   source=AgendaSource.ESCALATED, sort_order=order, discussion="与会部门逐一发言，明确牵头和配合单位及办结时限。",
+                                   created_at=item["agenda_at"], updated_at=held_at or starts))
             done = all(done_assignments.get(a) for a in item["assignments"])
             done_at = max((done_assignments[a] for a in item["assignments"]), default=None) if done else None
             did = ctx.new_id(Decision)
-            decisions.append(Decision(id=did, meeting_id=mid, agenda_item_id=aid, matter_id=item["matter_id"], text=item["text"],
+            decisions.append(ctx.make(Decision, id=did, meeting_id=mid, agenda_item_id=aid, matter_id=item["matter_id"], text=item["text"],
                                       status=DecisionStatus.DONE if done else DecisionStatus.OPEN, done_at=done_at,
                                       decided_by_id=city_admin if level == "city" else None, created_at=held_at, updated_at=done_at or held_at))
-            links.extend(through(decision_id=did, assignment_id=a) for a in item["assignments"])
+            links.extend(ctx.make(through, decision_id=did, assignment_id=a) for a in item["assignments"])
             discussed.append(item["title"])
         for item in awaiting.get((region_id, year, q), []) if not held else []:
             order += 1
-            agenda.append(AgendaItem(id=ctx.new_id(AgendaItem), meeting_id=mid, matter_id=item["matter_id"], title=item["title"],
-                                     source=AgendaSource.ESCALATED, sort_order=order, created_at=item["agenda_at"], updated_at=item["agenda_at"]))
+            agenda.append(ctx.make(AgendaItem, id=ctx.new_id(AgendaItem), meeting_id=mid, matter_id=item["matter_id"], title=item["title"],
+                                   source=AgendaSource.ESCALATED, sort_order=order, created_at=item["agenda_at"], updated_at=item["agenda_at"]))
         title, decision_text = rng.choice(STANDING_ITEMS)
         order += 1
         aid = ctx.new_id(AgendaItem)
-        agenda.append(AgendaItem(id=aid, meeting_id=mid, title=title, source=AgendaSource.MANUAL, sort_order=order,
-                                 discussion="各单位汇报本季度工作情况。" if held else "", created_at=m.created_at, updated_at=m.updated_at))
+        agenda.append(ctx.make(AgendaItem, id=aid, meeting_id=mid, title=title, source=AgendaSource.MANUAL, sort_order=order,
+                               discussion="各单位汇报本季度工作情况。" if held else "", created_at=m.created_at, updated_at=m.updated_at))
         if held:
             assert held_at is not None
             did = ctx.new_id(Decision)
@@ -161,14 +161,14 @@ def build_meetings(ctx: DemoContext) -> None:
                 deadline = held_at + dt.timedelta(days=rng.choice((30, 45, 60)))
                 finished = (deadline < NOW - dt.timedelta(days=10) and rng.random() < 0.9) or rng.random() < 0.3
                 done_on = min(held_at + (deadline - held_at) * rng.uniform(0.3, 1.1), NOW - dt.timedelta(hours=1)) if finished else None
-                tasks.append(DecisionTask(id=ctx.new_id(DecisionTask), decision_id=did, department_id=d.id, deadline=deadline,
-                                          status=TaskStatus.DONE if finished else TaskStatus.ASSIGNED,
-                                          result="已按会议要求完成。" if finished else "", done_at=done_on,
-                                          is_overdue=not finished and deadline < NOW, created_at=held_at, updated_at=done_on or held_at))
+                tasks.append(ctx.make(DecisionTask, id=ctx.new_id(DecisionTask), decision_id=did, department_id=d.id, deadline=deadline,
+                                      status=TaskStatus.DONE if finished else TaskStatus.ASSIGNED,
+                                      result="已按会议要求完成。" if finished else "", done_at=done_on,
+                                      is_overdue=not finished and deadline < NOW, created_at=held_at, updated_at=done_on or held_at))
                 task_states.append(done_on)
             all_done = bool(task_states) and all(task_states)
             decided_at = max([s for s in task_states if s], default=None) if all_done else None
-            decisions.append(Decision(id=did, meeting_id=mid, agenda_item_id=aid, text=decision_text,
+            decisions.append(ctx.make(Decision, id=did, meeting_id=mid, agenda_item_id=aid, text=decision_text,
                                       status=DecisionStatus.DONE if all_done else DecisionStatus.OPEN, done_at=decided_at,
                                       created_at=held_at, updated_at=decided_at or held_at))
             present = sum(1 for a in attendees[first_attendee:] if a.present)
@@ -206,7 +206,7 @@ def build_meetings(ctx: DemoContext) -> None:
                 experiences.append(Experience(id=ctx.new_id(Experience), meeting_id=mid, speaker_id=sid, region_id=s.id,
                                               title=f"{s.name}：{title}", summary=summary, tags=tags, published=True,
                                               recorded_by_id=city_admin, created_at=held_at, updated_at=held_at))
-            attendees.append(Attendee(id=ctx.new_id(Attendee), meeting_id=mid, kind=AttendeeKind.SECRETARY, region_id=s.id,
+            attendees.append(ctx.make(Attendee, id=ctx.new_id(Attendee), meeting_id=mid, kind=AttendeeKind.SECRETARY, region_id=s.id,
                                       name=f"{name}（{s.name}党工委书记）", present=True))
         if held:
             assert held_at is not None

@@ -38,7 +38,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.utils import timezone
 
 from gongjian.demo import city
@@ -151,24 +150,6 @@ def _hours(h: float) -> Decimal:
     return Decimal(str(h)).quantize(Decimal("0.01"))
 
 
-def _write(ctx: DemoContext, model: Any, objs: list[Any]) -> int:
-    """Insert ``objs``: PostgreSQL ``COPY`` (several times faster than ``bulk_create`` for the city's ~600,000 rows),
-    ``ctx.bulk`` elsewhere. Values go through each field's ``get_db_prep_save`` as ``bulk_create`` does; creation
-    times are now; rows planned without a primary key get theirs from the sequence."""
-    if connection.vendor != "postgresql" or not objs:
-        return ctx.bulk(model, objs)
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and objs[0].pk is None)]
-    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cur, cur.cursor.copy(f"COPY {model._meta.db_table} ({cols}) FROM STDIN") as copy:
-        for obj in objs:
-            obj.created_at = obj.created_at or now
-            obj.updated_at = obj.updated_at or now
-            copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
-    ctx.count(model, len(objs))
-    return len(objs)
-
-
 class _Plan:
     """What the step writes, as model objects in lists (inserted in dependency order at the end)."""
 
@@ -189,7 +170,7 @@ def build_volunteering(ctx: DemoContext) -> None:
     def flush(*models: type) -> None:
         """Insert what is planned for ``models`` (in this order) and let it go: memory stays one part's rows."""
         for model in models:
-            written[model] = _write(ctx, model, plan.rows.pop(model, []))
+            written[model] = ctx.bulk(model, plan.rows.pop(model, []))
     communities = ctx.communities()
     by_id = {c.id: c for c in communities}
     seed = {key: ctx.regions[code] for key, code in city.SEED_COMMUNITIES.items()}
@@ -211,8 +192,8 @@ def build_volunteering(ctx: DemoContext) -> None:
         district_comms[c.code[:6]].append(c)
 
     def report_in(member: int, community: Any, unit: int | None, status: str, reported: dt.datetime, **extra: Any) -> MemberReportIn:
-        return plan.add(MemberReportIn(id=next(ids), member_id=member, community_id=community.id, region_path=community.path, unit_id=unit,
-                                       status=status, skills="、".join(rng.sample(SKILLS, rng.randint(0, 2))), reported_at=reported, **extra))
+        return plan.add(ctx.make(MemberReportIn, id=next(ids), member_id=member, community_id=community.id, region_path=community.path, unit_id=unit,
+                                 status=status, skills="、".join(rng.sample(SKILLS, rng.randint(0, 2))), reported_at=reported, **extra))
 
     def confirmed(member: int, community: Any, unit: int | None, earliest: dt.datetime) -> None:
         reported = _between(rng, earliest, NOW - dt.timedelta(days=20))
@@ -272,7 +253,7 @@ def build_volunteering(ctx: DemoContext) -> None:
                 decided = applied + dt.timedelta(days=rng.randint(1, 6)) if status != HoldingStatus.APPLIED else None
                 if decided is not None and decided > NOW:
                     decided = NOW - dt.timedelta(hours=1)
-                plan.add(PostHolding(
+                plan.add(ctx.make(PostHolding,
                     id=next(holding_ids), post_id=post.id, member_id=m, region_path=c.path, status=status, applied_at=applied,
                     decided_at=None if status in (HoldingStatus.APPLIED, HoldingStatus.WITHDRAWN) else decided,
                     reason="岗位人员已满" if status == HoldingStatus.REJECTED else "",
@@ -317,7 +298,7 @@ def build_volunteering(ctx: DemoContext) -> None:
         status = HourStatus.PENDING if age < PENDING_DAYS else HourStatus.REJECTED if roll < 0.03 else HourStatus.CONFIRMED
         h = _hours(hours)
         conf = _dt(day, 20) + dt.timedelta(days=rng.randint(1, 10)) if status != HourStatus.PENDING else None
-        hour_rows.append(HourRecord(
+        hour_rows.append(ctx.make(HourRecord,
             member_id=member, community_id=c.id, region_path=c.path, kind=kind, date=day, hours=h,
             points=points_for_hours(h, rule) if status == HourStatus.CONFIRMED else 0, status=status,
             note="未签退，时长不予认定" if status == HourStatus.REJECTED else note, confirmed_at=min(conf, NOW) if conf else None, **links))
@@ -332,7 +313,7 @@ def build_volunteering(ctx: DemoContext) -> None:
             status = ActivityStatus.DRAFT
         elif roll > 0.97:
             status = ActivityStatus.CANCELLED
-        act = plan.add(Activity(
+        act = plan.add(ctx.make(Activity,
             id=ctx.new_id(Activity), community_id=c.id, region_path=c.path, unit_id=unit, brand_id=brand.id if brand else None,
             title=title, description=f"{c.name}党员志愿者开展{title}活动，欢迎报到党员报名参加。", place=place, status=status,
             people_served=served if status == ActivityStatus.FINISHED else 0,
@@ -342,9 +323,9 @@ def build_volunteering(ctx: DemoContext) -> None:
             end = start + dt.timedelta(hours=hours)
             capacity = rng.randint(4, 14) if ctx.is_city else rng.randint(3, 8)
             cancelled = status == ActivityStatus.CANCELLED
-            shift = plan.add(Shift(id=ctx.new_id(Shift), activity_id=act.id, region_path=c.path, starts_at=start, ends_at=end, place=place,
-                                   capacity=capacity, skills=skills, signup_cutoff=start - dt.timedelta(hours=12),
-                                   code_key=f"{rng.getrandbits(64):016x}", is_cancelled=cancelled))
+            shift = plan.add(ctx.make(Shift, id=ctx.new_id(Shift), activity_id=act.id, region_path=c.path, starts_at=start, ends_at=end, place=place,
+                                      capacity=capacity, skills=skills, signup_cutoff=start - dt.timedelta(hours=12),
+                                      code_key=f"{rng.getrandbits(64):016x}", is_cancelled=cancelled))
             if status == ActivityStatus.DRAFT:
                 continue
             past = end < NOW
@@ -363,7 +344,7 @@ def build_volunteering(ctx: DemoContext) -> None:
             position = 0
             for m, st in signed:
                 at = _between(rng, start - dt.timedelta(days=10), start - dt.timedelta(days=1))
-                s = Signup(id=ctx.new_id(Signup), shift_id=shift.id, member_id=m, region_path=c.path, status=st, signed_up_at=at)
+                s = ctx.make(Signup, id=ctx.new_id(Signup), shift_id=shift.id, member_id=m, region_path=c.path, status=st, signed_up_at=at)
                 if st == SignupStatus.CONFIRMED:
                     taken += 1
                 elif st == SignupStatus.WAITING:
@@ -431,7 +412,7 @@ def build_volunteering(ctx: DemoContext) -> None:
             hour_record(m, c, HourKind.TASK, dt.date(YEAR, rng.randint(1, 6), rng.randint(1, 28)), 1.5, note="协助入户走访")
 
     flush(ServiceBrand, Activity, Shift, Signup)
-    written[HourRecord] = _write(ctx, HourRecord, hour_rows)
+    written[HourRecord] = ctx.bulk(HourRecord, hour_rows)
     hour_rows.clear()
 
     # --- pledges --------------------------------------------------------------------------
@@ -440,15 +421,15 @@ def build_volunteering(ctx: DemoContext) -> None:
             is_demo = demo_member is not None and m == demo_member[0]
             if is_demo or rng.random() < ctx.pick(0.22, 0.15):
                 kept = rng.random() < 0.85 or is_demo
-                plan.add(Pledge(member_id=m, community_id=c.id, region_path=c.path, year=YEAR - 1, content=rng.choice(PLEDGES),
-                                due_date=dt.date(YEAR - 1, 12, 31), status=PledgeStatus.FULFILLED if kept else PledgeStatus.NOT_FULFILLED,
-                                remark="全年表现突出" if kept else "参与次数未达承诺",
-                                assessed_at=_dt(dt.date(YEAR, 1, rng.randint(8, 28)), 10)))
+                plan.add(ctx.make(Pledge, member_id=m, community_id=c.id, region_path=c.path, year=YEAR - 1, content=rng.choice(PLEDGES),
+                                  due_date=dt.date(YEAR - 1, 12, 31), status=PledgeStatus.FULFILLED if kept else PledgeStatus.NOT_FULFILLED,
+                                  remark="全年表现突出" if kept else "参与次数未达承诺",
+                                  assessed_at=_dt(dt.date(YEAR, 1, rng.randint(8, 28)), 10)))
             if is_demo or rng.random() < ctx.pick(0.3, 0.2):
                 done = rng.random() < 0.08 and not is_demo
-                plan.add(Pledge(member_id=m, community_id=c.id, region_path=c.path, year=YEAR, content=rng.choice(PLEDGES),
-                                due_date=dt.date(YEAR, 12, 31), status=PledgeStatus.FULFILLED if done else PledgeStatus.MADE,
-                                remark="已提前完成" if done else "", assessed_at=_dt(dt.date(YEAR, 6, rng.randint(1, 28)), 10) if done else None))
+                plan.add(ctx.make(Pledge, member_id=m, community_id=c.id, region_path=c.path, year=YEAR, content=rng.choice(PLEDGES),
+                                  due_date=dt.date(YEAR, 12, 31), status=PledgeStatus.FULFILLED if done else PledgeStatus.MADE,
+                                  remark="已提前完成" if done else "", assessed_at=_dt(dt.date(YEAR, 6, rng.randint(1, 28)), 10) if done else None))
 
     flush(Pledge)
 
@@ -465,13 +446,13 @@ def build_volunteering(ctx: DemoContext) -> None:
             candidates = silver if c.id == tongxin.id and silver else members
             if candidates and rng.random() < 0.85:
                 for m in rng.sample(candidates, min(len(candidates), rng.randint(1, 2))):
-                    plan.add(RoadChief(segment_id=seg.id, member_id=m, region_path=c.path,
-                                       since=dt.date(2025, rng.randint(1, 12), rng.randint(1, 28))))
+                    plan.add(ctx.make(RoadChief, segment_id=seg.id, member_id=m, region_path=c.path,
+                                      since=dt.date(2025, rng.randint(1, 12), rng.randint(1, 28))))
                     chiefs.append(m)
                 former = [m for m in members if m not in chiefs]
                 if former and rng.random() < 0.15:
-                    plan.add(RoadChief(segment_id=seg.id, member_id=rng.choice(former), region_path=c.path, since=dt.date(2024, 3, 1),
-                                       until=dt.date(2024, 12, 31), is_active=False))
+                    plan.add(ctx.make(RoadChief, segment_id=seg.id, member_id=rng.choice(former), region_path=c.path, since=dt.date(2024, 3, 1),
+                                      until=dt.date(2024, 12, 31), is_active=False))
             seg_chiefs[c.id].append((seg, chiefs))
     patrol_every = ctx.pick(10, 21)
     for c in communities:
@@ -480,8 +461,8 @@ def build_volunteering(ctx: DemoContext) -> None:
                 day = dt.datetime(YEAR, 1, 1, 8, tzinfo=TZ) + dt.timedelta(days=rng.randint(0, patrol_every))
                 while day < NOW:
                     at = day + dt.timedelta(minutes=rng.randint(0, 180))
-                    log = plan.add(PatrolLog(id=ctx.new_id(PatrolLog), segment_id=seg.id, member_id=m, region_path=c.path, at=at,
-                                             notes=rng.choice(("路段整洁，无异常", "劝导乱停车辆3辆", "清理小广告若干", "")),))
+                    log = plan.add(ctx.make(PatrolLog, id=ctx.new_id(PatrolLog), segment_id=seg.id, member_id=m, region_path=c.path, at=at,
+                                            notes=rng.choice(("路段整洁，无异常", "劝导乱停车辆3辆", "清理小广告若干", "")),))
                     if rng.random() < 0.15:
                         title, desc = rng.choice(PROBLEMS)
                         age = (NOW - at).days
@@ -489,7 +470,7 @@ def build_volunteering(ctx: DemoContext) -> None:
                                   rng.choices((PatrolReportStatus.HANDLING, PatrolReportStatus.SOLVED, PatrolReportStatus.REJECTED),
                                               (0.15, 0.75, 0.1))[0])
                         done = state in (PatrolReportStatus.SOLVED, PatrolReportStatus.REJECTED)
-                        plan.add(PatrolReport(
+                        plan.add(ctx.make(PatrolReport,
                             segment_id=seg.id, patrol_id=log.id, member_id=m, region_path=c.path, title=title, description=f"{seg.name}{desc}",
                             status=state, reported_at=at + dt.timedelta(minutes=5),
                             handled_at=min(NOW, at + dt.timedelta(days=rng.randint(1, 4))) if state != PatrolReportStatus.REPORTED else None,
@@ -506,11 +487,11 @@ def build_volunteering(ctx: DemoContext) -> None:
         seg, chiefs = rng.choice(covered)
         m = rng.choice(chiefs)
         at = reported - dt.timedelta(minutes=rng.randint(20, 240))
-        log = plan.add(PatrolLog(id=ctx.new_id(PatrolLog), segment_id=seg.id, member_id=m, region_path=seg.region_path, at=at,
-                                 notes="发现问题，已上报社区", lat=lat, lng=lng))
-        plan.add(PatrolReport(segment_id=seg.id, patrol_id=log.id, member_id=m, region_path=seg.region_path, category_id=category,
-                              title=title[:200], description=f"{seg.name}：{title}", status=PatrolReportStatus.MATTER, lat=lat, lng=lng,
-                              reported_at=at + dt.timedelta(minutes=5), matter_id=mid, handled_at=reported))
+        log = plan.add(ctx.make(PatrolLog, id=ctx.new_id(PatrolLog), segment_id=seg.id, member_id=m, region_path=seg.region_path, at=at,
+                                notes="发现问题，已上报社区", lat=lat, lng=lng))
+        plan.add(ctx.make(PatrolReport, segment_id=seg.id, patrol_id=log.id, member_id=m, region_path=seg.region_path, category_id=category,
+                          title=title[:200], description=f"{seg.name}：{title}", status=PatrolReportStatus.MATTER, lat=lat, lng=lng,
+                          reported_at=at + dt.timedelta(minutes=5), matter_id=mid, handled_at=reported))
         linked += 1
 
     flush(RoadSegment, RoadChief, PatrolLog, PatrolReport)

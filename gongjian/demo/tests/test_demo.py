@@ -3,9 +3,11 @@ per role, the accounts file, determinism for a seed, reset, the step registry, p
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from collections import Counter
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -298,3 +300,41 @@ def test_statistics_refresh_vacuums_on_postgresql_outside_a_transaction():
         analyze()
     expected = "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
     assert [q["sql"] for q in ctx.captured_queries] == [expected]
+
+
+def _values(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields if f.attname not in skip}
+
+
+def test_make_builds_what_the_model_builds(db):
+    ctx = DemoContext(seed=1, scale="small", out=lambda _s: None)
+    city_region = Region(id=7, code="419900", name="测试市", level="city", kind="city", path="/419900/")
+    fields = {"id": 8, "code": "419901", "name": "测试区", "level": "district", "kind": "district", "path": "/419900/419901/"}
+    made, built = ctx.make(Region, parent=city_region, **fields), Region(parent=city_region, **fields)
+    assert _values(made) == _values(built) and made.parent_id == 7 and made.depth == 0 and made.is_active
+    assert (made._state.adding, made._state.db) == (built._state.adding, built._state.db) and made.parent is city_region
+    power = ctx.make(DelegatedPower, region_id=7, name="x")
+    assert _values(power) == _values(DelegatedPower(region_id=7, name="x")) and power.pk is None
+    with pytest.raises(TypeError):
+        ctx.make(Region, colour="red")
+
+
+def test_bulk_writes_what_bulk_create_writes(db):
+    """On PostgreSQL ``ctx.bulk`` writes with COPY: the rows read back are those bulk_create writes."""
+    ctx = DemoContext(seed=1, scale="small", out=lambda _s: None)
+    ids = ctx.new_ids(Region, 3)
+    top = ctx.make(Region, id=ids[0], code="419900", name="测试市", level="city", kind="city", path="/419900/", full_name="测试市")
+    ctx.bulk(Region, [top])
+    fields = {"name": "测试区", "level": "district", "kind": "district", "depth": 1, "full_name": "测试市测试区\t\"a\\b\"\n"}
+    ctx.bulk(Region, [ctx.make(Region, id=ids[1], code="419901", path="/419900/419901/", parent=top, **fields)])
+    Region.objects.bulk_create([Region(id=ids[2], code="419902", path="/419900/419902/", parent=top, **fields)])
+    copied, created = Region.objects.get(id=ids[1]), Region.objects.get(id=ids[2])
+    skip = ("id", "code", "path", "created_at", "updated_at")
+    assert _values(copied, skip) == _values(created, skip) and copied.parent_id == top.id
+    assert copied.created_at is not None and abs((copied.created_at - created.created_at).total_seconds()) < 60
+    # rows without a primary key get one from the sequence; dates and empty values as given
+    written = ctx.bulk(DelegatedPower, [ctx.make(DelegatedPower, region_id=top.id, region_path=top.path, name=f"p{i}", legal_basis="",
+                                                 effective_on=dt.date(2019, 6, 1) if i else None) for i in range(2)])
+    assert written == 2 and ctx.counts["regions.DelegatedPower"] == 2 and ctx.counts["regions.Region"] == 2
+    powers = list(DelegatedPower.objects.order_by("name"))
+    assert [p.effective_on for p in powers] == [None, dt.date(2019, 6, 1)] and all(p.pk and p.is_active for p in powers)
