@@ -384,6 +384,8 @@ class Partnership(BaseModel):
         indexes = [
             models.Index(fields=["region_path"], name="cobuild_partner_path_like", opclasses=PATH_INDEX_OPCLASS),
             models.Index(fields=["status", "region_path"], name="cobuild_partner_status_path"),
+            # the list's order (newest first): a page of a city's partnerships reads 20 rows, not all of them
+            models.Index(fields=["started_on", "id"], name="cobuild_partner_started"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core import pages
+from gongjian.core import pages, picker
 from gongjian.core.errors import NotFound
 from gongjian.core.params import get_filters, require_page
 from gongjian.core.permissions import can
@@ -36,11 +37,17 @@ NEED_FILTERS = ("q", "status", "category", "community", "urgency", "source", "re
 
 @login_required
 def need_list(request: HttpRequest) -> HttpResponse:
+    def communities() -> QuerySet[Any]:
+        return selectors.community_choices(actor=request.user, action=perms.NEED_LIST)
+
+    options = picker.answer_partial(request, permission=perms.NEED_LIST, pickers={picker.COMMUNITY: communities})
+    if options is not None:
+        return options
     return pages.list_view(request, "cobuild/need_list.html", permission=perms.NEED_LIST, keys=NEED_FILTERS,
                            rows=lambda f: selectors.need_list(actor=request.user, filters=f), context=lambda f: {
                                "statuses": NeedStatus.choices, "urgencies": choices.Urgency.choices, "sources": NeedSource.choices,
                                "categories": selectors.category_choices(use=CategoryUse.NEEDS),
-                               "communities": selectors.community_choices(actor=request.user, action=perms.NEED_LIST),
+                               "community": picker.communities(request, communities(), f),
                                "can_manage": can(request.user, perms.NEED_MANAGE)})
 
 

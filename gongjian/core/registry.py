@@ -252,7 +252,7 @@ def _scope_signature(actor: Any) -> str:
 
 
 def _versions() -> str:
-    keys = [_version_key(m.key) for m in modules()]
+    keys = [version_key(m.key) for m in modules()]
     found = cache.get_many(keys)
     return ".".join(str(found.get(k) or 0) for k in keys)
 
@@ -346,8 +346,14 @@ def nav_entries() -> list[tuple[Module, NavEntry]]:
     return [(m, e) for m in modules() for e in sorted(m.nav, key=lambda e: e.order)]
 
 
-def _version_key(module: str) -> str:
+def version_key(module: str) -> str:
+    """The cache key of the version of ``module``'s records, which ``bump`` moves on the commit of each write."""
     return f"figver:{module}"
+
+
+def version(module: str) -> int:
+    """The version of ``module``'s records: a cache keyed by it is outdated by the next write of the module."""
+    return int(cache.get(version_key(module)) or 0)
 
 
 def bump(module: str) -> None:
@@ -355,9 +361,9 @@ def bump(module: str) -> None:
 
     def _bump() -> None:
         try:
-            cache.incr(_version_key(module))
+            cache.incr(version_key(module))
         except ValueError:
-            cache.set(_version_key(module), 1, None)
+            cache.set(version_key(module), 1, None)
 
     transaction.on_commit(_bump)
 
@@ -375,8 +381,8 @@ def figure_values(wanted: Iterable[tuple[str, Any]], period: Period | None = Non
     """Many ``(figure key, region)`` at once, as ``figure_value`` would give them: two cache round trips (the
     modules' versions, then the values), and only the missing ones computed and stored together."""
     pairs = [(figure(key), region) for key, region in wanted]
-    versions = cache.get_many([_version_key(m) for m in {f.module for f, _ in pairs}])
-    keys = [_figure_cache_key(f, r, period, versions.get(_version_key(f.module))) for f, r in pairs]
+    versions = cache.get_many([version_key(m) for m in {f.module for f, _ in pairs}])
+    keys = [_figure_cache_key(f, r, period, versions.get(version_key(f.module))) for f, r in pairs]
     found = cache.get_many(keys)
     missing: dict[str, float | int] = {}
     out: list[float | int] = []

@@ -2,7 +2,7 @@
 
 Members are masked in every answer; records outside the actor's scope answer 404. The ``count`` of the member,
 organisation and unit lists is exact as of the module's last write: it is kept in the cache per query until a service
-of this module changes a record (``counts``; writes made outside the services are seen within five minutes).
+of this module changes a record (``core.counts``; writes made outside the services are seen within five minutes).
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from __future__ import annotations
 from gongjian.accounts.choices import Role
 from gongjian.core.permissions import Reach
 
+MODULE = "orgs"  # the registry key: figures, panels and cached list counts follow its version
 S = Reach.SCOPE
 ADMINS = {Role.CITY_ADMIN: S, Role.DISTRICT_ADMIN: S, Role.SUBDISTRICT_ADMIN: S, Role.COMMUNITY_ADMIN: S}
 

@@ -18,6 +18,7 @@ from django.db.models import Avg, Count, IntegerField, OuterRef, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 
 from gongjian.core import pii
+from gongjian.core.counts import CountedRows, counts
 from gongjian.core.errors import NotFound
 from gongjian.core.filtering import Filter, apply_filters, by_value
 from gongjian.core.kernel import Actor, actor_key
@@ -29,7 +30,6 @@ from gongjian.regions.models import Region
 
 from . import permissions as perms
 from . import search
-from .counts import CountedRows, counts
 from .models import Member, PartyOrg, Policy, ResidentUnit
 
 _ID_RE = re.compile(r"^\d{17}[\dXx]$")
@@ -159,7 +159,7 @@ def member_page(*, actor: Actor, filters: dict[str, Any] | None = None, action: 
     in order straight from the ``orgs_member_list_order`` index instead of sorting the city's members.
     """
     parts = _member_parts(actor, filters, action)
-    sizes = counts(parts)
+    sizes = counts(parts, module=perms.MODULE)
     kept = [p for p, n in zip(parts, sizes, strict=True) if n]
     return _MemberRows(kept, member_ordering(filters), sum(sizes))
 
@@ -170,7 +170,7 @@ class _MemberRows(CountedRows):
     a district's first page reads ~40 index entries instead of sorting its ~23,000 members."""
 
     def __init__(self, parts: list[QuerySet[Any]], order: tuple[str, ...], count: int) -> None:
-        super().__init__(_joined(parts, order), count)
+        super().__init__(_joined(parts, order), module=perms.MODULE, count=count)
         self.parts, self.order = parts, order
 
     def __getitem__(self, index: Any) -> Any:
@@ -297,7 +297,7 @@ def org_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str
 def org_page(*, actor: Actor, filters: dict[str, Any] | None = None, finish: Callable[[list[Any]], Any] | None = None) -> CountedRows:
     """``org_list`` to paginate, counted through the cache (``counts``); ``finish`` is given each page's rows. The rows
     carry their region (the page and the API name it) but not the parent, unit and secretary records (their ids only)."""
-    return CountedRows(org_list(actor=actor, filters=filters).select_related(None).select_related("region"), finish=finish)
+    return CountedRows(org_list(actor=actor, filters=filters).select_related(None).select_related("region"), module=perms.MODULE, finish=finish)
 
 
 def org_tree(*, actor: Actor, filters: dict[str, Any] | None = None) -> list[PartyOrg]:
@@ -392,7 +392,7 @@ def unit_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: st
 
 def unit_page(*, actor: Actor, filters: dict[str, Any] | None = None, finish: Callable[[list[Any]], Any] | None = None) -> CountedRows:
     """``unit_list`` to paginate, counted through the cache (``counts``); ``finish`` is given each page's rows."""
-    return CountedRows(unit_list(actor=actor, filters=filters), finish=finish)
+    return CountedRows(unit_list(actor=actor, filters=filters), module=perms.MODULE, finish=finish)
 
 
 def unit_get(*, actor: Actor, id: Any, action: str = perms.UNIT_VIEW) -> ResidentUnit:

@@ -31,12 +31,12 @@ from gongjian.core.validation import Errors, clean_choice, clean_date, clean_dec
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
-from . import counts, search
 from . import permissions as perms
+from . import search
 from .choices import Basis, Formation, Gender, MemberStatus, OrgRank, PolicyLevel, PolicyRole, Sector, UnitKind
 from .models import Member, PartyOrg, Policy, PolicyAttachment, ResidentUnit
 
-MODULE = "orgs"
+MODULE = perms.MODULE
 SENSITIVE = frozenset({"id_number", "phone", "liaison_phone"})
 COORD_PLACES = "0.000001"
 
@@ -141,9 +141,8 @@ def _editable(model: type[Model], actor: Actor, action: str, obj: Any, inactive:
 
 
 def _changed() -> None:
-    """On commit: the module's figures are computed again (``registry.bump``) and its lists counted again (``counts``)."""
+    """On commit: the module's figures are computed and its lists counted again (``registry.bump``, ``core.counts``)."""
     registry.bump(MODULE)
-    counts.changed()
 
 
 def _save_unique(obj: Model, field: str, message: Any) -> None:

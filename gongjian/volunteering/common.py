@@ -12,10 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Aggregate, Count, IntegerField, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import pages
+from gongjian.core import counts, pages
 from gongjian.core.errors import NotFound, PermissionDenied, ValidationError
 from gongjian.core.filtering import Filter
 from gongjian.core.kernel import Actor
@@ -98,6 +99,29 @@ def pk_of(value: Any) -> int:
 def communities_of(actor: Actor, action: str) -> QuerySet[Region]:
     """The active communities of the actor's area for ``action`` (for pickers), by path."""
     return region_choices(actor=actor, action=action, levels=[Level.COMMUNITY])
+
+
+# --- counts of large lists -------------------------------------------------------------------------
+
+
+def cached_count(qs: QuerySet[Any]) -> int:
+    """The exact number of rows of ``qs``, counted once per version of the module (``core.counts``)."""
+    return counts.cached_count(qs, module=MODULE)
+
+
+def counted(qs: QuerySet[Any]) -> counts.CountedRows:
+    """``qs`` for a paginator (list pages, the API's lists): counted through the cache, and a page read keys first —
+    the keys of the page in the list's order (an index-only scan of the ordering index, which carries the region path:
+    no row of another place is read), then those rows by key with their joins and annotations."""
+    return counts.CountedRows(qs, module=MODULE, keys_first=True)
+
+
+def per_row(model: type[Model], link: str, total: Aggregate | None = None, **conditions: Any) -> Coalesce:
+    """An annotation of one total over the ``model`` rows whose ``link`` is the annotated row (``total``: a ``Sum``,
+    by default their number), 0 when there is none: a subquery evaluated for the rows a query returns — with
+    ``counted``, a page's rows — instead of a join of the whole area grouped before the LIMIT."""
+    rows = model._default_manager.filter(**{link: OuterRef("pk")}, **conditions).order_by().values(link)
+    return Coalesce(Subquery(rows.annotate(total=total or Count("pk")).values("total")[:1], output_field=IntegerField()), Value(0))
 
 
 def by_yes_no(field: str) -> Filter:

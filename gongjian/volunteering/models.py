@@ -40,6 +40,13 @@ def _path_index(name: str) -> models.Index:
     return models.Index(fields=["region_path"], name=name, opclasses=PATH_INDEX_OPCLASS)
 
 
+def _list_index(name: str, *fields: str, also: tuple[str, ...] = ()) -> models.Index:
+    """The index of a list's order (``fields``, ending with the key) carrying the region path (and ``also``): a page's
+    keys come from an index-only scan in that order, the scope and filters checked on the index alone — the first
+    rows for a city, a scan of a few thousand index entries for a subdistrict, never a sort of the whole area."""
+    return models.Index(fields=list(fields), name=name, include=["region_path", *also])
+
+
 class MemberReportIn(BaseModel):
     """双报到 of an in-service member to the community where he lives: one active (pending or confirmed) at a time."""
 
@@ -67,6 +74,7 @@ class MemberReportIn(BaseModel):
             _path_index("vol_reportin_path"),
             models.Index(fields=["unit", "status"], name="vol_reportin_unit_status"),
             models.Index(fields=["community", "status"], name="vol_reportin_comm_status"),
+            _list_index("vol_reportin_list", "reported_at", "id", also=("status",)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["member"], condition=models.Q(status__in=REPORT_IN_ACTIVE), name="vol_reportin_one_active"),
@@ -130,7 +138,7 @@ class ServicePost(BaseModel):
         ordering = ["kind", "name", "id"]
         verbose_name = _("service post")
         verbose_name_plural = _("service posts")
-        indexes = [_path_index("vol_post_path")]
+        indexes = [_path_index("vol_post_path"), models.Index(fields=["region_path", "kind", "name", "id"], name="vol_post_list")]
         constraints = [models.UniqueConstraint(fields=["community", "name"], name="vol_post_unique_name")]
 
     def __str__(self) -> str:
@@ -157,7 +165,8 @@ class PostHolding(BaseModel):
         ordering = ["-applied_at", "-id"]
         verbose_name = _("post holding")
         verbose_name_plural = _("post holdings")
-        indexes = [_path_index("vol_holding_path"), models.Index(fields=["post", "status"], name="vol_holding_post_status")]
+        indexes = [_path_index("vol_holding_path"), models.Index(fields=["post", "status"], name="vol_holding_post_status"),
+                   _list_index("vol_holding_list", "status", "applied_at", "id")]
         constraints = [
             models.UniqueConstraint(fields=["post", "member"], condition=models.Q(status__in=HOLDING_ACTIVE), name="vol_holding_one_active"),
         ]
@@ -211,7 +220,8 @@ class Activity(BaseModel):
         ordering = ["-published_at", "-id"]
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
-        indexes = [_path_index("vol_activity_path"), models.Index(fields=["community", "status"], name="vol_activity_comm_status")]
+        indexes = [_path_index("vol_activity_path"), models.Index(fields=["community", "status"], name="vol_activity_comm_status"),
+                   _list_index("vol_activity_list", "created_at", "id", also=("status",))]
 
     def __str__(self) -> str:
         return self.title
@@ -326,6 +336,7 @@ class HourRecord(BaseModel):
             # the community's leaderboard: confirmed hours per member in a period, read from the index alone
             models.Index(fields=["community", "status", "date"], name="vol_hours_board", include=["member", "hours", "points"]),
             models.Index(fields=["member", "date"], name="vol_hours_member_date"),
+            _list_index("vol_hours_list", "status", "date", "id"),
         ]
         constraints = [models.CheckConstraint(name="vol_hours_positive", condition=models.Q(hours__gt=0) & models.Q(hours__lte=24))]
 
@@ -363,7 +374,7 @@ class Pledge(BaseModel):
         ordering = ["-year", "-id"]
         verbose_name = _("pledge")
         verbose_name_plural = _("pledges")
-        indexes = [_path_index("vol_pledge_path")]
+        indexes = [_path_index("vol_pledge_path"), _list_index("vol_pledge_list", "year", "id", also=("status",))]
         constraints = [models.UniqueConstraint(fields=["member", "year"], name="vol_pledge_one_per_year")]
 
 
@@ -386,7 +397,7 @@ class RoadSegment(BaseModel):
         ordering = ["region_path", "name"]
         verbose_name = _("road segment")
         verbose_name_plural = _("road segments")
-        indexes = [_path_index("vol_road_path")]
+        indexes = [_path_index("vol_road_path"), models.Index(fields=["region_path", "name", "id"], name="vol_road_list", include=["is_active"])]
         constraints = [models.UniqueConstraint(fields=["community", "name"], name="vol_road_unique_name")]
 
     def __str__(self) -> str:
@@ -438,7 +449,8 @@ class PatrolLog(BaseModel):
         ordering = ["-at", "-id"]
         verbose_name = _("patrol")
         verbose_name_plural = _("patrols")
-        indexes = [_path_index("vol_patrol_path"), models.Index(fields=["segment", "at"], name="vol_patrol_segment_at")]
+        indexes = [_path_index("vol_patrol_path"), models.Index(fields=["segment", "at"], name="vol_patrol_segment_at"),
+                   _list_index("vol_patrol_list", "at", "id")]
 
 
 class PatrolReport(BaseModel):
@@ -469,7 +481,8 @@ class PatrolReport(BaseModel):
         ordering = ["-reported_at", "-id"]
         verbose_name = _("patrol report")
         verbose_name_plural = _("patrol reports")
-        indexes = [_path_index("vol_preport_path"), models.Index(fields=["status", "reported_at"], name="vol_preport_status")]
+        indexes = [_path_index("vol_preport_path"), models.Index(fields=["status", "reported_at"], name="vol_preport_status"),
+                   _list_index("vol_preport_list", "reported_at", "id", also=("status",))]
 
     def __str__(self) -> str:
         return self.title

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core import pages
+from gongjian.core import pages, picker
 from gongjian.core.errors import NotFound
 from gongjian.core.pagination import paginate
 from gongjian.core.params import get_filters, int_param, require_page
@@ -48,17 +48,23 @@ def _back(request: HttpRequest, default: str) -> str:
 REPORT_IN_FILTERS = ("q", "status", "community", "unit")
 
 
+def _community_filter(request: HttpRequest, f: dict[str, str]) -> picker.Picker:
+    return picker.communities(request, selectors.reach_communities(actor=request.user), f)
+
+
 @login_required
 def report_in_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.REPORT_IN_VIEW)
     if _liaison_only(request):
         return redirect("cobuild:partner_mine")
     f = get_filters(request, REPORT_IN_FILTERS)
+    community = _community_filter(request, f)
+    if picker.partial(request) == "community":
+        return picker.options_response(request, community)
     page = paginate(request, selectors.report_in_list(actor=request.user, filters=f))
-    communities = selectors.reach_communities(actor=request.user)
     return render(request, "cobuild/partners/report_in_list.html", {
-        **pages.list_context(request, page, f), "statuses": ReportInStatus.choices, "communities": communities[:500],
-        "one_community": communities.first() if communities[:2].count() == 1 else None,
+        **pages.list_context(request, page, f), "statuses": ReportInStatus.choices, "community": community,
+        "one_community": community.options[0] if len(community.options) == 1 and not community.search else None,
         "can_create": can(request.user, perms.REPORT_IN_CREATE),
     })
 
@@ -209,10 +215,12 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     if _liaison_only(request):
         return redirect(reverse("cobuild:partner_mine") + "#partnerships")
     f = get_filters(request, PARTNER_FILTERS)
+    community = _community_filter(request, f)
+    if picker.partial(request) == "community":
+        return picker.options_response(request, community)
     page = paginate(request, selectors.partnership_list(actor=request.user, filters=f))
-    communities = selectors.reach_communities(actor=request.user)
     return render(request, "cobuild/partners/partner_list.html", {
-        **pages.list_context(request, page, f), "statuses": PartnershipStatus.choices, "communities": communities[:500],
+        **pages.list_context(request, page, f), "statuses": PartnershipStatus.choices, "community": community,
         "can_manage": can(request.user, perms.PARTNERSHIP_MANAGE), "year": selectors.this_year(),
     })
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,11 +44,19 @@ def _latest_progress() -> Subquery:
                     .order_by("-created_at", "-id").values("progress")[:1], output_field=IntegerField())
 
 
+def _needs_count() -> Coalesce:
+    """The project's number of needs, counted for each row the list shows (a JOIN with GROUP BY would count every
+    project in scope before the page is cut)."""
+    counted = (ProjectNeed.objects.filter(project=OuterRef("pk")).order_by().values("project")
+               .annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def project_list(*, actor: Actor, filters: dict[str, Any] | None = None, action: str = PROJECT_VIEW) -> QuerySet[Project]:
     """Projects in scope (see ``cobuild.selectors.project_list``) with their latest progress and counts."""
     return base.project_list(actor=actor, filters=filters, action=action).annotate(
         latest_progress=_latest_progress(),
-        needs_count=Count("project_needs", distinct=True),
+        needs_count=_needs_count(),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongjian.core import pages
+from gongjian.core import pages, picker
 from gongjian.core.errors import DomainError, NotFound, ValidationError
 from gongjian.core.forms import StyledForm
 from gongjian.core.params import int_param, require_page
@@ -43,10 +44,20 @@ MAX_RESOURCE_ROWS = 20
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
+    def communities() -> QuerySet[Any]:
+        return sel.filter_communities(actor=request.user)
+
+    def units() -> QuerySet[Any]:
+        return sel.filter_units(actor=request.user)
+
+    options = picker.answer_partial(request, permission=PROJECT_VIEW, pickers={picker.COMMUNITY: communities, picker.UNIT: units})
+    if options is not None:
+        return options
     return pages.list_view(request, "cobuild/projects/list.html", permission=PROJECT_VIEW, keys=sel.FILTERS,
                            rows=lambda f: sel.project_list(actor=request.user, filters=f), context=lambda f: {
-                               "statuses": ProjectStatus.choices, "communities": sel.filter_communities(actor=request.user),
-                               "units": sel.filter_units(actor=request.user), "can_create": can(request.user, PROJECT_MANAGE)})
+                               "statuses": ProjectStatus.choices, "community": picker.communities(request, communities(), f),
+                               "unit": picker.units(request, units(), f),
+                               "can_create": can(request.user, PROJECT_MANAGE)})
 
 
 def _day(value: Any) -> Any:

@@ -149,5 +149,5 @@ def matching_board(request: HttpRequest, filters: Query[BoardFilters]) -> dict[s
     if region is None:  # pragma: no cover - board_region raises
         raise NotFound()
     rows = selectors.board(actor=request.user, region=region)
-    return {"region_id": region.pk, "region_name": region.name, "proposed": sum(1 for r in rows if r.proposal),
+    return {"region_id": region.pk, "region_name": region.name, "proposed": rows.proposed,
             **paginate(rows, filters.page, filters.size, out=board_row_out)}

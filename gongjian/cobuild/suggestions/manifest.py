@@ -11,6 +11,7 @@ from ..matching.text import tokenizer
 from .index import current_index
 from .panels import board_panel
 from .permissions import MATCH_BOARD, RULES
+from .selectors import warm_board_cache
 
 MANIFEST = Part(
     key="cobuild.suggestions",
@@ -19,5 +20,6 @@ MANIFEST = Part(
     panels=[board_panel],
     exports=[ExportDef("cobuild.match_board", _("Matching board"), "cobuild", "cobuild:suggest_board_export", permission=MATCH_BOARD)],
     permissions=[RULES],
-    warm=[Warmup("cobuild.tokenizer", tokenizer), Warmup("cobuild.suggestions_index", current_index)],
+    warm=[Warmup("cobuild.tokenizer", tokenizer), Warmup("cobuild.suggestions_index", current_index),
+          Warmup("cobuild.board_cache", warm_board_cache)],
 )

@@ -6,19 +6,22 @@ are suggested (see :mod:`.index` for which resources are candidates).
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.errors import NotFound, ValidationError
 from gongjian.core.kernel import Actor
 from gongjian.core.params import int_param
 from gongjian.core.permissions import can
-from gongjian.core.scope import region_paths, scope_q, scoped
+from gongjian.core.scope import actor_scopes, region_paths, scope_q, scoped
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
@@ -32,6 +35,8 @@ from . import permissions as perms
 
 TOP_K = 5
 BOARD_MAX_NEEDS = 3000  # the board of a district with more published needs shows the first ones by community and publication
+BOARD_TTL = 600  # seconds a computed board is kept; any change to its inputs gives it a new key before that
+BOARD_CHUNK = 500  # rows read from the database at once when the whole board is iterated (export)
 
 
 @dataclass
@@ -192,6 +197,84 @@ class BoardRow:
         return f"{plain(self.need.quantity)} {self.need.quantity_unit}".strip() if self.need.quantity is not None else ""
 
 
+@dataclass(frozen=True)
+class BoardEntry:
+    """One row of a computed board, as the cache holds it: the need and the proposal by id, with the engine's score."""
+
+    need_id: int
+    resource_id: int | None
+    rank: int
+    score: float
+    reasons: tuple[str, ...]
+    components: dict[str, float]
+    alternatives: int
+
+
+class Board(Sequence[BoardRow]):
+    """The board's rows in order. Its length and the number of proposals are known without reading any record; the
+    needs and resources are read only for the rows asked for (a page: two queries), so a page of a district's board
+    costs the same as a page of a subdistrict's."""
+
+    def __init__(self, entries: list[BoardEntry]) -> None:
+        self.entries = entries
+        self.proposed = sum(1 for e in entries if e.resource_id is not None)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @overload
+    def __getitem__(self, i: int) -> BoardRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[BoardRow]: ...
+    def __getitem__(self, i: int | slice) -> BoardRow | list[BoardRow]:
+        if isinstance(i, slice):
+            return _board_rows(self.entries[i])
+        rows = _board_rows([self.entries[i]])
+        if not rows:  # pragma: no cover - the need was deleted since the board was computed
+            raise IndexError(i)
+        return rows[0]
+
+    def __iter__(self) -> Iterator[BoardRow]:
+        for start in range(0, len(self.entries), BOARD_CHUNK):
+            yield from _board_rows(self.entries[start:start + BOARD_CHUNK])
+
+
+def _board_rows(entries: list[BoardEntry]) -> list[BoardRow]:
+    """The entries with their needs and proposed resources read (two queries)."""
+    needs = Need.objects.select_related("category", "community").in_bulk([e.need_id for e in entries])
+    resources = Resource.objects.select_related("unit", "category").in_bulk([e.resource_id for e in entries if e.resource_id is not None])
+    out = []
+    for e in entries:
+        n = needs.get(e.need_id)
+        if n is None:  # deleted since the board was computed (its key has changed since)
+            continue
+        r = resources.get(e.resource_id) if e.resource_id is not None else None
+        proposal = SuggestionRow(n, r, e.rank, e.score, e.reasons, e.components, default_amount(n, r)) if r is not None else None
+        out.append(BoardRow(n, proposal, e.alternatives))
+    return out
+
+
+def _scope_signature(actor: Actor) -> str:
+    rows = sorted((s.role, s.kind, s.region_path, s.unit_id or 0, s.department_id or 0) for s in actor_scopes(actor))
+    return repr((bool(getattr(actor, "is_superuser", False)), rows))
+
+
+def _board_needs(actor: Actor, region: Region) -> QuerySet[Need]:
+    return scoped(Need.objects.filter(status__in=PROJECT_NEED_STATUSES), actor, cperms.NEED_MANAGE).filter(region_path__startswith=region.path)
+
+
+def _board_key(actor: Actor, region: Region, index: idx.Index) -> str:
+    """What the board of ``region`` for this actor is computed from: his scope, the published needs of the region in
+    it, the decisions on them (and the status of the projects they became) and the resources (the index's key, which
+    also holds today's date). Read from the records themselves (three aggregates), so that any change — through a
+    service, an import or the admin — gives the board a new key."""
+    needs = _board_needs(actor, region).aggregate(n=Count("id"), last=Max("updated_at"), ids=Sum("id"))
+    decisions = MatchDecision.objects.filter(need__region_path__startswith=region.path).aggregate(
+        n=Count("id"), last=Max("updated_at"), ids=Sum("id"), project=Max("project__updated_at"))
+    text = repr((region.pk, region.path, _scope_signature(actor), sorted(needs.items()), sorted(decisions.items()), index.key))
+    return "cobuild:board:" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
 def assign_rounds(needs: list[matching.Need], matcher: matching.Matcher, found: dict[str, list[matching.Suggestion]],
                   rounds: int = 4) -> dict[str, str]:
     """Need id → resource id: the global assignment, never promising a resource beyond its remaining capacity.
@@ -244,27 +327,44 @@ def assign_rounds(needs: list[matching.Need], matcher: matching.Matcher, found: 
     return out
 
 
-def board(*, actor: Actor, region: Region, k: int = TOP_K) -> list[BoardRow]:
+def board(*, actor: Actor, region: Region, k: int = TOP_K) -> Board:
     """All published needs of the region (within the actor's reach) with the global assignment's proposal each.
 
     Each need gets at most one resource, chosen over every need's top ``k`` so that the total score is highest, and a
     resource is never promised beyond its remaining capacity (:func:`assign_rounds`). The proposed amount is the need's
     quantity where it is in the resource's unit, never more than is left. After an acceptance the board is computed
     again from the remaining capacity.
+
+    The assignment (the engine over every need of a district) is computed once per set of inputs (:func:`_board_key`)
+    and kept in the cache; a request then reads only the rows of its page (:class:`Board`).
     """
     if not can(actor, perms.MATCH_BOARD) or region.level not in (Level.DISTRICT, Level.SUBDISTRICT):
         raise NotFound()
+    index = idx.current_index()
+    key = f"{_board_key(actor, region, index)}:{k}"
+    entries = cache.get(key)
+    if entries is None:
+        entries = _compute_board(actor, region, index, k)
+        cache.set(key, entries, BOARD_TTL)
+    return Board(entries)
+
+
+def warm_board_cache() -> None:
+    """Load the cache's client once, before the server forks its workers (a ``Warmup`` step): the board is read from the
+    cache, and a worker's first read would otherwise import the client library (redis-py: about a second on a busy
+    machine) inside a request. Its connection pool notices the fork and opens new connections in each worker."""
+    cache.get("cobuild:board:warm")
+
+
+def _compute_board(actor: Actor, region: Region, index: idx.Index, k: int) -> list[BoardEntry]:
     needs = list(
-        scoped(Need.objects.filter(status__in=PROJECT_NEED_STATUSES), actor, cperms.NEED_MANAGE)
-        .filter(region_path__startswith=region.path)
-        .select_related("category", "community")
+        _board_needs(actor, region).select_related("category", "community")
         .order_by("community__path", "published_at", "id")[:BOARD_MAX_NEEDS]
     )
     if not needs:
         return []
-    index = idx.current_index()
     if index.size == 0:
-        return [BoardRow(n, None, 0) for n in needs]
+        return [BoardEntry(n.pk, None, 0, 0.0, (), {}, 0) for n in needs]
     visible = visible_resource_ids(actor, index)
     decided = decided_resource_ids([n.pk for n in needs])
     only: dict[str, Any] = {}
@@ -276,12 +376,16 @@ def board(*, actor: Actor, region: Region, k: int = TOP_K) -> list[BoardRow]:
     engine_needs = [idx.engine_need(n) for n in needs]
     found = index.matcher.suggest_all(engine_needs, top_k=k, only=only)
     pairs = assign_rounds(engine_needs, index.matcher, found)
-    chosen = {nid: [s for s in found[nid] if s.resource_id == rid] for nid, rid in pairs.items()}
-    rows = _rows(needs, chosen)
     out = []
     for n in needs:
-        chosen_rows = rows.get(n.pk) or []
-        out.append(BoardRow(n, chosen_rows[0] if chosen_rows else None, len(found.get(str(n.pk), []))))
+        nid = str(n.pk)
+        chosen = next((s for s in found.get(nid, []) if nid in pairs and s.resource_id == pairs[nid]), None)
+        alternatives = len(found.get(nid, []))
+        if chosen is None:
+            out.append(BoardEntry(n.pk, None, 0, 0.0, (), {}, alternatives))
+        else:
+            out.append(BoardEntry(n.pk, int(chosen.resource_id), chosen.rank, float(chosen.score), tuple(chosen.reasons),
+                                  {str(a): float(b) for a, b in chosen.components.items()}, alternatives))
     return out
 
 

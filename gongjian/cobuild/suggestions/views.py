@@ -107,7 +107,7 @@ def suggest_unreject(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 # --- the matching board ------------------------------------------------------------------------------
 
 
-def _board(request: HttpRequest) -> tuple[Any, list[selectors.BoardRow]]:
+def _board(request: HttpRequest) -> tuple[Any, selectors.Board]:
     require_page(request, perms.MATCH_BOARD)
     region = selectors.board_region(actor=request.user, region=request.GET.get("region", ""))
     return region, selectors.board(actor=request.user, region=region)
@@ -126,7 +126,7 @@ def suggest_board(request: HttpRequest) -> HttpResponse:
     return render(request, "cobuild/suggestions/board.html", {
         "region": region, "regions": selectors.board_regions(actor=request.user), "page": page,
         "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size", "format"),
-        "proposed": sum(1 for r in rows if r.proposal), "total": len(rows),
+        "proposed": rows.proposed, "total": len(rows),
         "can_decide": can(request.user, perms.SUGGEST_DECIDE) and can(request.user, cperms.PROJECT_MANAGE),
         "next": request.get_full_path(),
     })

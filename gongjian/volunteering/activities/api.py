@@ -11,11 +11,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, ReasonIn, StatusQuery, listing
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, StatusQuery, listing
+from gongjian.core.errors import NotFound
 from gongjian.core.params import require_page
 from gongjian.core.permissions import can
 
 from .. import permissions as perms
+from ..common import actor_member, counted
 from ..models import Activity, HourRecord, Shift, Signup
 from . import codes, selectors, services
 
@@ -159,8 +161,10 @@ def hour_out(r: HourRecord) -> dict[str, Any]:
 @router.get("/", response=ActivityPage, summary="Activities: those the caller manages, or a member's community's open ones")
 def activities(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     require_page(request, perms.ACTIVITY_VIEW)
-    rows = selectors.activity_list if can(request.user, perms.ACTIVITY_MANAGE) else selectors.member_activities
-    return listing(request, filters, lambda f: rows(actor=request.user, filters=f).select_related("community"), out=activity_out)
+    if can(request.user, perms.ACTIVITY_MANAGE):
+        return listing(request, filters, lambda f: counted(selectors.activity_list(actor=request.user, filters=f)), out=activity_out)
+    return listing(request, filters, lambda f: selectors.member_activities(actor=request.user, filters=f).select_related("community"),
+                   out=activity_out)
 
 
 @router.post("/", response={201: ActivityDetail}, summary="Create a draft activity")
@@ -213,13 +217,15 @@ def shift_code(request: HttpRequest, shift_id: int, kind: str = "in") -> dict[st
 @router.get("/hours", response=HourPage, summary="Hour records of the caller's area (pending by default)")
 def hours(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     require_page(request, perms.HOURS_CONFIRM)
-    return listing(request, filters, lambda f: selectors.hour_list(actor=request.user, filters=f), out=hour_out)
+    return listing(request, filters, lambda f: counted(selectors.hour_list(actor=request.user, filters=f)), out=hour_out)
 
 
-@router.get("/hours/mine", response=list[HourOut], summary="The caller's own hour records")
-def my_hours(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/hours/mine", response=HourPage, summary="The caller's own hour records, newest first (404 for an account without a member record)")
+def my_hours(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     require_page(request, perms.HOURS_VIEW)
-    return [hour_out(r) for r in selectors.my_hours(actor=request.user)["records"].select_related("member")[:500]]
+    if actor_member(request.user, required=False) is None:
+        raise NotFound()  # as the page: an administrator's area is not "mine"
+    return listing(request, query, lambda f: counted(selectors.my_hour_records(actor=request.user).select_related("member")), out=hour_out)
 
 
 @router.post("/hours/confirm", response=Decided, summary="Confirm pending hours (points by the rule)")
@@ -285,6 +291,14 @@ class BrandDetail(BrandOut):
     reach: list[ReachRow]
 
 
+class PostPage(Page):
+    items: list[PostOut]
+
+
+class BrandPage(Page):
+    items: list[BrandOut]
+
+
 def post_out(p: Any) -> dict[str, Any]:
     return {"id": p.pk, "community_id": p.community_id, "kind": p.kind, "name": p.name, "description": p.description, "needed": p.needed,
             "skills": p.skills, "is_active": p.is_active, "holders": getattr(p, "holders", 0)}
@@ -300,11 +314,11 @@ def brand_out(b: Any) -> dict[str, Any]:
             "schedule": b.schedule, "is_active": b.is_active}
 
 
-@router.get("/posts", response=list[PostOut], summary="Posts: the administrator's area, or the open posts of a member's community")
-def posts(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/posts", response=PostPage, summary="Posts: the administrator's area, or the open posts of a member's community")
+def posts(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     require_page(request, perms.POST_VIEW)
-    qs = selectors.post_list(actor=request.user) if can(request.user, perms.POST_MANAGE) else selectors.open_posts(actor=request.user)
-    return [post_out(p) for p in qs[:500]]
+    rows = selectors.post_list if can(request.user, perms.POST_MANAGE) else selectors.open_posts
+    return listing(request, query, lambda f: counted(rows(actor=request.user)), out=post_out)
 
 
 @router.get("/posts/mine", response=list[HoldingOut], summary="The caller's applications and posts")
@@ -333,10 +347,10 @@ def holding_withdraw(request: HttpRequest, holding_id: int) -> dict[str, Any]:
     return holding_out(services.holding_withdraw(actor=request.user, holding=holding_id))
 
 
-@router.get("/brands", response=list[BrandOut], summary="Service brands in the caller's reach")
-def brands(request: HttpRequest) -> list[dict[str, Any]]:
+@router.get("/brands", response=BrandPage, summary="Service brands in the caller's reach")
+def brands(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     require_page(request, perms.BRAND_VIEW)
-    return [brand_out(b) for b in selectors.brand_list(actor=request.user)[:500]]
+    return listing(request, query, lambda f: counted(selectors.brand_list(actor=request.user)), out=brand_out)
 
 
 @router.get("/brands/{brand_id}", response=BrandDetail, summary="A brand with the people served per month")

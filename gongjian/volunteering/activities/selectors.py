@@ -24,7 +24,7 @@ from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from ..choices import ActivityStatus, HoldingStatus, HourStatus, SignupStatus
-from ..common import acting_community, active_report_in, actor_member, by_yes_no, communities_of, in_paths
+from ..common import acting_community, active_report_in, actor_member, by_yes_no, communities_of, in_paths, per_row
 from ..models import Activity, HourRecord, PostHolding, ServiceBrand, ServicePost, Shift, Signup
 from .services import SHIFT_MANAGE_SCOPE, SIGNUP_MANAGE_SCOPE
 
@@ -74,12 +74,12 @@ HOUR_FILTERS = {"status": by_choice(HourStatus), "kind": by_value("kind"), "comm
 
 
 def post_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[ServicePost]:
-    """Posts in the administrator's area with their numbers of holders and open applications. Filters: q, kind, community,
-    open (1/0)."""
+    """Posts in the administrator's area with their numbers of holders and open applications (counted for the rows
+    read), by community (its path, stored on the post), kind and name. Filters: q, kind, community, open (1/0)."""
     qs = scoped(ServicePost.objects.all(), actor, perms.POST_MANAGE).select_related("community").annotate(
-        holders=Count("holdings", filter=Q(holdings__status=HoldingStatus.APPROVED)),
-        applications=Count("holdings", filter=Q(holdings__status=HoldingStatus.APPLIED)))
-    return apply_filters(qs, filters, POST_FILTERS).order_by("community__path", "kind", "name", "id")
+        holders=per_row(PostHolding, "post", status=HoldingStatus.APPROVED),
+        applications=per_row(PostHolding, "post", status=HoldingStatus.APPLIED))
+    return apply_filters(qs, filters, POST_FILTERS).order_by("region_path", "kind", "name", "id")
 
 
 def post_get(*, actor: Actor, id: Any) -> ServicePost:
@@ -117,7 +117,7 @@ def brand_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QueryS
     else:
         community = my_community(actor)
         qs = ServiceBrand.objects.filter(community=community, is_active=True) if community else ServiceBrand.objects.none()
-    qs = qs.select_related("community").annotate(activity_count=Count("activities"))
+    qs = qs.select_related("community").annotate(activity_count=per_row(Activity, "brand"))
     return apply_filters(qs, filters, BRAND_FILTERS).order_by("community__path", "name")
 
 
@@ -152,11 +152,11 @@ def brand_reach(brand: ServiceBrand, months: int = 12) -> list[dict[str, Any]]:
 
 
 def activity_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
-    """Activities the actor manages (administrators: their area; a unit liaison: his unit's). Filters: q, status,
-    community, brand."""
+    """Activities the actor manages (administrators: their area; a unit liaison: his unit's) with their shifts, places
+    and places taken (of the shifts not cancelled, totalled for the rows read). Filters: q, status, community, brand."""
     qs = scoped(Activity.objects.all(), actor, perms.ACTIVITY_MANAGE).select_related("community", "unit", "brand").annotate(
-        shift_count=Count("shifts", filter=Q(shifts__is_cancelled=False)), places=Sum("shifts__capacity", filter=Q(shifts__is_cancelled=False)),
-        taken=Sum("shifts__taken", filter=Q(shifts__is_cancelled=False)))
+        shift_count=per_row(Shift, "activity", is_cancelled=False), places=per_row(Shift, "activity", Sum("capacity"), is_cancelled=False),
+        taken=per_row(Shift, "activity", Sum("taken"), is_cancelled=False))
     return apply_filters(qs, filters, ACTIVITY_FILTERS).order_by("-created_at", "-id")
 
 
@@ -259,11 +259,17 @@ def hours_pending_count(*, actor: Actor) -> int:
     return scoped(HourRecord.objects.filter(status=HourStatus.PENDING), actor, perms.HOURS_CONFIRM).count()
 
 
+def my_hour_records(*, actor: Actor, year: int | None = None) -> QuerySet[HourRecord]:
+    """The actor's own hour records, newest first: those of the member record linked to his account, whatever else his
+    roles let him see (an administrator's area is not "his")."""
+    qs = (scoped(HourRecord.objects.all(), actor, perms.HOURS_VIEW).filter(member__user_id=getattr(actor, "pk", None) or 0)
+          .select_related("activity", "post", "community"))
+    return (qs.filter(date__year=year) if year else qs).order_by("-date", "-id")
+
+
 def my_hours(*, actor: Actor, year: int | None = None) -> dict[str, Any]:
-    """The member's hour records (newest first) and his totals: confirmed hours and points, pending hours."""
-    qs = scoped(HourRecord.objects.all(), actor, perms.HOURS_VIEW).select_related("activity", "post", "community")
-    if year:
-        qs = qs.filter(date__year=year)
+    """The actor's own hour records (``my_hour_records``) and his totals: confirmed hours and points, pending hours."""
+    qs = my_hour_records(actor=actor, year=year)
     sums = qs.order_by().values("status").annotate(h=Sum("hours"), p=Sum("points"), n=Count("id"))
     totals: dict[str, dict[str, Any]] = {row["status"]: dict(row) for row in sums}
     conf: dict[str, Any] = totals.get(HourStatus.CONFIRMED, {})

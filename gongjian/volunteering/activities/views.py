@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core import pages
+from gongjian.core import pages, picker
 from gongjian.core.errors import DomainError, NotFound
 from gongjian.core.pages import list_context
 from gongjian.core.pagination import paginate, querystring_without
@@ -29,7 +29,7 @@ from gongjian.orgs.models import Member, ResidentUnit
 
 from .. import permissions as perms
 from ..choices import ACTIVITY_TRANSITIONS, ActivityStatus, CodeKind, HoldingStatus, HourKind, HourStatus, PostKind, SignupStatus
-from ..common import actor_member, next_or, point_rule
+from ..common import actor_member, cached_count, counted, next_or, point_rule
 from ..models import Activity, ServiceBrand, ServicePost
 from . import codes, forms, selectors, services
 
@@ -94,10 +94,16 @@ def activities(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ACTIVITY_VIEW)
     f = get_filters(request, ACTIVITY_FILTERS)
     if _is_manager(request):
-        page = paginate(request, selectors.activity_list(actor=request.user, filters=f))
+        def communities() -> Any:
+            return selectors.managed_communities(actor=request.user)
+
+        options = picker.answer_partial(request, permission=perms.ACTIVITY_MANAGE, pickers={picker.COMMUNITY: communities})
+        if options is not None:
+            return options
+        page = paginate(request, counted(selectors.activity_list(actor=request.user, filters=f)))
         return render(request, "volunteering/activities/activity_list.html", {
             **list_context(request, page, f), "statuses": ActivityStatus.choices,
-            "communities": selectors.managed_communities(actor=request.user)[:500],
+            "community": picker.communities(request, communities(), f),
         })
     if selectors.my_community(request.user) is None:
         return _no_report_in(request)
@@ -379,10 +385,15 @@ HOUR_FILTERS = ("q", "status", "kind", "community")
 
 @login_required
 def hour_list(request: HttpRequest) -> HttpResponse:
+    def communities() -> Any:
+        return selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)
+
+    options = picker.answer_partial(request, permission=perms.HOURS_CONFIRM, pickers={picker.COMMUNITY: communities})
+    if options is not None:
+        return options
     return pages.list_view(request, "volunteering/activities/hour_list.html", permission=perms.HOURS_CONFIRM, keys=HOUR_FILTERS,
-                           rows=lambda f: selectors.hour_list(actor=request.user, filters=f), context=lambda f: {
-                               "statuses": HourStatus.choices, "kinds": HourKind.choices,
-                               "communities": selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)[:500],
+                           rows=lambda f: counted(selectors.hour_list(actor=request.user, filters=f)), context=lambda f: {
+                               "statuses": HourStatus.choices, "kinds": HourKind.choices, "community": picker.communities(request, communities(), f),
                                "pending": f.get("status", HourStatus.PENDING) == HourStatus.PENDING, "rule": point_rule()})
 
 
@@ -472,18 +483,26 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
 # --- posts ---------------------------------------------------------------------------------------
 
 POST_FILTERS = ("q", "kind", "community", "open")
+PENDING_SHOWN = 20  # the newest applications shown above the posts (a page of them; the card says how many wait)
 
 
 @login_required
 def post_list(request: HttpRequest) -> HttpResponse:
     if not can(request.user, perms.POST_MANAGE):
         return redirect("volunteering:my_posts")
+
+    def communities() -> Any:
+        return selectors.managed_communities(actor=request.user, action=perms.POST_MANAGE)
+
+    options = picker.answer_partial(request, permission=perms.POST_MANAGE, pickers={picker.COMMUNITY: communities})
+    if options is not None:
+        return options
     f = get_filters(request, POST_FILTERS)
-    page = paginate(request, selectors.post_list(actor=request.user, filters=f))
+    page = paginate(request, counted(selectors.post_list(actor=request.user, filters=f)))
     pending = selectors.holding_list(actor=request.user, status=HoldingStatus.APPLIED)
     return render(request, "volunteering/activities/post_list.html", {
-        **list_context(request, page, f), "kinds": PostKind.choices, "pending": pending[:50], "pending_count": pending.count(),
-        "communities": selectors.managed_communities(actor=request.user, action=perms.POST_MANAGE)[:500]})
+        **list_context(request, page, f), "kinds": PostKind.choices, "pending": counted(pending)[:PENDING_SHOWN],
+        "pending_count": cached_count(pending), "community": picker.communities(request, communities(), f)})
 
 
 @login_required

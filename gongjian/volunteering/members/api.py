@@ -16,6 +16,7 @@ from ninja import Query, Router, Schema
 from gongjian.core.apikit import Actions, Page, PlaceQuery, ReasonIn, StatusQuery, TextQuery, listing
 
 from .. import permissions as perms
+from ..common import counted
 from ..models import FeedbackReceipt, MemberReportIn, Pledge
 from . import pdf, selectors, services
 
@@ -66,7 +67,7 @@ def report_in_out(r: MemberReportIn) -> dict[str, Any]:
 
 @router.get("/report-ins", response=ReportInPage, summary="Member report-ins in the caller's scope (a member: his own)")
 def report_ins(request: HttpRequest, filters: Query[ReportInFilters]) -> dict[str, Any]:
-    return listing(request, filters, lambda f: selectors.report_in_list(actor=request.user, filters=f),
+    return listing(request, filters, lambda f: counted(selectors.report_in_list(actor=request.user, filters=f)),
                    out=report_in_out, permission=perms.REPORT_IN_VIEW)
 
 
@@ -151,7 +152,8 @@ def receipt_out(rc: FeedbackReceipt) -> dict[str, Any]:
 
 @router.get("/receipts", response=ReceiptPage, summary="Half-year receipts in the caller's scope (unit liaison: his unit's; member: his own)")
 def receipts(request: HttpRequest, filters: Query[ReceiptFilters]) -> dict[str, Any]:
-    return listing(request, filters, lambda f: selectors.receipt_list(actor=request.user, filters=f), out=receipt_out, permission=perms.RECEIPT_VIEW)
+    return listing(request, filters, lambda f: counted(selectors.receipt_list(actor=request.user, filters=f)), out=receipt_out,
+                   permission=perms.RECEIPT_VIEW)
 
 
 @router.get("/receipts/{receipt_id}", response=ReceiptOut, summary="One receipt; 404 outside the caller's scope")
@@ -217,7 +219,8 @@ def pledge_out(p: Pledge) -> dict[str, Any]:
 
 @router.get("/pledges", response=PledgePage, summary="Pledges in the caller's scope (a member: his own)")
 def pledges(request: HttpRequest, filters: Query[PledgeFilters]) -> dict[str, Any]:
-    return listing(request, filters, lambda f: selectors.pledge_list(actor=request.user, filters=f), out=pledge_out, permission=perms.PLEDGE_VIEW)
+    return listing(request, filters, lambda f: counted(selectors.pledge_list(actor=request.user, filters=f)), out=pledge_out,
+                   permission=perms.PLEDGE_VIEW)
 
 
 @router.post("/pledges", response={201: PledgeOut}, summary="The member makes this year's pledge")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core import pages, pii
+from gongjian.core import pages, picker, pii
 from gongjian.core.errors import DomainError, NotFound
 from gongjian.core.forms import first_error
 from gongjian.core.pages import list_context
@@ -27,7 +27,7 @@ from gongjian.orgs.models import Member
 
 from .. import permissions as perms
 from ..choices import REPORT_IN_TRANSITIONS, PledgeStatus, ReportInStatus
-from ..common import active_report_in, actor_member, next_or, record_action
+from ..common import active_report_in, actor_member, cached_count, counted, next_or, record_action
 from ..models import MemberReportIn
 from . import forms, pdf, selectors, services
 
@@ -152,16 +152,21 @@ REPORT_IN_FILTERS = ("q", "status", "community")
 
 @login_required
 def report_in_list(request: HttpRequest) -> HttpResponse:
+    def communities() -> Any:
+        return selectors.issue_communities(actor=request.user)
+
+    options = picker.answer_partial(request, permission=perms.REPORT_IN_CONFIRM, pickers={picker.COMMUNITY: communities})
+    if options is not None:
+        return options
     require_page(request, perms.REPORT_IN_CONFIRM)
     f = get_filters(request, REPORT_IN_FILTERS)
-    page = paginate(request, selectors.report_in_list(actor=request.user, filters=f, action=perms.REPORT_IN_CONFIRM))
+    page = paginate(request, counted(selectors.report_in_list(actor=request.user, filters=f, action=perms.REPORT_IN_CONFIRM)))
     for r in page.object_list:
         r.actions = [a for a, to in (("confirm", ReportInStatus.CONFIRMED), ("reject", ReportInStatus.REJECTED), ("end", ReportInStatus.ENDED))
                      if REPORT_IN_TRANSITIONS.allows(r.status, to)]
-    communities = list(selectors.issue_communities(actor=request.user)[:500])
     return render(request, "volunteering/members/report_in_list.html", {
-        **list_context(request, page, f), "statuses": ReportInStatus.choices, "communities": communities if len(communities) > 1 else [],
-        "pending": selectors.report_in_pending(actor=request.user).count(), "period": services.current_period(),
+        **list_context(request, page, f), "statuses": ReportInStatus.choices, "community": picker.communities(request, communities(), f),
+        "pending": cached_count(selectors.report_in_pending(actor=request.user)), "period": services.current_period(),
     })
 
 
@@ -243,12 +248,12 @@ RECEIPT_FILTERS = ("q", "period", "community", "unit")
 def receipt_list(request: HttpRequest) -> HttpResponse:
     def context(f: dict[str, str]) -> dict[str, Any]:
         can_issue = can(request.user, perms.RECEIPT_ISSUE)
-        communities = list(selectors.issue_communities(actor=request.user)[:200]) if can_issue else []
+        communities = list(selectors.issue_communities(actor=request.user).only("id", "name")[:200]) if can_issue else []
         return {"can_issue": can_issue, "communities": communities, "period": services.current_period(),
                 "is_member": actor_member(request.user, required=False) is not None}
 
     return pages.list_view(request, "volunteering/members/receipt_list.html", permission=perms.RECEIPT_VIEW, keys=RECEIPT_FILTERS,
-                           rows=lambda f: selectors.receipt_list(actor=request.user, filters=f), context=context)
+                           rows=lambda f: counted(selectors.receipt_list(actor=request.user, filters=f)), context=context)
 
 
 @login_required
@@ -311,7 +316,7 @@ PLEDGE_FILTERS = ("q", "year", "status", "community")
 @login_required
 def pledge_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "volunteering/members/pledge_list.html", permission=perms.PLEDGE_ASSESS, keys=PLEDGE_FILTERS,
-                           rows=lambda f: selectors.pledge_list(actor=request.user, filters=f), context={"statuses": PledgeStatus.choices})
+                           rows=lambda f: counted(selectors.pledge_list(actor=request.user, filters=f)), context={"statuses": PledgeStatus.choices})
 
 
 @login_required

@@ -17,11 +17,12 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
-from gongjian.core.apikit import Actions, Page, ReasonIn, StatusQuery, TextQuery, listing
+from gongjian.core.apikit import Actions, Page, PageQuery, ReasonIn, StatusQuery, TextQuery, listing
 from gongjian.core.errors import NotFound
 from gongjian.core.permissions import can
 
 from .. import permissions as perms
+from ..common import counted
 from ..models import PatrolLog, PatrolReport, RoadChief, RoadSegment
 from . import selectors, services
 from .views import _photo_response
@@ -105,7 +106,7 @@ def _segment(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 @router.get("/segments", response=SegmentPage, summary="Road segments in the caller's area (administrators)")
 def segments(request: HttpRequest, filters: Query[SegmentFilters]) -> dict[str, Any]:
-    return listing(request, filters, lambda f: selectors.segment_list(actor=request.user, filters=_str(f)),
+    return listing(request, filters, lambda f: counted(selectors.segment_list(actor=request.user, filters=_str(f))),
                    out=segment_out, permission=perms.ROAD_MANAGE)
 
 
@@ -160,15 +161,19 @@ class EndIn(Schema):
     until: dt.date | None = None
 
 
-class ChiefFilters(Schema):
+class ChiefPage(Page):
+    items: list[ChiefOut]
+
+
+class ChiefFilters(PageQuery):
     segment: int | None = None
     active: str = "1"
 
 
-@router.get("/chiefs", response=list[ChiefOut], summary="Road chief assignments in scope (a member: his own)")
-def chiefs(request: HttpRequest, filters: Query[ChiefFilters]) -> list[dict[str, Any]]:
-    _need(request, perms.ROAD_VIEW)
-    return [chief_out(c) for c in selectors.chief_list(actor=request.user, filters=_str(filters.dict()))[:500]]
+@router.get("/chiefs", response=ChiefPage, summary="Road chief assignments in scope (a member: his own), by road")
+def chiefs(request: HttpRequest, filters: Query[ChiefFilters]) -> dict[str, Any]:
+    return listing(request, filters, lambda f: counted(selectors.chief_list(actor=request.user, filters=_str(f))), out=chief_out,
+                   permission=perms.ROAD_VIEW)
 
 
 @router.post("/chiefs", response={201: ChiefOut}, summary="Assign a member with a confirmed report-in as road chief of a segment")
@@ -222,7 +227,8 @@ def patrol_out(p: PatrolLog) -> dict[str, Any]:
 
 @router.get("/patrols", response=PatrolPage, summary="Patrols in scope (a road chief: his own)")
 def patrols(request: HttpRequest, filters: Query[PatrolFilters]) -> dict[str, Any]:
-    return listing(request, filters, lambda f: selectors.patrol_list(actor=request.user, filters=_str(f)), out=patrol_out, permission=perms.ROAD_VIEW)
+    return listing(request, filters, lambda f: counted(selectors.patrol_list(actor=request.user, filters=_str(f))), out=patrol_out,
+                   permission=perms.ROAD_VIEW)
 
 
 @router.post("/patrols", response={201: PatrolOut},
@@ -292,7 +298,8 @@ def report_out(r: PatrolReport) -> dict[str, Any]:
 
 @router.get("/reports", response=ReportPage, summary="Patrol reports in scope (a road chief: his own, with the matter's status)")
 def reports(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
-    return listing(request, filters, lambda f: selectors.report_list(actor=request.user, filters=_str(f)), out=report_out, permission=perms.ROAD_VIEW)
+    return listing(request, filters, lambda f: counted(selectors.report_list(actor=request.user, filters=_str(f))), out=report_out,
+                   permission=perms.ROAD_VIEW)
 
 
 @router.get("/reports/{report_id}", response=ReportOut, summary="One patrol report; 404 outside the scope")

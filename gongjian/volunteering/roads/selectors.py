@@ -123,7 +123,8 @@ def report_get(*, actor: Actor, id: Any) -> PatrolReport:
 
 
 def open_report_count(*, actor: Actor) -> int:
-    return scoped(PatrolReport.objects.filter(status__in=PATROL_REPORT_OPEN), actor, perms.PATROL_HANDLE).count()
+    """Open reports of the actor's area (counted once per version of the module: see ``common.cached_count``)."""
+    return common.cached_count(scoped(PatrolReport.objects.filter(status__in=PATROL_REPORT_OPEN), actor, perms.PATROL_HANDLE))
 
 
 # --- the member's own -------------------------------------------------------------------------

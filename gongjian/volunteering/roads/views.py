@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongjian.core import pages
+from gongjian.core import pages, picker
 from gongjian.core.errors import DomainError, NotFound
 from gongjian.core.forms import first_error
 from gongjian.core.pages import reraise_page_errors
@@ -65,12 +65,26 @@ def _line_text(line: Any) -> str:
 # --- segments (the community) ----------------------------------------------------------------
 
 
+def _list(request: HttpRequest, template: str, *, permission: str, keys: tuple[str, ...], rows: Callable[[dict[str, str]], Any],
+          context: Callable[[dict[str, str]], dict[str, Any]]) -> HttpResponse:
+    """A list page of the community's road records: its rows counted once per version (``common.counted``), its
+    community filter bounded for a city (``picker``: the options alone for the search box's ``?partial=community``)."""
+
+    def communities() -> Any:
+        return selectors.community_choices(actor=request.user)
+
+    options = picker.answer_partial(request, permission=permission, pickers={picker.COMMUNITY: communities})
+    if options is not None:
+        return options
+    return pages.list_view(request, template, permission=permission, keys=keys, rows=lambda f: common.counted(rows(f)),
+                           context=lambda f: {**context(f), "community": picker.communities(request, communities(), f)})
+
+
 @login_required
 def segment_list(request: HttpRequest) -> HttpResponse:
-    return pages.list_view(request, "volunteering/roads/segment_list.html", permission=perms.ROAD_MANAGE, keys=SEGMENT_FILTERS,
-                           rows=lambda f: selectors.segment_list(actor=request.user, filters=f),
-                           context=lambda f: {"communities": selectors.community_choices(actor=request.user)[:500],
-                                              "open_reports": selectors.open_report_count(actor=request.user)})
+    return _list(request, "volunteering/roads/segment_list.html", permission=perms.ROAD_MANAGE, keys=SEGMENT_FILTERS,
+                 rows=lambda f: selectors.segment_list(actor=request.user, filters=f),
+                 context=lambda f: {"open_reports": selectors.open_report_count(actor=request.user)})
 
 
 def _segment_columns() -> list[ExportColumn]:
@@ -182,9 +196,8 @@ def chief_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def patrol_list(request: HttpRequest) -> HttpResponse:
-    return pages.list_view(request, "volunteering/roads/patrol_list.html", permission=perms.ROAD_MANAGE, keys=PATROL_FILTERS,
-                           rows=lambda f: selectors.patrol_list(actor=request.user, filters=f),
-                           context=lambda f: {"communities": selectors.community_choices(actor=request.user)[:500]})
+    return _list(request, "volunteering/roads/patrol_list.html", permission=perms.ROAD_MANAGE, keys=PATROL_FILTERS,
+                 rows=lambda f: selectors.patrol_list(actor=request.user, filters=f), context=lambda f: {})
 
 
 def _patrol_columns() -> list[ExportColumn]:
@@ -211,11 +224,9 @@ def patrol_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    return pages.list_view(request, "volunteering/roads/report_list.html", permission=perms.PATROL_HANDLE, keys=REPORT_FILTERS,
-                           rows=lambda f: selectors.report_list(actor=request.user, filters=f),
-                           context=lambda f: {"statuses": PatrolReportStatus.choices,
-                                              "communities": selectors.community_choices(actor=request.user)[:500],
-                                              "open_reports": selectors.open_report_count(actor=request.user)})
+    return _list(request, "volunteering/roads/report_list.html", permission=perms.PATROL_HANDLE, keys=REPORT_FILTERS,
+                 rows=lambda f: selectors.report_list(actor=request.user, filters=f),
+                 context=lambda f: {"statuses": PatrolReportStatus.choices, "open_reports": selectors.open_report_count(actor=request.user)})
 
 
 def _report_columns() -> list[ExportColumn]:

@@ -107,7 +107,8 @@ def test_receipts_and_pledges_through_the_api(w: World, api):
     assert dt.date.fromisoformat(m1.get("/receipts").json()["items"][0]["period_start"]) == dt.date(year, 1, 1)
 
 
-def test_api_lists_keep_their_query_count(w: World, api):
+def test_api_lists_keep_their_query_count(w: World, api, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -133,11 +134,14 @@ def test_api_lists_keep_their_query_count(w: World, api):
     before = {}
     for key, path in paths:
         clients[key].get(path)
+        cache.clear()  # the list's count is not kept yet: the worst case, both times
         with CaptureQueriesContext(connection) as ctx:
             assert clients[key].get(path).status_code == 200
         before[(key, path)] = len(ctx.captured_queries)
-    more(6, 2)
+    with django_capture_on_commit_callbacks(execute=True):  # committed: the counts kept in the cache are counted again
+        more(6, 2)
     for key, path in paths:
+        cache.clear()
         with CaptureQueriesContext(connection) as ctx:
             assert clients[key].get(path).json()["count"] >= 8
         assert len(ctx.captured_queries) == before[(key, path)], (key, path)
