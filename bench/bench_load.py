@@ -794,6 +794,18 @@ def measure(args: argparse.Namespace, accounts: list[Account], notes: list[str],
     return result
 
 
+def ensure_wrk(path: str) -> None:
+    """wrk from Debian, installed the way the set-up command installs its Debian packages (``bin/_setup.sh``'s
+    ``ensure_debs``: as root with apt-get) when the default path lacks it; an explicit other path must exist."""
+    if Path(path).exists():
+        return
+    if path == "/usr/bin/wrk":
+        say("installing wrk (Debian package) …")
+        subprocess.run(["bash", "-c", f'source "{ROOT}/bin/_setup.sh" && ensure_debs wrk:/usr/bin/wrk'], check=False)
+    if not Path(path).exists():
+        raise SystemExit(f"wrk not found at {path} (Debian package wrk; install it as root: apt-get install wrk)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
@@ -835,8 +847,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, stop_on_term) if not args.smoke else None
     try:
         if not args.smoke:
-            if not Path(args.wrk).exists():
-                raise SystemExit(f"wrk not found at {args.wrk} (Debian package wrk)")
+            ensure_wrk(args.wrk)
             var_dir = Path(args.var_dir or ROOT / "var" / "bench" / f"postgres-{_db_name(args.database_url)}").resolve()
             var_dir.mkdir(parents=True, exist_ok=True)
             info = ensure_city(args, var_dir)

@@ -202,6 +202,14 @@ def register_module(module: Module) -> None:
         register_importer(definition)
 
 
+def unregister_module(key: str) -> None:
+    """Take a module out again (its sidebar entries, panels, figures, importers): for tests that register a module of
+    their own, which must not show in the sidebar or the home page of the tests that run after them."""
+    module = _modules.pop(key, None)
+    for definition in module.importers if module else ():
+        unregister_importer(definition.kind)
+
+
 def load(app_config: Any) -> Module:
     """The one line of every app's ``ready()``: import ``<app>.manifest`` and register its ``MANIFEST``."""
     manifest = importlib.import_module(f"{app_config.name}.manifest").MANIFEST
@@ -404,6 +412,10 @@ _importers: dict[str, ImporterDef] = {}
 
 def register_importer(definition: ImporterDef) -> None:
     _importers[definition.kind] = definition
+
+
+def unregister_importer(kind: str) -> None:
+    _importers.pop(kind, None)
 
 
 def importer(kind: str) -> ImporterDef:

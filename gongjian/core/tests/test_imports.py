@@ -65,9 +65,14 @@ class DepartmentImporter(Importer):
         return "updated"
 
 
-registry.register_importer(
-    registry.ImporterDef(kind=KIND, factory=DepartmentImporter, permission="coretest.dept_import", back_url_name="core:audit_list")
-)
+@pytest.fixture(autouse=True)
+def _importer():
+    """Registered for these tests only (at import it was listed on every later test's import pages)."""
+    registry.register_importer(
+        registry.ImporterDef(kind=KIND, factory=DepartmentImporter, permission="coretest.dept_import", back_url_name="core:audit_list")
+    )
+    yield
+    registry.unregister_importer(KIND)
 
 
 def _csv(rows: list[list[str]]) -> bytes:

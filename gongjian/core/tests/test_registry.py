@@ -20,22 +20,25 @@ def _compute(region, period):
     return COUNTER["n"]
 
 
-registry.register_module(
-    Module(
-        key="coretest",
-        name="Core test",
-        order=5,
-        nav=[NavEntry("b", "B", "core:audit_list", order=2), NavEntry("a", "A", "core:home", order=1)],
-        figures=[Figure("coretest.count", "计数", "测试用", "个", "coretest", _compute)],
-        periodic=[PeriodicTask("nightly", "gongjian.coretest.tasks.nightly", 3600.0, kwargs={"x": 1})],
-    )
+MODULE = Module(
+    key="coretest",
+    name="Core test",
+    order=5,
+    nav=[NavEntry("b", "B", "core:audit_list", order=2), NavEntry("a", "A", "core:home", order=1)],
+    figures=[Figure("coretest.count", "计数", "测试用", "个", "coretest", _compute)],
+    periodic=[PeriodicTask("nightly", "gongjian.coretest.tasks.nightly", 3600.0, kwargs={"x": 1})],
 )
 
 
 @pytest.fixture(autouse=True)
 def _reset():
+    """The test module is registered for these tests only: registered at import, its sidebar entries (one opens the audit
+    log without a permission) showed in every page of every later test of the process."""
     CALLS.clear()
     COUNTER["n"] = 0
+    registry.register_module(MODULE)
+    yield
+    registry.unregister_module(MODULE.key)
 
 
 class _R:

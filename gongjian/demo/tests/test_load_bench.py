@@ -33,9 +33,6 @@ def small_demo(db: Any, settings: Any, tmp_path: Path) -> None:
     demo_build.build(scale="small", seed=11, out=lambda _s: None)
 
 
-@pytest.mark.skip(reason="flaky in the full PostgreSQL pass (CI of 726610e): the community administrator and the member were "
-                         "shown /audit/ in the sidebar and got 403 opening it, which this test does not do alone; to be found "
-                         "(global permission state left by another test in the same worker, or a real sidebar bug) before it runs again")
 def test_bench_load_smoke(small_demo: None, tmp_path: Path, capsys: Any) -> None:
     import bench_load
 
