@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -23,6 +24,39 @@ def otp_required(user: object) -> bool:
     return bool(settings.GONGJIAN_REQUIRE_OTP or user_has_device(user))
 
 
+NO_DEVICE_KEY = "_gj_no_otp_device_until"
+NO_DEVICE_RECHECK = 300  # seconds a session trusts "this account has no device" before asking the database again
+
+
+def remember_no_device(request: HttpRequest, user: object) -> None:
+    """At sign-in: when the site does not require devices and this staff account has none, the session remembers it
+    for ``NO_DEVICE_RECHECK`` seconds, so that its pages do not query the account's devices on every request."""
+    if not settings.GONGJIAN_REQUIRE_OTP and getattr(user, "is_staff_role", False) and not otp_required(user):
+        request.session[NO_DEVICE_KEY] = time.time() + NO_DEVICE_RECHECK
+
+
+def _required_in_session(request: HttpRequest, user: object) -> bool:
+    """``otp_required``, trusting the session's "no device" from ``remember_no_device`` while it holds; once it expires
+    the devices are queried again and, still none, it is renewed. A session without it (signed in another way) asks
+    every time. Enrolling a device in this session forgets it (``forget_no_device``); a device enrolled elsewhere is
+    asked for within ``NO_DEVICE_RECHECK`` seconds."""
+    until = request.session.get(NO_DEVICE_KEY) if not settings.GONGJIAN_REQUIRE_OTP else None
+    if until is None:
+        return otp_required(user)
+    if until > time.time():
+        return False
+    required = otp_required(user)
+    if required:
+        forget_no_device(request)
+    else:
+        request.session[NO_DEVICE_KEY] = time.time() + NO_DEVICE_RECHECK
+    return required
+
+
+def forget_no_device(request: HttpRequest) -> None:
+    request.session.pop(NO_DEVICE_KEY, None)
+
+
 class OTPRequiredMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -32,7 +66,7 @@ class OTPRequiredMiddleware:
         if (
             getattr(user, "is_authenticated", False)
             and not request.path.startswith(EXEMPT_PREFIXES)
-            and otp_required(user)
+            and _required_in_session(request, user)
             and not user.is_verified()  # type: ignore[union-attr]
         ):
             from urllib.parse import urlencode

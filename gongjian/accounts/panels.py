@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.permissions import can
+from gongjian.core.registry import live_panel
 from gongjian.orgs.selectors import member_of_account
 
 from . import permissions as perms
@@ -45,6 +46,7 @@ def my_scopes(actor: Actor) -> dict[str, Any] | None:
     }
 
 
+@live_panel  # sign-in lock-outs are written by axes, which moves no version
 def accounts_in_area(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.ACCOUNT_VIEW):
         return None

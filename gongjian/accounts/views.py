@@ -33,7 +33,7 @@ from . import permissions as perms
 from . import selectors, services
 from .choices import Role
 from .forms import AccountCreateForm, GrantForm, PasswordChangeForm, PasswordResetForm, ProfileForm
-from .middleware import otp_required
+from .middleware import forget_no_device, otp_required, remember_no_device
 
 
 class LoginView(auth_views.LoginView):
@@ -44,6 +44,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()
         audit.record(actor=user, verb="account.login", target=user)
+        remember_no_device(self.request, user)
         if getattr(user, "preferred_language", ""):
             _set_language_cookie(response, user.preferred_language)
         return response
@@ -85,6 +86,7 @@ def otp(request: HttpRequest) -> HttpResponse:
                     target.save(update_fields=["confirmed"])
                     audit.record(actor=user, verb="otp.enrol", target=user)
                 otp_login(request, target)
+            forget_no_device(request)
             messages.success(request, _("One-time code accepted."))
             nxt = request.GET.get("next") or ""
             if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):

@@ -25,11 +25,17 @@ class Reach(StrEnum):
 logger = logging.getLogger(__name__)
 
 _MATRIX: dict[str, dict[str, Reach]] = {}
+_generation = [0]  # moves with every registration: what is derived from the rules is built again
 
 
 def register(rules: Mapping[str, Mapping[Any, Reach]]) -> None:
     for action, roles in rules.items():
         _MATRIX[action] = {str(role): reach for role, reach in roles.items()}
+    _generation[0] += 1
+
+
+def generation() -> int:
+    return _generation[0]
 
 
 def rules_for(action: str) -> dict[str, Reach]:

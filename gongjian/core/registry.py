@@ -189,10 +189,16 @@ class Module:
 
 
 _modules: dict[str, Module] = {}
+_generation = [0]  # moves whenever a module is registered or taken out: what is derived from the modules is built again
+
+
+def generation() -> int:
+    return _generation[0]
 
 
 def register_module(module: Module) -> None:
     _modules[module.key] = module
+    _generation[0] += 1
     for rules in module.permissions:
         permissions.register(rules)
     for part in module.parts:
@@ -206,6 +212,7 @@ def unregister_module(key: str) -> None:
     """Take a module out again (its sidebar entries, panels, figures, importers): for tests that register a module of
     their own, which must not show in the sidebar or the home page of the tests that run after them."""
     module = _modules.pop(key, None)
+    _generation[0] += 1
     for definition in module.importers if module else ():
         unregister_importer(definition.kind)
 
@@ -229,8 +236,17 @@ def panel(key: str, title: Any, stats: Iterable[tuple[str, Any, Any]] = (), link
 
 
 PANEL_TTL = 300  # seconds an area panel may be served from the cache when no module's version moved
+OWN_PANEL_TTL = 60  # seconds for the panels of one account's own records
 _area_panels: set[Panel] = set()
+_live_panels: set[Panel] = set()
 _NO_PANEL = "-"
+
+
+def live_panel(make: Panel) -> Panel:
+    """Mark a home panel that is computed on every visit: it shows records that change without a ``bump`` (sign-in
+    lock-outs, say), so no cached copy of it could be trusted."""
+    _live_panels.add(make)
+    return make
 
 
 def area_panel(make: Panel) -> Panel:
@@ -266,25 +282,41 @@ def _versions() -> str:
 
 
 def home_panels(actor: Any) -> list[dict[str, Any]]:
-    """The home page: each module contributes the panels of the roles it serves (a panel of None is not for this actor)."""
+    """The home page: each module contributes the panels of the roles it serves (a panel of None is not for this actor).
+
+    Every panel but a ``live_panel`` comes from the cache while no module's version moved (``bump``): an
+    ``area_panel`` per scope, for ``PANEL_TTL`` seconds, the others — what one account sees of his own records — per
+    account, for ``OWN_PANEL_TTL`` seconds; both per language. One cache round trip for the versions and one for the panels; only the missing ones
+    are computed (and stored together)."""
+    makers = [make for m in modules() for make in m.panels]
+    prefix = f"panel:{translation.get_language()}:{_scope_signature(actor)}:{_versions()}"
+    own = f"{prefix}:own:{getattr(actor, 'pk', None) or 0}"
+    keys = {make: f"{prefix}:{make.__module__}.{make.__qualname__}" for make in makers if make in _area_panels}
+    found = cache.get_many([own, *keys.values()])
+    mine = found.get(own)
+    store: dict[str, Any] = {}
+    if not isinstance(mine, dict):
+        mine = {f"{make.__module__}.{make.__qualname__}": _plain(make(actor)) or _NO_PANEL for make in makers
+                if make not in keys and make not in _live_panels}
+        store[own] = mine
     panels: list[dict[str, Any]] = []
-    prefix: str | None = None
-    for m in modules():
-        for make in m.panels:
-            if make not in _area_panels:
-                panel = make(actor)
-            else:
-                if prefix is None:
-                    prefix = f"panel:{translation.get_language()}:{_scope_signature(actor)}:{_versions()}"
-                key = f"{prefix}:{make.__module__}.{make.__qualname__}"
-                panel = cache.get(key)
-                if panel is None:
-                    panel = _plain(make(actor))
-                    cache.set(key, panel or _NO_PANEL, PANEL_TTL)
-                elif panel == _NO_PANEL:
-                    panel = None
-            if panel:
-                panels.append(panel)
+    for make in makers:
+        panel: Any
+        if make in _live_panels:
+            panel = make(actor)
+        elif make in keys:
+            panel = found.get(keys[make])
+            if panel is None:
+                panel = store[keys[make]] = _plain(make(actor)) or _NO_PANEL
+        else:
+            panel = mine.get(f"{make.__module__}.{make.__qualname__}")
+            if panel is None:  # a panel registered since the entry was stored
+                panel = mine[f"{make.__module__}.{make.__qualname__}"] = _plain(make(actor)) or _NO_PANEL
+                store[own] = mine
+        if isinstance(panel, dict) and panel:
+            panels.append(panel)
+    for key, value in store.items():
+        cache.set(key, value, OWN_PANEL_TTL if key == own else PANEL_TTL)
     return panels
 
 

@@ -7,7 +7,7 @@ scope becomes ``path LIKE '<scope path>%'`` on an indexed column of the record's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -36,6 +36,7 @@ class ActorScope:
     region_path: str
     unit_id: int | None
     department_id: int | None
+    place: str = field(default="", compare=False)  # the region's, unit's or department's name, for the top bar
 
 
 def actor_scopes(actor: Any) -> list[ActorScope]:
@@ -52,8 +53,9 @@ def actor_scopes(actor: Any) -> list[ActorScope]:
             region_path=s.region.path if s.region is not None else "",
             unit_id=s.unit_id,
             department_id=s.department_id,
+            place=str(s.region or s.unit or s.department or ""),
         )
-        for s in scope_model().objects.filter(user_id=actor.pk, is_active=True).select_related("region")
+        for s in scope_model().objects.filter(user_id=actor.pk, is_active=True).select_related("region", "unit", "department").order_by("id")
     ]
     actor._gongjian_scopes = rows
     return rows

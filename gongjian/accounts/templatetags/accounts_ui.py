@@ -6,7 +6,8 @@ from typing import Any
 
 from django import template
 
-from gongjian.accounts.selectors import scope_labels
+from gongjian.accounts.choices import Role
+from gongjian.core.scope import actor_scopes
 
 register = template.Library()
 
@@ -21,7 +22,9 @@ def identity(context: Any) -> dict[str, Any]:
     cached = getattr(request, "_gongjian_identity", None)
     if cached is not None:
         return cached
-    scopes = scope_labels(actor=user)
+    order = list(Role.values)
+    scopes = sorted(({"role": s.role, "role_label": Role(s.role).label if s.role in order else s.role, "place": s.place, "kind": s.kind}
+                     for s in actor_scopes(user)), key=lambda r: order.index(r["role"]) if r["role"] in order else 99)
     primary = scopes[0] if scopes else None
     ident = {
         "name": str(user),

@@ -66,7 +66,7 @@ class DepartmentImporter(Importer):
 
 
 @pytest.fixture(autouse=True)
-def _importer():
+def departments_importer():
     """Registered for these tests only (at import it was listed on every later test's import pages)."""
     registry.register_importer(
         registry.ImporterDef(kind=KIND, factory=DepartmentImporter, permission="coretest.dept_import", back_url_name="core:audit_list")

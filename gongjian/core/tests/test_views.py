@@ -11,6 +11,7 @@ from gongjian.accounts.choices import Role
 from gongjian.core import audit
 from gongjian.core.middleware import current_request_context
 from gongjian.core.models import AuditEvent
+from gongjian.core.tests.test_imports import departments_importer  # noqa: F401 - the fixture, used by name
 from gongjian.testing import factories
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,7 @@ def test_requests_carry_a_request_id_and_the_audit_uses_it(client, tree):
     assert current_request_context() is None  # reset after the request
 
 
+@pytest.mark.usefixtures("departments_importer")
 def test_import_check_audit_carries_ip_and_request_id(client, tree):
     """A write made during a request records the request's address, agent and id."""
     import io
