@@ -12,7 +12,7 @@ from gongjian.core.middleware import bind_request_context
 from gongjian.core.scope import actor_scopes
 
 from . import services
-from .middleware import otp_required
+from .middleware import required_in_session
 from .models import ApiToken
 
 
@@ -23,7 +23,7 @@ class BearerAuth(HttpBearer):
         bind_request_context(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
-            if otp_required(user) and not user.is_verified():
+            if required_in_session(request, user) and not user.is_verified():
                 return None  # a staff session that has not passed its one-time code yet
             if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and check_csrf(request):
                 return None  # a browser session writing through the API must send the CSRF token

@@ -35,7 +35,7 @@ def remember_no_device(request: HttpRequest, user: object) -> None:
         request.session[NO_DEVICE_KEY] = time.time() + NO_DEVICE_RECHECK
 
 
-def _required_in_session(request: HttpRequest, user: object) -> bool:
+def required_in_session(request: HttpRequest, user: object) -> bool:
     """``otp_required``, trusting the session's "no device" from ``remember_no_device`` while it holds; once it expires
     the devices are queried again and, still none, it is renewed. A session without it (signed in another way) asks
     every time. Enrolling a device in this session forgets it (``forget_no_device``); a device enrolled elsewhere is
@@ -66,7 +66,7 @@ class OTPRequiredMiddleware:
         if (
             getattr(user, "is_authenticated", False)
             and not request.path.startswith(EXEMPT_PREFIXES)
-            and _required_in_session(request, user)
+            and required_in_session(request, user)
             and not user.is_verified()  # type: ignore[union-attr]
         ):
             from urllib.parse import urlencode

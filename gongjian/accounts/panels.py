@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from gongjian.core import counts
 from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.permissions import can
 from gongjian.core.registry import live_panel
@@ -46,14 +47,14 @@ def my_scopes(actor: Actor) -> dict[str, Any] | None:
     }
 
 
-@live_panel  # sign-in lock-outs are written by axes, which moves no version
+@live_panel  # sign-in lock-outs are written by axes, which moves no version; the area's counts come from core.counts
 def accounts_in_area(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.ACCOUNT_VIEW):
         return None
     qs = selectors.account_queryset(actor=actor)
-    active = qs.filter(is_active=True).count()
-    inactive = qs.filter(is_active=False).count()
-    locked = len(selectors.locked_usernames(list(qs.values_list("username", flat=True)[:5000])))
+    active, inactive = counts.counts([qs.filter(is_active=True), qs.filter(is_active=False)], module="accounts")
+    held = selectors.locked_usernames()  # the few accounts axes holds now, anywhere: then those in the area
+    locked = qs.filter(username__in=held).count() if held else 0
     place = ", ".join(sorted({s["place"] for s in selectors.scope_labels(actor=actor) if s["role"] in perms.LEVEL_OF_ROLE}))
     url = reverse("accounts:account_list")
     return {

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit, permissions
+from gongjian.core import audit, permissions, registry
 from gongjian.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.scope import forget_scopes
@@ -24,6 +24,8 @@ from .choices import ROLE_REGION_LEVEL, Role, ScopeKind
 from .middleware import otp_required
 from .models import ApiToken, Scope, User
 from .selectors import account_visible
+
+MODULE = "accounts"  # registry key: the accounts of an area are counted again after each write here
 
 DEMO_PASSWORD_MARKER = "Demo-"  # noqa: S105 - prefix that marks demo passwords, refused in production
 
@@ -69,6 +71,7 @@ def user_create(*, actor: Actor, username: str, password: str, display_name: str
     user.set_password(password)
     user.save()
     audit.record(actor=actor, verb="account.create", target=user, changes={"username": username})
+    registry.bump(MODULE)
     return user
 
 
@@ -157,6 +160,7 @@ def scope_grant(*, actor: Actor, user: User, role: str, region: Any = None, unit
         actor=actor, verb="scope.grant", target=scope, changes={"user": user.username, "role": role},
         target_label=str(scope), region_path=place_path,
     )
+    registry.bump(MODULE)
     return scope
 
 
@@ -173,6 +177,7 @@ def scope_revoke(*, actor: Actor, scope: Scope) -> None:
     scope.save(update_fields=["is_active", "updated_at"])
     forget_scopes(scope.user)
     audit.record(actor=actor, verb="scope.revoke", target=scope, changes={"user": scope.user.username, "role": scope.role}, region_path=path)
+    registry.bump(MODULE)
 
 
 def _place_for(role: str, region: Any, unit: Any, department: Any) -> tuple[str, str]:
@@ -260,6 +265,7 @@ def account_set_active(*, actor: Actor, user: User, active: bool) -> User:
         actor=actor, verb="account.reactivate" if active else "account.deactivate", target=user,
         changes={"is_active": {"before": not active, "after": active}, "tokens_revoked": revoked},
     )
+    registry.bump(MODULE)
     return user
 
 

@@ -70,3 +70,8 @@ def test_the_top_bar_reads_no_scope_row_twice(client: Any, tree: Any, admins: An
     assert sum('FROM "accounts_scope"' in q["sql"] for q in ctx.captured_queries) == 1
     assert 'id="current-role"' in html and "社区管理员" in html and "淮河社区" in html and "街道管理员" in html
     assert 'data-scope-role="subdistrict_admin"' in html and 'data-scope-role="community_admin"' in html
+
+
+def test_the_api_through_a_session_trusts_the_same_answer(client: Any, tree: Any, admins: Any) -> None:
+    _sign_in(client, admins["community"])
+    assert _device_queries(client, "/api/v1/auth/me") == 0
