@@ -91,8 +91,15 @@ def test_plain_http_intranet_switches_off_secure_cookies(var_dir):
 def test_production_without_redis_shares_a_file_cache(var_dir):
     env = {**PROD_ENV, "GONGJIAN_VAR_DIR": var_dir}
     del env["REDIS_URL"]
-    s = _settings(env, ["CACHES"], "config.settings.production")
+    s = _settings(env, ["CACHES", "SESSION_ENGINE"], "config.settings.production")
     assert s["CACHES"]["default"]["BACKEND"].endswith("FileBasedCache")
+    assert s["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"  # a per-machine cache must not hold sessions
+
+
+def test_sessions_are_read_from_the_shared_cache_when_there_is_one(var_dir):
+    s = _settings({**PROD_ENV, "GONGJIAN_VAR_DIR": var_dir}, ["CACHES", "SESSION_ENGINE"], "config.settings.production")
+    assert s["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
+    assert s["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_deploy_check_is_clean_in_production(var_dir):
