@@ -78,6 +78,7 @@ def picker(request: HttpRequest, kind: Kind, choices: QuerySet[Any], value: Any 
     chosen, at most ``limit`` (default ``PICKER_LIMIT``) listed. Two small queries at most, whatever the number of
     choices."""
     limit = limit or PICKER_LIMIT
+    choices = choices.only("id", "name")  # all an option shows: not the records' other columns, 51 rows a page
     query = request.GET.get(f"{kind.name}_q", "").strip()[:QUERY_MAX]
     value = str(request.GET.get(kind.name, "") if value is None else value)
     options = list((choices.filter(text_q(query, *kind.search)) if query else choices)[:limit + 1])
