@@ -161,10 +161,14 @@ def scope_labels(*, actor: Actor) -> list[dict[str, Any]]:
     if actor is None or not actor_key(actor):
         return []
     rows = Scope.objects.filter(user_id=actor.pk, is_active=True).select_related("region", "unit", "department").order_by("role", "id")
-    order = list(Role.values)
-    out = [
+    return by_role([
         {"role": s.role, "role_label": s.get_role_display(), "place": str(s.region or s.unit or s.department or ""),
          "kind": s.kind, "region": s.region, "unit": s.unit, "department": s.department}
         for s in rows
-    ]
-    return sorted(out, key=lambda r: order.index(r["role"]) if r["role"] in order else 99)
+    ])
+
+
+def by_role(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Role rows (``{"role": …}``) in the order of ``Role`` (the widest first), rows of one role in their given order."""
+    order = list(Role.values)
+    return sorted(rows, key=lambda r: order.index(r["role"]) if r["role"] in order else len(order))

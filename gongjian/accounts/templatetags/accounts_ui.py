@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from gongjian.accounts.choices import Role
+from gongjian.accounts.selectors import by_role
 from gongjian.core.scope import actor_scopes
 
 register = template.Library()
@@ -22,9 +23,8 @@ def identity(context: Any) -> dict[str, Any]:
     cached = getattr(request, "_gongjian_identity", None)
     if cached is not None:
         return cached
-    order = list(Role.values)
-    scopes = sorted(({"role": s.role, "role_label": Role(s.role).label if s.role in order else s.role, "place": s.place, "kind": s.kind}
-                     for s in actor_scopes(user)), key=lambda r: order.index(r["role"]) if r["role"] in order else 99)
+    scopes = by_role({"role": s.role, "role_label": Role(s.role).label if s.role in Role.values else s.role, "place": s.place,
+                      "kind": s.kind} for s in actor_scopes(user))
     primary = scopes[0] if scopes else None
     ident = {
         "name": str(user),
