@@ -161,44 +161,65 @@ def audited_save(
     verb: str,
     changes: Mapping[str, Any] | None = None,
     fields: Sequence[str] | None = None,
+    snap: Callable[[Any], dict[str, Any]] | None = None,
+    before: Mapping[str, Any] | None = None,
+    apply: Callable[[Any, Any], None] | None = None,
     validate: Callable[[models.Model], None] | None = None,
     unique: Mapping[str, tuple[str, Any]] | None = None,
     sensitive: frozenset[str] | set[str] = frozenset(),
     module: str | None = None,
     target: Any = None,
     extra: Mapping[str, Any] | None = None,
+    region_path: str | None = None,
+    created: bool | None = None,
+    always: bool = False,
 ) -> dict[str, Any]:
-    """Save one record and audit what changed, in the caller's transaction.
+    """Save one record and audit what changed, in the caller's transaction: the one audited save of every service.
 
-    ``changes`` are set on ``obj`` first (already cleaned by the service); ``fields`` are the audited fields
-    (default: the changed ones; on a new record every one of them is recorded). ``validate(obj)`` may raise a
+    What is watched is ``snap(obj)`` (the service's own snapshot, for values that are not plain fields) or the
+    ``fields`` (a foreign key by its ``_id``; default: the keys of ``changes``). ``before`` is the snapshot taken
+    earlier by the caller (default: taken here, before anything is set). ``changes`` (already cleaned by the
+    service) are set on ``obj`` by ``apply(obj, changes)`` or one attribute each. ``validate(obj)`` may raise a
     ``ValidationError`` before anything is written. ``unique`` maps a database constraint's name (a word of the
     database's message) to ``(field, message)``: a uniqueness error becomes that field's error (with a single
-    entry, any integrity error does: SQLite names columns, not constraints); the save runs in a savepoint, so
-    the caller's transaction goes on. The diff is audited with ``verb`` (sensitive fields noted as changed, never in
-    clear); ``module``'s figures refresh on commit. Returns the diff.
+    entry, any integrity error does: SQLite names columns, not constraints); the save then runs in a savepoint, so
+    the caller's transaction goes on.
+
+    The audit event records the diff from ``before`` (a new record's diff from nothing: every value it has), with
+    ``extra`` beside it; sensitive fields are noted as changed, never in clear. Nothing is recorded when nothing
+    changed (on an update) unless ``always``. ``module``'s figures refresh on commit. Returns the diff.
     """
-    creating = obj._state.adding
-    watched = list(fields if fields is not None else (changes or {}).keys())
-    before = {} if creating else snapshot(obj, watched)
-    for name, value in (changes or {}).items():
-        setattr(obj, name, value)
+    creating = obj._state.adding if created is None else created
+    if snap is None:
+        watched = list(fields if fields is not None else (changes or {}).keys())
+
+        def snap(o: Any) -> dict[str, Any]:
+            return snapshot(o, watched)
+    old: Mapping[str, Any] = {} if creating else (before if before is not None else snap(obj))
+    if changes:
+        if apply is not None:
+            apply(obj, changes)
+        else:
+            for name, value in changes.items():
+                setattr(obj, name, value)
     if validate is not None:
         validate(obj)
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as exc:
-        text = str(exc)
-        for key, (field, message) in (unique or {}).items():
-            if len(unique or {}) == 1 or key in text:
-                raise ValidationError.for_field(field, message) from None
-        raise
-    after = snapshot(obj, watched)
-    diff = after if creating else audit.diff(before, after, sensitive=sensitive)
-    if creating or diff:
+    if unique:
+        try:
+            with transaction.atomic():
+                obj.save()
+        except IntegrityError as exc:
+            text = str(exc)
+            for key, (field, message) in unique.items():
+                if len(unique) == 1 or key in text:
+                    raise ValidationError.for_field(field, message) from None
+            raise
+    else:
+        obj.save()
+    diff = audit.diff(dict(old), snap(obj), sensitive=sensitive)
+    if diff or always or creating:
         audit.record(actor=actor, verb=verb, target=target if target is not None else obj, changes={**diff, **(extra or {})},
-                     sensitive=sensitive)
+                     sensitive=sensitive, region_path=region_path)
         if module:
             registry.bump(module)
     return diff
