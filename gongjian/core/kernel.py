@@ -173,6 +173,7 @@ def audited_save(
     region_path: str | None = None,
     created: bool | None = None,
     always: bool = False,
+    update_fields: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Save one record and audit what changed, in the caller's transaction: the one audited save of every service.
 
@@ -183,7 +184,7 @@ def audited_save(
     ``ValidationError`` before anything is written. ``unique`` maps a database constraint's name (a word of the
     database's message) to ``(field, message)``: a uniqueness error becomes that field's error (with a single
     entry, any integrity error does: SQLite names columns, not constraints); the save then runs in a savepoint, so
-    the caller's transaction goes on.
+    the caller's transaction goes on. ``update_fields`` is passed to ``save``.
 
     The audit event records the diff from ``before`` (a new record's diff from nothing: every value it has), with
     ``extra`` beside it; sensitive fields are noted as changed, never in clear. Nothing is recorded when nothing
@@ -207,7 +208,7 @@ def audited_save(
     if unique:
         try:
             with transaction.atomic():
-                obj.save()
+                obj.save(update_fields=update_fields)
         except IntegrityError as exc:
             text = str(exc)
             for key, (field, message) in unique.items():
@@ -215,7 +216,7 @@ def audited_save(
                     raise ValidationError.for_field(field, message) from None
             raise
     else:
-        obj.save()
+        obj.save(update_fields=update_fields)
     diff = audit.diff(dict(old), snap(obj), sensitive=sensitive)
     if diff or always or creating:
         audit.record(actor=actor, verb=verb, target=target if target is not None else obj, changes={**diff, **(extra or {})},
