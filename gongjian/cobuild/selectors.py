@@ -16,6 +16,7 @@ from gongjian.core.params import int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, region_paths, scope_q, scoped
 from gongjian.orgs.models import ResidentUnit
+from gongjian.regions import selectors as region_selectors
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
@@ -89,14 +90,7 @@ def my_wishes(*, actor: Actor) -> QuerySet[Need]:
 
 def regions_in_area(actor: Actor, action: str, *levels: str) -> QuerySet[Region]:
     """Active regions of the ``levels`` in the actor's area for ``action``, by path."""
-    paths = region_paths(actor, action)
-    qs = Region.objects.filter(is_active=True, level__in=levels)
-    if "" in paths:
-        return qs.order_by("path")
-    q = Q(pk__in=[])
-    for p in paths:
-        q |= Q(path__startswith=p)
-    return qs.filter(q).order_by("path")
+    return region_selectors.regions_in_area(actor=actor, action=action, levels=levels)
 
 
 def community_choices(*, actor: Actor, action: str = perms.NEED_MANAGE) -> QuerySet[Region]:

@@ -25,6 +25,7 @@ from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.params import bool_param, int_param
 from gongjian.core.permissions import can
 from gongjian.core.scope import get_in_scope, in_scope, region_paths, scope_branches, scoped
+from gongjian.regions import selectors as region_selectors
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
@@ -356,16 +357,7 @@ def parent_choices(*, actor: Actor) -> QuerySet[PartyOrg]:
 
 
 def region_choices(*, actor: Actor, action: str, levels: Sequence[str] | None = None) -> QuerySet[Region]:
-    paths = region_paths(actor, action)
-    qs = Region.objects.filter(is_active=True)
-    if levels:
-        qs = qs.filter(level__in=list(levels))
-    if "" not in paths:
-        q = Q(pk__in=[])
-        for p in paths:
-            q |= Q(path__startswith=p)
-        qs = qs.filter(q)
-    return qs.order_by("path")
+    return region_selectors.regions_in_area(actor=actor, action=action, levels=levels)
 
 
 def community_choices() -> QuerySet[Region]:

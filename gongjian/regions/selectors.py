@@ -3,6 +3,7 @@ first; a record outside the scope is NotFound (404). Each runs a fixed number of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,14 +33,16 @@ def region_get(*, actor: Actor, pk: int | None = None, code: str | None = None, 
     return get_in_scope(Region.objects.select_related("parent"), actor, action, **lookup)
 
 
-def communities_in_area(*, actor: Actor, action: str, active_only: bool = True) -> QuerySet[Region]:
-    """The community-level regions (urban communities and villages) in the actor's area for ``action``, by path.
+def regions_in_area(*, actor: Actor, action: str, levels: Sequence[str] | None = None, active_only: bool = True) -> QuerySet[Region]:
+    """The regions of ``levels`` (every level when none) in the actor's area for ``action``, by path.
 
     The area is the actor's region scopes of a role the action reaches (``core.scope.region_paths``): all of them
-    for a superuser, none for an actor the action does not reach. The one selector every module's community
-    pickers and "my communities" lists use."""
+    for a superuser, none for an actor the action does not reach. The one selector every module's region pickers
+    and "my communities" lists use."""
     paths = region_paths(actor, action)
-    qs = Region.objects.filter(level=Level.COMMUNITY)
+    qs = Region.objects.all()
+    if levels:
+        qs = qs.filter(level__in=list(levels))
     if active_only:
         qs = qs.filter(is_active=True)
     if "" not in paths:
@@ -48,6 +51,11 @@ def communities_in_area(*, actor: Actor, action: str, active_only: bool = True) 
             cond |= path_prefix_q("path", p)
         qs = qs.filter(cond)
     return qs.order_by("path")
+
+
+def communities_in_area(*, actor: Actor, action: str, active_only: bool = True) -> QuerySet[Region]:
+    """The community-level regions (urban communities and villages) in the actor's area for ``action``, by path."""
+    return regions_in_area(actor=actor, action=action, levels=[Level.COMMUNITY], active_only=active_only)
 
 
 def region_roots(*, actor: Actor) -> list[Region]:

@@ -23,9 +23,9 @@ from gongjian.core.kernel import Actor
 from gongjian.core.params import int_param, require_page
 from gongjian.core.scope import region_paths
 from gongjian.orgs.models import Member
-from gongjian.orgs.selectors import region_choices
 from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
+from gongjian.regions.selectors import communities_in_area
 
 from .choices import REPORT_IN_ACTIVE, ReportInStatus
 from .models import MemberReportIn, PointRule
@@ -98,7 +98,7 @@ def pk_of(value: Any) -> int:
 
 def communities_of(actor: Actor, action: str) -> QuerySet[Region]:
     """The active communities of the actor's area for ``action`` (for pickers), by path."""
-    return region_choices(actor=actor, action=action, levels=[Level.COMMUNITY])
+    return communities_in_area(actor=actor, action=action)
 
 
 # --- counts of large lists -------------------------------------------------------------------------
