@@ -16,14 +16,13 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import Actor, account_of, clean_reason
+from gongjian.core.kernel import Actor, account_of, audited_save, clean_reason
 from gongjian.core.permissions import require
 from gongjian.core.scope import region_paths, scoped
 from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal, clean_text
@@ -103,6 +102,10 @@ def _category_snapshot(c: Category) -> dict[str, Any]:
     return {"name": c.name, "sort_order": c.sort_order, "applies_to": c.applies_to, "is_active": c.is_active}
 
 
+# Two requests racing for one name: the database's unique index refuses the second, reported on the name.
+_CATEGORY_UNIQUE = {"cobuild_category_name": ("name", _("A category with this name already exists."))}
+
+
 def _clean_category(data: dict[str, Any], *, category: Category | None) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
@@ -129,13 +132,8 @@ def _clean_category(data: dict[str, Any], *, category: Category | None) -> dict[
 def category_create(*, actor: Actor, **data: Any) -> Category:
     require(actor, perms.CATEGORY_MANAGE)
     clean = _clean_category(data, category=None)
-    c = Category(**clean)
-    try:
-        with transaction.atomic():
-            c.save()
-    except IntegrityError:
-        raise ValidationError.for_field("name", _("A category with this name already exists.")) from None
-    audit.record(actor=actor, verb="cobuild.category.create", target=c, changes=audit.diff({}, _category_snapshot(c)))
+    c = Category()
+    audited_save(c, actor=actor, verb="cobuild.category.create", changes=clean, snap=_category_snapshot, unique=_CATEGORY_UNIQUE)
     return c
 
 
@@ -148,18 +146,10 @@ def category_update(*, actor: Actor, category: Category | int, **data: Any) -> C
     c = Category.objects.select_for_update().get(pk=c.pk)
     before = _category_snapshot(c)
     clean = _clean_category({**before, **data}, category=c)
-    for k, v in clean.items():
-        setattr(c, k, v)
     if "is_active" in data:
-        c.is_active = bool(data["is_active"])
-    try:
-        with transaction.atomic():
-            c.save()
-    except IntegrityError:
-        raise ValidationError.for_field("name", _("A category with this name already exists.")) from None
-    changes = audit.diff(before, _category_snapshot(c))
-    if changes:
-        audit.record(actor=actor, verb="cobuild.category.update", target=c, changes=changes)
+        clean["is_active"] = bool(data["is_active"])
+    audited_save(c, actor=actor, verb="cobuild.category.update", changes=clean, snap=_category_snapshot, before=before,
+                 unique=_CATEGORY_UNIQUE)
     return c
 
 
@@ -232,10 +222,7 @@ def need_create(*, actor: Actor, publish: bool = False, **data: Any) -> Need:
     if clean["source"] == NeedSource.WISH:
         raise ValidationError.for_field("source", _("Micro-wishes are submitted by residents themselves."))
     n = Need(status=NeedStatus.DRAFT)
-    _apply_need(n, clean)
-    n.save()
-    audit.record(actor=actor, verb="cobuild.need.create", target=n, changes=audit.diff({}, need_snapshot(n)))
-    registry.bump(MODULE)
+    audited_save(n, actor=actor, verb="cobuild.need.create", changes=clean, apply=_apply_need, snap=need_snapshot, module=MODULE)
     if publish:
         return need_publish(actor=actor, need=n)
     return n
@@ -247,17 +234,11 @@ def need_update(*, actor: Actor, need: Need | int, **data: Any) -> Need:
     n = lookup.get(Need, actor, perms.NEED_MANAGE, need, lock=True)
     if n.status not in NEED_EDITABLE:
         raise TransitionError(_("A need in status “%(status)s” can no longer be edited.") % {"status": n.get_status_display()})
-    before = need_snapshot(n)
     current = _need_current(n)
     if n.source == NeedSource.WISH:
         data.pop("source", None)
     clean = clean_need(actor, {**current, **data}, wish=n.source == NeedSource.WISH)
-    _apply_need(n, clean)
-    n.save()
-    changes = audit.diff(before, need_snapshot(n))
-    if changes:
-        audit.record(actor=actor, verb="cobuild.need.update", target=n, changes=changes)
-        registry.bump(MODULE)
+    audited_save(n, actor=actor, verb="cobuild.need.update", changes=clean, apply=_apply_need, snap=need_snapshot, module=MODULE)
     return n
 
 
@@ -359,10 +340,7 @@ def need_submit_wish(*, actor: Actor, **data: Any) -> Need:
         clean = {}
     errors.raise_if_any()
     n = Need(status=NeedStatus.DRAFT, submitted_by=account_of(actor))
-    _apply_need(n, clean)
-    n.save()
-    audit.record(actor=actor, verb="cobuild.need.wish", target=n, changes=audit.diff({}, need_snapshot(n)))
-    registry.bump(MODULE)
+    audited_save(n, actor=actor, verb="cobuild.need.wish", changes=clean, apply=_apply_need, snap=need_snapshot, module=MODULE)
     return n
 
 
@@ -426,10 +404,32 @@ def clean_resource(actor: Actor, data: dict[str, Any], *, resource: Resource | N
 
 
 def _apply_resource(r: Resource, clean: dict[str, Any]) -> None:
+    """Set the cleaned values; the remaining capacity keeps what is committed to projects (a new resource: all of it)."""
+    old_capacity, old_remaining = r.capacity, r.remaining
     for key in RESOURCE_FIELDS:
         setattr(r, key, clean[key])
     r.unit = clean["unit"]
     r.region_path = clean["unit"].region_path
+    if r.capacity is None:
+        r.remaining = None
+    elif old_capacity is None or old_remaining is None:
+        r.remaining = r.capacity
+    else:
+        committed = old_capacity - old_remaining
+        if r.capacity < committed:
+            raise ValidationError.for_field(
+                "capacity", _("%(n)s is already committed to projects; the capacity cannot be lower.") % {"n": committed.normalize()}
+            )
+        r.remaining = r.capacity - committed
+
+
+def _save_resource(r: Resource, clean: dict[str, Any], *, actor: Actor, verb: str, before: dict[str, Any] | None = None) -> None:
+    """The audited save of a resource; its service regions (many-to-many rows, written once it has a key) are audited
+    as the cleaned ones."""
+    regions = [x.pk for x in clean["service_regions"]]
+    audited_save(r, actor=actor, verb=verb, changes=clean, apply=_apply_resource, snap=lambda o: resource_snapshot(o, regions),
+                 before=before, module=MODULE)
+    r.service_regions.set(clean["service_regions"])
 
 
 @transaction.atomic
@@ -437,13 +437,7 @@ def resource_create(*, actor: Actor, offer: bool = False, **data: Any) -> Resour
     require(actor, perms.RESOURCE_MANAGE)
     clean = clean_resource(actor, data)
     r = Resource(status=ResourceStatus.DRAFT)
-    _apply_resource(r, clean)
-    r.remaining = r.capacity
-    r.save()
-    r.service_regions.set(clean["service_regions"])
-    audit.record(actor=actor, verb="cobuild.resource.create", target=r,
-                 changes=audit.diff({}, resource_snapshot(r, [x.pk for x in clean["service_regions"]])))
-    registry.bump(MODULE)
+    _save_resource(r, clean, actor=actor, verb="cobuild.resource.create")
     if offer:
         return resource_offer(actor=actor, resource=r)
     return r
@@ -461,25 +455,7 @@ def resource_update(*, actor: Actor, resource: Resource | int, **data: Any) -> R
     current["service_regions"] = before["service_regions"]
     data.pop("unit", None)
     clean = clean_resource(actor, {**current, **data}, resource=r)
-    old_capacity, old_remaining = r.capacity, r.remaining
-    _apply_resource(r, clean)
-    if r.capacity is None:
-        r.remaining = None
-    elif old_capacity is None or old_remaining is None:
-        r.remaining = r.capacity
-    else:
-        committed = old_capacity - old_remaining
-        if r.capacity < committed:
-            raise ValidationError.for_field(
-                "capacity", _("%(n)s is already committed to projects; the capacity cannot be lower.") % {"n": committed.normalize()}
-            )
-        r.remaining = r.capacity - committed
-    r.save()
-    r.service_regions.set(clean["service_regions"])
-    changes = audit.diff(before, resource_snapshot(r, [x.pk for x in clean["service_regions"]]))
-    if changes:
-        audit.record(actor=actor, verb="cobuild.resource.update", target=r, changes=changes)
-        registry.bump(MODULE)
+    _save_resource(r, clean, actor=actor, verb="cobuild.resource.update", before=before)
     return r
 
 

@@ -166,6 +166,7 @@ def audited_save(
     apply: Callable[[Any, Any], None] | None = None,
     validate: Callable[[models.Model], None] | None = None,
     unique: Mapping[str, tuple[str, Any]] | None = None,
+    conflict: Callable[[], Exception] | None = None,
     sensitive: frozenset[str] | set[str] = frozenset(),
     module: str | None = None,
     target: Any = None,
@@ -184,7 +185,8 @@ def audited_save(
     ``ValidationError`` before anything is written. ``unique`` maps a database constraint's name (a word of the
     database's message) to ``(field, message)``: a uniqueness error becomes that field's error (with a single
     entry, any integrity error does: SQLite names columns, not constraints); the save then runs in a savepoint, so
-    the caller's transaction goes on. ``update_fields`` is passed to ``save``.
+    the caller's transaction goes on. ``conflict()`` is raised instead for any other integrity error (a record another
+    request created at the same moment: a 409, not a field error). ``update_fields`` is passed to ``save``.
 
     The audit event records the diff from ``before`` (a new record's diff from nothing: every value it has), with
     ``extra`` beside it; sensitive fields are noted as changed, never in clear. Nothing is recorded when nothing
@@ -205,15 +207,17 @@ def audited_save(
                 setattr(obj, name, value)
     if validate is not None:
         validate(obj)
-    if unique:
+    if unique or conflict is not None:
         try:
             with transaction.atomic():
                 obj.save(update_fields=update_fields)
         except IntegrityError as exc:
             text = str(exc)
-            for key, (field, message) in unique.items():
-                if len(unique) == 1 or key in text:
+            for key, (field, message) in (unique or {}).items():
+                if len(unique or {}) == 1 or key in text:
                     raise ValidationError.for_field(field, message) from None
+            if conflict is not None:
+                raise conflict() from None
             raise
     else:
         obj.save(update_fields=update_fields)

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import IO, Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit, pii, registry
+from gongjian.core import audit, pii
 from gongjian.core.errors import NotFound, ValidationError
-from gongjian.core.kernel import Actor, text_field
+from gongjian.core.kernel import Actor, audited_save, text_field
 from gongjian.core.permissions import can, require
 from gongjian.core.scope import in_scope, region_paths, scoped
 from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal
@@ -140,59 +140,10 @@ def _editable(model: type[Model], actor: Actor, action: str, obj: Any, inactive:
     return found
 
 
-def _changed() -> None:
-    """On commit: the module's figures are computed and its lists counted again (``registry.bump``, ``core.counts``)."""
-    registry.bump(MODULE)
-
-
-def _save_unique(obj: Model, field: str, message: Any) -> None:
-    """Save in a savepoint; a uniqueness error (two people registering the same code at once) is ``field``'s error."""
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError:
-        raise ValidationError.for_field(field, message) from None
-
-
-def _audit_created(actor: Actor, verb: str, obj: Model, snapshot: dict[str, Any], **kwargs: Any) -> None:
-    """Audit a new record with all its values (sensitive ones only as changed)."""
-    audit.record(actor=actor, verb=verb, target=obj, changes=audit.diff({}, snapshot, sensitive=SENSITIVE), **kwargs)
-    _changed()
-
-
-def _audit_changes(actor: Actor, verb: str, obj: Model, before: dict[str, Any], after: dict[str, Any], **kwargs: Any) -> None:
-    """Audit what an update changed (nothing when nothing did)."""
-    changes = audit.diff(before, after, sensitive=SENSITIVE)
-    if changes:
-        audit.record(actor=actor, verb=verb, target=obj, changes=changes, **kwargs)
-        _changed()
-
-
-def _save_audited(actor: Actor, obj: Any, clean: dict[str, Any], apply: Callable[[Any, dict[str, Any]], None], *, verb: str,
-                  snapshot: Callable[[Any], dict[str, Any]], before: dict[str, Any] | None = None, unique: tuple[str, Any] | None = None,
-                  **kwargs: Any) -> Any:
-    """Apply the cleaned values and save (a uniqueness error is ``unique``'s (field, message)); audit the new record,
-    or what changed since ``before``."""
-    apply(obj, clean)
-    if unique is not None:
-        _save_unique(obj, *unique)
-    else:
-        obj.save()
-    if before is None:
-        _audit_created(actor, verb, obj, snapshot(obj), **kwargs)
-    else:
-        _audit_changes(actor, verb, obj, before, snapshot(obj), **kwargs)
-    return obj
-
-
-def _deactivate(actor: Actor, verb: str, obj: Any, reason: Any, **kwargs: Any) -> Any:
-    """Mark the record inactive (it stays on record), audited with the reason."""
-    obj.is_active = False
-    obj.save(update_fields=["is_active", "updated_at"])
-    audit.record(actor=actor, verb=verb, target=obj, changes={"is_active": {"before": True, "after": False}, "reason": str(reason)[:500]},
-                 **kwargs)
-    _changed()
-    return obj
+# The one audited save (``core.kernel.audited_save``) with this module's constants: ID numbers and phones are
+# audited as changed, never in clear; a change refreshes the module's figures and list counts on commit.
+_save = partial(audited_save, sensitive=SENSITIVE, module=MODULE)
+_DEACTIVATED = ["is_active", "updated_at"]  # what a deactivation saves (the record stays, inactive, with the reason audited)
 
 
 # --- party organisations ---------------------------------------------------------------------
@@ -261,6 +212,13 @@ def clean_org(actor: Actor, data: dict[str, Any], *, org: PartyOrg | None) -> di
     return out
 
 
+def _apply_org(org: PartyOrg, clean: dict[str, Any]) -> None:
+    for key, value in clean.items():
+        setattr(org, key, value)
+    org.region_path = clean["region"].path
+    org.org_path = (clean["parent"].org_path if clean["parent"] else "/") + f"{org.pk}/"
+
+
 @transaction.atomic
 def party_org_create(*, actor: Actor, **data: Any) -> PartyOrg:
     require(actor, perms.ORG_MANAGE)
@@ -270,10 +228,9 @@ def party_org_create(*, actor: Actor, **data: Any) -> PartyOrg:
         name=clean["name"], rank=clean["rank"], parent=clean["parent"], sector=clean["sector"], formation=clean["formation"],
         basis=clean["basis"], region=region, region_path=region.path, unit=clean["unit"], founded_on=clean["founded_on"],
     )
-    org.save()
-    org.org_path = (clean["parent"].org_path if clean["parent"] else "/") + f"{org.pk}/"
-    org.save(update_fields=["org_path"])
-    _audit_created(actor, "orgs.party_org.create", org, _org_snapshot(org))
+    org.save()  # its path ends with its own key
+    _save(org, actor=actor, verb="orgs.party_org.create", snap=_org_snapshot, created=True, update_fields=["org_path"],
+          changes={"org_path": (clean["parent"].org_path if clean["parent"] else "/") + f"{org.pk}/"})
     return org
 
 
@@ -281,14 +238,9 @@ def party_org_create(*, actor: Actor, **data: Any) -> PartyOrg:
 def party_org_update(*, actor: Actor, org: Any, **data: Any) -> PartyOrg:
     org = _editable(PartyOrg, actor, perms.ORG_MANAGE, org, _("This organisation has been deactivated and cannot be edited."))
     before = _org_snapshot(org)
-    merged = {**before, **data}
-    clean = clean_org(actor, merged, org=org)
+    clean = clean_org(actor, {**before, **data}, org=org)
     old_path, old_region_path = org.org_path, org.region_path
-    for key, value in clean.items():
-        setattr(org, key, value)
-    org.region_path = clean["region"].path
-    org.org_path = (clean["parent"].org_path if clean["parent"] else "/") + f"{org.pk}/"
-    org.save()
+    _save(org, actor=actor, verb="orgs.party_org.update", changes=clean, apply=_apply_org, snap=_org_snapshot, before=before)
     if org.org_path != old_path:
         subtree = list(PartyOrg.objects.filter(org_path__startswith=old_path).exclude(pk=org.pk))
         for child in subtree:
@@ -296,7 +248,6 @@ def party_org_update(*, actor: Actor, org: Any, **data: Any) -> PartyOrg:
         PartyOrg.objects.bulk_update(subtree, ["org_path"])
     if org.region_path != old_region_path:
         Member.objects.filter(org=org).update(region_path=org.region_path, updated_at=timezone.now())
-    _audit_changes(actor, "orgs.party_org.update", org, before, _org_snapshot(org))
     return org
 
 
@@ -308,7 +259,9 @@ def party_org_deactivate(*, actor: Actor, org: Any, reason: str = "") -> PartyOr
     _refuse_while(org.children.filter(is_active=True).count(),
                   _("This organisation still has %(n)s active sub-organisations; move or deactivate them first."))
     _refuse_while(org.members.filter(is_active=True).count(), _("This organisation still has %(n)s active members; transfer them first."))
-    return _deactivate(actor, "orgs.party_org.deactivate", org, reason)
+    _save(org, actor=actor, verb="orgs.party_org.deactivate", changes={"is_active": False}, extra={"reason": str(reason)[:500]},
+          update_fields=_DEACTIVATED)
+    return org
 
 
 # --- members ---------------------------------------------------------------------------------
@@ -432,6 +385,7 @@ def _apply_member(m: Member, clean: dict[str, Any]) -> None:
 
 
 ID_TAKEN = ("id_number", _("This ID number is already registered."))
+_ID_UNIQUE = {"id_number_hash": ID_TAKEN}
 
 
 @transaction.atomic
@@ -439,7 +393,8 @@ def member_create(*, actor: Actor, **data: Any) -> Member:
     require(actor, perms.MEMBER_MANAGE)
     clean = clean_member(actor, data, member=None)
     m = Member(org=clean["org"], region_path=clean["org"].region_path, id_number_hash="")
-    return _save_audited(actor, m, clean, _apply_member, verb="orgs.member.create", snapshot=member_snapshot, unique=ID_TAKEN)
+    _save(m, actor=actor, verb="orgs.member.create", changes=clean, apply=_apply_member, snap=member_snapshot, unique=_ID_UNIQUE)
+    return m
 
 
 @transaction.atomic
@@ -457,8 +412,9 @@ def member_update(*, actor: Actor, member: Member | int, **data: Any) -> Member:
     if "id_number" in data and "birth_date" not in data:
         current["birth_date"] = None
     clean = clean_member(actor, {**current, **data}, member=m)
-    return _save_audited(actor, m, clean, _apply_member, verb="orgs.member.update", snapshot=member_snapshot, before=before,
-                         unique=ID_TAKEN)
+    _save(m, actor=actor, verb="orgs.member.update", changes=clean, apply=_apply_member, snap=member_snapshot, before=before,
+          unique=_ID_UNIQUE)
+    return m
 
 
 @transaction.atomic
@@ -470,13 +426,8 @@ def member_transfer(*, actor: Actor, member: Member | int, to_org: PartyOrg | in
         raise ValidationError.for_field("to_org", _("Choose a party organisation within your area."))
     if target.pk == m.org_id:
         raise ValidationError.for_field("to_org", _("The member already belongs to this organisation."))
-    before = {"org": m.org_id, "region_path": m.region_path}
-    m.org = target
-    m.region_path = target.region_path
-    m.save(update_fields=["org", "region_path", "updated_at"])
-    audit.record(actor=actor, verb="orgs.member.transfer", target=m,
-                 changes={**audit.diff(before, {"org": target.pk, "region_path": target.region_path}), "note": str(note)[:500]})
-    _changed()
+    _save(m, actor=actor, verb="orgs.member.transfer", changes={"org": target, "region_path": target.region_path},
+          extra={"note": str(note)[:500]}, update_fields=["org", "region_path", "updated_at"])
     return m
 
 
@@ -488,14 +439,9 @@ def member_deactivate(*, actor: Actor, member: Member | int, status: str = Membe
         raise ValidationError.for_field("status", _("Choose why the member leaves: transferred out or deceased."))
     if not m.is_active:
         raise ValidationError(_("This member has already been deactivated."))
-    before = {"status": m.status, "is_active": True}
-    m.status = status
-    m.is_active = False
-    m.save(update_fields=["status", "is_active", "updated_at"])
+    _save(m, actor=actor, verb="orgs.member.deactivate", changes={"status": status, "is_active": False},
+          extra={"reason": str(reason)[:500]}, update_fields=["status", *_DEACTIVATED])
     PartyOrg.objects.filter(secretary=m).update(secretary=None)
-    audit.record(actor=actor, verb="orgs.member.deactivate", target=m,
-                 changes={**audit.diff(before, {"status": status, "is_active": False}), "reason": str(reason)[:500]})
-    _changed()
     return m
 
 
@@ -560,7 +506,9 @@ def resident_unit_create(*, actor: Actor, **data: Any) -> ResidentUnit:
     require(actor, perms.UNIT_MANAGE)
     clean = clean_unit(actor, data, unit=None)
     uscc_taken = ("uscc", _("A resident unit with this unified social credit code is already registered."))
-    return _save_audited(actor, ResidentUnit(), clean, _apply_unit, verb="orgs.unit.create", snapshot=unit_snapshot, unique=uscc_taken)
+    u = ResidentUnit()
+    _save(u, actor=actor, verb="orgs.unit.create", changes=clean, apply=_apply_unit, snap=unit_snapshot, unique={"uscc": uscc_taken})
+    return u
 
 
 @transaction.atomic
@@ -572,7 +520,8 @@ def resident_unit_update(*, actor: Actor, unit: ResidentUnit | int, **data: Any)
         "liaison_name": u.liaison_name, "liaison_phone": pii.decrypt(u.liaison_phone_enc) if u.liaison_phone_enc else "",
     }
     clean = clean_unit(actor, {**current, **data}, unit=u)
-    return _save_audited(actor, u, clean, _apply_unit, verb="orgs.unit.update", snapshot=unit_snapshot, before=before)
+    _save(u, actor=actor, verb="orgs.unit.update", changes=clean, apply=_apply_unit, snap=unit_snapshot, before=before)
+    return u
 
 
 @transaction.atomic
@@ -582,7 +531,9 @@ def resident_unit_deactivate(*, actor: Actor, unit: ResidentUnit | int, reason: 
         return u
     _refuse_while(u.party_orgs.filter(is_active=True).count(),
                   _("%(n)s active party organisations belong to this unit; deactivate or re-attach them first."))
-    return _deactivate(actor, "orgs.unit.deactivate", u, reason)
+    _save(u, actor=actor, verb="orgs.unit.deactivate", changes={"is_active": False}, extra={"reason": str(reason)[:500]},
+          update_fields=_DEACTIVATED)
+    return u
 
 
 def unit_liaison_phone(*, actor: Actor, unit: ResidentUnit | int) -> str:
@@ -653,8 +604,10 @@ def _apply_policy(p: Policy, clean: dict[str, Any]) -> None:
 def policy_create(*, actor: Actor, **data: Any) -> Policy:
     require(actor, perms.POLICY_MANAGE)
     clean = _clean_policy(actor, data)
-    return _save_audited(actor, Policy(), clean, _apply_policy, verb="orgs.policy.create", snapshot=_policy_snapshot,
-                         region_path=clean["region"].path if clean["region"] else "")
+    p = Policy()
+    _save(p, actor=actor, verb="orgs.policy.create", changes=clean, apply=_apply_policy, snap=_policy_snapshot,
+          region_path=clean["region"].path if clean["region"] else "")
+    return p
 
 
 def _policy_for_manage(actor: Actor, policy: Policy | int) -> Policy:
@@ -672,8 +625,9 @@ def policy_update(*, actor: Actor, policy: Policy | int, **data: Any) -> Policy:
     current = {k: getattr(p, k) for k in ("title", "doc_number", "level", "role", "issuer", "issued_on", "body")}
     current["region"] = p.region_id
     clean = _clean_policy(actor, {**current, **data})
-    return _save_audited(actor, p, clean, _apply_policy, verb="orgs.policy.update", snapshot=_policy_snapshot, before=before,
-                         region_path=clean["region"].path if clean["region"] else "")
+    _save(p, actor=actor, verb="orgs.policy.update", changes=clean, apply=_apply_policy, snap=_policy_snapshot, before=before,
+          region_path=clean["region"].path if clean["region"] else "")
+    return p
 
 
 @transaction.atomic
@@ -681,7 +635,8 @@ def policy_deactivate(*, actor: Actor, policy: Policy | int, reason: str = "") -
     """Mark a policy as no longer in force (it stays in the library, marked repealed)."""
     p = _policy_for_manage(actor, policy)
     if p.is_active:
-        _deactivate(actor, "orgs.policy.deactivate", p, reason, region_path=p.region.path if p.region else "")
+        _save(p, actor=actor, verb="orgs.policy.deactivate", changes={"is_active": False}, extra={"reason": str(reason)[:500]},
+              update_fields=_DEACTIVATED, region_path=p.region.path if p.region else "")
     return p
 
 

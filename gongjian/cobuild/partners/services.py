@@ -18,14 +18,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit, registry
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import Actor, account_of, clean_reason, text_field
+from gongjian.core.kernel import Actor, account_of, audited_save, clean_reason, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import ScopeFields, scoped
 from gongjian.core.validation import Errors, clean_date
@@ -99,17 +98,6 @@ def _active_report_in_exists(unit_id: int, community_id: int) -> bool:
     return UnitReportIn.objects.filter(unit_id=unit_id, community_id=community_id, status__in=REPORT_IN_ACTIVE).exists()
 
 
-def _save_new(obj: Model, *, duplicate: Callable[[], Exception], actor: Actor, verb: str, snapshot: Callable[[Any], dict[str, Any]]) -> None:
-    """Save a new record (a database uniqueness error is ``duplicate()``), audit it and refresh the figures."""
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError:
-        raise duplicate() from None
-    audit.record(actor=actor, verb=verb, target=obj, changes=audit.diff({}, snapshot(obj)))
-    registry.bump(MODULE)
-
-
 def clean_report_in(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     errors = Errors()
     out: dict[str, Any] = {}
@@ -154,7 +142,7 @@ def report_in_create(*, actor: Actor, unit: Any, community: Any, party_org: Any,
     r = UnitReportIn(unit=u, community=clean["community"], region_path=clean["community"].path, party_org=clean["party_org"],
                      contact_name=clean["contact_name"], offer=clean["offer"], status=ReportInStatus.PENDING,
                      reported_by=account_of(actor), reported_at=lookup.now())
-    _save_new(r, duplicate=_duplicate_report_in, actor=actor, verb="cobuild.report_in.create", snapshot=report_in_snapshot)
+    audited_save(r, conflict=_duplicate_report_in, actor=actor, verb="cobuild.report_in.create", snap=report_in_snapshot, module=MODULE)
     return r
 
 
@@ -269,7 +257,7 @@ def partnership_create(*, actor: Actor, branch: Any, community: Any, started_on:
     p = Partnership(branch=org, unit_id=org.unit_id, community=clean["community"], region_path=clean["community"].path,
                     status=PartnershipStatus.ACTIVE, started_on=clean["started_on"],
                     created_by=account_of(actor))
-    _save_new(p, duplicate=_duplicate_partnership, actor=actor, verb="cobuild.partnership.create", snapshot=partnership_snapshot)
+    audited_save(p, conflict=_duplicate_partnership, actor=actor, verb="cobuild.partnership.create", snap=partnership_snapshot, module=MODULE)
     return p
 
 
@@ -290,13 +278,8 @@ def partnership_end(*, actor: Actor, partnership: Any, reason: Any, ended_on: An
         elif day > _today():
             errors.add("ended_on", _("The end date cannot be in the future."))
     errors.raise_if_any()
-    before = partnership_snapshot(p)
-    p.status = PartnershipStatus.ENDED
-    p.ended_on = day
-    p.end_reason = text
-    p.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
-    audit.record(actor=actor, verb="cobuild.partnership.end", target=p, changes=audit.diff(before, partnership_snapshot(p)))
-    registry.bump(MODULE)
+    audited_save(p, actor=actor, verb="cobuild.partnership.end", changes={"status": PartnershipStatus.ENDED, "ended_on": day, "end_reason": text},
+                 snap=partnership_snapshot, update_fields=["status", "ended_on", "end_reason", "updated_at"], module=MODULE)
     return p
 
 
@@ -346,12 +329,9 @@ def _clean_agreement(p: Partnership, data: dict[str, Any], *, agreement: Partner
     return out
 
 
-def _save_agreement(a: PartnershipAgreement) -> None:
-    try:
-        with transaction.atomic():
-            a.save()
-    except IntegrityError:
-        raise _duplicate_year(a.year) from None
+def _unique_year(year: int) -> dict[str, tuple[str, Any]]:
+    """Two requests racing for one year: the database's unique constraint refuses the second, reported on the year."""
+    return {"cobuild_agreement_unique_year": ("year", _duplicate_year(year).message)}
 
 
 @transaction.atomic
@@ -364,11 +344,9 @@ def agreement_create(*, actor: Actor, partnership: Any, year: Any = None, branch
         raise TransitionError(_("This partnership has ended; it takes no new agreements."))
     clean = _clean_agreement(p, {"year": year, "branch_commitments": branch_commitments, "community_commitments": community_commitments},
                              agreement=None)
-    a = PartnershipAgreement(partnership=p, status=AgreementStatus.DRAFT, **clean)
-    _save_agreement(a)
-    audit.record(actor=actor, verb="cobuild.agreement.create", target=a, changes=audit.diff({}, agreement_snapshot(a)),
-                 region_path=p.region_path)
-    registry.bump(MODULE)
+    a = PartnershipAgreement(partnership=p, status=AgreementStatus.DRAFT)
+    audited_save(a, actor=actor, verb="cobuild.agreement.create", changes=clean, snap=agreement_snapshot, unique=_unique_year(clean["year"]),
+                 region_path=p.region_path, module=MODULE)
     return a
 
 
@@ -392,13 +370,8 @@ def agreement_update(*, actor: Actor, agreement: Any, **data: Any) -> Partnershi
     current = {k: before[k] for k in ("year", "branch_commitments", "community_commitments")}
     allowed = {k: v for k, v in data.items() if k in current}
     clean = _clean_agreement(a.partnership, {**current, **allowed}, agreement=a)
-    for k, v in clean.items():
-        setattr(a, k, v)
-    _save_agreement(a)
-    changes = audit.diff(before, agreement_snapshot(a))
-    if changes:
-        audit.record(actor=actor, verb="cobuild.agreement.update", target=a, changes=changes, region_path=a.partnership.region_path)
-        registry.bump(MODULE)
+    audited_save(a, actor=actor, verb="cobuild.agreement.update", changes=clean, snap=agreement_snapshot, before=before,
+                 unique=_unique_year(clean["year"]), region_path=a.partnership.region_path, module=MODULE)
     return a
 
 
@@ -417,11 +390,7 @@ def agreement_sign(*, actor: Actor, agreement: Any, signed_on: Any = None) -> Pa
     if "signed_on" not in errors.details and (day > _today() or day < EARLIEST):
         errors.add("signed_on", _("Enter a signing date from 2000 up to today."))
     errors.raise_if_any()
-    before = agreement_snapshot(a)
-    a.status = AgreementStatus.SIGNED
-    a.signed_on = day
-    a.save(update_fields=["status", "signed_on", "updated_at"])
-    audit.record(actor=actor, verb="cobuild.agreement.sign", target=a, changes=audit.diff(before, agreement_snapshot(a)),
-                 region_path=a.partnership.region_path)
-    registry.bump(MODULE)
+    audited_save(a, actor=actor, verb="cobuild.agreement.sign", changes={"status": AgreementStatus.SIGNED, "signed_on": day},
+                 snap=agreement_snapshot, update_fields=["status", "signed_on", "updated_at"], region_path=a.partnership.region_path,
+                 module=MODULE)
     return a

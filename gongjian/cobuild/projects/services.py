@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound, TransitionError, ValidationError
 from gongjian.core.images import CleanImage, clean_image
-from gongjian.core.kernel import Actor, account_of, clean_reason
+from gongjian.core.kernel import Actor, account_of, audited_save, clean_reason
 from gongjian.core.params import int_param
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
@@ -119,21 +119,17 @@ def milestone_add(*, actor: Actor, project: Project | int, title: Any, due_on: A
     if count >= MAX_MILESTONES:
         raise ValidationError.for_field("title", _("A project has at most %(n)s milestones.") % {"n": MAX_MILESTONES})
     last = p.milestones.order_by("-sort_order").values_list("sort_order", flat=True).first()
-    m = ProjectMilestone.objects.create(project=p, sort_order=(last or 0) + 10, **clean)
-    audit.record(actor=actor, verb="cobuild.project.milestone_add", target=p, changes=audit.diff({}, milestone_snapshot(m)))
+    m = ProjectMilestone(project=p, sort_order=(last or 0) + 10)
+    audited_save(m, actor=actor, verb="cobuild.project.milestone_add", changes=clean, snap=milestone_snapshot, target=p)
     return m
 
 
 @transaction.atomic
 def milestone_update(*, actor: Actor, project: Project | int, milestone: ProjectMilestone | int, **data: Any) -> ProjectMilestone:
     p, m = _plan_milestone(actor, project, milestone)
-    before = milestone_snapshot(m)
     clean = _clean_milestone({"title": data.get("title", m.title), "due_on": data.get("due_on", m.due_on)})
-    m.title, m.due_on = clean["title"], clean["due_on"]
-    m.save(update_fields=["title", "due_on", "updated_at"])
-    changes = audit.diff(before, milestone_snapshot(m))
-    if changes:
-        audit.record(actor=actor, verb="cobuild.project.milestone_update", target=p, changes={"milestone": m.pk, **changes})
+    audited_save(m, actor=actor, verb="cobuild.project.milestone_update", changes=clean, snap=milestone_snapshot, target=p,
+                 extra={"milestone": m.pk}, update_fields=["title", "due_on", "updated_at"])
     return m
 
 
@@ -163,11 +159,8 @@ def milestone_reopen(*, actor: Actor, project: Project | int, milestone: Project
     p, m = _plan_milestone(actor, project, milestone)
     if m.done_on is None:
         raise TransitionError(_("This milestone is not marked as done."))
-    before = m.done_on
-    m.done_on = None
-    m.save(update_fields=["done_on", "updated_at"])
-    audit.record(actor=actor, verb="cobuild.project.milestone_reopen", target=p,
-                 changes={"milestone": m.pk, "title": m.title, "done_on": {"before": before, "after": None}})
+    audited_save(m, actor=actor, verb="cobuild.project.milestone_reopen", changes={"done_on": None}, target=p,
+                 extra={"milestone": m.pk, "title": m.title}, update_fields=["done_on", "updated_at"])
     return m
 
 
@@ -187,11 +180,8 @@ def project_plan_update(*, actor: Actor, project: Project | int, plan: Any) -> P
     errors = Errors()
     text = clean_text(plan, field="plan", errors=errors, max_length=8000, multiline=True)
     errors.raise_if_any()
-    if text != p.plan:
-        before = p.plan
-        p.plan = text
-        p.save(update_fields=["plan", "updated_at"])
-        audit.record(actor=actor, verb="cobuild.project.plan_update", target=p, changes={"plan": {"before": before, "after": text}})
+    if text != p.plan:  # an unchanged plan is not written at all
+        audited_save(p, actor=actor, verb="cobuild.project.plan_update", changes={"plan": text}, update_fields=["plan", "updated_at"])
     return p
 
 
@@ -290,11 +280,15 @@ def photo_get(*, actor: Actor, project: Project, photo_id: Any) -> ProjectPhoto:
 # --- the project lifecycle: propose, agree, start, complete, rate, cancel --------------------
 
 
-def project_snapshot(p: Project) -> dict[str, Any]:
+def project_snapshot(p: Project, needs: Iterable[int] | None = None, resources: Iterable[tuple[int, Decimal]] | None = None
+                     ) -> dict[str, Any]:
+    """The project's values for an audit diff; ``needs`` (their keys) and ``resources`` (``(key, amount)``) are read
+    from its rows unless given."""
+    lines = resources if resources is not None else p.project_resources.values_list("resource_id", "amount")
     return {
         "title": p.title, "community": p.community_id, "unit": p.unit_id, "plan": p.plan, "status": p.status,
-        "needs": sorted(p.project_needs.values_list("need_id", flat=True)),
-        "resources": {str(r): str(a) for r, a in p.project_resources.order_by("resource_id").values_list("resource_id", "amount")},
+        "needs": sorted(needs if needs is not None else p.project_needs.values_list("need_id", flat=True)),
+        "resources": {str(r): str(a) for r, a in sorted(lines)},
     }
 
 
@@ -422,7 +416,10 @@ def project_create(*, actor: Actor, title: Any, community: Any, unit: Any, needs
     errors.raise_if_any()
     p = Project(title=clean["title"], plan=clean["plan"], community=clean["community"], region_path=clean["community"].path,
                 unit=clean["unit"], status=ProjectStatus.PROPOSED, proposed_by=account_of(actor))
-    p.save()
+    # The needs and resources are rows that point at the project, written once it has a key: audited as the cleaned ones.
+    need_ids = [n.pk for n in clean["needs"]]
+    amounts = [(r.pk, amount) for r, amount in clean["resources"]]
+    audited_save(p, actor=actor, verb="cobuild.project.create", snap=lambda o: project_snapshot(o, need_ids, amounts), module=MODULE)
     for n in clean["needs"]:
         ProjectNeed.objects.create(project=p, need=n)
         if n.status == NeedStatus.PUBLISHED:
@@ -432,13 +429,8 @@ def project_create(*, actor: Actor, title: Any, community: Any, unit: Any, needs
         current = locked[r.pk]
         ProjectResource.objects.create(project=p, resource=current, amount=amount)
         if current.remaining is not None:
-            before = current.remaining
-            current.remaining = before - amount
-            current.save(update_fields=["remaining", "updated_at"])
-            audit.record(actor=actor, verb="cobuild.resource.commit", target=current,
-                         changes={"remaining": {"before": before, "after": current.remaining}, "project": p.pk})
-    audit.record(actor=actor, verb="cobuild.project.create", target=p, changes=audit.diff({}, project_snapshot(p)))
-    registry.bump(MODULE)
+            audited_save(current, actor=actor, verb="cobuild.resource.commit", changes={"remaining": current.remaining - amount},
+                         extra={"project": p.pk}, update_fields=["remaining", "updated_at"])
     return p
 
 
@@ -517,13 +509,11 @@ def project_cancel(*, actor: Actor, project: Project | int, reason: Any) -> Proj
         r = locked[rid]
         if r.remaining is None:
             continue
-        before = r.remaining
-        r.remaining = before + amount
-        if r.capacity is not None and r.remaining > r.capacity:
-            r.remaining = r.capacity
-        r.save(update_fields=["remaining", "updated_at"])
-        audit.record(actor=actor, verb="cobuild.resource.release", target=r,
-                     changes={"remaining": {"before": before, "after": r.remaining}, "project": p.pk})
+        remaining = r.remaining + amount
+        if r.capacity is not None and remaining > r.capacity:
+            remaining = r.capacity
+        audited_save(r, actor=actor, verb="cobuild.resource.release", changes={"remaining": remaining}, extra={"project": p.pk},
+                     update_fields=["remaining", "updated_at"])
     for need_id in p.project_needs.order_by("need_id").values_list("need_id", flat=True):
         _move_need(actor, need_id, NeedStatus.PUBLISHED, verb="cobuild.need.release", allowed_from=[NeedStatus.IN_PROJECT])
     return p

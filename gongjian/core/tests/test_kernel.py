@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from gongjian.core import registry
-from gongjian.core.errors import ValidationError
+from gongjian.core.errors import Conflict, ValidationError
 from gongjian.core.kernel import audited_save, snapshot
 from gongjian.core.models import AuditEvent
 from gongjian.regions.models import Department
@@ -116,3 +116,14 @@ def test_the_modules_version_moves_only_when_something_changed(django_capture_on
 def test_snapshot_reads_foreign_keys_by_id() -> None:
     t = f.tree()
     assert snapshot(t.dept_erqi, ["region", "name"]) == {"region": t.erqi.pk, "name": t.dept_erqi.name}
+
+
+def test_a_record_another_request_created_is_the_callers_conflict() -> None:
+    t = f.tree()
+    Department.objects.create(region=t.erqi, region_path=t.erqi.path, name="同名部门")
+    d = Department(region=t.erqi, region_path=t.erqi.path, name="同名部门")
+    with transaction.atomic():
+        with pytest.raises(Conflict):
+            audited_save(d, actor=None, verb="test.dept.create", fields=["name"], conflict=lambda: Conflict("已有同名部门", code="duplicate"))
+        assert Department.objects.filter(name="同名部门").count() == 1
+    assert _events("test.dept.create") == []

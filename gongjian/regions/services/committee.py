@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit, registry
-from gongjian.core.kernel import Actor, snapshot
+from gongjian.core.kernel import Actor, audited_save, snapshot
 from gongjian.core.permissions import require
 
 from .. import permissions as P
@@ -53,18 +52,18 @@ def committee_save(
     raise_errors(errors)
     committee = GovernanceCommittee.objects.select_for_update().filter(region=reg).first()
     created = committee is None
-    before: dict[str, Any] = {}
+    fields = ["name", "director", "established_on", "remit"]
+    before = None
     if committee is None:
         committee = GovernanceCommittee(region=reg, region_path=reg.path)
     else:
-        before = {
-            **snapshot(committee, ["name", "director", "established_on", "remit"]),
-            "departments": sorted(committee.departments.values_list("pk", flat=True)),
-        }
-    committee.name, committee.director, committee.established_on, committee.remit = name, director, established_on, str(remit or "").strip()
-    committee.save()
+        before = {**snapshot(committee, fields), "departments": sorted(committee.departments.values_list("pk", flat=True))}
+
+    def snap(c: GovernanceCommittee) -> dict[str, Any]:  # the member departments as they are set right after the save
+        return {**snapshot(c, fields), "departments": ids}
+
+    audited_save(committee, actor=actor, verb="committee.create" if created else "committee.update", snap=snap, before=before,
+                 changes={"name": name, "director": director, "established_on": established_on, "remit": str(remit or "").strip()},
+                 module=MODULE)
     committee.departments.set(depts)
-    after = {**snapshot(committee, ["name", "director", "established_on", "remit"]), "departments": ids}
-    audit.record(actor=actor, verb="committee.create" if created else "committee.update", target=committee, changes=audit.diff(before, after))
-    registry.bump(MODULE)
     return committee

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit, registry
 from gongjian.core.errors import PermissionDenied, ValidationError
-from gongjian.core.kernel import Actor, snapshot
+from gongjian.core.kernel import Actor, audited_save
 from gongjian.core.permissions import require
 from gongjian.core.scope import ScopeFields, get_in_scope, region_paths
 
@@ -84,31 +83,9 @@ def locked_in_scope(model: type[M], actor: Actor, action: str, record: M | int, 
     return get_in_scope(model._default_manager.select_for_update().select_related(related), actor, action, fields, pk=pk)
 
 
-def create_audited(model: type[M], *, actor: Actor, verb: str, fields: Sequence[str], **values: Any) -> M:
-    """Create a record and audit its fields."""
-    obj = model._default_manager.create(**values)
-    audit.record(actor=actor, verb=verb, target=obj, changes=snapshot(obj, fields))
-    registry.bump(MODULE)
-    return obj
-
-
-def update_audited(obj: M, *, actor: Actor, verb: str, fields: Sequence[str], **values: Any) -> M:
-    """Set ``values``, save, audit the diff of ``fields``."""
-    before = snapshot(obj, fields)
-    for name, value in values.items():
-        setattr(obj, name, value)
-    obj.save()
-    audit.record(actor=actor, verb=verb, target=obj, changes=audit.diff(before, snapshot(obj, fields)))
-    registry.bump(MODULE)
-    return obj
-
-
 def set_active(obj: Any, *, actor: Actor, active: bool, verb: str) -> Any:
     """Activate or deactivate (audited as ``verb.activate`` / ``verb.deactivate``); nothing when it already is."""
     if obj.is_active != active:
-        obj.is_active = active
-        obj.save(update_fields=["is_active", "updated_at"])
-        audit.record(actor=actor, verb=f"{verb}.{'activate' if active else 'deactivate'}", target=obj,
-                     changes={"is_active": {"before": not active, "after": active}})
-        registry.bump(MODULE)
+        audited_save(obj, actor=actor, verb=f"{verb}.{'activate' if active else 'deactivate'}", changes={"is_active": active},
+                     update_fields=["is_active", "updated_at"], module=MODULE)
     return obj

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.errors import ValidationError
-from gongjian.core.kernel import Actor
+from gongjian.core.kernel import Actor, audited_save
 from gongjian.core.permissions import require
 from gongjian.core.scope import ScopeFields
 
@@ -16,7 +16,7 @@ from .. import permissions as P
 from ..choices import DepartmentKind
 from ..models import Department, Region
 from .codes import clean_name
-from .common import TOP_LEVELS, create_audited, locked_in_scope, name_taken, raise_errors, region_of_level, set_active, update_audited
+from .common import MODULE, TOP_LEVELS, locked_in_scope, name_taken, raise_errors, region_of_level, set_active
 
 # --- departments ---------------------------------------------------------------------------------
 
@@ -52,8 +52,9 @@ def department_create(*, actor: Actor, region: Region | int, name: str, kind: st
     name_taken(errors, Department.objects.filter(region=reg, name=name),
                lambda: _("%(region)s already has a department named %(name)s.") % {"region": reg.name, "name": name})
     raise_errors(errors)
-    return create_audited(Department, actor=actor, verb="department.create", fields=DEPT_FIELDS, region=reg, region_path=reg.path,
-                          name=name, kind=kind, phone=phone)
+    dept = Department(region=reg, region_path=reg.path, name=name, kind=kind, phone=phone)
+    audited_save(dept, actor=actor, verb="department.create", fields=DEPT_FIELDS, module=MODULE)
+    return dept
 
 
 def _department_in_scope(actor: Actor, action: str, department: Department | int) -> Department:
@@ -72,7 +73,8 @@ def department_update(
     name_taken(errors, Department.objects.filter(region_id=dept.region_id, name=n).exclude(pk=dept.pk),
                lambda: _("%(region)s already has a department named %(name)s.") % {"region": dept.region.name, "name": n})
     raise_errors(errors)
-    return update_audited(dept, actor=actor, verb="department.update", fields=DEPT_FIELDS, name=n, kind=k, phone=p)
+    audited_save(dept, actor=actor, verb="department.update", fields=DEPT_FIELDS, changes={"name": n, "kind": k, "phone": p}, module=MODULE)
+    return dept
 
 
 @transaction.atomic

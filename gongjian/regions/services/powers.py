@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from gongjian.core.errors import ValidationError
-from gongjian.core.kernel import Actor
+from gongjian.core.kernel import Actor, audited_save
 from gongjian.core.permissions import require
 
 from .. import permissions as P
 from ..models import DelegatedPower, Region
 from .codes import clean_name
-from .common import TOP_LEVELS, create_audited, locked_in_scope, name_taken, raise_errors, region_of_level, set_active, update_audited
+from .common import MODULE, TOP_LEVELS, locked_in_scope, name_taken, raise_errors, region_of_level, set_active
 
 # --- delegated powers ----------------------------------------------------------------------------
 
@@ -45,8 +45,10 @@ def power_create(
     name_taken(errors, DelegatedPower.objects.filter(region=reg, name=name),
                lambda: _("%(region)s has already delegated a power named %(name)s.") % {"region": reg.name, "name": name})
     raise_errors(errors)
-    return create_audited(DelegatedPower, actor=actor, verb="power.create", fields=POWER_FIELDS, region=reg, region_path=reg.path,
-                          name=name, description=description, legal_basis=legal_basis, effective_on=effective_on)
+    power = DelegatedPower(region=reg, region_path=reg.path, name=name, description=description, legal_basis=legal_basis,
+                           effective_on=effective_on)
+    audited_save(power, actor=actor, verb="power.create", fields=POWER_FIELDS, module=MODULE)
+    return power
 
 
 def _power_in_scope(actor: Actor, power: DelegatedPower | int) -> DelegatedPower:
@@ -63,8 +65,9 @@ def power_update(
     name_taken(errors, DelegatedPower.objects.filter(region_id=obj.region_id, name=name).exclude(pk=obj.pk),
                lambda: _("%(region)s has already delegated a power named %(name)s.") % {"region": obj.region.name, "name": name})
     raise_errors(errors)
-    return update_audited(obj, actor=actor, verb="power.update", fields=POWER_FIELDS, name=name, description=description,
-                          legal_basis=legal_basis, effective_on=effective_on)
+    audited_save(obj, actor=actor, verb="power.update", fields=POWER_FIELDS, module=MODULE,
+                 changes={"name": name, "description": description, "legal_basis": legal_basis, "effective_on": effective_on})
+    return obj
 
 
 @transaction.atomic

@@ -10,14 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
 from gongjian.core.errors import NotFound, ValidationError
-from gongjian.core.kernel import Actor, snapshot
+from gongjian.core.kernel import Actor, audited_save, snapshot
 from gongjian.core.permissions import require
 
 from .. import permissions as P
 from ..choices import Level, OfficeKind
 from ..models import Office, OfficeTemplate, Region, StaffQuota
 from .codes import clean_name
-from .common import MODULE, create_audited, locked_in_scope, name_taken, raise_errors, region_in_scope, set_active, update_audited
+from .common import MODULE, locked_in_scope, name_taken, raise_errors, region_in_scope, set_active
 
 # --- subdistrict structure: offices --------------------------------------------------------------
 
@@ -87,8 +87,9 @@ def office_create(*, actor: Actor, subdistrict: Region | int, name: str, kind: s
     name_taken(errors, Office.objects.filter(subdistrict=reg, name=name),
                lambda: _("%(region)s already has an office named %(name)s.") % {"region": reg.name, "name": name})
     raise_errors(errors)
-    return create_audited(Office, actor=actor, verb="office.create", fields=OFFICE_FIELDS, subdistrict=reg, region_path=reg.path,
-                          name=name, kind=kind, head=head, order=order_i)
+    office = Office(subdistrict=reg, region_path=reg.path, name=name, kind=kind, head=head, order=order_i)
+    audited_save(office, actor=actor, verb="office.create", fields=OFFICE_FIELDS, module=MODULE)
+    return office
 
 
 def _office_in_scope(actor: Actor, office: Office | int) -> Office:
@@ -111,7 +112,9 @@ def office_update(
     name_taken(errors, Office.objects.filter(subdistrict_id=obj.subdistrict_id, name=n).exclude(pk=obj.pk),
                lambda: _("%(region)s already has an office named %(name)s.") % {"region": obj.subdistrict.name, "name": n})
     raise_errors(errors)
-    return update_audited(obj, actor=actor, verb="office.update", fields=OFFICE_FIELDS, name=n, kind=k, head=h, order=o)
+    audited_save(obj, actor=actor, verb="office.update", fields=OFFICE_FIELDS, changes={"name": n, "kind": k, "head": h, "order": o},
+                 module=MODULE)
+    return obj
 
 
 @transaction.atomic
@@ -142,17 +145,9 @@ def office_template_save(
     name_taken(errors, OfficeTemplate.objects.filter(name=name).exclude(pk=obj.pk if obj else 0),
                lambda: _("A standard office named %(name)s already exists.") % {"name": name})
     raise_errors(errors)
-    fields = ["name", "kind", "order", "is_active"]
-    before = snapshot(obj, fields) if obj else {}
+    verb = "office_template.create" if obj is None else "office_template.update"
     obj = obj or OfficeTemplate()
-    obj.name, obj.kind, obj.order, obj.is_active = name, kind, order_i, bool(is_active)
-    obj.save()
-    audit.record(
-        actor=actor,
-        verb="office_template.update" if before else "office_template.create",
-        target=obj,
-        changes=audit.diff(before, snapshot(obj, fields)),
-    )
+    audited_save(obj, actor=actor, verb=verb, changes={"name": name, "kind": kind, "order": order_i, "is_active": bool(is_active)})
     return obj
 
 
@@ -200,8 +195,10 @@ def quota_create(
     errors: dict[str, list[Any]] = {}
     count_i, year_i, office_obj, note = _clean_quota(reg, count, year, office, note, errors)
     raise_errors(errors)
-    return create_audited(StaffQuota, actor=actor, verb="quota.create", fields=QUOTA_FIELDS, subdistrict=reg, region_path=reg.path,
-                          office=office_obj, count=count_i, year=year_i, moved_down=bool(moved_down), note=note)
+    quota = StaffQuota(subdistrict=reg, region_path=reg.path, office=office_obj, count=count_i, year=year_i, moved_down=bool(moved_down),
+                       note=note)
+    audited_save(quota, actor=actor, verb="quota.create", fields=QUOTA_FIELDS, module=MODULE)
+    return quota
 
 
 def _quota_in_scope(actor: Actor, quota: StaffQuota | int) -> StaffQuota:
@@ -216,8 +213,9 @@ def quota_update(
     errors: dict[str, list[Any]] = {}
     count_i, year_i, office_obj, note = _clean_quota(obj.subdistrict, count, year, office, note, errors)
     raise_errors(errors)
-    return update_audited(obj, actor=actor, verb="quota.update", fields=QUOTA_FIELDS, count=count_i, year=year_i, office=office_obj,
-                          moved_down=bool(moved_down), note=note)
+    audited_save(obj, actor=actor, verb="quota.update", fields=QUOTA_FIELDS, module=MODULE,
+                 changes={"count": count_i, "year": year_i, "office": office_obj, "moved_down": bool(moved_down), "note": note})
+    return obj
 
 
 @transaction.atomic

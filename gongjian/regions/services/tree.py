@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit, registry
+from gongjian.core import audit
 from gongjian.core.errors import PermissionDenied, ValidationError
-from gongjian.core.kernel import Actor, snapshot
+from gongjian.core.kernel import Actor, audited_save, snapshot
 from gongjian.core.permissions import require
 from gongjian.core.scope import ScopeFields
 
@@ -20,7 +20,7 @@ from .. import permissions as P
 from ..choices import Level, clean_code
 from ..models import Region
 from .codes import DEFAULT_KIND, clean_kind, clean_level, clean_name, code_shape_error, parent_error, significant_prefix
-from .common import MODULE, ensure_below_top, full_name_under, parent_for, raise_errors, region_in_scope, tree_path
+from .common import MODULE, ensure_below_top, full_name_under, parent_for, raise_errors, region_in_scope, set_active, tree_path
 from .structure import instantiate_offices
 
 # --- the region tree -----------------------------------------------------------------------------
@@ -77,18 +77,13 @@ def region_create(*, actor: Actor, code: str, name: str, level: str, parent: Reg
         depth=tree_path(parent_obj, code).count("/") - 2,
         full_name=full_name_under(parent_obj, name),
     )
-    try:
-        with transaction.atomic():
-            region.save()
-    except IntegrityError:
-        raise ValidationError.for_field("code", _("The statistical code %(code)s is already used.") % {"code": code}) from None
-    audit.record(actor=actor, verb="region.create", target=region, changes=snapshot(region, REGION_FIELDS))
+    code_taken = ("code", _("The statistical code %(code)s is already used.") % {"code": code})
+    audited_save(region, actor=actor, verb="region.create", fields=REGION_FIELDS, unique={"code": code_taken}, module=MODULE)
     if lvl == Level.SUBDISTRICT:
         # A new subdistrict starts from the configurable standard structure (6 offices, 3 centres, 1 station).
         offices = instantiate_offices(region)
         if offices:
             audit.record(actor=actor, verb="office.instantiate", target=region, changes={"offices": [o.name for o in offices]})
-    registry.bump(MODULE)
     return region
 
 
@@ -151,17 +146,21 @@ def region_update(
     moved = new_code != obj.code or new_parent != obj.parent
     renamed = new_name != obj.name or (new_parent != obj.parent)
     old_path = obj.path
-    obj.name, obj.kind, obj.code, obj.parent = new_name, new_kind, new_code, new_parent
-    obj.path = tree_path(new_parent, new_code)
-    obj.depth = obj.path.count("/") - 2
-    obj.full_name = full_name_under(new_parent, new_name)
-    if moved:
-        _recode_subtree(obj, old_path, before["code"], lvl)
-    obj.save()
+    new_path = tree_path(new_parent, new_code)
+
+    def place(o: Region, values: dict[str, Any]) -> None:
+        """Set the new values; a move re-codes and re-paths the subtree before the region itself is saved."""
+        for key, value in values.items():
+            setattr(o, key, value)
+        if moved:
+            _recode_subtree(o, old_path, before["code"], lvl)
+
+    audited_save(obj, actor=actor, verb="region.move" if moved else "region.update", fields=REGION_FIELDS, before=before, apply=place,
+                 changes={"name": new_name, "kind": new_kind, "code": new_code, "parent": new_parent, "path": new_path,
+                          "depth": new_path.count("/") - 2, "full_name": full_name_under(new_parent, new_name)},
+                 module=MODULE)
     if renamed or moved:
         refresh_full_names(obj)
-    audit.record(actor=actor, verb="region.move" if moved else "region.update", target=obj, changes=audit.diff(before, snapshot(obj, REGION_FIELDS)))
-    registry.bump(MODULE)
     return obj
 
 
@@ -237,11 +236,7 @@ def region_deactivate(*, actor: Actor, region: Region | int) -> Region:
             _("%(name)s still has active records located in it: %(records)s. Move or deactivate them first.")
             % {"name": obj.name, "records": gettext("; ").join(f"{label} {n}" for label, n in holding)},
         )
-    obj.is_active = False
-    obj.save(update_fields=["is_active", "updated_at"])
-    audit.record(actor=actor, verb="region.deactivate", target=obj, changes={"is_active": {"before": True, "after": False}})
-    registry.bump(MODULE)
-    return obj
+    return set_active(obj, actor=actor, active=False, verb="region")
 
 
 def _active_records_in(region: Region) -> list[tuple[str, int]]:
@@ -275,8 +270,4 @@ def region_activate(*, actor: Actor, region: Region | int) -> Region:
         return obj
     if obj.parent is not None and not obj.parent.is_active:
         raise ValidationError.for_field("region", _("The parent region is deactivated; activate it first."))
-    obj.is_active = True
-    obj.save(update_fields=["is_active", "updated_at"])
-    audit.record(actor=actor, verb="region.activate", target=obj, changes={"is_active": {"before": False, "after": True}})
-    registry.bump(MODULE)
-    return obj
+    return set_active(obj, actor=actor, active=True, verb="region")

@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from gongjian.accounts.choices import Role
 from gongjian.core import audit, notify, pii, registry
 from gongjian.core.errors import Conflict, NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import Actor, key_of, text_field
+from gongjian.core.kernel import Actor, audited_save, key_of, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import region_paths, scoped
 from gongjian.core.validation import Errors, clean_date
@@ -53,7 +53,7 @@ from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from ..choices import PLEDGE_TRANSITIONS, REPORT_IN_TRANSITIONS, HoldingStatus, HourStatus, PledgeStatus, ReportInStatus
-from ..common import MODULE, active_report_in, actor_member, in_paths, point_rule, save_unique
+from ..common import MODULE, active_report_in, actor_member, in_paths, point_rule
 from ..common import pk_of as _pk
 from ..common import user_or_none as _user
 from ..models import FeedbackReceipt, HourRecord, MemberReportIn, Pledge, PostHolding
@@ -184,12 +184,11 @@ def report_in(*, actor: Actor, community: Any, id_number: Any, skills: Any = "",
                      changes={"status": {"before": before, "after": old.status}, "reason": old.end_reason, "moved_to": target.pk})
     r = MemberReportIn(member=member, community=target, region_path=target.path, unit=member.employer_unit, status=ReportInStatus.PENDING,
                        skills=clean["skills"], reported_at=_now())
-    save_unique(r, lambda: Conflict(_("You have already reported in; reload the page."), code="duplicate"))
-    audit.record(actor=actor, verb="volunteering.report_in.create", target=r, changes=audit.diff({}, report_in_snapshot(r)))
+    audited_save(r, conflict=lambda: Conflict(_("You have already reported in; reload the page."), code="duplicate"), actor=actor,
+                    verb="volunteering.report_in.create", snap=report_in_snapshot, module=MODULE)
     admins = notify.recipients(roles=ADMIN_ROLES, region=target)
     notify.send(admins, verb="volunteering.report_in.create", title=_("%(name)s reported in to %(community)s")
                 % {"name": member.name, "community": target.name}, url=reverse("volunteering:report_in_list") + "?status=pending", target=r)
-    registry.bump(MODULE)
     return r
 
 
@@ -464,9 +463,8 @@ def pledge_make(*, actor: Actor, content: Any, due_date: Any) -> Pledge:
         msg = _("You have already made your pledge for %(year)s; you can change it while the community has not assessed it.") % {"year": year}
         raise Conflict(msg, code="duplicate", details={"content": [msg]})
     p = Pledge(member=member, community=ri.community, region_path=ri.community.path, year=year, **clean)
-    save_unique(p, lambda: Conflict(_("You have already made your pledge for %(year)s.") % {"year": year}, code="duplicate"))
-    audit.record(actor=actor, verb="volunteering.pledge.make", target=p, changes=audit.diff({}, pledge_snapshot(p)))
-    registry.bump(MODULE)
+    audited_save(p, conflict=lambda: Conflict(_("You have already made your pledge for %(year)s.") % {"year": year}, code="duplicate"),
+                    actor=actor, verb="volunteering.pledge.make", snap=pledge_snapshot, module=MODULE)
     return p
 
 
@@ -485,10 +483,8 @@ def pledge_update(*, actor: Actor, pledge: Any, content: Any, due_date: Any) -> 
     if p.status != PledgeStatus.MADE:
         raise TransitionError(_("The community has already assessed this pledge; it can no longer be changed."))
     clean = _clean_pledge({"content": content, "due_date": due_date}, p.year)
-    before = pledge_snapshot(p)
-    p.content, p.due_date = clean["content"], clean["due_date"]
-    p.save(update_fields=["content", "due_date", "updated_at"])
-    audit.record(actor=actor, verb="volunteering.pledge.update", target=p, changes=audit.diff(before, pledge_snapshot(p)))
+    audited_save(p, actor=actor, verb="volunteering.pledge.update", changes=clean, snap=pledge_snapshot, always=True,
+                 update_fields=["content", "due_date", "updated_at"])
     return p
 
 
@@ -509,11 +505,9 @@ def pledge_assess(*, actor: Actor, pledge: Any, fulfilled: Any, remark: Any = ""
     p = Pledge.objects.select_for_update(of=("self",)).select_related("member", "member__user").get(pk=pk)
     to = PledgeStatus.FULFILLED if done else PledgeStatus.NOT_FULFILLED
     PLEDGE_TRANSITIONS.check(p, to, message=_("This pledge has already been assessed (“%(status)s”)."))
-    before = pledge_snapshot(p)
-    p.status, p.remark, p.assessed_at, p.assessed_by = to, text, _now(), _user(actor)
-    p.save(update_fields=["status", "remark", "assessed_at", "assessed_by", "updated_at"])
-    audit.record(actor=actor, verb="volunteering.pledge.assess", target=p, changes=audit.diff(before, pledge_snapshot(p)))
+    audited_save(p, actor=actor, verb="volunteering.pledge.assess", snap=pledge_snapshot, module=MODULE,
+                 changes={"status": to, "remark": text, "assessed_at": _now(), "assessed_by": _user(actor)},
+                 update_fields=["status", "remark", "assessed_at", "assessed_by", "updated_at"])
     _notify_member(p.member, verb="volunteering.pledge.assess", title=_("Your pledge for %(year)s: %(status)s")
                    % {"year": p.year, "status": p.get_status_display()}, body=text, url=_home_url(), target=p)
-    registry.bump(MODULE)
     return p

@@ -35,7 +35,7 @@ from gongjian.accounts.choices import Role
 from gongjian.core import audit, notify, pii, registry
 from gongjian.core.errors import Conflict, DomainError, NotFound, TransitionError, ValidationError
 from gongjian.core.images import clean_image
-from gongjian.core.kernel import Actor, key_of, text_field
+from gongjian.core.kernel import Actor, audited_save, key_of, text_field
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
 from gongjian.core.validation import Errors, clean_date, clean_decimal
@@ -166,8 +166,9 @@ def segment_snapshot(s: RoadSegment) -> dict[str, Any]:
             "is_active": s.is_active, "community": s.community_id}
 
 
-def _duplicate_name() -> ValidationError:
-    return ValidationError.for_field("name", _("This community already has a road segment with this name."))
+DUPLICATE_NAME = _("This community already has a road segment with this name.")
+# the database's backstop of the name check (two administrators creating the same name at once): the same field error
+UNIQUE_NAME = {"vol_road_unique_name": ("name", DUPLICATE_NAME)}
 
 
 def _clean_segment(data: dict[str, Any], community: Region, exclude: int | None = None) -> dict[str, Any]:
@@ -184,13 +185,9 @@ def _clean_segment(data: dict[str, Any], community: Region, exclude: int | None 
         length = clean_decimal(data.get("length_m"), field="length_m", errors=errors, low=Decimal(1), high=Decimal(MAX_LENGTH_M), places="1")
         out["length_m"] = int(length) if length is not None else None
     if out["name"] and RoadSegment.objects.filter(community=community, name=out["name"]).exclude(pk=exclude or 0).exists():
-        errors.catch(_duplicate_name())
+        errors.add("name", DUPLICATE_NAME)
     errors.raise_if_any()
     return out
-
-
-def _save_segment(s: RoadSegment) -> None:
-    save_unique(s, _duplicate_name)
 
 
 @transaction.atomic
@@ -202,9 +199,7 @@ def segment_create(*, actor: Actor, community: Any, name: Any, start_name: Any =
     region = Region.objects.select_for_update().get(pk=region.pk)
     clean = _clean_segment({"name": name, "start_name": start_name, "end_name": end_name, "line": line, "length_m": length_m}, region)
     s = RoadSegment(community=region, region_path=region.path, created_by=_user(actor), **clean)
-    _save_segment(s)
-    audit.record(actor=actor, verb="volunteering.road_segment.create", target=s, changes=audit.diff({}, segment_snapshot(s)))
-    registry.bump(MODULE)
+    audited_save(s, actor=actor, verb="volunteering.road_segment.create", snap=segment_snapshot, unique=UNIQUE_NAME, module=MODULE)
     return s
 
 
@@ -220,14 +215,10 @@ def segment_update(*, actor: Actor, segment: Any, name: Any, start_name: Any = "
                    length_m: Any = None) -> RoadSegment:
     require(actor, perms.ROAD_MANAGE)
     s = _lock_segment(actor, segment)
-    before = segment_snapshot(s)
     clean = _clean_segment({"name": name, "start_name": start_name, "end_name": end_name, "line": line, "length_m": length_m},
                            s.community, exclude=s.pk)
-    for k, v in clean.items():
-        setattr(s, k, v)
-    _save_segment(s)
-    audit.record(actor=actor, verb="volunteering.road_segment.update", target=s, changes=audit.diff(before, segment_snapshot(s)))
-    registry.bump(MODULE)
+    audited_save(s, actor=actor, verb="volunteering.road_segment.update", changes=clean, snap=segment_snapshot, unique=UNIQUE_NAME,
+                 always=True, module=MODULE)
     return s
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, notify, registry
 from gongjian.core.errors import NotFound, TransitionError, ValidationError
-from gongjian.core.kernel import Actor
+from gongjian.core.kernel import Actor, audited_save
 from gongjian.core.permissions import require
 from gongjian.core.scope import actor_scopes, scoped
 from gongjian.core.validation import Errors
@@ -92,8 +92,8 @@ def activity_create(*, actor: Actor, community: Any, title: Any, description: An
     clean = _clean_activity({"title": title, "description": description, "place": place}, errors)
     errors.raise_if_any()
     assert region is not None
-    a = Activity.objects.create(community=region, region_path=region.path, unit=unit_obj, brand=brand_obj, created_by=_user(actor), **clean)
-    audit.record(actor=actor, verb="volunteering.activity.create", target=a, changes=audit.diff({}, activity_snapshot(a)))
+    a = Activity(community=region, region_path=region.path, unit=unit_obj, brand=brand_obj, created_by=_user(actor), **clean)
+    audited_save(a, actor=actor, verb="volunteering.activity.create", snap=activity_snapshot)
     return a
 
 
@@ -107,7 +107,6 @@ def activity_update(*, actor: Actor, activity: Any, title: Any, description: Any
     a = _activity_locked(actor, activity)
     if a.status in (ActivityStatus.FINISHED, ActivityStatus.CANCELLED):
         raise TransitionError(_("A finished or cancelled activity cannot be changed."))
-    before = activity_snapshot(a)
     errors = Errors()
     clean = _clean_activity({"title": title, "description": description, "place": place}, errors)
     brand_obj = None
@@ -116,11 +115,8 @@ def activity_update(*, actor: Actor, activity: Any, title: Any, description: Any
         if brand_obj is None:
             errors.add("brand", _("Choose an active service brand of this community."))
     errors.raise_if_any()
-    for k, v in clean.items():
-        setattr(a, k, v)
-    a.brand = brand_obj
-    a.save()
-    audit.record(actor=actor, verb="volunteering.activity.update", target=a, changes=audit.diff(before, activity_snapshot(a)))
+    audited_save(a, actor=actor, verb="volunteering.activity.update", changes={**clean, "brand": brand_obj}, snap=activity_snapshot,
+                 always=True)
     return a
 
 
@@ -217,8 +213,8 @@ def shift_create(*, actor: Actor, activity: Any, starts_at: Any, ends_at: Any, c
                           "signup_cutoff": signup_cutoff})
     if not clean["place"]:
         clean["place"] = a.place
-    s = Shift.objects.create(activity=a, region_path=a.region_path, code_key=codes.new_key(), **clean)
-    audit.record(actor=actor, verb="volunteering.shift.create", target=s, changes=audit.diff({}, shift_snapshot(s)))
+    s = Shift(activity=a, region_path=a.region_path, code_key=codes.new_key(), **clean)
+    audited_save(s, actor=actor, verb="volunteering.shift.create", snap=shift_snapshot)
     return s
 
 

@@ -7,14 +7,13 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from gongjian.core import audit
 from gongjian.core.errors import Conflict
-from gongjian.core.kernel import Actor
+from gongjian.core.kernel import Actor, audited_save
 from gongjian.core.permissions import require
 from gongjian.core.validation import Errors
 
 from ... import permissions as perms
-from ...common import acting_community, save_unique
+from ...common import acting_community
 from ...common import user_or_none as _user
 from ...models import ServiceBrand
 from .base import _in_scope, _text
@@ -50,8 +49,7 @@ def brand_create(*, actor: Actor, community: Any, name: Any, description: Any = 
     region = acting_community(actor, perms.BRAND_MANAGE, community)
     clean = _clean_brand({"name": name, "description": description, "target_group": target_group, "schedule": schedule})
     b = ServiceBrand(community=region, region_path=region.path, created_by=_user(actor), **clean)
-    save_unique(b, _brand_name_taken)
-    audit.record(actor=actor, verb="volunteering.brand.create", target=b, changes=audit.diff({}, brand_snapshot(b)))
+    audited_save(b, conflict=_brand_name_taken, actor=actor, verb="volunteering.brand.create", snap=brand_snapshot)
     return b
 
 
@@ -60,10 +58,7 @@ def brand_update(*, actor: Actor, brand: Any, name: Any, description: Any = "", 
                  is_active: Any = True) -> ServiceBrand:
     require(actor, perms.BRAND_MANAGE)
     b = _in_scope(ServiceBrand, brand, actor, perms.BRAND_MANAGE, lock=True)
-    before = brand_snapshot(b)
-    for k, v in _clean_brand({"name": name, "description": description, "target_group": target_group, "schedule": schedule}).items():
-        setattr(b, k, v)
-    b.is_active = bool(is_active)
-    save_unique(b, _brand_name_taken)
-    audit.record(actor=actor, verb="volunteering.brand.update", target=b, changes=audit.diff(before, brand_snapshot(b)))
+    clean = _clean_brand({"name": name, "description": description, "target_group": target_group, "schedule": schedule})
+    audited_save(b, conflict=_brand_name_taken, actor=actor, verb="volunteering.brand.update", changes={**clean, "is_active": bool(is_active)},
+                    snap=brand_snapshot, always=True)
     return b

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, registry
 from gongjian.core.errors import Conflict, PermissionDenied, ValidationError
-from gongjian.core.kernel import Actor
+from gongjian.core.kernel import Actor, audited_save
 from gongjian.core.permissions import can, require
 from gongjian.core.scope import scoped
 from gongjian.core.validation import Errors, clean_choice, clean_date, clean_decimal
@@ -224,12 +224,8 @@ def point_rule_update(*, actor: Actor, per_hour: Any, per_task: Any, per_pledge:
               for k, v in {"per_hour": per_hour, "per_task": per_task, "per_pledge": per_pledge}.items()}
     errors.raise_if_any()
     rule = PointRule.objects.select_for_update().get(pk=point_rule().pk)
-    before = {"per_hour": rule.per_hour, "per_task": rule.per_task, "per_pledge": rule.per_pledge}
-    for k, v in values.items():
-        setattr(rule, k, v)
-    rule.updated_by = _user(actor)
-    rule.save()
-    audit.record(actor=actor, verb="volunteering.point_rule.update", target=rule, changes=audit.diff(before, values))
+    audited_save(rule, actor=actor, verb="volunteering.point_rule.update", changes={**values, "updated_by": _user(actor)}, fields=list(values),
+                 always=True)
     return rule
 
 

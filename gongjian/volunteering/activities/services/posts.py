@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongjian.core import audit, notify, registry
 from gongjian.core.errors import Conflict, NotFound, ValidationError
-from gongjian.core.kernel import Actor, key_of
+from gongjian.core.kernel import Actor, audited_save, key_of
 from gongjian.core.permissions import require
 from gongjian.core.validation import Errors, clean_choice
 
@@ -61,9 +61,7 @@ def post_create(*, actor: Actor, community: Any, kind: Any, name: Any, needed: A
     region = acting_community(actor, perms.POST_MANAGE, community)
     clean = _clean_post({"kind": kind, "name": name, "needed": needed, "description": description, "skills": skills})
     post = ServicePost(community=region, region_path=region.path, created_by=_user(actor), **clean)
-    save_unique(post, _post_name_taken)
-    audit.record(actor=actor, verb="volunteering.post.create", target=post, changes=audit.diff({}, post_snapshot(post)))
-    registry.bump(MODULE)
+    audited_save(post, conflict=_post_name_taken, actor=actor, verb="volunteering.post.create", snap=post_snapshot, module=MODULE)
     return post
 
 
@@ -75,14 +73,10 @@ def _approved_count(post: ServicePost) -> int:
 def post_update(*, actor: Actor, post: Any, kind: Any, name: Any, needed: Any, description: Any = "", skills: Any = "") -> ServicePost:
     require(actor, perms.POST_MANAGE)
     p = _in_scope(ServicePost, post, actor, perms.POST_MANAGE, lock=True)
-    before = post_snapshot(p)
     clean = _clean_post({"kind": kind, "name": name, "needed": needed, "description": description, "skills": skills},
                         min_needed=max(1, _approved_count(p)))
-    for k, v in clean.items():
-        setattr(p, k, v)
-    save_unique(p, _post_name_taken)
-    audit.record(actor=actor, verb="volunteering.post.update", target=p, changes=audit.diff(before, post_snapshot(p)))
-    registry.bump(MODULE)
+    audited_save(p, conflict=_post_name_taken, actor=actor, verb="volunteering.post.update", changes=clean, snap=post_snapshot, always=True,
+                    module=MODULE)
     return p
 
 
@@ -91,12 +85,8 @@ def post_close(*, actor: Actor, post: Any, reopen: bool = False) -> ServicePost:
     """Stop (or resume) taking applications; present holders keep their post."""
     require(actor, perms.POST_MANAGE)
     p = _in_scope(ServicePost, post, actor, perms.POST_MANAGE, lock=True)
-    before = p.is_active
-    p.is_active = bool(reopen)
-    p.save(update_fields=["is_active", "updated_at"])
-    audit.record(actor=actor, verb="volunteering.post.reopen" if reopen else "volunteering.post.close", target=p,
-                 changes={"is_active": {"before": before, "after": p.is_active}})
-    registry.bump(MODULE)
+    audited_save(p, actor=actor, verb="volunteering.post.reopen" if reopen else "volunteering.post.close", changes={"is_active": bool(reopen)},
+                 always=True, module=MODULE, update_fields=["is_active", "updated_at"])
     return p
 
 
