@@ -4,7 +4,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
+
+
+def choice_labels(field: models.Field[Any, Any]) -> dict[Any, Any]:
+    """``{value: label}`` of a field's choices, built once per field; the labels stay lazy (translated when shown)."""
+    labels: dict[Any, Any] | None = field.__dict__.get("_gj_choice_labels")
+    if labels is None:
+        labels = {make_hashable(value): label for value, label in field.flatchoices}
+        field.__dict__["_gj_choice_labels"] = labels
+    return labels
 
 
 class BaseModel(models.Model):
@@ -16,6 +27,17 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: models.Field[Any, Any]) -> Any:
+        """``get_<field>_display()``: Django's answer, without rebuilding and hashing every label of the field's
+        choices on each call (hashing a lazy label translates it: a list row's status used to translate the whole
+        choice list, ~8 ms of a co-building list page)."""
+        value = getattr(self, field.attname)
+        try:
+            label = choice_labels(field).get(make_hashable(value), value)
+        except TypeError:
+            label = value
+        return force_str(label, strings_only=True)
 
 
 class AuditEvent(models.Model):
