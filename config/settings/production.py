@@ -50,7 +50,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGJIAN_HSTS_INCLUDE_SUBDOMAINS", Tr
 SECURE_HSTS_PRELOAD = env_bool("GONGJIAN_HSTS_PRELOAD", False)
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("GONGJIAN_PROXY_COUNT", "1"))
 
-SILENCED_SYSTEM_CHECKS = [
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS,  # noqa: F405
     # Preloading HSTS is a commitment of the whole domain to browsers' lists; opt in with GONGJIAN_HSTS_PRELOAD=1.
     "security.W021",
 ]
