@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from gongjian.core import counts
+from gongjian.core import counts, registry
 from gongjian.core.kernel import Actor, actor_key
 from gongjian.core.permissions import can
-from gongjian.core.registry import live_panel
+from gongjian.core.registry import area_panel
 from gongjian.orgs.selectors import member_of_account
 
 from . import permissions as perms
@@ -47,7 +48,16 @@ def my_scopes(actor: Actor) -> dict[str, Any] | None:
     }
 
 
-@live_panel  # sign-in lock-outs are written by axes, which moves no version; the area's counts come from core.counts
+def _lock_out_moved(**kwargs: Any) -> None:
+    """A sign-in lock-out began: the accounts panels and lists count it (``account_unlock`` bumps when one is lifted;
+    a lock-out that ends by its cool-off is shown until the panel's lifetime, ``registry.PANEL_TTL``, runs out)."""
+    registry.bump("accounts")
+
+
+user_locked_out.connect(_lock_out_moved, dispatch_uid="gongjian.accounts.lock_out")
+
+
+@area_panel  # per scope until the accounts' version moves: an account written, a lock-out begun or lifted
 def accounts_in_area(actor: Actor) -> dict[str, Any] | None:
     if not can(actor, perms.ACCOUNT_VIEW):
         return None

@@ -277,6 +277,7 @@ def account_unlock(*, actor: Actor, user: User) -> int:
     _require_manage_account(actor, user)
     cleared = reset(username=user.username)
     audit.record(actor=actor, verb="account.unlock", target=user, changes={"attempts_cleared": cleared})
+    registry.bump(MODULE)  # the locked accounts counted on panels and lists
     return cleared
 
 

@@ -50,6 +50,26 @@ def test_home_panel_counts_move_with_records(client, tree, admins, django_captur
     assert 'data-stat="accounts-active">2<' in html
 
 
+def test_home_panel_counts_a_lock_out_when_it_begins_and_when_it_is_lifted(tree, admins, django_capture_on_commit_callbacks):
+    """The accounts panel is served from the cache (per scope) until the accounts' version moves: axes' lock-out
+    signal and account_unlock move it, so the panel is not stale after either."""
+    from django.test import Client
+
+    from gongjian.accounts import services
+
+    member = factories.user(Role.MEMBER, region=tree.comm_a1)
+    admin, visitor = Client(), Client()
+    admin.force_login(admins["community"])
+    assert 'data-stat="accounts-locked">0<' in admin.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            visitor.post("/accounts/login/", {"username": member.username, "password": "wrong-password-x"})
+    assert 'data-stat="accounts-locked">1<' in admin.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.account_unlock(actor=admins["community"], user=member)
+    assert 'data-stat="accounts-locked">0<' in admin.get("/").content.decode()
+
+
 def test_top_bar_shows_name_role_and_place_in_chinese(client, tree, admins):
     client.force_login(admins["community"])
     html = client.get("/").content.decode()
