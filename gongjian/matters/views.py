@@ -22,12 +22,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html_join
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongjian.core import pages
+from gongjian.core import pages, registry
 from gongjian.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.images import clean_image
 from gongjian.core.kernel import Actor
@@ -203,17 +204,27 @@ def _category_filter(value: Any) -> str:
     return html
 
 
-def _options(rows: list[tuple[str, str]], chosen: Any) -> str:
-    """``<option>``s of a long select (hundreds of regions), drawn here rather than by a template loop."""
+def _options(rows: list[tuple[str, str]], chosen: Any) -> SafeString:
+    """``<option>``s of a long select (hundreds of regions; ``rows`` of key and escaped label), drawn here rather than
+    by a template loop."""
     chosen = str(chosen or "")
-    return format_html_join("", '<option value="{}"{}>{}</option>', ((v, " selected" if v == chosen else "", label) for v, label in rows))
+    return mark_safe("".join(f'<option value="{v}"{" selected" if v == chosen else ""}>{label}</option>' for v, label in rows))
+
+
+_region_rows: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
 
 
 def _region_options(actor: Actor) -> list[tuple[str, str]]:
-    """Regions of the actor's area for the filter: his scope regions and two levels below (indented)."""
+    """Regions of the actor's area for the filter: his scope regions and two levels below (indented), as (key, escaped
+    label). Kept per process for the area until a region is written (the regions' version): a city's 224 regions were
+    read and escaped twice on every visit of the list."""
     paths = selectors.acting_paths(actor, perms.VIEW)
     if not paths:
         return []
+    key = (registry.version("regions"), tuple(sorted(paths)))
+    found = _region_rows.get(key)
+    if found is not None:
+        return found
     qs = Region.objects.all()
     if "" not in paths:
         cond = Q(pk__in=[])
@@ -224,7 +235,11 @@ def _region_options(actor: Actor) -> list[tuple[str, str]]:
         qs = qs.filter(depth__lte=2)
     rows = list(qs.filter(level__in=("city", "district", "subdistrict", "community")).order_by("path").values_list("pk", "name", "depth")[:500])
     base = min((d for _pk, _n, d in rows), default=0)
-    return [(str(pk), "\u3000" * (d - base) + name) for pk, name, d in rows]
+    found = [(str(pk), escape("\u3000" * (d - base) + name)) for pk, name, d in rows]
+    if len(_region_rows) > 256:
+        _region_rows.clear()
+    _region_rows[key] = found
+    return found
 
 
 def _list_context(request: HttpRequest, f: dict[str, str]) -> dict[str, Any]:
