@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -35,6 +36,11 @@ FORM = "core/form.html"
 NEED_FILTERS = ("q", "status", "category", "community", "urgency", "source", "review")
 
 
+def _category_options(use: str, f: dict[str, str]) -> SafeString:
+    """The category filter's options (the list's "none" choice stays in the template)."""
+    return picker.options(((c.pk, c.name) for c in selectors.category_choices(use=use)), f.get("category", ""))
+
+
 @login_required
 def need_list(request: HttpRequest) -> HttpResponse:
     def communities() -> QuerySet[Any]:
@@ -46,7 +52,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "cobuild/need_list.html", permission=perms.NEED_LIST, keys=NEED_FILTERS,
                            rows=lambda f: selectors.need_list(actor=request.user, filters=f), context=lambda f: {
                                "statuses": NeedStatus.choices, "urgencies": choices.Urgency.choices, "sources": NeedSource.choices,
-                               "categories": selectors.category_choices(use=CategoryUse.NEEDS),
+                               "category_options": _category_options(CategoryUse.NEEDS, f),
                                "community": picker.communities(request, communities(), f),
                                "can_manage": can(request.user, perms.NEED_MANAGE)})
 
@@ -204,7 +210,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "cobuild/resource_list.html", permission=perms.RESOURCE_VIEW, keys=RESOURCE_FILTERS,
                            rows=lambda f: selectors.resource_list(actor=request.user, filters=f), context=lambda f: {
                                "statuses": ResourceStatus.choices, "kinds": choices.ResourceKind.choices,
-                               "categories": selectors.category_choices(use=CategoryUse.RESOURCES),
+                               "category_options": _category_options(CategoryUse.RESOURCES, f),
                                "can_manage": can(request.user, perms.RESOURCE_MANAGE)})
 
 

@@ -12,13 +12,15 @@ Templates: ``includes/picker.html`` (the search box and the select) and ``includ
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .kernel import text_q
@@ -45,6 +47,14 @@ COMMUNITY = Kind("community", COMMUNITY_SEARCH, _("Community"), _("Any community
 UNIT = Kind("unit", UNIT_SEARCH, _("Unit"), _("Any unit"), _("Search the unit by name or credit code"))
 
 
+def options(rows: Iterable[tuple[Any, Any]], chosen: Any = "") -> SafeString:
+    """``<option>``s of ``(value, label)`` rows, the one whose value is ``chosen`` selected, values and labels escaped:
+    the options of a long filter select drawn in Python (a template loop costs ~0.05 ms an option)."""
+    chosen = str(chosen if chosen is not None else "")
+    return mark_safe("".join(  # every value and label is escaped
+        f'<option value="{escape(v)}"{" selected" if str(v) == chosen else ""}>{escape(label)}</option>' for v, label in rows))
+
+
 @dataclass
 class Picker:
     """What the filter row draws for one select: ``kind``, ``options`` (records with ``pk`` and ``name``), ``value``
@@ -66,6 +76,16 @@ class Picker:
     @property
     def query_name(self) -> str:
         return f"{self.kind.name}_q"
+
+    @property
+    def options_html(self) -> SafeString:
+        """The select's ``<option>``s ("any" first, the chosen one selected, a note when more match than are listed),
+        drawn here: a template loop over 50 options cost more than a city list page's 20 rows."""
+        html = options([("", self.kind.any_label), *((o.pk, o.name) for o in self.options)], self.value)
+        if self.more:
+            note = _("At most %(n)s are listed; search to narrow them.") % {"n": self.limit}
+            html = mark_safe(f'{html}<option value="" disabled>{escape(note)}</option>')  # escaped
+        return html
 
     @property
     def shown(self) -> bool:

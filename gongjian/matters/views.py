@@ -22,13 +22,11 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongjian.core import pages, registry
+from gongjian.core import pages, picker, registry
 from gongjian.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.images import clean_image
 from gongjian.core.kernel import Actor
@@ -204,19 +202,12 @@ def _category_filter(value: Any) -> str:
     return html
 
 
-def _options(rows: list[tuple[str, str]], chosen: Any) -> SafeString:
-    """``<option>``s of a long select (hundreds of regions; ``rows`` of key and escaped label), drawn here rather than
-    by a template loop."""
-    chosen = str(chosen or "")
-    return mark_safe("".join(f'<option value="{v}"{" selected" if v == chosen else ""}>{label}</option>' for v, label in rows))
-
-
 _region_rows: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
 
 
 def _region_options(actor: Actor) -> list[tuple[str, str]]:
-    """Regions of the actor's area for the filter: his scope regions and two levels below (indented), as (key, escaped
-    label). Kept per process for the area until a region is written (the regions' version): a city's 224 regions were
+    """Regions of the actor's area for the filter: his scope regions and two levels below (indented), as (key, label).
+    Kept per process for the area until a region is written (the regions' version): a city's 224 regions were
     read and escaped twice on every visit of the list."""
     paths = selectors.acting_paths(actor, perms.VIEW)
     if not paths:
@@ -235,7 +226,7 @@ def _region_options(actor: Actor) -> list[tuple[str, str]]:
         qs = qs.filter(depth__lte=2)
     rows = list(qs.filter(level__in=("city", "district", "subdistrict", "community")).order_by("path").values_list("pk", "name", "depth")[:500])
     base = min((d for _pk, _n, d in rows), default=0)
-    found = [(str(pk), escape("\u3000" * (d - base) + name)) for pk, name, d in rows]
+    found = [(str(pk), "\u3000" * (d - base) + name) for pk, name, d in rows]
     if len(_region_rows) > 256:
         _region_rows.clear()
     _region_rows[key] = found
@@ -247,7 +238,7 @@ def _list_context(request: HttpRequest, f: dict[str, str]) -> dict[str, Any]:
     return {
         "statuses": [("open", _("Open (all)")), *MatterStatus.choices], "urgencies": Urgency.choices, "sources": MatterSource.choices,
         "category_select": _category_filter(f.get("category")),
-        "regions": regions, "region_options": _options(regions, f.get("region")), "owner_options": _options(regions, f.get("owner")),
+        "regions": regions, "region_options": picker.options(regions, f.get("region")), "owner_options": picker.options(regions, f.get("owner")),
         "can_report": can(request.user, perms.REPORT), "can_import": can(request.user, perms.IMPORT),
     }
 

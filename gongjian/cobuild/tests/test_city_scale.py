@@ -23,6 +23,7 @@ from gongjian.cobuild.suggestions import selectors as sel
 from gongjian.cobuild.suggestions import services as ssvc
 from gongjian.core import picker, registry
 from gongjian.regions.choices import Level
+from gongjian.regions.models import Region
 from gongjian.testing import factories as f
 
 from .test_projects_views import make_need, make_project
@@ -66,6 +67,7 @@ def test_need_list_community_select_is_bounded_with_a_search(world, client, monk
     assert n == few_queries
     assert len(options(html, "community")) == 1 + 3 + 1 and 'name="community_q"' in html  # any, 3, the hint (disabled)
     assert 'hx-get="/cobuild/needs/?partial=community"' in html
+    assert "<option value=\"\" disabled>最多列出 3 项，请输入名称搜索以缩小范围。</option>" in html  # the hint, in Chinese
     # the chosen community is always among the options, and selected
     html = c.get("/cobuild/needs/", {"community": many[5].pk}).content.decode()
     assert str(many[5].pk) in options(html, "community") and f'<option value="{many[5].pk}" selected>' in html
@@ -77,6 +79,9 @@ def test_need_list_community_select_is_bounded_with_a_search(world, client, monk
     part = c.get("/cobuild/needs/", {"partial": "community", "community_q": "测试2", "community": many[2].pk}).content.decode()
     assert "<html" not in part and part.startswith('<option value="">全部社区</option>')
     assert f'<option value="{many[2].pk}" selected>测试2社区</option>' in part
+    Region.objects.filter(pk=many[3].pk).update(name="<b>测试3</b>社区")  # a name is text, never markup
+    part = c.get("/cobuild/needs/", {"partial": "community", "community_q": "测试3"}).content.decode()
+    assert "&lt;b&gt;测试3&lt;/b&gt;社区" in part and "<b>" not in part
     # the partial keeps the page's permission; the community admin's area is one community
     assert login(client, world.users["resident"]).get("/cobuild/needs/", {"partial": "community"}).status_code == 404
     html = login(client, world.users["community_admin"]).get("/cobuild/needs/").content.decode()
