@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from gongjian.core import pages
+from gongjian.core import pages, picker
 from gongjian.core.pagination import PAGE_SIZES, querystring_without
 from gongjian.core.params import require_page
 from gongjian.core.permissions import can
@@ -124,7 +124,9 @@ def suggest_board(request: HttpRequest) -> HttpResponse:
     size = size if size in PAGE_SIZES else 20
     page = Paginator(rows, size).get_page(request.GET.get("page", 1))
     return render(request, "cobuild/suggestions/board.html", {
-        "region": region, "regions": selectors.board_regions(actor=request.user), "page": page,
+        "region": region, "page": page,
+        "region_options": picker.options(((pk, full or name) for pk, full, name in
+                                          selectors.board_regions(actor=request.user).values_list("pk", "full_name", "name")), region.pk),
         "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size", "format"),
         "proposed": rows.proposed, "total": len(rows),
         "can_decide": can(request.user, perms.SUGGEST_DECIDE) and can(request.user, cperms.PROJECT_MANAGE),
