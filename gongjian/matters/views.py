@@ -12,10 +12,12 @@ list table ``#matter-table``; the status badge ``#matter-status[data-status]``; 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -202,18 +204,18 @@ def _category_filter(value: Any) -> str:
     return html
 
 
-_region_rows: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+REGION_OPTIONS_TTL = 300  # seconds, as list counts: a region written outside the services shows within it
 
 
 def _region_options(actor: Actor) -> list[tuple[str, str]]:
     """Regions of the actor's area for the filter: his scope regions and two levels below (indented), as (key, label).
-    Kept per process for the area until a region is written (the regions' version): a city's 224 regions were
-    read and escaped twice on every visit of the list."""
+    Kept in the shared cache per area until a region is written (the regions' version) or for ``REGION_OPTIONS_TTL``:
+    a city's 224 regions were read on every visit of the list."""
     paths = selectors.acting_paths(actor, perms.VIEW)
     if not paths:
         return []
-    key = (registry.version("regions"), tuple(sorted(paths)))
-    found = _region_rows.get(key)
+    key = "matters:region-options:" + hashlib.sha1(repr((registry.version("regions"), sorted(paths))).encode(), usedforsecurity=False).hexdigest()
+    found: list[tuple[str, str]] | None = cache.get(key)
     if found is not None:
         return found
     qs = Region.objects.all()
@@ -227,9 +229,7 @@ def _region_options(actor: Actor) -> list[tuple[str, str]]:
     rows = list(qs.filter(level__in=("city", "district", "subdistrict", "community")).order_by("path").values_list("pk", "name", "depth")[:500])
     base = min((d for _pk, _n, d in rows), default=0)
     found = [(str(pk), "\u3000" * (d - base) + name) for pk, name, d in rows]
-    if len(_region_rows) > 256:
-        _region_rows.clear()
-    _region_rows[key] = found
+    cache.set(key, found, REGION_OPTIONS_TTL)
     return found
 
 
