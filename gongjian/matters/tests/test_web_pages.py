@@ -601,6 +601,21 @@ def test_list_page_region_filters_keep_the_chosen_region(w: World, client: Any) 
     assert f'<option value="{w.tree.comm_a2.pk}">' in region and w.tree.comm_a2.name in region
 
 
+def test_list_page_region_options_follow_a_renamed_region(w: World, client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """The region options are kept in the cache per area and regions version: a rename through the regions services
+    shows on the next visit."""
+    from gongjian.accounts.choices import Role
+    from gongjian.regions import services as region_services
+    from gongjian.testing import factories
+
+    login(client, w.u["sub_a"])
+    assert w.tree.comm_a2.name in client.get(reverse("matters:list")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        region_services.region_update(actor=factories.user(Role.CITY_ADMIN, region=w.tree.city), region=w.tree.comm_a2, name="新改名社区")
+    region = client.get(reverse("matters:list")).content.decode().split('name="region"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{w.tree.comm_a2.pk}">\u3000新改名社区</option>' in region
+
+
 def test_badges_draw_the_status_and_the_deadline(w: World) -> None:
     """The badge tags draw what the included templates drew (status colour and label; deadline state, local time, text)."""
     from zoneinfo import ZoneInfo
