@@ -21,7 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 
 from gongjian.accounts.api import BearerAuth
-from gongjian.core import registry
+from gongjian.core import listcache, registry
 from gongjian.core.errors import DomainError, NotFound, PermissionDenied, RequestInvalid, ServerError, Unauthenticated
 
 logger = logging.getLogger("gongjian.api")
@@ -114,3 +114,6 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 for _module in registry.api_modules():
     if _module.api:
         api.add_router(_module.api_prefix, registry.resolve(_module.api))
+
+# List endpoints marked core.listcache.shared_list answer from the shared cache when nothing was written since.
+listcache.install(api)

@@ -189,6 +189,8 @@ AXES_VERBOSE = False
 
 # TOTP for staff roles: optional by default; this setting makes it mandatory.
 GONGJIAN_REQUIRE_OTP = env_bool("GONGJIAN_REQUIRE_OTP")
+# Lists marked core.listcache.shared_list are kept in the shared cache until the next write (docs/decisions/0013).
+GONGJIAN_LIST_CACHE = True
 OTP_TOTP_ISSUER = "Gongjian 共建"
 
 # Session and cookie security (both modes). A session lasts a working day at most and ends with

@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gongjian.core import audit, pages
 from gongjian.core.errors import NotFound, ValidationError
+from gongjian.core.listcache import shared_list
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.permissions import can, require
 from gongjian.core.tabular import export_response
@@ -184,6 +185,7 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 
 @login_required
+@shared_list
 def account_list(request: HttpRequest) -> HttpResponse:
     require(request.user, perms.ACCOUNT_VIEW)
     filters = _filters(request)

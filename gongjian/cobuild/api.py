@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from gongjian.core.apikit import Actions, Page, ReasonIn, StatusQuery, act, listing
+from gongjian.core.listcache import shared_list
 
 from . import permissions as perms
 from . import selectors, services
@@ -194,6 +195,7 @@ class NeedFilters(StatusQuery):
 
 
 @router.get("/needs", response=NeedPage, summary="Needs in the caller's scope")
+@shared_list
 def needs(request: HttpRequest, filters: Query[NeedFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: selectors.need_list(actor=request.user, filters=f), out=need_out,
                    permission=perms.NEED_VIEW)
@@ -232,6 +234,7 @@ class ResourceFilters(StatusQuery):
 
 
 @router.get("/resources", response=ResourcePage, summary="Resources in the caller's scope")
+@shared_list
 def resources(request: HttpRequest, filters: Query[ResourceFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: selectors.resource_list(actor=request.user, filters=f).prefetch_related("service_regions"),
                    out=resource_out, permission=perms.RESOURCE_VIEW)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.core import pages, picker
 from gongjian.core.errors import NotFound
+from gongjian.core.listcache import shared_list
 from gongjian.core.params import get_filters, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope
@@ -42,6 +43,7 @@ def _category_options(use: str, f: dict[str, str]) -> SafeString:
 
 
 @login_required
+@shared_list
 def need_list(request: HttpRequest) -> HttpResponse:
     def communities() -> QuerySet[Any]:
         return selectors.community_choices(actor=request.user, action=perms.NEED_LIST)
@@ -52,8 +54,8 @@ def need_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "cobuild/need_list.html", permission=perms.NEED_LIST, keys=NEED_FILTERS,
                            rows=lambda f: selectors.need_list(actor=request.user, filters=f), context=lambda f: {
                                "statuses": NeedStatus.choices, "urgencies": choices.Urgency.choices, "sources": NeedSource.choices,
-                               "category_options": _category_options(CategoryUse.NEEDS, f),
-                               "community": picker.communities(request, communities(), f),
+                               "category_options": pages.lazy(lambda: _category_options(CategoryUse.NEEDS, f)),
+                               "community": pages.lazy(lambda: picker.communities(request, communities(), f)),
                                "can_manage": can(request.user, perms.NEED_MANAGE)})
 
 
@@ -206,11 +208,12 @@ RESOURCE_FILTERS = ("q", "status", "category", "kind", "unit", "community")
 
 
 @login_required
+@shared_list
 def resource_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "cobuild/resource_list.html", permission=perms.RESOURCE_VIEW, keys=RESOURCE_FILTERS,
                            rows=lambda f: selectors.resource_list(actor=request.user, filters=f), context=lambda f: {
                                "statuses": ResourceStatus.choices, "kinds": choices.ResourceKind.choices,
-                               "category_options": _category_options(CategoryUse.RESOURCES, f),
+                               "category_options": pages.lazy(lambda: _category_options(CategoryUse.RESOURCES, f)),
                                "can_manage": can(request.user, perms.RESOURCE_MANAGE)})
 
 

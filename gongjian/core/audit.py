@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 
+from . import versions
 from .middleware import current_request_context
 from .models import AuditEvent
 from .pii import mask_id_number, mask_phone
@@ -86,6 +87,8 @@ def record(
     target_type, target_id, label, path = _target_parts(target)
     ctx = current_request_context()
     actor_obj = actor if getattr(actor, "pk", None) else None
+    if not is_read(verb):
+        _moved(target_type)
     return AuditEvent.objects.create(
         actor=actor_obj,
         actor_label=(getattr(actor, "username", "") or "system")[:150] if actor_obj else "system",
@@ -99,6 +102,19 @@ def record(
         request_id=ctx.request_id if ctx else "",
         changes=_mask_sensitive(_jsonable(changes or {}), sensitive),
     )
+
+
+def is_read(verb: str) -> bool:
+    """Events that record a reading (personal data shown or exported, a sign-in), not a change of records."""
+    return verb.startswith("pii.") or verb.endswith(".export") or verb == "account.login"
+
+
+def _moved(target_type: str) -> None:
+    """A write of a record of ``target_type`` ("app.model"): the version of its module moves (``registry.bump``),
+    which outdates what is cached from its records (counts, figures, ``core.listcache``'s lists). A target that names
+    no module moves "core"."""
+    app = target_type.split(".", 1)[0] if "." in target_type else ""
+    versions.bump(app if app in versions.record_modules() else "core")
 
 
 def record_pii_read(*, actor: Any, target: models.Model, fields: list[str]) -> AuditEvent:

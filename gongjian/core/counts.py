@@ -15,7 +15,7 @@ page sliced from the query (one query with its LIMIT) and, optionally, read keys
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.core.cache import cache
@@ -111,6 +111,9 @@ class CountedRows:
     def __getitem__(self, index: Any) -> Any:
         if not isinstance(index, slice):
             return self.qs[index]
+        return PageRows(lambda: self._finished(index))
+
+    def _finished(self, index: slice) -> list[Any]:
         rows = self._slice(index)
         if self.finish is not None:
             self.finish(rows)
@@ -118,3 +121,38 @@ class CountedRows:
 
     def __iter__(self) -> Any:
         return iter(self.qs)
+
+
+class PageRows(Sequence[Any]):
+    """A page's rows, read when first used: a list page served from ``core.listcache`` shows them without reading
+    them again."""
+
+    def __init__(self, read: Callable[[], list[Any]]) -> None:
+        self._read: Callable[[], list[Any]] | None = read
+        self._rows: list[Any] = []
+
+    @property
+    def rows(self) -> list[Any]:
+        if self._read is not None:
+            self._rows, self._read = self._read(), None
+        return self._rows
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.rows[index]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        return self.rows == (other.rows if isinstance(other, PageRows) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.rows)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 
+from . import versions
 from .contracts import scope_model
 from .models import Notification
 
@@ -47,6 +49,8 @@ def send(users: Iterable[Any], *, verb: str, title: str, body: str = "", url: st
 
     def _write() -> None:
         Notification.objects.bulk_create([Notification(user_id=pk, **message) for pk in people])
+        for pk in people:
+            unread_moved(pk)
         for backend in list(_backends):
             backend(list(people.values()), message)
 
@@ -65,7 +69,29 @@ def recipients(*, roles: Iterable[str], region: Any = None, department: Any = No
     return list({s.user_id: s.user for s in qs}.values())
 
 
+UNREAD_TTL = 300  # seconds at most, for a write that bypasses ``send`` and the inbox's services
+
+
+def _unread_version_key(user_id: int) -> str:
+    return f"unread:v:{user_id}"
+
+
+def unread_moved(user_id: int) -> None:
+    """An account's notifications were written or marked read: its cached unread count is outdated."""
+    versions.bump_key(_unread_version_key(user_id))
+
+
 def unread_count(user: Any) -> int:
+    """The bell's count (shown on every page), kept in the shared cache beside the account's inbox version, which
+    ``unread_moved`` moves when a notification is written or read."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    key, vkey = f"unread:{user.pk}", _unread_version_key(user.pk)
+    found = cache.get_many([key, vkey])
+    version = found.get(vkey) or 0
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return int(stored[1])
+    n = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    cache.set(key, (version, n), UNREAD_TTL)
+    return n

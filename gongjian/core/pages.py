@@ -132,6 +132,21 @@ def safe_next(request: HttpRequest, default: str, *, prefix: str = "/") -> str:
 # --- lists and exports ----------------------------------------------------------------------------
 
 
+class lazy:
+    """A value of a template's context computed when the template first uses it, once: the filter row's options of
+    a list page kept by ``core.listcache`` are then not computed for a page served from the cache. The template engine
+    calls a callable it meets in a variable, so ``{{ x }}`` and ``{{ x.attr }}`` work as with the value itself."""
+
+    def __init__(self, compute: Callable[[], Any]):
+        self._compute, self._done, self._value = compute, False, None
+
+    def __call__(self) -> Any:
+        if not self._done:
+            self._value, self._done = self._compute(), True
+        return self._value
+
+
+
 def list_context(request: HttpRequest, page: Any, filters: Mapping[str, str]) -> dict[str, Any]:
     """What a list template needs: the page, the filters, the query string for the pager and for the export link."""
     return {"page": page, "filters": filters, "qs": querystring_without(request, "page"),

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import translation
 from django.utils.functional import Promise
 
 from . import permissions
 from .scope import actor_scopes
+from .versions import bump, bump_key, record_modules, version, version_key  # noqa: F401 - the registry's API
 
 
 @dataclass(frozen=True)
@@ -386,30 +386,8 @@ def nav_entries() -> list[tuple[Module, NavEntry]]:
     return [(m, e) for m in modules() for e in sorted(m.nav, key=lambda e: e.order)]
 
 
-def version_key(module: str) -> str:
-    """The cache key of the version of ``module``'s records, which ``bump`` moves on the commit of each write."""
-    return f"figver:{module}"
-
-
-def version(module: str) -> int:
-    """The version of ``module``'s records: a cache keyed by it is outdated by the next write of the module."""
-    return int(cache.get(version_key(module)) or 0)
-
-
-def bump(module: str) -> None:
-    """Called by services that change records a module's figures count; takes effect on commit."""
-
-    def _bump() -> None:
-        try:
-            cache.incr(version_key(module))
-        except ValueError:
-            cache.set(version_key(module), 1, None)
-
-    transaction.on_commit(_bump)
-
-
-def _figure_cache_key(fig: Figure, region: Any, period: Period | None, version: Any) -> str:
-    return f"fig:{fig.key}:{getattr(region, 'pk', 'all')}:{period.key if period else 'now'}:{version or 0}"
+def _figure_cache_key(fig: Figure, region: Any, period: Period | None, at: Any) -> str:
+    return f"fig:{fig.key}:{getattr(region, 'pk', 'all')}:{period.key if period else 'now'}:{at or 0}"
 
 
 def figure_value(key: str, region: Any, period: Period | None = None) -> float | int:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
+from . import versions
 from .contracts import scope_model
 from .errors import NotFound
 from .permissions import Reach, is_registered, rules_for
@@ -46,7 +48,35 @@ def actor_scopes(actor: Any) -> list[ActorScope]:
     cached = getattr(actor, "_gongjian_scopes", None)
     if cached is not None:
         return cached
-    rows = [
+    rows = _shared_scopes(actor.pk)
+    actor._gongjian_scopes = rows
+    return rows
+
+
+# The modules whose writes change what ``actor_scopes`` answers: the scope rows (accounts' grant and revoke), the
+# regions' paths and names, the units' and departments' names shown as the scope's place.
+SCOPE_MODULES = ("accounts", "regions", "orgs")
+SCOPES_TTL = 300  # seconds at most, for a write that bypasses the services
+
+
+def _shared_scopes(user_id: int) -> list[ActorScope]:
+    """The account's active scope rows, kept in the shared cache beside the versions of ``SCOPE_MODULES``: every
+    request of every page and API call needs them, and they change only by the writes that move those versions (a
+    revoked scope is gone from the next request after the revocation commits, on every server)."""
+    key = f"scopes:{user_id}"
+    vkeys = [versions.version_key(m) for m in SCOPE_MODULES]
+    found = cache.get_many([key, *vkeys])
+    now = tuple(found.get(k) or 0 for k in vkeys)
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == now:
+        return list(stored[1])
+    rows = _read_scopes(user_id)
+    cache.set(key, (now, rows), SCOPES_TTL)
+    return rows
+
+
+def _read_scopes(user_id: int) -> list[ActorScope]:
+    return [
         ActorScope(
             role=s.role,
             kind=s.kind,
@@ -55,10 +85,8 @@ def actor_scopes(actor: Any) -> list[ActorScope]:
             department_id=s.department_id,
             place=str(s.region or s.unit or s.department or ""),
         )
-        for s in scope_model().objects.filter(user_id=actor.pk, is_active=True).select_related("region", "unit", "department").order_by("id")
+        for s in scope_model().objects.filter(user_id=user_id, is_active=True).select_related("region", "unit", "department").order_by("id")
     ]
-    actor._gongjian_scopes = rows
-    return rows
 
 
 def forget_scopes(actor: Any) -> None:

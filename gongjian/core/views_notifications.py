@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .errors import NotFound
 from .models import Notification
-from .notify import unread_count
+from .notify import unread_count, unread_moved
 from .pagination import paginate, querystring_without
 from .params import bool_param, int_param
 
@@ -53,11 +53,14 @@ def notification_mark_read(*, actor: Any, notification: Notification) -> Notific
     if notification.read_at is None:
         notification.read_at = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+        unread_moved(actor.pk)
     return notification
 
 
 def notification_mark_all_read(*, actor: Any) -> int:
-    return Notification.objects.filter(user_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())
+    n = Notification.objects.filter(user_id=actor.pk, read_at__isnull=True).update(read_at=timezone.now())
+    unread_moved(actor.pk)
+    return n
 
 
 def safe_target(request: HttpRequest, url: str) -> str | None:

@@ -26,6 +26,7 @@ from ninja.responses import Status
 from gongjian.core.apikit import Page, PageQuery, StatusQuery, act, listing, max_page_size
 from gongjian.core.apikit import ReasonIn as BaseReasonIn
 from gongjian.core.errors import NotFound, PermissionDenied
+from gongjian.core.listcache import shared_list
 from gongjian.core.permissions import can
 
 from . import permissions as perms
@@ -436,6 +437,7 @@ def reporter_phone(request: HttpRequest, matter_id: int) -> dict[str, Any]:
 
 
 @router.get("/{int:matter_id}/attachments", response=list[AttachmentOut], summary="The matter's attachments")
+@shared_list
 def attachments(request: HttpRequest, matter_id: int) -> list[dict[str, Any]]:
     m = _visible(request, matter_id)
     return [attachment_out(a) for a in selectors.matter_attachments(actor=request.user, matter=m)]
@@ -468,6 +470,7 @@ class AssignmentFilters(PageQuery):
 
 @router.get("/assignments", response=AssignmentPage, summary="Assignments the caller sees (his departments' and those on "
             "matters he sees)")
+@shared_list
 def assignment_list(request: HttpRequest, filters: Query[AssignmentFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: selectors.assignment_list(actor=request.user, filters=_as_page_filters(f), page=True),
                    out=assignment_out, permission=perms.VIEW)

@@ -32,6 +32,7 @@ from gongjian.core import pages, picker, registry
 from gongjian.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.images import clean_image
 from gongjian.core.kernel import Actor
+from gongjian.core.listcache import shared_list
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
@@ -234,17 +235,20 @@ def _region_options(actor: Actor) -> list[tuple[str, str]]:
 
 
 def _list_context(request: HttpRequest, f: dict[str, str]) -> dict[str, Any]:
-    regions = _region_options(request.user)
+    """The filter row's options, lazily (``pages.lazy``): a page whose table is kept (``shared_list``) computes none."""
+    regions = pages.lazy(lambda: _region_options(request.user))
     return {
         "statuses": [("open", _("Open (all)")), *MatterStatus.choices], "urgencies": Urgency.choices, "sources": MatterSource.choices,
-        "category_select": _category_filter(f.get("category")),
-        "regions": regions, "region_options": picker.options(regions, f.get("region")), "owner_options": picker.options(regions, f.get("owner")),
+        "category_select": pages.lazy(lambda: _category_filter(f.get("category"))),
+        "regions": regions, "region_options": pages.lazy(lambda: picker.options(regions(), f.get("region"))),
+        "owner_options": pages.lazy(lambda: picker.options(regions(), f.get("owner"))),
         "can_report": can(request.user, perms.REPORT), "can_import": can(request.user, perms.IMPORT),
     }
 
 
 @login_required
 @require_GET
+@shared_list
 def matter_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.VIEW)
     f = get_filters(request, LIST_FILTERS)

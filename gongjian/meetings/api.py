@@ -19,6 +19,7 @@ from ninja.responses import Status
 
 from gongjian.core.apikit import Page, PageQuery, ReasonIn, StatusQuery, TextQuery, act, listing
 from gongjian.core.errors import NotFound
+from gongjian.core.listcache import shared_list
 from gongjian.core.permissions import can
 
 from . import selectors as sel
@@ -351,6 +352,7 @@ def _visible(request: HttpRequest, meeting_id: int) -> Meeting:
 
 
 @router.get("/meetings", response=MeetingPage, summary="Meetings the caller may read (filters: q, kind, level, year, quarter, status, region)")
+@shared_list
 def meetings(request: HttpRequest, filters: Query[MeetingFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: sel.meeting_list(actor=request.user, filters=f), out=lambda m: meeting_out(request, m),
                    permission=MEETING_VIEW)
@@ -393,6 +395,7 @@ def meeting_cancel(request: HttpRequest, meeting_id: int, payload: ReasonIn) -> 
 
 
 @router.get("/meetings/{meeting_id}/attendees", response=list[AttendeeOut], summary="Attendees")
+@shared_list
 def attendees(request: HttpRequest, meeting_id: int) -> list[dict[str, Any]]:
     m = _visible(request, meeting_id)
     return [attendee_out(a) for a in m.attendees.select_related("department", "department__region", "unit", "region")]
@@ -425,6 +428,7 @@ def _agenda(m: Meeting) -> list[dict[str, Any]]:
 
 
 @router.get("/meetings/{meeting_id}/agenda", response=list[AgendaOut], summary="The agenda in order")
+@shared_list
 def agenda(request: HttpRequest, meeting_id: int) -> list[dict[str, Any]]:
     return _agenda(_visible(request, meeting_id))
 
@@ -459,6 +463,7 @@ def agenda_remove(request: HttpRequest, meeting_id: int, item_id: int) -> Status
 
 
 @router.get("/meetings/{meeting_id}/decisions", response=list[DecisionOut], summary="Decisions with their assignments or tasks")
+@shared_list
 def decisions(request: HttpRequest, meeting_id: int) -> list[dict[str, Any]]:
     return [decision_out(x) for x in sel.meeting_detail(actor=request.user, id=meeting_id).decisions]
 
@@ -480,6 +485,7 @@ def _items(request: HttpRequest, permission: str, query: PageQuery, rows: Callab
 
 
 @router.get("/tasks", response=list[TaskOut], summary="The caller's department's decision tasks")
+@shared_list
 def tasks(request: HttpRequest, filters: Query[TaskFilters]) -> list[dict[str, Any]]:
     return _items(request, TASK_WORK, filters, lambda f: sel.task_list(actor=request.user, filters={**f, "overdue": "1" if f["overdue"] else ""}),
                   task_out, keep_blank=True)
@@ -524,6 +530,7 @@ def calendar(request: HttpRequest, year: int | None = None, quarter: int | None 
 
 
 @router.get("/meetings/{meeting_id}/speakers", response=list[SpeakerOut], summary="Speakers of a secretaries' exchange")
+@shared_list
 def speakers(request: HttpRequest, meeting_id: int) -> list[dict[str, Any]]:
     return [speaker_out(s) for s in _visible(request, meeting_id).speakers.select_related("region")]
 
@@ -563,6 +570,7 @@ def experience_add(request: HttpRequest, meeting_id: int, payload: ExperienceIn)
 
 
 @router.get("/experiences", response=list[ExperienceOut], summary="The experiences library (published; all for city administrators)")
+@shared_list
 def experiences(request: HttpRequest, filters: Query[ExperienceFilters]) -> list[dict[str, Any]]:
     return _items(request, EXPERIENCE_VIEW, filters, lambda f: sel.experience_list(actor=request.user, filters=f), experience_out)
 

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongjian.core import pages
 from gongjian.core.errors import NotFound, PermissionDenied
+from gongjian.core.listcache import shared_list
 from gongjian.core.pagination import querystring_without
 from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
@@ -70,6 +71,7 @@ def _years() -> list[int]:
 
 
 @login_required
+@shared_list
 def meeting_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "meetings/list.html", permission=MEETING_VIEW, keys=sel.FILTERS,
                            rows=lambda f: sel.meeting_list(actor=request.user, filters=f), context=lambda f: {
@@ -421,6 +423,7 @@ def experience_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@shared_list
 def calendar(request: HttpRequest) -> HttpResponse:
     require_page(request, CALENDAR_VIEW)
     year, quarter = sel.current_quarter()

@@ -19,6 +19,7 @@ from gongjian.core import pii
 from gongjian.core.apikit import Page, PageQuery, StatusQuery, TextQuery, listing, paginate
 from gongjian.core.errors import NotFound, ValidationError
 from gongjian.core.kernel import Actor
+from gongjian.core.listcache import shared_list
 from gongjian.core.params import require_page
 from gongjian.core.permissions import require
 from gongjian.core.scope import scoped
@@ -170,6 +171,7 @@ class MemberFilters(StatusQuery):
 
 
 @router.get("/members", response=MemberPage, summary="Members in the caller's scope (ID and phone masked)")
+@shared_list
 def members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[str, Any]:
     require_page(request, perms.MEMBER_LIST)
     f = filters.dict()
@@ -349,6 +351,7 @@ class OrgFilters(TextQuery):
 
 
 @router.get("/orgs", response=OrgPage, summary="Party organisations in the caller's scope, in tree order")
+@shared_list
 def orgs(request: HttpRequest, filters: Query[OrgFilters]) -> dict[str, Any]:
     return _listed(request, perms.ORG_VIEW, selectors.org_page, filters, org_out)
 
@@ -365,6 +368,7 @@ class UnitFilters(TextQuery):
 
 
 @router.get("/units", response=UnitPage, summary="Resident units in the caller's scope")
+@shared_list
 def units(request: HttpRequest, filters: Query[UnitFilters]) -> dict[str, Any]:
     return _listed(request, perms.UNIT_VIEW, selectors.unit_page, filters, unit_out)
 
@@ -382,6 +386,7 @@ class PolicyFilters(TextQuery):
 
 
 @router.get("/policies", response=PolicyPage, summary="Search the 1+N policy library (BM25 over jieba tokens; title matches count more)")
+@shared_list
 def policies(request: HttpRequest, filters: Query[PolicyFilters]) -> dict[str, Any]:
     return _listed(request, perms.POLICY_VIEW, selectors.policy_search, filters, policy_out)
 

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core import audit, pii
+from gongjian.core import audit, pages, pii
 from gongjian.core.errors import NotFound
+from gongjian.core.listcache import shared_list
 from gongjian.core.pages import EXPORT_LIMIT, action, export, export_view, form_page, list_context, list_view
 from gongjian.core.pagination import paginate
 from gongjian.core.params import get_filters, require_page
@@ -102,20 +103,26 @@ ORG_SELECT_LIMIT = 200
 
 
 @login_required
+@shared_list
 def member_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.MEMBER_LIST)
     f = get_filters(request, MEMBER_FILTERS)
     page = paginate(request, selectors.member_page(actor=request.user, filters=f))
     page.object_list = _labels(gender=Gender, status=MemberStatus)(list(selectors.member_rows(page.object_list)))
-    # the drop-down shows names only: plain values, not ~200 records with their regions
-    orgs = list(selectors.org_choices(actor=request.user, action=perms.MEMBER_LIST).values("pk", "name")[: ORG_SELECT_LIMIT + 1])
-    many_orgs = len(orgs) > ORG_SELECT_LIMIT
-    chosen_org = None
-    if many_orgs and f.get("org"):
-        chosen_org = selectors.org_choice(actor=request.user, id=f["org"], action=perms.MEMBER_LIST)
+    # the drop-down shows names only: plain values, not ~200 records with their regions; only the filter row (kept by
+    # core.listcache with the table) uses them, so a page served from the cache does not read them
+    orgs = pages.lazy(lambda: list(selectors.org_choices(actor=request.user, action=perms.MEMBER_LIST).values("pk", "name")[: ORG_SELECT_LIMIT + 1]))
+    many_orgs = pages.lazy(lambda: len(orgs()) > ORG_SELECT_LIMIT)
+
+    def chosen_org() -> Any:
+        if many_orgs() and f.get("org"):
+            return selectors.org_choice(actor=request.user, id=f["org"], action=perms.MEMBER_LIST)
+        return None
+
     return render(request, "orgs/member_list.html", {
         **list_context(request, page, f),
-        "orgs": [] if many_orgs else orgs, "many_orgs": many_orgs, "chosen_org": chosen_org, "statuses": MemberStatus.choices,
+        "orgs": pages.lazy(lambda: [] if many_orgs() else orgs()), "many_orgs": many_orgs, "chosen_org": pages.lazy(chosen_org),
+        "statuses": MemberStatus.choices,
         "can_manage": can(request.user, perms.MEMBER_MANAGE), "can_full_export": can(request.user, perms.MEMBER_PII),
     })
 
@@ -301,6 +308,7 @@ ORG_FILTERS = ("q", "rank", "sector", "formation", "basis", "region", "active")
 
 
 @login_required
+@shared_list
 def org_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ORG_VIEW)
     f = get_filters(request, ORG_FILTERS)
@@ -398,6 +406,7 @@ UNIT_FILTERS = ("q", "kind", "region", "active")
 
 
 @login_required
+@shared_list
 def unit_list(request: HttpRequest) -> HttpResponse:
     return list_view(request, "orgs/unit_list.html", permission=perms.UNIT_VIEW, keys=UNIT_FILTERS,
                      rows=lambda f: selectors.unit_page(actor=request.user, filters=f, finish=_labels(kind=UnitKind)),

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from gongjian.core.apikit import Page, PageQuery, actor, paginate
+from gongjian.core.listcache import shared_list
 from gongjian.core.permissions import require
 
 from . import permissions as P
@@ -97,6 +98,7 @@ def _with_counts(region: Region, page: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/", response=RegionPage, summary="Regions in scope; with q, searched by name or code (best match first)")
+@shared_list
 def region_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
     require(actor(request), P.VIEW)
     if params.q.strip():
@@ -115,6 +117,7 @@ def region_detail(request: HttpRequest, code: str) -> Region:
 
 
 @router.get("/{code}/children", response=ChildrenPage, summary="Sub-regions with counts")
+@shared_list
 def region_children(request: HttpRequest, code: str, params: Query[PageQuery]) -> dict[str, Any]:
     require(actor(request), P.VIEW)
     region = selectors.region_get(actor=actor(request), code=code)
@@ -123,6 +126,7 @@ def region_children(request: HttpRequest, code: str, params: Query[PageQuery]) -
 
 
 @router.get("/{code}/departments", response=DepartmentPage, summary="Departments in the region's subtree")
+@shared_list
 def region_departments(request: HttpRequest, code: str, params: Query[PageQuery]) -> dict[str, Any]:
     require(actor(request), P.VIEW)
     region = selectors.region_get(actor=actor(request), code=code)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from gongjian.core import pages
 from gongjian.core.errors import DomainError, NotFound, ValidationError
+from gongjian.core.listcache import shared_list
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.permissions import can, require
 from gongjian.core.tabular import ExportColumn
@@ -92,6 +93,7 @@ def _saved(name: str) -> str:
 
 
 @login_required
+@shared_list
 def tree(request: HttpRequest) -> HttpResponse:
     require(request.user, P.VIEW)
     q = request.GET.get("q", "").strip()
@@ -230,6 +232,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@shared_list
 def department_list(request: HttpRequest) -> HttpResponse:
     require(request.user, P.VIEW)
     f = request.GET
@@ -360,6 +363,7 @@ def power_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@shared_list
 def structure_list(request: HttpRequest) -> HttpResponse:
     require(request.user, P.VIEW)
     q = request.GET.get("q", "")

@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 
 from gongjian.core.apikit import Actions, Page, PlaceQuery, ReasonIn, act, listing
 from gongjian.core.errors import NotFound
+from gongjian.core.listcache import shared_list
 
 from ..models import Partnership, PartnershipAgreement, UnitReportIn
 from . import permissions as perms
@@ -67,6 +68,7 @@ def report_in_out(r: UnitReportIn) -> dict[str, Any]:
 
 
 @router.get("/report-ins", response=ReportInPage, summary="Unit report-ins in the caller's scope")
+@shared_list
 def report_ins(request: HttpRequest, filters: Query[ReportInFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: selectors.report_in_list(actor=request.user, filters=f), out=report_in_out,
                    permission=perms.REPORT_IN_VIEW)
@@ -187,6 +189,7 @@ def _partnership(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 @router.get("/partnerships", response=PartnershipPage, summary="Partnerships in the caller's scope (missing=1: without this year's signed agreement)")
+@shared_list
 def partnerships(request: HttpRequest, filters: Query[PartnershipFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: selectors.with_agreements(selectors.partnership_list(actor=request.user, filters=f)),
                    out=partnership_out, permission=perms.PARTNERSHIP_VIEW)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.core import pages, picker
 from gongjian.core.errors import NotFound
+from gongjian.core.listcache import shared_list
 from gongjian.core.pagination import paginate
 from gongjian.core.params import get_filters, int_param, require_page
 from gongjian.core.permissions import can
@@ -53,6 +54,7 @@ def _community_filter(request: HttpRequest, f: dict[str, str]) -> picker.Picker:
 
 
 @login_required
+@shared_list
 def report_in_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.REPORT_IN_VIEW)
     if _liaison_only(request):
@@ -210,17 +212,18 @@ PARTNER_FILTERS = ("q", "status", "community", "unit", "missing")
 
 
 @login_required
+@shared_list
 def partner_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.PARTNERSHIP_VIEW)
     if _liaison_only(request):
         return redirect(reverse("cobuild:partner_mine") + "#partnerships")
     f = get_filters(request, PARTNER_FILTERS)
-    community = _community_filter(request, f)
     if picker.partial(request) == "community":
-        return picker.options_response(request, community)
+        return picker.options_response(request, _community_filter(request, f))
     page = paginate(request, selectors.partnership_list(actor=request.user, filters=f))
     return render(request, "cobuild/partners/partner_list.html", {
-        **pages.list_context(request, page, f), "statuses": PartnershipStatus.choices, "community": community,
+        **pages.list_context(request, page, f), "statuses": PartnershipStatus.choices,
+        "community": pages.lazy(lambda: _community_filter(request, f)),
         "can_manage": can(request.user, perms.PARTNERSHIP_MANAGE), "year": selectors.this_year(),
     })
 

@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from gongjian.core.apikit import Actions, Page, PlaceQuery, act, listing
+from gongjian.core.listcache import shared_list
 
 from ..models import Project, ProjectMilestone, ProjectNote
 from . import selectors as sel
@@ -200,6 +201,7 @@ def _visible(request: HttpRequest, project_id: int) -> Project:
 
 
 @router.get("/projects", response=ProjectPage, summary="Projects in the caller's scope")
+@shared_list
 def projects(request: HttpRequest, filters: Query[ProjectFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: sel.project_list(actor=request.user, filters=f), out=project_out, permission=PROJECT_VIEW)
 
@@ -236,6 +238,7 @@ def project_plan(request: HttpRequest, project_id: int, payload: PlanIn) -> dict
 
 
 @router.get("/projects/{project_id}/milestones", response=list[MilestoneOut], summary="The project's milestones")
+@shared_list
 def milestones(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
     return [milestone_out(m) for m in _visible(request, project_id).milestones.all()]
 
@@ -275,6 +278,7 @@ def milestone_remove(request: HttpRequest, project_id: int, milestone_id: int) -
 
 
 @router.get("/projects/{project_id}/notes", response=list[NoteOut], summary="Progress notes, newest first")
+@shared_list
 def notes(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
     p = _visible(request, project_id)
     return [note_out(n) for n in p.notes.select_related("author").prefetch_related("photos")]

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongjian.core import pages, picker
 from gongjian.core.errors import DomainError, NotFound, ValidationError
 from gongjian.core.forms import StyledForm
+from gongjian.core.listcache import shared_list
 from gongjian.core.params import int_param, require_page
 from gongjian.core.permissions import can
 from gongjian.core.scope import in_scope
@@ -43,6 +44,7 @@ MAX_RESOURCE_ROWS = 20
 
 
 @login_required
+@shared_list
 def project_list(request: HttpRequest) -> HttpResponse:
     def communities() -> QuerySet[Any]:
         return sel.filter_communities(actor=request.user)
@@ -55,8 +57,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
         return options
     return pages.list_view(request, "cobuild/projects/list.html", permission=PROJECT_VIEW, keys=sel.FILTERS,
                            rows=lambda f: sel.project_list(actor=request.user, filters=f), context=lambda f: {
-                               "statuses": ProjectStatus.choices, "community": picker.communities(request, communities(), f),
-                               "unit": picker.units(request, units(), f),
+                               "statuses": ProjectStatus.choices,
+                               "community": pages.lazy(lambda: picker.communities(request, communities(), f)),
+                               "unit": pages.lazy(lambda: picker.units(request, units(), f)),
                                "can_create": can(request.user, PROJECT_MANAGE)})
 
 

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 
 from gongjian.core.apikit import Page, PageQuery, paginate
 from gongjian.core.errors import NotFound
+from gongjian.core.listcache import shared_list
 
 from . import selectors, services
 from .views import project_url
@@ -144,6 +145,7 @@ def board_row_out(r: Any) -> dict[str, Any]:
 
 
 @router.get("/matching/board", response=BoardOut, summary="Published needs of a subdistrict or district with the global assignment")
+@shared_list
 def matching_board(request: HttpRequest, filters: Query[BoardFilters]) -> dict[str, Any]:
     region = selectors.board_region(actor=request.user, region=filters.region)
     if region is None:  # pragma: no cover - board_region raises

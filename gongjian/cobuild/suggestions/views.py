@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from gongjian.core import pages, picker
+from gongjian.core.listcache import shared_list
 from gongjian.core.pagination import PAGE_SIZES, querystring_without
 from gongjian.core.params import require_page
 from gongjian.core.permissions import can
@@ -108,27 +109,36 @@ def suggest_unreject(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 
 
 def _board(request: HttpRequest) -> tuple[Any, selectors.Board]:
-    require_page(request, perms.MATCH_BOARD)
-    region = selectors.board_region(actor=request.user, region=request.GET.get("region", ""))
+    region = _board_region(request)
     return region, selectors.board(actor=request.user, region=region)
+
+
+def _board_region(request: HttpRequest) -> Any:
+    """The board's region, once the role may open the board (else "not found"; a region out of reach too)."""
+    require_page(request, perms.MATCH_BOARD)
+    return selectors.board_region(actor=request.user, region=request.GET.get("region", ""))
 
 
 @login_required
 @require_GET
+@shared_list
 def suggest_board(request: HttpRequest) -> HttpResponse:
-    region, rows = _board(request)
+    region = _board_region(request)  # the heading's, and the checks: drawn for each request
     try:
         size = int(request.GET.get("size", 20))
     except ValueError:
         size = 20
     size = size if size in PAGE_SIZES else 20
-    page = Paginator(rows, size).get_page(request.GET.get("page", 1))
+    # The board (the engine's assignment, its key's aggregates) and the page's rows are computed only when the table
+    # is drawn: not for a request served the kept table (core.listcache).
+    rows = pages.lazy(lambda: selectors.board(actor=request.user, region=region))
     return render(request, "cobuild/suggestions/board.html", {
-        "region": region, "page": page,
-        "region_options": picker.options(((pk, full or name) for pk, full, name in
-                                          selectors.board_regions(actor=request.user).values_list("pk", "full_name", "name")), region.pk),
+        "region": region, "page": pages.lazy(lambda: Paginator(rows(), size).get_page(request.GET.get("page", 1))),
+        "region_options": pages.lazy(lambda: picker.options(
+            ((pk, full or name) for pk, full, name in selectors.board_regions(actor=request.user).values_list("pk", "full_name", "name")),
+            region.pk)),
         "qs": querystring_without(request, "page"), "export_qs": querystring_without(request, "page", "size", "format"),
-        "proposed": rows.proposed, "total": len(rows),
+        "proposed": pages.lazy(lambda: rows().proposed), "total": pages.lazy(lambda: len(rows())),
         "can_decide": can(request.user, perms.SUGGEST_DECIDE) and can(request.user, cperms.PROJECT_MANAGE),
         "next": request.get_full_path(),
     })

@@ -28,6 +28,11 @@ def _counts(sqls: list[str]) -> list[str]:
     return [s for s in sqls if s.upper().startswith("SELECT COUNT(") and "orgs_" in s]
 
 
+def _module(sqls: list[str]) -> list[str]:
+    """The queries of the module's own tables (the first table read is one of orgs)."""
+    return [s for s in sqls if s.partition(" FROM ")[2].startswith(('"orgs_', '(SELECT'))]
+
+
 @pytest.fixture
 def crowd(world: Any) -> Any:
     """Sixty members, organisations and units more in 淮河社区, so that a page is not the whole list."""
@@ -45,7 +50,9 @@ def test_list_pages_count_once_then_read_the_count_from_the_cache(crowd, client,
     assert _counts(first), first  # counted once
     again = _queries(client, reverse(path))
     assert not _counts(again), again  # then from the cache
-    assert len(again) == len(first) - len(_counts(first))
+    # the module's own queries: the frame's (the account's scope rows, the bell) are kept per request too since core.scope
+    # and core.notify cache them, so a second request also skips those
+    assert len(_module(again)) == len(_module(first)) - len(_counts(first))
     for other in (size, 100):  # the same queries whatever the page size
         assert len(_queries(client, reverse(path), size=other)) == len(again)
 

@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema
 
 from gongjian.core.apikit import Page, PageQuery, ReasonIn, StatusQuery, listing
 from gongjian.core.errors import NotFound
+from gongjian.core.listcache import shared_list
 from gongjian.core.params import require_page
 from gongjian.core.permissions import can
 
@@ -159,6 +160,7 @@ def hour_out(r: HourRecord) -> dict[str, Any]:
 
 
 @router.get("/", response=ActivityPage, summary="Activities: those the caller manages, or a member's community's open ones")
+@shared_list
 def activities(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     require_page(request, perms.ACTIVITY_VIEW)
     if can(request.user, perms.ACTIVITY_MANAGE):
@@ -196,6 +198,7 @@ def signup_cancel(request: HttpRequest, signup_id: int) -> dict[str, Any]:
 
 
 @router.get("/signups/mine", response=list[SignupOut], summary="The caller's coming sign-ups")
+@shared_list
 def my_signups(request: HttpRequest) -> list[dict[str, Any]]:
     require_page(request, perms.SIGNUP)
     return [signup_out(s) for s in selectors.my_signups(actor=request.user)[:200]]
@@ -215,6 +218,7 @@ def shift_code(request: HttpRequest, shift_id: int, kind: str = "in") -> dict[st
 
 
 @router.get("/hours", response=HourPage, summary="Hour records of the caller's area (pending by default)")
+@shared_list
 def hours(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     require_page(request, perms.HOURS_CONFIRM)
     return listing(request, filters, lambda f: counted(selectors.hour_list(actor=request.user, filters=f)), out=hour_out)
@@ -315,6 +319,7 @@ def brand_out(b: Any) -> dict[str, Any]:
 
 
 @router.get("/posts", response=PostPage, summary="Posts: the administrator's area, or the open posts of a member's community")
+@shared_list
 def posts(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     require_page(request, perms.POST_VIEW)
     rows = selectors.post_list if can(request.user, perms.POST_MANAGE) else selectors.open_posts
@@ -322,6 +327,7 @@ def posts(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
 
 
 @router.get("/posts/mine", response=list[HoldingOut], summary="The caller's applications and posts")
+@shared_list
 def my_posts(request: HttpRequest) -> list[dict[str, Any]]:
     require_page(request, perms.POST_APPLY)
     return [holding_out(h) for h in selectors.my_holdings(actor=request.user)[:200]]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gongjian.core import pages, picker
 from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.listcache import shared_list
 from gongjian.core.pages import list_context
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.params import get_filters, int_param, require_page
@@ -89,6 +90,7 @@ ACTIVITY_FILTERS = ("q", "status", "community", "brand")
 
 
 @login_required
+@shared_list
 def activities(request: HttpRequest) -> HttpResponse:
     """Administrators and liaisons: the activities they manage. Members: their community's open activities."""
     require_page(request, perms.ACTIVITY_VIEW)
@@ -103,7 +105,7 @@ def activities(request: HttpRequest) -> HttpResponse:
         page = paginate(request, counted(selectors.activity_list(actor=request.user, filters=f)))
         return render(request, "volunteering/activities/activity_list.html", {
             **list_context(request, page, f), "statuses": ActivityStatus.choices,
-            "community": picker.communities(request, communities(), f),
+            "community": pages.lazy(lambda: picker.communities(request, communities(), f)),
         })
     if selectors.my_community(request.user) is None:
         return _no_report_in(request)
@@ -384,6 +386,7 @@ HOUR_FILTERS = ("q", "status", "kind", "community")
 
 
 @login_required
+@shared_list
 def hour_list(request: HttpRequest) -> HttpResponse:
     def communities() -> Any:
         return selectors.managed_communities(actor=request.user, action=perms.HOURS_CONFIRM)
@@ -393,8 +396,9 @@ def hour_list(request: HttpRequest) -> HttpResponse:
         return options
     return pages.list_view(request, "volunteering/activities/hour_list.html", permission=perms.HOURS_CONFIRM, keys=HOUR_FILTERS,
                            rows=lambda f: counted(selectors.hour_list(actor=request.user, filters=f)), context=lambda f: {
-                               "statuses": HourStatus.choices, "kinds": HourKind.choices, "community": picker.communities(request, communities(), f),
-                               "pending": f.get("status", HourStatus.PENDING) == HourStatus.PENDING, "rule": point_rule()})
+                               "statuses": HourStatus.choices, "kinds": HourKind.choices,
+                               "community": pages.lazy(lambda: picker.communities(request, communities(), f)),
+                               "pending": f.get("status", HourStatus.PENDING) == HourStatus.PENDING, "rule": pages.lazy(point_rule)})
 
 
 def _hour_columns() -> list[ExportColumn]:
@@ -487,6 +491,7 @@ PENDING_SHOWN = 20  # the newest applications shown above the posts (a page of t
 
 
 @login_required
+@shared_list
 def post_list(request: HttpRequest) -> HttpResponse:
     if not can(request.user, perms.POST_MANAGE):
         return redirect("volunteering:my_posts")
@@ -501,8 +506,9 @@ def post_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, counted(selectors.post_list(actor=request.user, filters=f)))
     pending = selectors.holding_list(actor=request.user, status=HoldingStatus.APPLIED)
     return render(request, "volunteering/activities/post_list.html", {
-        **list_context(request, page, f), "kinds": PostKind.choices, "pending": counted(pending)[:PENDING_SHOWN],
-        "pending_count": cached_count(pending), "community": picker.communities(request, communities(), f)})
+        **list_context(request, page, f), "kinds": PostKind.choices, "pending": pages.lazy(lambda: counted(pending)[:PENDING_SHOWN]),
+        "pending_count": pages.lazy(lambda: cached_count(pending)),
+        "community": pages.lazy(lambda: picker.communities(request, communities(), f))})
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
 from gongjian.core.apikit import Actions, Page, PlaceQuery, ReasonIn, StatusQuery, TextQuery, listing
+from gongjian.core.listcache import shared_list
 
 from .. import permissions as perms
 from ..common import counted
@@ -66,6 +67,7 @@ def report_in_out(r: MemberReportIn) -> dict[str, Any]:
 
 
 @router.get("/report-ins", response=ReportInPage, summary="Member report-ins in the caller's scope (a member: his own)")
+@shared_list
 def report_ins(request: HttpRequest, filters: Query[ReportInFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: counted(selectors.report_in_list(actor=request.user, filters=f)),
                    out=report_in_out, permission=perms.REPORT_IN_VIEW)
@@ -151,6 +153,7 @@ def receipt_out(rc: FeedbackReceipt) -> dict[str, Any]:
 
 
 @router.get("/receipts", response=ReceiptPage, summary="Half-year receipts in the caller's scope (unit liaison: his unit's; member: his own)")
+@shared_list
 def receipts(request: HttpRequest, filters: Query[ReceiptFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: counted(selectors.receipt_list(actor=request.user, filters=f)), out=receipt_out,
                    permission=perms.RECEIPT_VIEW)
@@ -218,6 +221,7 @@ def pledge_out(p: Pledge) -> dict[str, Any]:
 
 
 @router.get("/pledges", response=PledgePage, summary="Pledges in the caller's scope (a member: his own)")
+@shared_list
 def pledges(request: HttpRequest, filters: Query[PledgeFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: counted(selectors.pledge_list(actor=request.user, filters=f)), out=pledge_out,
                    permission=perms.PLEDGE_VIEW)

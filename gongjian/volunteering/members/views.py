@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gongjian.core import pages, picker, pii
 from gongjian.core.errors import DomainError, NotFound
 from gongjian.core.forms import first_error
+from gongjian.core.listcache import shared_list
 from gongjian.core.pages import list_context
 from gongjian.core.pagination import paginate, querystring_without
 from gongjian.core.params import get_filters, int_param, require_page
@@ -151,6 +152,7 @@ REPORT_IN_FILTERS = ("q", "status", "community")
 
 
 @login_required
+@shared_list
 def report_in_list(request: HttpRequest) -> HttpResponse:
     def communities() -> Any:
         return selectors.issue_communities(actor=request.user)
@@ -165,7 +167,8 @@ def report_in_list(request: HttpRequest) -> HttpResponse:
         r.actions = [a for a, to in (("confirm", ReportInStatus.CONFIRMED), ("reject", ReportInStatus.REJECTED), ("end", ReportInStatus.ENDED))
                      if REPORT_IN_TRANSITIONS.allows(r.status, to)]
     return render(request, "volunteering/members/report_in_list.html", {
-        **list_context(request, page, f), "statuses": ReportInStatus.choices, "community": picker.communities(request, communities(), f),
+        **list_context(request, page, f), "statuses": ReportInStatus.choices,
+        "community": pages.lazy(lambda: picker.communities(request, communities(), f)),
         "pending": cached_count(selectors.report_in_pending(actor=request.user)), "period": services.current_period(),
     })
 
@@ -210,6 +213,7 @@ def _unit(request: HttpRequest) -> Any:
 
 
 @login_required
+@shared_list
 def unit_members(request: HttpRequest) -> HttpResponse:
     """本单位党员报到: which of the unit's in-service members reported in and where, and who has not."""
     require_page(request, perms.REPORT_IN_VIEW)
@@ -221,8 +225,8 @@ def unit_members(request: HttpRequest) -> HttpResponse:
     else:
         page = paginate(request, selectors.unit_report_ins(actor=request.user, unit=unit, filters={"status": "active", **f}))
     return render(request, "volunteering/members/unit.html", {
-        **list_context(request, page, f), "unit": unit, "show": show, "counts": selectors.unit_counts(unit=unit),
-        "units": selectors.my_units(actor=request.user), "statuses": ReportInStatus.choices,
+        **list_context(request, page, f), "unit": unit, "show": show, "counts": pages.lazy(lambda: selectors.unit_counts(unit=unit)),
+        "units": pages.lazy(lambda: selectors.my_units(actor=request.user)), "statuses": ReportInStatus.choices,
     })
 
 
@@ -314,6 +318,7 @@ PLEDGE_FILTERS = ("q", "year", "status", "community")
 
 
 @login_required
+@shared_list
 def pledge_list(request: HttpRequest) -> HttpResponse:
     return pages.list_view(request, "volunteering/members/pledge_list.html", permission=perms.PLEDGE_ASSESS, keys=PLEDGE_FILTERS,
                            rows=lambda f: counted(selectors.pledge_list(actor=request.user, filters=f)), context={"statuses": PledgeStatus.choices})

@@ -19,6 +19,7 @@ from ninja.responses import Status
 
 from gongjian.core.apikit import Actions, Page, PageQuery, ReasonIn, StatusQuery, TextQuery, listing
 from gongjian.core.errors import NotFound
+from gongjian.core.listcache import shared_list
 from gongjian.core.permissions import can
 
 from .. import permissions as perms
@@ -105,6 +106,7 @@ def _segment(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 @router.get("/segments", response=SegmentPage, summary="Road segments in the caller's area (administrators)")
+@shared_list
 def segments(request: HttpRequest, filters: Query[SegmentFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: counted(selectors.segment_list(actor=request.user, filters=_str(f))),
                    out=segment_out, permission=perms.ROAD_MANAGE)
@@ -171,6 +173,7 @@ class ChiefFilters(PageQuery):
 
 
 @router.get("/chiefs", response=ChiefPage, summary="Road chief assignments in scope (a member: his own), by road")
+@shared_list
 def chiefs(request: HttpRequest, filters: Query[ChiefFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: counted(selectors.chief_list(actor=request.user, filters=_str(f))), out=chief_out,
                    permission=perms.ROAD_VIEW)
@@ -226,6 +229,7 @@ def patrol_out(p: PatrolLog) -> dict[str, Any]:
 
 
 @router.get("/patrols", response=PatrolPage, summary="Patrols in scope (a road chief: his own)")
+@shared_list
 def patrols(request: HttpRequest, filters: Query[PatrolFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: counted(selectors.patrol_list(actor=request.user, filters=_str(f))), out=patrol_out,
                    permission=perms.ROAD_VIEW)
@@ -297,6 +301,7 @@ def report_out(r: PatrolReport) -> dict[str, Any]:
 
 
 @router.get("/reports", response=ReportPage, summary="Patrol reports in scope (a road chief: his own, with the matter's status)")
+@shared_list
 def reports(request: HttpRequest, filters: Query[ReportFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: counted(selectors.report_list(actor=request.user, filters=_str(f))), out=report_out,
                    permission=perms.ROAD_VIEW)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongjian.core import pages, picker
 from gongjian.core.errors import DomainError, NotFound
 from gongjian.core.forms import first_error
+from gongjian.core.listcache import shared_list
 from gongjian.core.pages import reraise_page_errors
 from gongjian.core.params import int_param, require_page
 from gongjian.core.permissions import can
@@ -77,14 +78,15 @@ def _list(request: HttpRequest, template: str, *, permission: str, keys: tuple[s
     if options is not None:
         return options
     return pages.list_view(request, template, permission=permission, keys=keys, rows=lambda f: common.counted(rows(f)),
-                           context=lambda f: {**context(f), "community": picker.communities(request, communities(), f)})
+                           context=lambda f: {**context(f), "community": pages.lazy(lambda: picker.communities(request, communities(), f))})
 
 
 @login_required
+@shared_list
 def segment_list(request: HttpRequest) -> HttpResponse:
     return _list(request, "volunteering/roads/segment_list.html", permission=perms.ROAD_MANAGE, keys=SEGMENT_FILTERS,
                  rows=lambda f: selectors.segment_list(actor=request.user, filters=f),
-                 context=lambda f: {"open_reports": selectors.open_report_count(actor=request.user)})
+                 context=lambda f: {"open_reports": pages.lazy(lambda: selectors.open_report_count(actor=request.user))})
 
 
 def _segment_columns() -> list[ExportColumn]:
@@ -195,6 +197,7 @@ def chief_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@shared_list
 def patrol_list(request: HttpRequest) -> HttpResponse:
     return _list(request, "volunteering/roads/patrol_list.html", permission=perms.ROAD_MANAGE, keys=PATROL_FILTERS,
                  rows=lambda f: selectors.patrol_list(actor=request.user, filters=f), context=lambda f: {})
@@ -223,10 +226,12 @@ def patrol_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
+@shared_list
 def report_list(request: HttpRequest) -> HttpResponse:
     return _list(request, "volunteering/roads/report_list.html", permission=perms.PATROL_HANDLE, keys=REPORT_FILTERS,
                  rows=lambda f: selectors.report_list(actor=request.user, filters=f),
-                 context=lambda f: {"statuses": PatrolReportStatus.choices, "open_reports": selectors.open_report_count(actor=request.user)})
+                 context=lambda f: {"statuses": PatrolReportStatus.choices,
+                                    "open_reports": pages.lazy(lambda: selectors.open_report_count(actor=request.user))})
 
 
 def _report_columns() -> list[ExportColumn]:
