@@ -189,13 +189,18 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 def account_list(request: HttpRequest) -> HttpResponse:
     require(request.user, perms.ACCOUNT_VIEW)
     filters = _filters(request)
-    page = paginate(request, selectors.account_list(actor=request.user, filters=filters))
-    rows: list[Any] = list(page.object_list)
-    locked = selectors.locked_usernames([u.username for u in rows])
-    for u in rows:
-        u.is_locked = u.username in locked
+
+    def page() -> Any:  # counted and read only when the table is drawn: not for a body kept by core.listcache
+        p = paginate(request, selectors.account_list(actor=request.user, filters=filters))
+        rows: list[Any] = list(p.object_list)
+        locked = selectors.locked_usernames([u.username for u in rows])
+        for u in rows:
+            u.is_locked = u.username in locked
+        p.object_list = rows
+        return p
+
     return render(request, "accounts/account_list.html", {
-        "page": page, "rows": rows, "filters": filters, "qs": querystring_without(request, "page"),
+        "page": pages.lazy(page), "filters": filters, "qs": querystring_without(request, "page"),
         "role_choices": Role.choices,
         "status_choices": [("active", _("Active")), ("inactive", _("Deactivated")), ("locked", _("Locked"))],
         "export_qs": querystring_without(request, "page", "size"),

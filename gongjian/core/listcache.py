@@ -41,6 +41,7 @@ from .scope import actor_scopes
 TTL = 60  # seconds a kept page is served at most
 _SHARED_ATTR = "_gongjian_shared_list"
 _REQUEST_KEY = "_gongjian_list_key"
+_ACCOUNT_PARAMS_ATTR = "_gongjian_account_params"
 
 
 def enabled() -> bool:
@@ -74,9 +75,11 @@ def sight(actor: Any) -> tuple[Any, ...]:
     return ("scope", shared)
 
 
-def key_for(request: HttpRequest, actor: Any, kind: str) -> str:
+def key_for(request: HttpRequest, actor: Any, kind: str, account_params: tuple[str, ...] = ()) -> str:
     params = sorted((k, tuple(request.GET.getlist(k))) for k in request.GET)
-    raw = repr((kind, request.path, params, translation.get_language(), timezone.localdate().isoformat(), sight(actor)))
+    own = any(request.GET.get(p) for p in account_params)
+    who = ("account", getattr(actor, "pk", None)) if own else sight(actor)
+    raw = repr((kind, request.path, params, translation.get_language(), timezone.localdate().isoformat(), who))
     return "list:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -97,14 +100,22 @@ def put(key: str, at: tuple[int, ...], value: Any) -> None:
     cache.set(key, (at, value), TTL)
 
 
-def shared_list(view: Callable[..., Any]) -> Callable[..., Any]:
+def shared_list(view: Callable[..., Any] | None = None, *, account_params: tuple[str, ...] = ()) -> Any:
     """Mark a list page's view or an API list endpoint (under ``@router.get``) as the same for every account of the
     same ``sight``. A page: ``{% shared_list %}`` in ``layouts/list.html`` keeps its table. An endpoint: its JSON
     answer is kept (``install(api)`` wires the endpoints so marked once the API is built). The view itself is
     returned, marked (a wrapper would hide the endpoint's annotations from django-ninja); decorators above it that
-    use ``functools.wraps`` (``login_required``) carry the mark."""
-    setattr(view, _SHARED_ATTR, True)
-    return view
+    use ``functools.wraps`` (``login_required``) carry the mark.
+
+    ``account_params``: query parameters that make the list the account's own when given (``?mine=1``, "what I
+    entered"): with one of them, the key is the account's."""
+
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(fn, _SHARED_ATTR, True)
+        setattr(fn, _ACCOUNT_PARAMS_ATTR, tuple(account_params))
+        return fn
+
+    return mark(view) if view is not None else mark
 
 
 def is_shared(request: HttpRequest) -> bool:
@@ -140,7 +151,7 @@ def _wire(op: Any) -> None:
         if not enabled():
             return view(request, *args, **kwargs)
         actor = getattr(request, "auth", None) or request.user
-        key = key_for(request, actor, "api")
+        key = key_for(request, actor, "api", getattr(view, _ACCOUNT_PARAMS_ATTR, ()))
         kept, at = get(key)
         if kept is not None:
             body, content_type = kept
@@ -167,7 +178,8 @@ _CSRF_SLOT = "\x00csrf\x00"  # never in a page: NUL is refused in every input
 def page_fragment(request: HttpRequest, render: Callable[[], str]) -> str:
     """A list page's body: kept for the request's path, query, language and sight (see the module's docstring).
     The forms' CSRF tokens are the request's own: kept as a slot, filled for each request."""
-    key = key_for(request, request.user, "page")
+    match = getattr(request, "resolver_match", None)
+    key = key_for(request, request.user, "page", getattr(getattr(match, "func", None), _ACCOUNT_PARAMS_ATTR, ()))
     kept, at = get(key)
     if not isinstance(kept, str):
         html = render()

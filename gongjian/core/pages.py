@@ -145,6 +145,21 @@ class lazy:
             self._value, self._done = self._compute(), True
         return self._value
 
+    # Python code reading a response's context (tests) sees the value's attributes, items and length.
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self(), name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self())
+
+    def __len__(self) -> int:
+        return len(self())
+
 
 
 def list_context(request: HttpRequest, page: Any, filters: Mapping[str, str]) -> dict[str, Any]:
@@ -155,8 +170,9 @@ def list_context(request: HttpRequest, page: Any, filters: Mapping[str, str]) ->
 
 def list_page(request: HttpRequest, template: str, qs: Any, *, filters: Mapping[str, str], context: Mapping[str, Any] | None = None,
               default_size: int = 20) -> HttpResponse:
-    """A filtered list, paginated (a fixed number of queries whatever the page size)."""
-    page = paginate(request, qs, default_size=default_size)
+    """A filtered list, paginated (a fixed number of queries whatever the page size). The page is counted and read
+    when the template first uses it: a body kept by ``core.listcache`` needs neither."""
+    page = lazy(lambda: paginate(request, qs, default_size=default_size))
     return render(request, template, {**list_context(request, page, filters), **(context or {})})
 
 

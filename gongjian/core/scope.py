@@ -54,8 +54,9 @@ def actor_scopes(actor: Any) -> list[ActorScope]:
 
 
 # The modules whose writes change what ``actor_scopes`` answers: the scope rows (accounts' grant and revoke), the
-# regions' paths and names, the units' and departments' names shown as the scope's place.
-SCOPE_MODULES = ("accounts", "regions", "orgs")
+# regions' paths and names, the departments' names. A unit's name (the place a liaison's top bar shows) follows a
+# rename within SCOPES_TTL: every write of orgs (members, all day long) would otherwise read every account's scopes again.
+SCOPE_MODULES = ("accounts", "regions")
 SCOPES_TTL = 300  # seconds at most, for a write that bypasses the services
 
 

@@ -349,6 +349,7 @@ def _as_page_filters(f: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/", response=MatterPage, summary="Matters in the caller's sight, newest first (filters as on the list page)")
+@shared_list(account_params=("mine",))  # ?mine=1 lists what the caller entered: the account's own
 def matter_list(request: HttpRequest, filters: Query[MatterFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: selectors.matter_list(actor=request.user, filters=_as_page_filters(f), page=True),
                    out=matter_out, permission=perms.VIEW)

@@ -252,10 +252,14 @@ def _list_context(request: HttpRequest, f: dict[str, str]) -> dict[str, Any]:
 def matter_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.VIEW)
     f = get_filters(request, LIST_FILTERS)
-    page = paginate(request, selectors.matter_list(actor=request.user, filters=f, page=True))
-    _annotate(page.object_list, timezone.now())
+
+    def page() -> Any:  # counted, read and annotated only when the table is drawn: not for a body kept by core.listcache
+        p = paginate(request, selectors.matter_list(actor=request.user, filters=f, page=True))
+        _annotate(p.object_list, timezone.now())
+        return p
+
     return render(request, "matters/list.html", {
-        **pages.list_context(request, page, f), **_list_context(request, f), "now": timezone.now(),
+        **pages.list_context(request, pages.lazy(page), f), **_list_context(request, f), "now": timezone.now(),
         "more_filters": len([k for k in f if k != "q"]),
     })
 

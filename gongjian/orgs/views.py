@@ -107,8 +107,12 @@ ORG_SELECT_LIMIT = 200
 def member_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.MEMBER_LIST)
     f = get_filters(request, MEMBER_FILTERS)
-    page = paginate(request, selectors.member_page(actor=request.user, filters=f))
-    page.object_list = _labels(gender=Gender, status=MemberStatus)(list(selectors.member_rows(page.object_list)))
+
+    def page() -> Any:  # counted and read only when the table is drawn: not for a body kept by core.listcache
+        p = paginate(request, selectors.member_page(actor=request.user, filters=f))
+        p.object_list = _labels(gender=Gender, status=MemberStatus)(list(selectors.member_rows(p.object_list)))
+        return p
+
     # the drop-down shows names only: plain values, not ~200 records with their regions; only the filter row (kept by
     # core.listcache with the table) uses them, so a page served from the cache does not read them
     orgs = pages.lazy(lambda: list(selectors.org_choices(actor=request.user, action=perms.MEMBER_LIST).values("pk", "name")[: ORG_SELECT_LIMIT + 1]))
@@ -120,7 +124,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         return None
 
     return render(request, "orgs/member_list.html", {
-        **list_context(request, page, f),
+        **list_context(request, pages.lazy(page), f),
         "orgs": pages.lazy(lambda: [] if many_orgs() else orgs()), "many_orgs": many_orgs, "chosen_org": pages.lazy(chosen_org),
         "statuses": MemberStatus.choices,
         "can_manage": can(request.user, perms.MEMBER_MANAGE), "can_full_export": can(request.user, perms.MEMBER_PII),

@@ -166,9 +166,8 @@ def test_a_bump_moves_again_on_commit(world: dict[str, Any], django_capture_on_c
 # --- pages ---------------------------------------------------------------------------------------------------------------
 
 
-def _get(path: str, **extra: Any) -> Any:
-    request = RequestFactory().get(path, **extra)
-    return request
+def _get(path: str, data: dict[str, str] | None = None, **extra: Any) -> Any:
+    return RequestFactory().get(path, data or {}, **extra)
 
 
 def test_a_kept_page_body_gets_each_request_its_own_csrf_token(world: dict[str, Any], cache_on: None) -> None:
@@ -255,3 +254,12 @@ def test_the_bell_follows_sending_and_reading(world: dict[str, Any], django_capt
 
     notification_mark_all_read(actor=user)
     assert notify.unread_count(user) == 0
+
+
+def test_a_parameter_that_makes_the_list_the_accounts_own_keys_it_by_account(world: dict[str, Any]) -> None:
+    request = _get("/api/v1/matters/", data={"mine": "1"})
+    shared, own = ("a",), ("mine",)
+    assert listcache.key_for(request, world["erqi_1"], "api", shared) == listcache.key_for(request, world["erqi_2"], "api", shared)
+    assert listcache.key_for(request, world["erqi_1"], "api", own) != listcache.key_for(request, world["erqi_2"], "api", own)
+    plain = _get("/api/v1/matters/")
+    assert listcache.key_for(plain, world["erqi_1"], "api", own) == listcache.key_for(plain, world["erqi_2"], "api", own)
