@@ -263,3 +263,17 @@ def test_a_parameter_that_makes_the_list_the_accounts_own_keys_it_by_account(wor
     assert listcache.key_for(request, world["erqi_1"], "api", own) != listcache.key_for(request, world["erqi_2"], "api", own)
     plain = _get("/api/v1/matters/")
     assert listcache.key_for(plain, world["erqi_1"], "api", own) == listcache.key_for(plain, world["erqi_2"], "api", own)
+
+
+def test_the_kept_account_ends_with_its_deactivation_or_a_new_password(world: dict[str, Any]) -> None:
+    """accounts.middleware keeps the signed-in account by the version of accounts: the services' writes end it."""
+    for end in (lambda u: account_services.account_set_active(actor=world["city"], user=u, active=False),
+                lambda u: account_services.password_reset(actor=world["city"], user=u, password="Another-Passw0rd-9")):
+        user = f.user(Role.DISTRICT_ADMIN, region=world["tree"].erqi)
+        c = client_for(user)
+        assert c.get("/api/v1/orgs/members").status_code == 200
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get("/api/v1/orgs/members").status_code == 200
+        assert not any('FROM "accounts_user"' in q["sql"] for q in ctx.captured_queries)  # the account was kept
+        end(user)
+        assert c.get("/api/v1/orgs/members").status_code == 401
