@@ -135,7 +135,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis cache, keeping its Redis client instead of building one per call (gongjian/core/rediscache.py)
+    CACHES = {"default": {"BACKEND": "gongjian.core.rediscache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from the shared cache, written to both (the database keeps them through a Redis restart): a page no
     # longer compiles and runs a session query. Only with a shared cache — a per-machine cache would let one server
     # keep a session another has ended.

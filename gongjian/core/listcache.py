@@ -42,6 +42,7 @@ TTL = 60  # seconds a kept page is served at most
 _SHARED_ATTR = "_gongjian_shared_list"
 _REQUEST_KEY = "_gongjian_list_key"
 _ACCOUNT_PARAMS_ATTR = "_gongjian_account_params"
+_OWN_ATTR = "_gongjian_list_own"
 
 
 def enabled() -> bool:
@@ -77,7 +78,7 @@ def sight(actor: Any) -> tuple[Any, ...]:
 
 def key_for(request: HttpRequest, actor: Any, kind: str, account_params: tuple[str, ...] = ()) -> str:
     params = sorted((k, tuple(request.GET.getlist(k))) for k in request.GET)
-    own = any(request.GET.get(p) for p in account_params)
+    own = any(request.GET.get(p) for p in account_params) or getattr(request, _OWN_ATTR, False) is True
     who = ("account", getattr(actor, "pk", None)) if own else sight(actor)
     raw = repr((kind, request.path, params, translation.get_language(), timezone.localdate().isoformat(), who))
     return "list:" + hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
@@ -116,6 +117,12 @@ def shared_list(view: Callable[..., Any] | None = None, *, account_params: tuple
         return fn
 
     return mark(view) if view is not None else mark
+
+
+def own(request: HttpRequest) -> None:
+    """This request's list depends on the account itself (say, a tab of its own reports that it has): kept for the
+    account, not shared with its sight. A view calls it before the list is drawn."""
+    setattr(request, _OWN_ATTR, True)
 
 
 def is_shared(request: HttpRequest) -> bool:

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import figures as F
-from . import registry, selectors, services
+from . import pages, registry, selectors, services
 from .errors import DomainError, NotFound, PermissionDenied
+from .listcache import shared_list
 from .pagination import paginate, querystring_without
 from .params import export_format, require_page
 from .permissions import can
@@ -38,8 +39,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@shared_list
 def figures(request: HttpRequest) -> HttpResponse:
-    """Every registered figure for one region of the actor's scope; ``figure=`` adds its child-region breakdown."""
+    """Every registered figure for one region of the actor's scope; ``figure=`` adds its child-region breakdown.
+    The page below the frame is the same for every account of the same sight (``shared_list``): the figures, the
+    breakdown and the region path are computed when it is drawn, not for a page kept by ``core.listcache``."""
     require_page(request, F.VIEW)
     region = F.figure_region(actor=request.user, code=request.GET.get("region"))
     period_text = request.GET.get("period", "").strip()
@@ -48,24 +52,30 @@ def figures(request: HttpRequest) -> HttpResponse:
         period = F.parse_period(period_text)
     except DomainError as exc:
         error, period, period_text = str(exc.message), None, ""
-    groups = F.figure_rows(region, period)
     key = request.GET.get("figure", "").strip()
-    breakdown = F.figure_breakdown(key, region, period) if key else None
+    if key and key not in {f.key for f in registry.figures()}:
+        raise NotFound()  # an unknown figure, before the page is drawn
     if request.GET.get("export"):
         headers = [_("Module"), _("Figure"), _("Value"), _("Unit of measure"), _("Region"), _("Period")]
         label = dict(F.period_choices()).get(period_text, period_text) or _("As of now")
-        rows = ([str(m.name), str(r.figure.name), r.value, str(r.figure.unit), region.name, label] for m, rs in groups for r in rs)
+        rows = ([str(m.name), str(r.figure.name), r.value, str(r.figure.unit), region.name, label]
+                for m, rs in F.figure_rows(region, period) for r in rs)
         return export_response(headers, rows, basename=f"figures-{region.code}", fmt=export_format(request))
-    ancestors: list[Any] = []
-    roots = F.figure_regions(actor=request.user)
-    node = region
-    while node is not None:
-        ancestors.insert(0, node)
-        if any(node.pk == r.pk for r in roots):
-            break
-        node = node.parent
+    roots = pages.lazy(lambda: F.figure_regions(actor=request.user))
+
+    def ancestors() -> list[Any]:
+        out: list[Any] = []
+        node = region
+        while node is not None:
+            out.insert(0, node)
+            if any(node.pk == r.pk for r in roots()):
+                break
+            node = node.parent
+        return out
+
     ctx = {
-        "region": region, "roots": roots, "ancestors": ancestors, "groups": groups, "breakdown": breakdown,
+        "region": region, "roots": roots, "ancestors": pages.lazy(ancestors), "groups": pages.lazy(lambda: F.figure_rows(region, period)),
+        "breakdown": pages.lazy(lambda: F.figure_breakdown(key, region, period)) if key else None,
         "period": period_text, "periods": F.period_choices(), "figure_key": key, "error": error,
         "qs": querystring_without(request, "figure", "export", "format"),
     }

@@ -343,6 +343,13 @@ def work_queue_counts(*, actor: Actor) -> dict[str, int]:
     return counts
 
 
+def own_report_count(*, actor: Actor) -> int:
+    """The size of the actor's ``mine`` queue (own open reports), alone: the one queue that depends on the account
+    itself rather than on its scope rows (0 for an actor without it)."""
+    q = _queue_conditions(actor).get("mine")
+    return Matter.objects.filter(q).count() if q is not None else 0
+
+
 def _assignment_base() -> QuerySet[Assignment]:
     return Assignment.objects.select_related("matter__category", "matter__community", "department", "by_region")
 

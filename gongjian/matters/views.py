@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongjian.core import pages, picker, registry
+from gongjian.core import listcache, pages, picker, registry
 from gongjian.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.images import clean_image
 from gongjian.core.kernel import Actor
@@ -119,6 +119,7 @@ def _tab(request: HttpRequest, keys: list[str], busy: list[str]) -> str:
 
 @login_required
 @require_GET
+@shared_list
 def queue(request: HttpRequest) -> HttpResponse:
     """我的待办: what waits for me at my levels, with counts; pure handlers go to their department's queue and
     residents to their reports."""
@@ -129,6 +130,16 @@ def queue(request: HttpRequest) -> HttpResponse:
             return redirect("matters:dept_queue")
         if can(user, perms.REPORT):
             return redirect("matters:report")
+    if selectors.own_report_count(actor=user):
+        listcache.own(request)  # the "mine" tab is this account's: its page is its own, not its scope's
+    state = pages.lazy(lambda: _queue_state(request, user))  # drawn inside {% shared_list %}: nothing read when kept
+    return render(request, "matters/queue.html", {
+        "q": state, "can_report": can(user, perms.REPORT), "is_handler": bool(selectors.actor_departments(user)),
+    })
+
+
+def _queue_state(request: HttpRequest, user: Any) -> dict[str, Any]:
+    """The work queue's tabs with their counts, the current tab and its page."""
     queues = selectors.work_queue(actor=user, page=True)
     counts = selectors.work_queue_counts(actor=user)
     keys = [k for k in QUEUE_TABS if k in queues]
@@ -142,11 +153,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     if page is not None:
         _annotate(page.object_list, now)
-    return render(request, "matters/queue.html", {
-        "tabs": tabs, "current": current, "current_label": _queue_label(current), "page": page, "now": now,
-        "qs": querystring_without(request, "page"), "can_report": can(user, perms.REPORT),
-        "is_handler": bool(selectors.actor_departments(user)),
-    })
+    return {"tabs": tabs, "current": current, "current_label": _queue_label(current), "page": page, "now": now,
+            "qs": querystring_without(request, "page")}
 
 
 @login_required

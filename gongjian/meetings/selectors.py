@@ -366,9 +366,9 @@ def calendar_roots(actor: Actor) -> list[Region]:
     return list(Region.objects.filter(path__in=paths).order_by("path"))
 
 
-def calendar(*, actor: Actor, year: int, quarter: int, root: Any = None, level: str = "") -> Calendar:
-    """For a quarter: which regions of the actor's area (his own and the levels below) held their
-    coordination meeting, which have one planned, and which have none yet; with counts per level."""
+def calendar_root(actor: Actor, root: Any = None) -> tuple[list[Region], Region | None]:
+    """The regions whose calendars the actor may open, and the one asked for (``root``: a region's pk, one of them or
+    below one of them; else the first of them)."""
     roots = calendar_roots(actor)
     rid = int_param(root)
     chosen = next((r for r in roots if r.pk == rid), None) if rid else None
@@ -377,8 +377,13 @@ def calendar(*, actor: Actor, year: int, quarter: int, root: Any = None, level: 
         r = Region.objects.filter(pk=rid).first()
         if r and any(r.path.startswith(x.path) for x in roots):
             chosen = r
-    if chosen is None:
-        chosen = roots[0] if roots else None
+    return roots, chosen or (roots[0] if roots else None)
+
+
+def calendar(*, actor: Actor, year: int, quarter: int, root: Any = None, level: str = "") -> Calendar:
+    """For a quarter: which regions of the actor's area (his own and the levels below) held their
+    coordination meeting, which have one planned, and which have none yet; with counts per level."""
+    roots, chosen = calendar_root(actor, root)
     if chosen is None:
         return Calendar(year, quarter, None, roots, "", [], [], {"held": 0, "planned": 0, "none": 0}, [])
     order: list[str] = [str(x) for x in LEVEL_ORDER]

@@ -396,11 +396,15 @@ def experience_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@shared_list
 def experience_list(request: HttpRequest) -> HttpResponse:
+    # the tag cloud and the recent exchanges are drawn in the kept body (shared_list): computed only when it is drawn
     return pages.list_view(request, "meetings/experiences.html", permission=EXPERIENCE_VIEW, keys=("q", "tag", "region", "year", "published"),
                            rows=lambda f: sel.experience_list(actor=request.user, filters=f), default_size=12, context={
-                               "tags": sel.tag_cloud(actor=request.user), "years": _years(), "can_manage": can(request.user, EXPERIENCE_MANAGE),
-                               "exchanges": sel.meeting_list(actor=request.user, filters={"kind": MeetingKind.SECRETARY_EXCHANGE})[:8],
+                               "tags": pages.lazy(lambda: sel.tag_cloud(actor=request.user)), "years": _years(),
+                               "can_manage": can(request.user, EXPERIENCE_MANAGE),
+                               "exchanges": pages.lazy(lambda: list(sel.meeting_list(
+                                   actor=request.user, filters={"kind": MeetingKind.SECRETARY_EXCHANGE})[:8])),
                            })
 
 
@@ -433,13 +437,18 @@ def calendar(request: HttpRequest) -> HttpResponse:
         year = y
     if q and 1 <= q <= 4:
         quarter = q
-    cal = sel.calendar(actor=request.user, year=year, quarter=quarter, root=request.GET.get("root"), level=request.GET.get("level", ""))
+    _roots, root = sel.calendar_root(request.user, request.GET.get("root"))  # the heading's; the rest is drawn in the kept body
+    cal = pages.lazy(lambda: sel.calendar(actor=request.user, year=year, quarter=quarter, root=request.GET.get("root"),
+                                          level=request.GET.get("level", "")))
     show = request.GET.get("show", "")
-    rows = [r for r in cal.rows if r.status == show] if show in ("held", "planned", "none") else cal.rows
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+
+    def page() -> Any:
+        rows = [r for r in cal.rows if r.status == show] if show in ("held", "planned", "none") else cal.rows
+        return Paginator(rows, 50).get_page(request.GET.get("page"))
+
     return render(request, "meetings/calendar.html", {
-        "cal": cal, "page": page, "show": show, "qs": querystring_without(request, "page"), "years": _years(), "quarters": [1, 2, 3, 4],
-        "level_labels": {lv: Level(lv).label for lv in sel.MEETING_LEVELS},
+        "root": root, "cal": cal, "page": pages.lazy(page), "show": show, "qs": querystring_without(request, "page"), "years": _years(),
+        "quarters": [1, 2, 3, 4], "level_labels": {lv: Level(lv).label for lv in sel.MEETING_LEVELS},
     })
 
 

@@ -316,15 +316,20 @@ ORG_FILTERS = ("q", "rank", "sector", "formation", "basis", "region", "active")
 def org_list(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.ORG_VIEW)
     f = get_filters(request, ORG_FILTERS)
-    page = paginate(request, selectors.org_page(actor=request.user, filters=f, finish=_labels(rank=OrgRank, sector=Sector, formation=Formation)),
-                    default_size=50)
-    rows = page.object_list
-    if rows:
-        top = min(r.org_path.count("/") for r in rows)
-        for r in rows:
-            r.indent = 0 if f.get("q") else (r.org_path.count("/") - top) * 1.25
+
+    def page() -> Any:  # read and indented when the table is drawn: not for a body kept by core.listcache
+        p = paginate(request, selectors.org_page(actor=request.user, filters=f, finish=_labels(rank=OrgRank, sector=Sector, formation=Formation)),
+                     default_size=50)
+        rows = p.object_list
+        if rows:
+            top = min(r.org_path.count("/") for r in rows)
+            for r in rows:
+                r.indent = 0 if f.get("q") else (r.org_path.count("/") - top) * 1.25
+        return p
+
+    kept = pages.lazy(page)
     return render(request, "orgs/org_list.html", {
-        **list_context(request, page, f), "rows": rows,
+        **list_context(request, kept, f), "rows": pages.lazy(lambda: kept().object_list),
         "ranks": OrgRank.choices, "sectors": Sector.choices, "formations": Formation.choices, "bases": Basis.choices,
         "can_manage": can(request.user, perms.ORG_MANAGE),
     })

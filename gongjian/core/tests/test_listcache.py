@@ -265,6 +265,14 @@ def test_a_parameter_that_makes_the_list_the_accounts_own_keys_it_by_account(wor
     assert listcache.key_for(plain, world["erqi_1"], "api", own) == listcache.key_for(plain, world["erqi_2"], "api", own)
 
 
+def test_a_view_that_finds_the_list_its_own_keys_it_by_account(world: dict[str, Any]) -> None:
+    a, b = _get("/matters/"), _get("/matters/")
+    assert listcache.key_for(a, world["erqi_1"], "page") == listcache.key_for(b, world["erqi_2"], "page")
+    listcache.own(a)
+    listcache.own(b)
+    assert listcache.key_for(a, world["erqi_1"], "page") != listcache.key_for(b, world["erqi_2"], "page")
+
+
 def test_the_kept_account_ends_with_its_deactivation_or_a_new_password(world: dict[str, Any]) -> None:
     """accounts.middleware keeps the signed-in account by the version of accounts: the services' writes end it."""
     for end in (lambda u: account_services.account_set_active(actor=world["city"], user=u, active=False),

@@ -551,15 +551,16 @@ def _sql(client: Any, url: str, **params: Any) -> list[str]:
 
 
 def test_queue_page_counts_its_tabs_in_one_query_whatever_the_rows(w: World, client: Any) -> None:
-    """The tabs' counts are one aggregate (plus the paginator's count of the open tab); the rows' category and places are
-    fetched for the page's rows, not joined to every matter of the queue before the LIMIT."""
+    """The tabs' counts are one aggregate (plus the paginator's count of the open tab, and the account's own open reports,
+    which decide whether the page is its own or its scope's); the rows' category and places are fetched for the page's
+    rows, not joined to every matter of the queue before the LIMIT."""
     for i in range(2):
         at_level(w, "subdistrict", title=f"待决定{i}")
     login(client, w.u["sub_a"])
     _sql(client, reverse("matters:queue"))  # the scopes and the session warm
     few = _sql(client, reverse("matters:queue"))
     counts = [s for s in few if s.startswith("SELECT COUNT(") and '"matters_matter"' in s]
-    assert len(counts) == 2, counts
+    assert len(counts) == 3 and len([s for s in counts if '"reported_by_id" =' in s and " FILTER " not in s]) == 1, counts
     rows = [s for s in few if 'FROM "matters_matter"' in s and not s.startswith("SELECT COUNT(")]
     assert rows and not any("JOIN" in s for s in rows), rows
     for i in range(6):
@@ -642,3 +643,23 @@ def test_badges_draw_the_status_and_the_deadline(w: World) -> None:
     assert 'class="badge bg-orange-lt" data-countdown="soon"' in soon and ("剩余 4 小时 59 分" in soon or "剩余 5 小时 0 分" in soon)
     assert 'class="badge bg-secondary-lt" data-countdown="ok"' in ok and ">受理 剩余 " in ok
     assert none == "" and urgency == "一般"
+
+
+def test_the_queue_is_shared_by_its_scope_but_an_accounts_own_reports_keep_it_its_own(w: World, client: Any, monkeypatch: Any) -> None:
+    """With lists kept (``core.listcache``): an administrator of the same community with no report of his own is served
+    the page his colleague's request kept; one who reported a matter himself has a "mine" tab nobody else may see."""
+    from gongjian.accounts.models import Scope, User
+    from gongjian.core import listcache
+
+    monkeypatch.setattr(listcache, "enabled", lambda: True)
+    twin = User.objects.create_user(username="comm_a1_twin", password="Twin-password-1")
+    for s in Scope.objects.filter(user=w.u["comm_a1"], is_active=True):
+        Scope.objects.create(user=twin, role=s.role, kind=s.kind, region=s.region, unit=s.unit, department=s.department)
+    report(w, actor="comm_a1", title="我自己上报的事项")
+    own = login(client, w.u["comm_a1"]).get(reverse("matters:queue"), {"tab": "mine"})
+    assert "我自己上报的事项" in own.content.decode() and listcache.is_shared(own.wsgi_request)  # kept, for comm_a1 alone
+    theirs = login(client, twin).get(reverse("matters:queue"), {"tab": "mine"}).content.decode()
+    assert "我自己上报的事项" in theirs  # the matter waits to be accepted by the community: in the twin's queue too …
+    mine_tabs = [t["key"] for t in login(client, twin).get(reverse("matters:queue")).context["tabs"]]
+    assert "mine" not in mine_tabs  # … but the twin has no "mine" tab of his colleague's reports
+    assert 'data-queue="mine"' not in theirs and 'data-queue="mine"' in own.content.decode()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongjian.core import pages, picker, pii
+from gongjian.core import listcache, pages, picker, pii
 from gongjian.core.errors import DomainError, NotFound
 from gongjian.core.forms import first_error
 from gongjian.core.listcache import shared_list
@@ -162,12 +162,16 @@ def report_in_list(request: HttpRequest) -> HttpResponse:
         return options
     require_page(request, perms.REPORT_IN_CONFIRM)
     f = get_filters(request, REPORT_IN_FILTERS)
-    page = paginate(request, counted(selectors.report_in_list(actor=request.user, filters=f, action=perms.REPORT_IN_CONFIRM)))
-    for r in page.object_list:
-        r.actions = [a for a, to in (("confirm", ReportInStatus.CONFIRMED), ("reject", ReportInStatus.REJECTED), ("end", ReportInStatus.ENDED))
-                     if REPORT_IN_TRANSITIONS.allows(r.status, to)]
+
+    def page() -> Any:  # counted and read when the table is drawn: not for a body kept by core.listcache
+        p = paginate(request, counted(selectors.report_in_list(actor=request.user, filters=f, action=perms.REPORT_IN_CONFIRM)))
+        for r in p.object_list:
+            r.actions = [a for a, to in (("confirm", ReportInStatus.CONFIRMED), ("reject", ReportInStatus.REJECTED),
+                                         ("end", ReportInStatus.ENDED)) if REPORT_IN_TRANSITIONS.allows(r.status, to)]
+        return p
+
     return render(request, "volunteering/members/report_in_list.html", {
-        **list_context(request, page, f), "statuses": ReportInStatus.choices,
+        **list_context(request, pages.lazy(page), f), "statuses": ReportInStatus.choices,
         "community": pages.lazy(lambda: picker.communities(request, communities(), f)),
         "pending": cached_count(selectors.report_in_pending(actor=request.user)), "period": services.current_period(),
     })
@@ -249,12 +253,15 @@ RECEIPT_FILTERS = ("q", "period", "community", "unit")
 
 
 @login_required
+@shared_list
 def receipt_list(request: HttpRequest) -> HttpResponse:
     def context(f: dict[str, str]) -> dict[str, Any]:
         can_issue = can(request.user, perms.RECEIPT_ISSUE)
-        communities = list(selectors.issue_communities(actor=request.user).only("id", "name")[:200]) if can_issue else []
-        return {"can_issue": can_issue, "communities": communities, "period": services.current_period(),
-                "is_member": actor_member(request.user, required=False) is not None}
+        is_member = actor_member(request.user, required=False) is not None
+        if is_member:
+            listcache.own(request)  # a member's page (his own receipts, no name search): his, not his scope's
+        communities = pages.lazy(lambda: list(selectors.issue_communities(actor=request.user).only("id", "name")[:200]) if can_issue else [])
+        return {"can_issue": can_issue, "communities": communities, "period": services.current_period(), "is_member": is_member}
 
     return pages.list_view(request, "volunteering/members/receipt_list.html", permission=perms.RECEIPT_VIEW, keys=RECEIPT_FILTERS,
                            rows=lambda f: counted(selectors.receipt_list(actor=request.user, filters=f)), context=context)
