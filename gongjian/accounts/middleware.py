@@ -66,6 +66,27 @@ def forget_no_device(request: HttpRequest) -> None:
     request.session.pop(NO_DEVICE_KEY, None)
 
 
+REQUIRED_ATTR = "_gj_otp_required"
+
+
+def _required(request: HttpRequest, user: object) -> bool:
+    """``required_in_session``, its answer kept on the request for the pages that show it (``known_enrolled``)."""
+    required = required_in_session(request, user)
+    setattr(request, REQUIRED_ATTR, required)
+    return required
+
+
+def known_enrolled(request: HttpRequest, user: Any) -> bool | None:
+    """Whether the account has a confirmed device, as far as this request's check already learnt without a query:
+    a verified session has one; an unverified staff session passed the check only because the account had none (or its
+    session remembers none, decision 0012 §5, the same answer every page of the session trusts). None: not known."""
+    if getattr(user, "otp_device", None) is not None:
+        return True
+    if getattr(request, REQUIRED_ATTR, None) is False and getattr(user, "is_staff_role", False):
+        return False
+    return None
+
+
 class OTPRequiredMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -75,7 +96,7 @@ class OTPRequiredMiddleware:
         if (
             getattr(user, "is_authenticated", False)
             and not request.path.startswith(EXEMPT_PREFIXES)
-            and required_in_session(request, user)
+            and _required(request, user)
             and not user.is_verified()  # type: ignore[union-attr]
         ):
             from urllib.parse import urlencode

@@ -11,6 +11,7 @@ from django.utils import timezone
 from gongjian.core import permissions, registry
 from gongjian.core.errors import NotFound
 from gongjian.core.kernel import Actor, actor_key
+from gongjian.core.scope import actor_scopes
 from gongjian.orgs import selectors as orgs_selectors
 from gongjian.regions.models import Department, Region
 
@@ -166,6 +167,15 @@ def scope_labels(*, actor: Actor) -> list[dict[str, Any]]:
          "kind": s.kind, "region": s.region, "unit": s.unit, "department": s.department}
         for s in rows
     ])
+
+
+def own_places(*, actor: Actor) -> list[dict[str, Any]]:
+    """The actor's active roles and places from the scope rows this request already read (``core.scope.actor_scopes``,
+    kept by version): no query, and no region, unit or department loaded to name a place."""
+    return by_role(
+        {"role": s.role, "role_label": Role(s.role).label if s.role in Role.values else s.role, "place": s.place, "kind": s.kind}
+        for s in actor_scopes(actor)
+    )
 
 
 def by_role(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ from . import permissions as perms
 from . import selectors, services
 from .choices import Role
 from .forms import AccountCreateForm, GrantForm, PasswordChangeForm, PasswordResetForm, ProfileForm
-from .middleware import forget_no_device, otp_required, remember_no_device
+from .middleware import forget_no_device, known_enrolled, otp_required, remember_no_device
 
 
 class LoginView(auth_views.LoginView):
@@ -135,19 +135,24 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 def _profile_context(request: HttpRequest, *, password_form: Any) -> dict[str, Any]:
+    """The account's own page: its roles and places from the scope rows the request already read, its device from what
+    the sign-in check already learnt (asked only when it learnt nothing, and only for staff, who may enrol), its tokens."""
     user = request.user
     return {
         "password_form": password_form,
-        "scopes": selectors.scope_labels(actor=user),
+        "scopes": selectors.own_places(actor=user),
         "tokens": selectors.own_tokens(actor=user)[:50],
-        "otp_enrolled": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "otp_enrolled": pages.lazy(lambda: _otp_enrolled(request, user)),
         "may_enrol": getattr(user, "is_staff_role", False),
         "now": timezone.now(),
     }
 
 
-def _render_profile(request: HttpRequest, *, form: Any, password_form: Any, status: int = 200) -> HttpResponse:
-    return render(request, "accounts/profile.html", {"form": form, **_profile_context(request, password_form=password_form)}, status=status)
+def _otp_enrolled(request: HttpRequest, user: Any) -> bool:
+    known = known_enrolled(request, user)
+    if known is not None:
+        return known
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 @login_required

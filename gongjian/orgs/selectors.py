@@ -201,14 +201,23 @@ def member_get(*, actor: Actor, id: Any, action: str = perms.MEMBER_VIEW) -> Mem
     return get_in_scope(Member.objects.select_related("org", "employer_unit", "home_community", "user"), actor, action, pk=id)
 
 
+# What the member's own screen (``orgs:me``) shows, and all that ``member_of_user`` loads.
+MEMBER_SELF_FIELDS = ("name", "status", "in_service", "join_date", "id_number_enc", "phone_enc", "user_id", "org__name",
+                      "employer_unit__name", "home_community__name")
+
+
 def member_of_user(*, actor: Actor) -> Member:
-    """The member record of the signed-in member (404 when the account has none)."""
+    """The member record of the signed-in member (404 when the account has none), with ``MEMBER_SELF_FIELDS`` only:
+    any other field read from it is one more query."""
     if not can(actor, perms.MEMBER_SELF):
         raise NotFound()
-    m = Member.objects.select_related("org", "employer_unit", "home_community").filter(user_id=actor_key(actor)).first()
-    if m is None:
+    # one row by a unique key (no ORDER BY), with only what the page shows: the member's own screen, opened from a phone
+    qs = Member.objects.select_related("org", "employer_unit", "home_community").only(*MEMBER_SELF_FIELDS)
+    rows = list(qs.filter(user_id=actor_key(actor)).order_by()[:1])
+    if not rows:
         raise NotFound()
-    return m
+    return rows[0]
+
 
 
 def member_of_account(user_id: Any) -> Member | None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gongjian.core import audit, pages, pii
 from gongjian.core.errors import NotFound
 from gongjian.core.listcache import shared_list
-from gongjian.core.pages import EXPORT_LIMIT, action, export, export_view, form_page, list_context, list_view
+from gongjian.core.pages import EXPORT_LIMIT, action, export, export_view, form_page, list_context
 from gongjian.core.pagination import paginate
 from gongjian.core.params import get_filters, require_page
 from gongjian.core.permissions import can, require
@@ -417,9 +417,14 @@ UNIT_FILTERS = ("q", "kind", "region", "active")
 @login_required
 @shared_list
 def unit_list(request: HttpRequest) -> HttpResponse:
-    return list_view(request, "orgs/unit_list.html", permission=perms.UNIT_VIEW, keys=UNIT_FILTERS,
-                     rows=lambda f: selectors.unit_page(actor=request.user, filters=f, finish=_labels(kind=UnitKind)),
-                     context={"kinds": UnitKind.choices, "can_manage": can(request.user, perms.UNIT_MANAGE)})
+    require_page(request, perms.UNIT_VIEW)
+    f = get_filters(request, UNIT_FILTERS)
+    # the query itself is built only when the table is drawn (its scope, filters and per-row counts cost ~1 ms of ORM
+    # work): a body kept by core.listcache needs none of it
+    page = pages.lazy(lambda: paginate(request, selectors.unit_page(actor=request.user, filters=f, finish=_labels(kind=UnitKind))))
+    return render(request, "orgs/unit_list.html", {
+        **list_context(request, page, f), "kinds": UnitKind.choices, "can_manage": can(request.user, perms.UNIT_MANAGE),
+    })
 
 
 def _liaison_phone_masked(u: ResidentUnit) -> str:
@@ -520,15 +525,22 @@ POLICY_FILTERS = ("q", "level", "role", "year", "active")
 
 
 @login_required
+@shared_list
 def policy_list(request: HttpRequest) -> HttpResponse:
+    """The library is the same for every account (every role reads every policy): its body — filters, results, pager —
+    is kept by core.listcache, and the page and the years of the filter row are read only when it is drawn."""
     require_page(request, perms.POLICY_VIEW)
     f = get_filters(request, POLICY_FILTERS)
-    page = paginate(request, selectors.policy_search(actor=request.user, filters=f))
-    for p in page.object_list:
-        p.snip = selectors.snippet(p.body, f.get("q", ""))
+
+    def page() -> Any:
+        p = paginate(request, selectors.policy_search(actor=request.user, filters=f))
+        for row in p.object_list:
+            row.snip = selectors.snippet(row.body, f.get("q", ""))
+        return p
+
     return render(request, "orgs/policy_list.html", {
-        **list_context(request, page, f), "levels": PolicyLevel.choices, "roles": PolicyRole.choices,
-        "years": selectors.policy_years(), "can_manage": can(request.user, perms.POLICY_MANAGE),
+        **list_context(request, pages.lazy(page), f), "levels": PolicyLevel.choices, "roles": PolicyRole.choices,
+        "years": pages.lazy(selectors.policy_years), "can_manage": can(request.user, perms.POLICY_MANAGE),
     })
 
 

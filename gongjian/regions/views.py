@@ -237,15 +237,19 @@ def department_list(request: HttpRequest) -> HttpResponse:
     require(request.user, P.VIEW)
     f = request.GET
     within = selectors.region_get(actor=request.user, code=f["region"]) if f.get("region") else None
-    qs = selectors.department_list(actor=request.user, region=within, q=f.get("q", ""), kind=f.get("kind", ""), active=f.get("active", "1"))
-    page = paginate(request, qs)
-    # each kind translated once per page (get_kind_display translates all twelve kinds on every call)
-    kinds = {value: str(label) for value, label in DepartmentKind.choices}
-    page.object_list = list(page.object_list)
-    for d in page.object_list:
-        d.kind_label = kinds.get(d.kind, d.kind)
+
+    def page() -> Any:  # counted and read only when the table is drawn: not for a body kept by core.listcache
+        qs = selectors.department_list(actor=request.user, region=within, q=f.get("q", ""), kind=f.get("kind", ""), active=f.get("active", "1"))
+        p = paginate(request, qs)
+        # each kind translated once per page (get_kind_display translates all twelve kinds on every call)
+        kinds = {value: str(label) for value, label in DepartmentKind.choices}
+        p.object_list = list(p.object_list)
+        for d in p.object_list:
+            d.kind_label = kinds.get(d.kind, d.kind)
+        return p
+
     return render(request, "regions/department_list.html", {
-        **pages.list_context(request, page, f), "kinds": DepartmentKind.choices, "within": within,
+        **pages.list_context(request, pages.lazy(page), f), "kinds": DepartmentKind.choices, "within": within,
         "can_manage": can(request.user, P.DEPARTMENTS_MANAGE),
     })
 
@@ -367,8 +371,11 @@ def power_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def structure_list(request: HttpRequest) -> HttpResponse:
     require(request.user, P.VIEW)
     q = request.GET.get("q", "")
-    return pages.list_page(request, "regions/structure_list.html", selectors.subdistrict_list(actor=request.user, q=q), filters={"q": q},
-                           context={"q": q, "can_configure": can(request.user, P.STRUCTURE_CONFIGURE)})
+    # the query (scope, per-row subqueries) is built only when the table is drawn: a body kept by core.listcache needs none of it
+    page = pages.lazy(lambda: paginate(request, selectors.subdistrict_list(actor=request.user, q=q)))
+    return render(request, "regions/structure_list.html", {
+        **pages.list_context(request, page, {"q": q}), "q": q, "can_configure": can(request.user, P.STRUCTURE_CONFIGURE),
+    })
 
 
 @login_required

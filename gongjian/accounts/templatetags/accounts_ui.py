@@ -6,9 +6,7 @@ from typing import Any
 
 from django import template
 
-from gongjian.accounts.choices import Role
-from gongjian.accounts.selectors import by_role
-from gongjian.core.scope import actor_scopes
+from gongjian.accounts.selectors import own_places
 
 register = template.Library()
 
@@ -23,8 +21,7 @@ def identity(context: Any) -> dict[str, Any]:
     cached = getattr(request, "_gongjian_identity", None)
     if cached is not None:
         return cached
-    scopes = by_role({"role": s.role, "role_label": Role(s.role).label if s.role in Role.values else s.role, "place": s.place,
-                      "kind": s.kind} for s in actor_scopes(user))
+    scopes = own_places(actor=user)
     primary = scopes[0] if scopes else None
     ident = {
         "name": str(user),

@@ -62,3 +62,29 @@ def test_department_list_translates_kinds_once_and_has_a_fixed_number_of_queries
     assert len(_queries(client, reverse("regions:department_list"))) == len(few)
     html = client.get(reverse("regions:department_list") + "?q=测试03").content.decode()
     assert "测试03局" in html and "财政" in html
+
+
+@pytest.mark.parametrize(("path", "selector"), [("regions:structure_list", "subdistrict_list"), ("regions:department_list", "department_list")])
+def test_a_kept_list_builds_no_query(tree, actors, client, settings, monkeypatch, path, selector):
+    """Marked shared lists: a body kept by core.listcache neither reads its rows nor builds their query (the scope, the
+    per-row subqueries: ~1 ms of ORM work for nothing)."""
+    from gongjian.regions import selectors
+
+    settings.GONGJIAN_LIST_CACHE = True
+    _subdistricts(tree, 2)
+    _departments(tree, 0, 2)
+    client.force_login(actors.city)
+    first = client.get(reverse(path)).content.decode()
+    calls: list[Any] = []
+    real = getattr(selectors, selector)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, selector, counting)
+    sqls = _queries(client, reverse(path))
+    assert calls == [] and not [s for s in sqls if '"regions_' in s.partition(" FROM ")[2][:40]], (calls, sqls)
+    assert "测试01" in first and "测试01" in client.get(reverse(path)).content.decode()
+    client.get(reverse(path) + "?q=测试")  # another query string: computed
+    assert len(calls) == 1
