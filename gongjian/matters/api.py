@@ -365,7 +365,9 @@ def work_queue(request: HttpRequest, limit: int = QUEUE_ITEMS) -> dict[str, Any]
                for k, qs in selectors.work_queue(actor=request.user).items()}
     assignments: dict[str, Any] = {}
     if selectors.actor_departments(request.user):
-        assignments = {k: {"count": qs.count(), "items": [assignment_out(a) for a in qs.select_related("department__region")[:limit]]}
+        sizes = selectors.department_queue_counts(actor=request.user)
+        assignments = {k: {"count": sizes[k], "items": [assignment_out(a) for a in qs.select_related("department__region")[:limit]]
+                           if sizes[k] and limit else []}
                        for k, qs in selectors.department_queue(actor=request.user).items()}
     return {"matters": matters, "assignments": assignments}
 

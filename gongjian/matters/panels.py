@@ -51,16 +51,16 @@ def department_panel(actor: Actor) -> dict[str, Any] | None:
     """A department handler: new assignments, those in progress and the overdue ones."""
     if not can(actor, perms.HANDLE) or not selectors.actor_departments(actor):
         return None
-    q = selectors.department_queue(actor=actor)
+    q = selectors.department_queue_counts(actor=actor)  # one query for the four
     url = reverse("matters:dept_queue")
     return {
         "key": "matters.department",
         "title": _("My department's assignments"),
         "stats": [
-            {"key": "new", "label": _("New"), "value": q["to_accept"].count()},
-            {"key": "in_progress", "label": _("Being handled"), "value": q["in_progress"].count()},
-            {"key": "overdue", "label": _("Overdue"), "value": q["overdue"].count()},
-            {"key": "followed_up", "label": _("Followed up"), "value": q["followed_up"].count()},
+            {"key": "new", "label": _("New"), "value": q["to_accept"]},
+            {"key": "in_progress", "label": _("Being handled"), "value": q["in_progress"]},
+            {"key": "overdue", "label": _("Overdue"), "value": q["overdue"]},
+            {"key": "followed_up", "label": _("Followed up"), "value": q["followed_up"]},
         ],
         "links": [
             {"label": _("My department's assignments"), "url": url},

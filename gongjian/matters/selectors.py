@@ -215,6 +215,19 @@ def matter_list(*, actor: Actor, filters: dict[str, Any] | None = None, page: bo
     return qs.prefetch_related(*LIST_RELATED) if page else qs.select_related(*LIST_RELATED)
 
 
+# What the residents' phone form lists of each of their own reports.
+OWN_REPORT_FIELDS = ("id", "number", "title", "status", "reported_at", "resolution", "reject_reason", "community", "community__name")
+
+
+def own_reports(*, actor: Actor, limit: int = 30) -> list[Matter]:
+    """The last ``limit`` matters the actor entered himself (among those he sees: ``matter_list``'s ``mine``), newest
+    first, with their community's name and only the columns ``OWN_REPORT_FIELDS`` (the phone form's list)."""
+    if not _usable(actor):
+        return []
+    qs = visible_matters(actor).filter(reported_by_id=actor_key(actor)).select_related("community").only(*OWN_REPORT_FIELDS)
+    return list(qs.order_by("-reported_at", "-id")[:limit])
+
+
 def matter_get(*, actor: Actor, id: Any) -> Matter:
     """One matter in the actor's sight (NotFound otherwise), with its category, places and reporter account."""
     pk = int_param(id.pk if isinstance(id, Matter) else id)
@@ -354,20 +367,51 @@ def _assignment_base() -> QuerySet[Assignment]:
     return Assignment.objects.select_related("matter__category", "matter__community", "department", "by_region")
 
 
-def department_queue(*, actor: Actor) -> dict[str, QuerySet[Assignment]]:
+# The department queue's tabs: which of the departments' assignments each holds, and in which order.
+DEPARTMENT_QUEUES: dict[str, tuple[Q, tuple[str, ...]]] = {
+    "to_accept": (Q(status=AssignmentStatus.ASSIGNED), ("deadline", "id")),
+    "in_progress": (Q(status=AssignmentStatus.IN_PROGRESS), ("deadline", "id")),
+    "overdue": (Q(status__in=ASSIGNMENT_ACTIVE, is_overdue=True), ("deadline", "id")),
+    "followed_up": (Q(status__in=ASSIGNMENT_ACTIVE, follow_up_count__gt=0), ("deadline", "id")),
+    "done": (Q(status=AssignmentStatus.DONE), ("-done_at", "-id")),
+    "returned": (Q(status=AssignmentStatus.RETURNED), ("-returned_at", "-id")),
+}
+
+
+def department_queue(*, actor: Actor, rows: bool = False) -> dict[str, QuerySet[Assignment]]:
     """A department handler's assignments: ``to_accept`` (new), ``in_progress``, ``overdue`` (active and past
     the deadline), ``followed_up`` (active with a 督办), ``done`` (result reported, newest first),
-    ``returned`` (sent back). Empty querysets for an actor without a department scope."""
+    ``returned`` (sent back). Empty querysets for an actor without a department scope.
+
+    ``rows=True`` (the queue page's rows): each assignment with its matter's title and number and its community's name
+    only (``DEPARTMENT_ROW_FIELDS``), not every column of the matter, its category, the department and the issuing region."""
     depts = actor_departments(actor)
-    base = _assignment_base().filter(department_id__in=depts) if depts else Assignment.objects.none()
-    return {
-        "to_accept": base.filter(status=AssignmentStatus.ASSIGNED).order_by("deadline", "id"),
-        "in_progress": base.filter(status=AssignmentStatus.IN_PROGRESS).order_by("deadline", "id"),
-        "overdue": base.filter(status__in=ASSIGNMENT_ACTIVE, is_overdue=True).order_by("deadline", "id"),
-        "followed_up": base.filter(status__in=ASSIGNMENT_ACTIVE, follow_up_count__gt=0).order_by("deadline", "id"),
-        "done": base.filter(status=AssignmentStatus.DONE).order_by("-done_at", "-id"),
-        "returned": base.filter(status=AssignmentStatus.RETURNED).order_by("-returned_at", "-id"),
-    }
+    if not depts:
+        base = Assignment.objects.none()
+    elif rows:
+        base = (Assignment.objects.filter(department_id__in=depts).select_related("matter__community")
+                .only(*DEPARTMENT_ROW_FIELDS))
+    else:
+        base = _assignment_base().filter(department_id__in=depts)
+    return {key: base.filter(cond).order_by(*order) for key, (cond, order) in DEPARTMENT_QUEUES.items()}
+
+
+# Every column of an assignment; of its matter the title, number and community name a row of the queue shows.
+DEPARTMENT_ROW_FIELDS = (
+    *(f.name for f in Assignment._meta.concrete_fields),
+    "matter__title", "matter__number", "matter__community", "matter__community__name",
+)
+
+
+def department_queue_counts(*, actor: Actor) -> dict[str, int]:
+    """The size of each of ``department_queue``'s tabs, counted in one query (``COUNT(*) FILTER (WHERE …)`` over the
+    departments' assignments); zeros for an actor without a department scope."""
+    depts = actor_departments(actor)
+    counts = dict.fromkeys(DEPARTMENT_QUEUES, 0)
+    if depts:
+        counts.update(Assignment.objects.filter(department_id__in=depts).aggregate(
+            **{key: Count("pk", filter=cond) for key, (cond, _order) in DEPARTMENT_QUEUES.items()}))
+    return counts
 
 
 ASSIGNMENT_PAGE_RELATED = ("matter", "department__region", "by_region")

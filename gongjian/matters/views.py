@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,13 +22,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongjian.core import listcache, pages, picker, registry
+from gongjian.core.counts import CountedRows
 from gongjian.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TransitionError, ValidationError
 from gongjian.core.images import clean_image
 from gongjian.core.kernel import Actor
@@ -159,51 +162,62 @@ def _queue_state(request: HttpRequest, user: Any) -> dict[str, Any]:
 
 @login_required
 @require_GET
+@shared_list
 def dept_queue(request: HttpRequest) -> HttpResponse:
-    """The department handler's queue (phone first): new assignments, in progress, overdue, followed up, done, sent back."""
+    """The department handler's queue (phone first): new assignments, in progress, overdue, followed up, done, sent back.
+    The same for every handler of the same departments (the scope rows): kept for them (``shared_list``)."""
     require_page(request, perms.HANDLE)
-    queues = selectors.department_queue(actor=request.user)
-    keys = list(DEPT_TABS)
-    tabs = [{"key": k, "label": _dept_label(k), "count": queues[k].count(), "warn": k in ("overdue", "followed_up")} for k in keys]
-    current = _tab(request, keys, [str(t["key"]) for t in tabs if t["count"]])
-    page = paginate(request, queues[current])
+    state = pages.lazy(lambda: _dept_state(request, request.user))  # drawn inside {% shared_list %}: nothing read when kept
+    return render(request, "matters/dept_queue.html", {"q": state})
+
+
+def _dept_state(request: HttpRequest, user: Any) -> dict[str, Any]:
+    """The department queue's tabs with their counts (one query), the current tab and its page (one more)."""
+    counts = selectors.department_queue_counts(actor=user)
+    tabs = [{"key": k, "label": _dept_label(k), "count": counts[k], "warn": k in ("overdue", "followed_up")} for k in DEPT_TABS]
+    current = _tab(request, list(DEPT_TABS), [str(t["key"]) for t in tabs if t["count"]])
     now = timezone.now()
-    for a in page.object_list:
-        a.countdown = _countdown(a.deadline, now) if a.status in ASSIGNMENT_ACTIVE else None
-    return render(request, "matters/dept_queue.html", {
-        "tabs": tabs, "current": current, "current_label": _dept_label(current), "page": page,
-        "qs": querystring_without(request, "page"),
-    })
+
+    def finish(rows: list[Any]) -> None:
+        for a in rows:
+            a.countdown = _countdown(a.deadline, now) if a.status in ASSIGNMENT_ACTIVE else None
+
+    rows = CountedRows(selectors.department_queue(actor=user, rows=True)[current], module="matters", count=counts[current], finish=finish)
+    return {"tabs": tabs, "current": current, "current_label": _dept_label(current), "page": paginate(request, rows),
+            "qs": querystring_without(request, "page")}
 
 
 # --- list and export ---------------------------------------------------------------------------
 
 
-# The dispatch catalogue as choices, and the list filter's category select as HTML, per catalogue version (in this
-# process): building them from the catalogue's 150 categories took ~10 ms of every list page and report form.
-_catalogue: dict[str, list[Any]] = {}
+# The dispatch catalogue as choices (with the report forms' selects drawn from them), and the list filter's category
+# select as HTML, per catalogue version (in this process): building them from the catalogue's 150 categories took
+# ~10 ms of every list page and report form.
+_catalogue: dict[str, forms.KeptChoices] = {}
 _category_filters: dict[tuple[str, str, str], str] = {}
+_resident_forms: dict[tuple[str, str], str] = {}  # the residents' empty report form, per catalogue version and language
 
 
-def catalogue() -> tuple[str, list[Any]]:
-    """(version, choices) of the active dispatch catalogue (``forms.category_choices``), rebuilt when it changed."""
+def kept_catalogue() -> forms.KeptChoices:
+    """The active dispatch catalogue's choices (``forms.category_choices``) as the report forms take them, rebuilt when
+    it changed."""
     version = selectors.catalogue_version()
-    choices = _catalogue.get(version)
-    if choices is None:
-        choices = forms.category_choices(selectors.category_tree())
+    kept = _catalogue.get(version)
+    if kept is None:
+        kept = forms.KeptChoices(forms.category_choices(selectors.category_tree()), version)
         _catalogue.clear()
         _category_filters.clear()
-        _catalogue[version] = choices
-    return version, choices
+        _resident_forms.clear()
+        _catalogue[version] = kept
+    return kept
 
 
 def _category_filter(value: Any) -> str:
     """The list's category filter (a select over the catalogue, ``value`` chosen): rendered once per catalogue version,
     language and chosen category. A value that is no category is rendered as the blank choice (both show "any category")."""
-    version, choices = catalogue()
-    known = {str(v) for v, label in choices if not isinstance(label, list)}
-    known.update(str(v) for _group, label in choices if isinstance(label, list) for v, _name in label)
-    chosen = str(value) if value and str(value) in known else ""
+    kept = kept_catalogue()
+    version, choices = kept.version, kept.choices
+    chosen = str(value) if value and str(value) in kept.values else ""
     key = (version, translation.get_language() or "", chosen)
     html = _category_filters.get(key)
     if html is None:
@@ -597,15 +611,36 @@ def _report_communities(actor: Actor) -> list[Region]:
     return list(communities_in_area(actor=actor, action=perms.REPORT).only("pk", "name", "full_name", "path"))
 
 
-def resident_communities(actor: Any) -> list[Region]:
-    """The communities of a resident's or road chief's own scopes (a grid scope reports into its community)."""
+class Place(NamedTuple):
+    """A community as the residents' phone form offers it."""
+
+    pk: int
+    name: str
+
+
+def resident_communities(actor: Any) -> list[Place]:
+    """The communities of a resident's or road chief's own scopes (a grid scope reports into its community). Kept in the
+    shared cache per scope paths until a region is written (the regions' version, read in the same round trip) or for
+    ``REGION_OPTIONS_TTL``: the region rows were read on every visit of the phone form."""
     allowed = {"resident", "member"}
     paths = sorted({s.region_path for s in actor_scopes(actor) if s.role in allowed and s.kind == "region" and s.region_path})
-    out: list[Region] = []
-    for r in Region.objects.filter(path__in=paths).select_related("parent").order_by("path"):
+    if not paths:
+        return []
+    key = "matters:resident-communities:" + hashlib.sha1(repr(paths).encode(), usedforsecurity=False).hexdigest()
+    vkey = registry.version_key("regions")
+    found = cache.get_many([vkey, key])
+    version = found.get(vkey) or 0
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == version:
+        return [Place(*row) for row in stored[1]]
+    out: list[Place] = []
+    regions = (Region.objects.filter(path__in=paths).select_related("parent")
+               .only("id", "name", "level", "path", "parent__id", "parent__name", "parent__level", "parent__path"))
+    for r in regions.order_by("path"):
         c = r if r.level == "community" else (r.parent if r.parent and r.parent.level == "community" else None)
-        if c is not None and c not in out:
-            out.append(c)
+        if c is not None and all(p.pk != c.pk for p in out):
+            out.append(Place(c.pk, c.name))
+    cache.set(key, (version, [tuple(p) for p in out]), REGION_OPTIONS_TTL)
     return out
 
 
@@ -643,7 +678,7 @@ def report(request: HttpRequest) -> HttpResponse:
 def _staff_report(request: HttpRequest) -> HttpResponse:
     communities = _report_communities(request.user)
     initial = {"community": str(communities[0].pk)} if len(communities) == 1 else None
-    form = forms.ReportForm(request.POST or None, request.FILES or None, initial=initial, categories=catalogue()[1],
+    form = forms.ReportForm(request.POST or None, request.FILES or None, initial=initial, categories=kept_catalogue(),
                             community_qs=communities)
 
     def save(cd: dict[str, Any]) -> Matter:
@@ -663,7 +698,8 @@ def _staff_report(request: HttpRequest) -> HttpResponse:
 
 def _resident_report(request: HttpRequest) -> HttpResponse:
     communities = resident_communities(request.user)
-    form = forms.ResidentReportForm(request.POST or None, request.FILES or None, categories=catalogue()[1])
+    categories = kept_catalogue()
+    form = forms.ResidentReportForm(request.POST or None, request.FILES or None, categories=categories)
     chosen = None
     if communities:
         chosen = next((c for c in communities if str(c.pk) == request.POST.get("community")), communities[0])
@@ -671,20 +707,35 @@ def _resident_report(request: HttpRequest) -> HttpResponse:
     def save(cd: dict[str, Any]) -> Matter:
         # the service sets the source (resident / road chief) and the reporter's name from the account
         data = {k: cd.get(k) for k in ("title", "description", "address", "reporter_phone")}
-        data.update(category=int_param(cd.get("category")) if cd.get("category") else None, community=chosen,
+        data.update(category=int_param(cd.get("category")) if cd.get("category") else None, community=chosen.pk if chosen else None,
                     lat=cd.get("lat") or None, lng=cd.get("lng") or None)
         if chosen is None:
             raise ValidationError(_("Your account is not attached to a community; ask your community to set it up."))
         return _report(request.user, data, cd.get("photo"))
 
-    mine = selectors.matter_list(actor=request.user, filters={"mine": "1"})[:30]
     return pages.form_page(
         request, form, save=save, success=reverse("matters:report"),
         message=lambda m: _("Thank you. Your report %(number)s was sent to %(community)s.") % {"number": m.number,
                                                                                               "community": m.community.name},
-        template="matters/report_resident.html", context={"communities": communities, "chosen": chosen, "mine": mine},
+        template="matters/report_resident.html", context=lambda: {
+            "communities": communities, "chosen": chosen, "mine": selectors.own_reports(actor=request.user, limit=30),
+            "form_html": _kept_form(form, categories),
+        },
         field_map={"upload": "photo", "filename": "photo", "community": "address"},
     )
+
+
+def _kept_form(form: forms.ResidentReportForm, categories: forms.KeptChoices) -> str | None:
+    """The residents' empty form as drawn by ``includes/form.html``: the same for every account (no field of his, no
+    choice but the catalogue's), so drawn once per catalogue version and language in this process. None for a form
+    sent back with its values and errors (drawn as usual)."""
+    if form.is_bound:
+        return None
+    key = (categories.version, translation.get_language() or "")
+    html = _resident_forms.get(key)
+    if html is None:
+        html = _resident_forms[key] = render_to_string("includes/form.html", {"form": form})
+    return mark_safe(html)  # drawn by the template engine, which escaped it
 
 
 # --- the department's assignment page ------------------------------------------------------------

@@ -307,8 +307,18 @@ def task_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySe
         qs = qs.filter(is_overdue=True, status=TaskStatus.ASSIGNED)
     if f.get("q"):
         qs = qs.filter(text_q(str(f["q"])[:100], "decision__text", "decision__meeting__title"))
-    return (qs.select_related("department", "decision", "decision__meeting", "decision__meeting__region")
+    # the department's name is drawn with its region's (``Department.__str__``): joined, not read once per row; of the
+    # joined records only what a task's row and ``api.task_out`` show (not a meeting's minutes, say)
+    return (qs.select_related("department__region", "decision__meeting").only(*TASK_ROW_FIELDS)
             .order_by("status", "deadline", "id"))
+
+
+# Every column of a task; of its decision, meeting, department and the department's region what a row of the list shows.
+TASK_ROW_FIELDS = (
+    *(f.name for f in DecisionTask._meta.concrete_fields),
+    "decision__text", "decision__meeting", "decision__meeting__title",
+    "department__name", "department__region", "department__region__name",
+)
 
 
 def task_get(*, actor: Actor, id: Any) -> DecisionTask:

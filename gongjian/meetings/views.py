@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongjian.core import pages
+from gongjian.core.counts import CountedRows
 from gongjian.core.errors import NotFound, PermissionDenied
 from gongjian.core.listcache import shared_list
 from gongjian.core.pagination import querystring_without
@@ -456,13 +457,16 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@shared_list
 def task_list(request: HttpRequest) -> HttpResponse:
+    """The department's tasks: the same for every handler of the same departments (``sel.task_list`` reads the scope
+    rows), so the list is kept for them (``shared_list``); its count is kept per version of meetings (``core.counts``)."""
     require_page(request, TASK_WORK)
     f = get_filters(request, sel.TASK_FILTERS)
     if "status" not in request.GET:
         f["status"] = TaskStatus.ASSIGNED
-    return pages.list_page(request, "meetings/tasks.html", sel.task_list(actor=request.user, filters=f), filters=f,
-                           context={"statuses": TaskStatus.choices, "now": timezone.now()})
+    rows = CountedRows(sel.task_list(actor=request.user, filters=f), module="meetings")
+    return pages.list_page(request, "meetings/tasks.html", rows, filters=f, context={"statuses": TaskStatus.choices})
 
 
 @login_required

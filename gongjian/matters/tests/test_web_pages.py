@@ -663,3 +663,126 @@ def test_the_queue_is_shared_by_its_scope_but_an_accounts_own_reports_keep_it_it
     mine_tabs = [t["key"] for t in login(client, twin).get(reverse("matters:queue")).context["tabs"]]
     assert "mine" not in mine_tabs  # … but the twin has no "mine" tab of his colleague's reports
     assert 'data-queue="mine"' not in theirs and 'data-queue="mine"' in own.content.decode()
+
+
+def _assign_to_cj(w: World, title: str) -> Matter:
+    m = at_level(w, "district", title=title)
+    svc.matter_assign(actor=w.u["erqi"], matter=m, lead=w.dept_erqi_cj.pk)
+    return m
+
+
+def test_department_queue_counts_its_tabs_in_one_query_whatever_the_rows(w: World, client: Any) -> None:
+    """The six tabs are counted in one aggregate over the department's assignments (not a count per tab, nor the open tab
+    counted again by the paginator); the open tab's rows come with their matter and its community joined, not the
+    matter's category or the issuing region; more assignments, the same queries."""
+    _assign_to_cj(w, "第0件交办")
+    url = reverse("matters:dept_queue")
+    login(client, w.u["h_cj"])
+    _sql(client, url)  # the scopes and the session warm
+    few = _sql(client, url)
+    on = [s for s in few if '"matters_assignment"' in s]
+    counts = [s for s in on if s.startswith("SELECT COUNT(")]
+    rows = [s for s in on if not s.startswith("SELECT COUNT(")]
+    assert len(on) == 2 and len(counts) == 1 and len(rows) == 1, on
+    assert '"regions_region"' in rows[0] and "matters_mattercategory" not in rows[0], rows
+    for i in range(1, 5):
+        _assign_to_cj(w, f"第{i}件交办")
+    assert len(_sql(client, url)) == len(few)
+    resp = client.get(url)
+    assert {t["key"]: t["count"] for t in resp.context["tabs"]}["to_accept"] == 5
+    html = resp.content.decode()
+    assert all(f"第{i}件交办" in html for i in range(5)) and w.tree.comm_a1.name in html and 'data-countdown="ok"' in html
+
+
+def test_the_department_queue_is_kept_for_the_handlers_of_its_departments(w: World, client: Any, monkeypatch: Any) -> None:
+    """With lists kept (``core.listcache``): a second handler of the same department is served the queue the first one's
+    request kept, without reading an assignment; a handler of another department sees his own."""
+    from gongjian.accounts.models import Scope, User
+    from gongjian.core import listcache
+
+    monkeypatch.setattr(listcache, "enabled", lambda: True)
+    m = _assign_to_cj(w, "井盖破损交办")
+    twin = User.objects.create_user(username="m_h_cj_twin", password="Twin-password-1")
+    for s in Scope.objects.filter(user=w.u["h_cj"], is_active=True):
+        Scope.objects.create(user=twin, role=s.role, kind=s.kind, region=s.region, unit=s.unit, department=s.department)
+    url = reverse("matters:dept_queue")
+    first = login(client, w.u["h_cj"]).get(url)
+    assert listcache.is_shared(first.wsgi_request) and m.title in first.content.decode()
+    login(client, twin)
+    assert not [s for s in _sql(client, url) if '"matters_assignment"' in s]
+    assert m.title in client.get(url).content.decode()
+    assert m.title not in login(client, w.u["h_jinshui"]).get(url).content.decode()
+
+
+def test_resident_report_form_is_drawn_once_per_catalogue_version(w: World, client: Any, monkeypatch: Any) -> None:
+    """The residents' phone form: its empty form (the catalogue's select among its fields) is drawn once per catalogue
+    version and language, as Django draws it, not on every request; his reports are one query with their community
+    joined, whatever their number; a change to the catalogue shows on the next request."""
+    from django.forms.renderers import DjangoTemplates
+    from django.template.loader import render_to_string
+
+    from gongjian.matters import forms, views
+
+    cat = leaf()
+    url = reverse("matters:report")
+    login(client, w.u["resident"])
+    client.get(url)
+    few = _sql(client, url)
+    assert not [s for s in few if 'FROM "regions_region"' in s], few  # his communities are kept (resident_communities)
+    mine = [s for s in few if 'FROM "matters_matter"' in s]
+    assert len(mine) == 1 and '"description"' not in mine[0], mine  # his reports: only what the list shows
+    drawn: list[str] = []
+    plain_render = DjangoTemplates.render
+
+    def counted_render(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        drawn.append(name)  # a widget drawn by Django's form renderer
+        return plain_render(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(DjangoTemplates, "render", counted_render)
+    for i in range(5):
+        report(w, actor="resident", title=f"我反映的第{i}个问题")
+    assert len(_sql(client, url)) == len(few)
+    html = client.get(url).content.decode()
+    assert drawn == [] and all(f"我反映的第{i}个问题" in html for i in range(5)) and html.count(w.tree.comm_a1.name) >= 5
+    # what is kept is what Django draws for the form over the catalogue's plain choices
+    plain = forms.ResidentReportForm(categories=views.kept_catalogue().choices)
+    assert views._kept_form(forms.ResidentReportForm(categories=views.kept_catalogue()), views.kept_catalogue()) == \
+        render_to_string("includes/form.html", {"form": plain})
+    assert f'<option value="{cat.pk}">测试小类</option>' in html
+    svc.category_save(actor=w.u["city"], category=cat.pk, name="改名的小类", parent=cat.parent_id)
+    html = client.get(url).content.decode()
+    assert f'<option value="{cat.pk}">改名的小类</option>' in html and "测试小类" not in html
+
+
+def test_a_report_form_sent_back_keeps_its_chosen_category(w: World, client: Any) -> None:
+    """A form with errors is drawn with the values sent: the kept select of the catalogue has the chosen category
+    selected (and the next empty form none), for residents and staff alike."""
+    cat = leaf()
+    url = reverse("matters:report")
+    login(client, w.u["resident"])
+    resp = client.post(url, {"title": " ", "category": str(cat.pk)})
+    assert resp.status_code == 400 and f'<option value="{cat.pk}" selected>测试小类</option>' in resp.content.decode()
+    html = client.get(url).content.decode()
+    assert f'<option value="{cat.pk}">测试小类</option>' in html and " selected>测试小类" not in html
+    resp = client.post(url, {"title": " ", "category": "99999999"})  # no category: drawn as it is, nothing selected
+    assert resp.status_code == 400 and " selected>测试小类" not in resp.content.decode()
+    login(client, w.u["comm_a1"])
+    resp = client.post(url, {"title": "", "category": str(cat.pk), "community": w.tree.comm_a1.pk})
+    assert resp.status_code == 400 and f'<option value="{cat.pk}" selected>测试小类</option>' in resp.content.decode()
+    assert " selected>测试小类" not in client.get(url).content.decode()
+
+
+def test_a_residents_communities_follow_a_renamed_region(w: World, client: Any, django_capture_on_commit_callbacks: Any) -> None:
+    """The communities of a resident's scopes are kept in the cache per scope paths and regions version: a rename through
+    the regions services shows on the next visit of the phone form, and a report still goes to his community."""
+    from gongjian.accounts.choices import Role
+    from gongjian.regions import services as region_services
+    from gongjian.testing import factories
+
+    login(client, w.u["resident"])
+    assert f"您的反映将送达{w.tree.comm_a1.name}" in client.get(reverse("matters:report")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        region_services.region_update(actor=factories.user(Role.CITY_ADMIN, region=w.tree.city), region=w.tree.comm_a1, name="新改名社区")
+    assert "您的反映将送达新改名社区" in client.get(reverse("matters:report")).content.decode()
+    assert client.post(reverse("matters:report"), {"title": "路灯不亮"}).status_code == 302
+    assert Matter.objects.get(title="路灯不亮").community_id == w.tree.comm_a1.pk

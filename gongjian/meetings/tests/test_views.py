@@ -247,3 +247,54 @@ def _api_queries(api: Any) -> list[str]:
     with CaptureQueriesContext(connection) as ctx:
         assert api.get("/meetings").status_code == 200
     return [q["sql"] for q in ctx.captured_queries]
+
+
+def _task_sql(c: Client) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert c.get("/meetings/tasks/").status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_task_list_reads_a_fixed_number_of_queries_whatever_the_tasks(world: World) -> None:
+    """The department's tasks are one query with their decision, meeting, department and the department's region joined
+    (``Department.__str__`` reads the region's name: once per row before), none of a meeting's minutes; more tasks, the
+    same queries."""
+    m = plan(world)
+    hold(world, m)
+    services.decision_record(actor=world.u("sub_a"), meeting=m, text="开展专项检查0", tasks=[(world.dept_build, soon())])
+    c = client_for(world.u("handler_build"))
+    c.get("/meetings/tasks/")  # the scopes, the session and the list's count warm
+    few = _task_sql(c)
+    rows = [s for s in few if 'FROM "meetings_decisiontask"' in s and not s.startswith("SELECT COUNT(")]
+    assert len(rows) == 1 and '"regions_region"' in rows[0] and '"minutes"' not in rows[0], rows
+    assert not [s for s in few if s.startswith('SELECT "regions_region"')], few
+    for i in range(1, 6):
+        services.decision_record(actor=world.u("sub_a"), meeting=m, text=f"开展专项检查{i}", tasks=[(world.dept_build, soon(days=i))])
+    c.get("/meetings/tasks/")  # the count of the new tasks, once (kept per version of meetings: core.counts)
+    assert len(_task_sql(c)) == len(few)
+    body = c.get("/meetings/tasks/").content.decode()
+    assert all(f"开展专项检查{i}" in body for i in range(6)) and body.count(" · 二七区城建局 · ") == 6
+
+
+def test_task_list_is_kept_for_the_handlers_of_its_departments(world: World, monkeypatch: Any) -> None:
+    """With lists kept (``core.listcache``): a second handler of the same department is served the list the first one's
+    request kept, without reading a task; a handler of another department sees his own."""
+    from gongjian.accounts.models import Scope, User
+    from gongjian.core import listcache
+
+    monkeypatch.setattr(listcache, "enabled", lambda: True)
+    m = plan(world)
+    hold(world, m)
+    services.decision_record(actor=world.u("sub_a"), meeting=m, text="开展专项检查", tasks=[(world.dept_build, soon())])
+    twin = User.objects.create_user(username="h_build_twin", password="Twin-password-1")
+    for s in Scope.objects.filter(user=world.u("handler_build"), is_active=True):
+        Scope.objects.create(user=twin, role=s.role, kind=s.kind, region=s.region, unit=s.unit, department=s.department)
+    first = client_for(world.u("handler_build")).get("/meetings/tasks/")
+    assert listcache.is_shared(first.wsgi_request) and "开展专项检查" in first.content.decode()
+    c = client_for(twin)
+    assert not [s for s in _task_sql(c) if '"meetings_decisiontask"' in s]
+    assert "开展专项检查" in c.get("/meetings/tasks/").content.decode()
+    assert "开展专项检查" not in client_for(world.u("handler_erqi")).get("/meetings/tasks/").content.decode()
