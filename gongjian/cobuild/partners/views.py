@@ -63,7 +63,7 @@ def report_in_list(request: HttpRequest) -> HttpResponse:
     community = _community_filter(request, f)
     if picker.partial(request) == "community":
         return picker.options_response(request, community)
-    page = paginate(request, selectors.report_in_list(actor=request.user, filters=f))
+    page = pages.lazy(lambda: paginate(request, selectors.report_in_list(actor=request.user, filters=f)))  # when drawn
     return render(request, "cobuild/partners/report_in_list.html", {
         **pages.list_context(request, page, f), "statuses": ReportInStatus.choices, "community": community,
         "one_community": community.options[0] if len(community.options) == 1 and not community.search else None,
@@ -220,7 +220,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     f = get_filters(request, PARTNER_FILTERS)
     if picker.partial(request) == "community":
         return picker.options_response(request, _community_filter(request, f))
-    page = paginate(request, selectors.partnership_list(actor=request.user, filters=f))
+    page = pages.lazy(lambda: paginate(request, selectors.partnership_list(actor=request.user, filters=f)))  # when drawn
     return render(request, "cobuild/partners/partner_list.html", {
         **pages.list_context(request, page, f), "statuses": PartnershipStatus.choices,
         "community": pages.lazy(lambda: _community_filter(request, f)),

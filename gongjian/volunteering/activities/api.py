@@ -11,14 +11,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongjian.core.apikit import Page, PageQuery, ReasonIn, StatusQuery, listing
+from gongjian.core.apikit import Page, PageQuery, ReasonIn, StatusQuery, listing, max_page_size
 from gongjian.core.errors import NotFound
 from gongjian.core.listcache import shared_list
 from gongjian.core.params import require_page
 from gongjian.core.permissions import can
 
 from .. import permissions as perms
-from ..common import actor_member, counted
+from ..common import FewRows, counted, me, page_end
 from ..models import Activity, HourRecord, Shift, Signup
 from . import codes, selectors, services
 
@@ -224,12 +224,18 @@ def hours(request: HttpRequest, filters: Query[ListFilters]) -> dict[str, Any]:
     return listing(request, filters, lambda f: counted(selectors.hour_list(actor=request.user, filters=f)), out=hour_out)
 
 
+def _page_end(query: PageQuery) -> int:
+    """Where the page a list's query asks for ends, its size bounded as ``apikit.paginate`` bounds it."""
+    return page_end(query.page, min(max(query.size, 1), max_page_size()), sizes=())
+
+
 @router.get("/hours/mine", response=HourPage, summary="The caller's own hour records, newest first (404 for an account without a member record)")
 def my_hours(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     require_page(request, perms.HOURS_VIEW)
-    if actor_member(request.user, required=False) is None:
-        raise NotFound()  # as the page: an administrator's area is not "mine"
-    return listing(request, query, lambda f: counted(selectors.my_hour_records(actor=request.user).select_related("member")), out=hour_out)
+    rows = FewRows(selectors.my_hour_rows(actor=request.user), _page_end(query))
+    if rows.count() == 0 and me(request.user) is None:
+        raise NotFound()  # as the page: an administrator's area is not "mine" (asked only when no record of his is found)
+    return listing(request, query, lambda f: rows, out=hour_out)
 
 
 @router.post("/hours/confirm", response=Decided, summary="Confirm pending hours (points by the rule)")
@@ -356,7 +362,11 @@ def holding_withdraw(request: HttpRequest, holding_id: int) -> dict[str, Any]:
 @router.get("/brands", response=BrandPage, summary="Service brands in the caller's reach")
 def brands(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     require_page(request, perms.BRAND_VIEW)
-    return listing(request, query, lambda f: counted(selectors.brand_list(actor=request.user)), out=brand_out)
+    rows = selectors.brand_list(actor=request.user, activity_count=False)
+    if can(request.user, perms.BRAND_MANAGE):
+        return listing(request, query, lambda f: counted(rows), out=brand_out)
+    # a member's community's few brands (a liaison's unit's): read with their number, not counted
+    return listing(request, query, lambda f: FewRows(rows, _page_end(query)), out=brand_out)
 
 
 @router.get("/brands/{brand_id}", response=BrandDetail, summary="A brand with the people served per month")

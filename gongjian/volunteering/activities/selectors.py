@@ -24,7 +24,7 @@ from gongjian.regions.models import Region
 
 from .. import permissions as perms
 from ..choices import ActivityStatus, HoldingStatus, HourStatus, SignupStatus
-from ..common import acting_community, active_report_in, actor_member, by_yes_no, communities_of, in_paths, per_row
+from ..common import FewRows, Me, acting_community, actor_member, by_yes_no, communities_of, in_paths, me, own_records, per_row
 from ..models import Activity, HourRecord, PostHolding, ServiceBrand, ServicePost, Shift, Signup
 from .services import SHIFT_MANAGE_SCOPE, SIGNUP_MANAGE_SCOPE
 
@@ -34,9 +34,9 @@ def _id(value: Any) -> int:
 
 
 def my_community(actor: Actor) -> Region | None:
-    """The community of the member's confirmed report-in (None without one)."""
-    ri = active_report_in(actor_member(actor, required=False), confirmed_only=True)
-    return ri.community if ri else None
+    """The community of the member's confirmed report-in (None without one): its key, name and path (``common.me``)."""
+    found = me(actor)
+    return found.community if found else None
 
 
 def managed_communities(*, actor: Actor, action: str = perms.ACTIVITY_MANAGE) -> QuerySet[Region]:
@@ -111,14 +111,20 @@ def my_holdings(*, actor: Actor) -> QuerySet[PostHolding]:
 # --- brands --------------------------------------------------------------------------------------
 
 
-def brand_list(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[ServiceBrand]:
-    if can(actor, perms.BRAND_MANAGE) or not actor_member(actor, required=False):
-        qs = scoped(ServiceBrand.objects.all(), actor, perms.BRAND_VIEW)
+def brand_list(*, actor: Actor, filters: dict[str, Any] | None = None, activity_count: bool = True) -> QuerySet[ServiceBrand]:
+    """Brands in the administrator's area; a member's: the active brands of his community (none before it confirmed his
+    report-in). ``activity_count``: with the number of each brand's activities (counted for the rows read)."""
+    member = None if can(actor, perms.BRAND_MANAGE) else me(actor)
+    if member is not None:
+        qs = ServiceBrand.objects.filter(community_id=member.community.pk, is_active=True) if member.community else ServiceBrand.objects.none()
+        order: tuple[str, ...] = ("name", "id")  # one community's
     else:
-        community = my_community(actor)
-        qs = ServiceBrand.objects.filter(community=community, is_active=True) if community else ServiceBrand.objects.none()
-    qs = qs.select_related("community").annotate(activity_count=per_row(Activity, "brand"))
-    return apply_filters(qs, filters, BRAND_FILTERS).order_by("community__path", "name")
+        qs = scoped(ServiceBrand.objects.all(), actor, perms.BRAND_VIEW)
+        order = ("community__path", "name")
+    qs = qs.select_related("community")
+    if activity_count:
+        qs = qs.annotate(activity_count=per_row(Activity, "brand"))
+    return apply_filters(qs, filters, BRAND_FILTERS).order_by(*order)
 
 
 def brand_get(*, actor: Actor, id: Any) -> ServiceBrand:
@@ -195,21 +201,36 @@ def roster(shift: Shift) -> dict[str, list[Signup]]:
     }
 
 
-def member_activities(*, actor: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Activity]:
-    """Published activities of the member's community that still have shifts ahead, with their free places."""
-    community = my_community(actor)
+def member_activities(*, actor: Actor, filters: dict[str, Any] | None = None, community: Region | None = None) -> QuerySet[Activity]:
+    """Published activities of the member's community (``community``, else his confirmed report-in's) that still have
+    shifts ahead, with their places, places taken and next start (totals of the shifts ahead: the filter on them comes
+    before the totals), and their brand."""
+    community = community or my_community(actor)
     if community is None:
         return Activity.objects.none()
     f = filters or {}
-    now = timezone.now()
-    ahead = Q(shifts__is_cancelled=False, shifts__ends_at__gt=now)
-    qs = (Activity.objects.filter(community=community, status=ActivityStatus.PUBLISHED).filter(ahead).distinct()
-          .select_related("brand", "unit")
-          .annotate(places=Sum("shifts__capacity", filter=ahead), taken=Sum("shifts__taken", filter=ahead),
-                    next_start=Min("shifts__starts_at", filter=ahead)))
+    ahead = Q(shifts__is_cancelled=False, shifts__ends_at__gt=timezone.now())
+    qs = (Activity.objects.filter(community_id=community.pk, status=ActivityStatus.PUBLISHED).filter(ahead).select_related("brand")
+          .annotate(places=Sum("shifts__capacity"), taken=Sum("shifts__taken"), next_start=Min("shifts__starts_at")))
     if f.get("q"):
         qs = qs.filter(text_q(str(f["q"]), "title", "place"))
     return qs.order_by("next_start", "id")
+
+
+def member_activity_cards(*, actor: Actor, filters: dict[str, Any] | None = None, community: Region | None = None,
+                          upto: int = 0) -> tuple[FewRows, dt.datetime | None]:
+    """``member_activities`` as the member's page draws them — title, place, brand's name — ready for a Paginator (the
+    rows up to ``upto``, where the page asked for ends, read at once), and until when they stay so by the clock alone:
+    until the first of their shifts ahead ends (then an activity's totals change, or it leaves the list). A list longer
+    than the page is counted with that moment in one statement."""
+    qs = (member_activities(actor=actor, filters=filters, community=community).only("id", "title", "place", "brand__name")
+          .annotate(ends=Min("shifts__ends_at")))
+    rows = FewRows(qs, upto)
+    whole = rows.whole()
+    if whole is not None:
+        return rows, min((a.ends for a in whole if a.ends is not None), default=None)
+    extent = qs.order_by().aggregate(n=Count("id"), until=Min("ends"))
+    return rows.counted_as(extent["n"]), extent["until"]
 
 
 def member_shifts(*, actor: Actor, activity: Activity) -> list[dict[str, Any]]:
@@ -259,25 +280,42 @@ def hours_pending_count(*, actor: Actor) -> int:
     return scoped(HourRecord.objects.filter(status=HourStatus.PENDING), actor, perms.HOURS_CONFIRM).count()
 
 
-def my_hour_records(*, actor: Actor, year: int | None = None) -> QuerySet[HourRecord]:
-    """The actor's own hour records, newest first: those of the member record linked to his account, whatever else his
-    roles let him see (an administrator's area is not "his")."""
-    qs = (scoped(HourRecord.objects.all(), actor, perms.HOURS_VIEW).filter(member__user_id=getattr(actor, "pk", None) or 0)
-          .select_related("activity", "post", "community"))
-    return (qs.filter(date__year=year) if year else qs).order_by("-date", "-id")
+HOUR_COLUMNS = ("id", "member_id", "community_id", "kind", "activity_id", "post_id", "date", "hours", "points", "status", "note")
 
 
-def my_hours(*, actor: Actor, year: int | None = None) -> dict[str, Any]:
-    """The actor's own hour records (``my_hour_records``) and his totals: confirmed hours and points, pending hours."""
-    qs = my_hour_records(actor=actor, year=year)
-    sums = qs.order_by().values("status").annotate(h=Sum("hours"), p=Sum("points"), n=Count("id"))
-    totals: dict[str, dict[str, Any]] = {row["status"]: dict(row) for row in sums}
-    conf: dict[str, Any] = totals.get(HourStatus.CONFIRMED, {})
-    return {
-        "records": qs.order_by("-date", "-id"),
-        "confirmed_hours": conf.get("h") or Decimal(0), "points": conf.get("p") or 0, "confirmed_count": conf.get("n") or 0,
-        "pending_hours": (totals.get(HourStatus.PENDING, {}).get("h") or Decimal(0)),
-    }
+def my_hour_rows(*, actor: Actor) -> QuerySet[HourRecord]:
+    """The hour records of the active member record linked to the account (the API's "mine"), newest first, with the
+    member's name: no record when the account has none."""
+    qs = scoped(HourRecord.objects.all(), actor, perms.HOURS_VIEW).filter(member__user_id=getattr(actor, "pk", None) or 0, member__is_active=True)
+    return qs.select_related("member").only(*HOUR_COLUMNS, "member__name").order_by("-date", "-id")
+
+
+def my_hours(*, actor: Actor, year: int | None = None, member: Me | None = None, upto: int = 0) -> dict[str, Any]:
+    """The actor's own hour records — those of his member record (``member``, else ``me``), whatever else his roles let
+    him see — newest first, ready for a Paginator, and his totals: confirmed hours and points, pending hours.
+
+    ``upto``: where the page asked for ends. The records up to there are read first with what the list draws of
+    their activity and post; when they are all of them — a member's few records, as a rule —, the totals are added
+    up from them: one query. A longer list has its totals and number from one aggregate."""
+    member = member or me(actor)
+    if member is None:
+        return {"records": [], "confirmed_hours": Decimal(0), "points": 0, "confirmed_count": 0, "pending_hours": Decimal(0)}
+    qs = own_records(HourRecord.objects.all(), actor, perms.HOURS_VIEW, member).select_related("activity", "post").only(
+        *HOUR_COLUMNS, "activity__title", "post__name")
+    qs = (qs.filter(date__year=year) if year else qs).order_by("-date", "-id")
+    rows = FewRows(qs, upto)
+    totals: dict[str, dict[str, Any]] = defaultdict(lambda: {"h": Decimal(0), "p": 0, "n": 0})
+    whole = rows.whole()
+    if whole is not None:
+        for r in whole:
+            t = totals[r.status]
+            t["h"], t["p"], t["n"] = t["h"] + r.hours, t["p"] + r.points, t["n"] + 1
+    else:
+        for row in qs.order_by().values("status").annotate(h=Sum("hours"), p=Sum("points"), n=Count("id")):
+            totals[row["status"]] = {"h": row["h"] or Decimal(0), "p": row["p"] or 0, "n": row["n"]}
+        rows.counted_as(sum(t["n"] for t in totals.values()))
+    return {"records": rows, "confirmed_hours": totals[HourStatus.CONFIRMED]["h"], "points": totals[HourStatus.CONFIRMED]["p"],
+            "confirmed_count": totals[HourStatus.CONFIRMED]["n"], "pending_hours": totals[HourStatus.PENDING]["h"]}
 
 
 # --- leaderboard ---------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -28,9 +30,10 @@ from gongjian.core.permissions import can
 from gongjian.core.tabular import ExportColumn
 from gongjian.orgs.models import Member, ResidentUnit
 
+from .. import common
 from .. import permissions as perms
 from ..choices import ACTIVITY_TRANSITIONS, ActivityStatus, CodeKind, HoldingStatus, HourKind, HourStatus, PostKind, SignupStatus
-from ..common import actor_member, cached_count, counted, next_or, point_rule
+from ..common import Me, actor_member, cached_count, counted, me, next_or, page_end, point_rule
 from ..models import Activity, ServiceBrand, ServicePost
 from . import codes, forms, selectors, services
 
@@ -80,8 +83,12 @@ def _pick_community(request: HttpRequest, action: str, next_url: str) -> HttpRes
         "communities": selectors.managed_communities(actor=request.user, action=action)[:500], "next": reverse(next_url)})
 
 
-def _no_report_in(request: HttpRequest) -> HttpResponse:
-    return render(request, "volunteering/activities/no_report_in.html", {"member": actor_member(request.user, required=False)})
+_UNREAD: Any = object()
+
+
+def _no_report_in(request: HttpRequest, member: Me | None = _UNREAD) -> HttpResponse:
+    """The page that asks a member to report in first (``member``: his record, when the caller read it already)."""
+    return render(request, "volunteering/activities/no_report_in.html", {"member": me(request.user) if member is _UNREAD else member})
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -102,16 +109,24 @@ def activities(request: HttpRequest) -> HttpResponse:
         options = picker.answer_partial(request, permission=perms.ACTIVITY_MANAGE, pickers={picker.COMMUNITY: communities})
         if options is not None:
             return options
-        page = paginate(request, counted(selectors.activity_list(actor=request.user, filters=f)))
+        # counted and read when the table is drawn: not for a body kept by core.listcache
+        page = pages.lazy(lambda: paginate(request, counted(selectors.activity_list(actor=request.user, filters=f))))
         return render(request, "volunteering/activities/activity_list.html", {
             **list_context(request, page, f), "statuses": ActivityStatus.choices,
             "community": pages.lazy(lambda: picker.communities(request, communities(), f)),
         })
-    if selectors.my_community(request.user) is None:
-        return _no_report_in(request)
-    page = paginate(request, selectors.member_activities(actor=request.user, filters=f))
-    return render(request, "volunteering/activities/member_activities.html", {**list_context(request, page, f),
-                                                                              "community": selectors.my_community(request.user)})
+    member = me(request.user)
+    if member is None or member.community is None:
+        return _no_report_in(request, member)
+    community = member.community
+
+    def draw() -> tuple[str, Any]:
+        rows, until = selectors.member_activity_cards(actor=request.user, filters=f, community=community,
+                                                      upto=page_end(request.GET.get("page"), request.GET.get("size")))
+        return render_to_string("volunteering/activities/_member_activity_cards.html", list_context(request, paginate(request, rows), f)), until
+
+    cards = mark_safe(common.for_community("activities", community.pk, request, draw))  # drawn by the engine, which escaped it
+    return render(request, "volunteering/activities/member_activities.html", {"filters": f, "community": community, "cards": cards})
 
 
 @login_required
@@ -373,13 +388,15 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def my_hours(request: HttpRequest) -> HttpResponse:
     require_page(request, perms.HOURS_VIEW)
-    if not actor_member(request.user, required=False):
+    member = me(request.user)
+    if member is None:
         raise NotFound()
     year = int_param(request.GET.get("year"))
-    data = selectors.my_hours(actor=request.user, year=year if year and 2000 <= year <= 2100 else None)
+    data = selectors.my_hours(actor=request.user, year=year if year and 2000 <= year <= 2100 else None, member=member,
+                              upto=page_end(request.GET.get("page"), request.GET.get("size")))
     page = paginate(request, data["records"])
     return render(request, "volunteering/activities/my_hours.html", {**data, "page": page, "qs": querystring_without(request, "page"),
-                                                                      "year": year, "community": selectors.my_community(request.user)})
+                                                                      "year": year, "community": member.community})
 
 
 HOUR_FILTERS = ("q", "status", "kind", "community")
@@ -503,11 +520,14 @@ def post_list(request: HttpRequest) -> HttpResponse:
     if options is not None:
         return options
     f = get_filters(request, POST_FILTERS)
-    page = paginate(request, counted(selectors.post_list(actor=request.user, filters=f)))
-    pending = selectors.holding_list(actor=request.user, status=HoldingStatus.APPLIED)
+    page = pages.lazy(lambda: paginate(request, counted(selectors.post_list(actor=request.user, filters=f))))  # when drawn
+
+    def pending() -> Any:
+        return selectors.holding_list(actor=request.user, status=HoldingStatus.APPLIED)
+
     return render(request, "volunteering/activities/post_list.html", {
-        **list_context(request, page, f), "kinds": PostKind.choices, "pending": pages.lazy(lambda: counted(pending)[:PENDING_SHOWN]),
-        "pending_count": pages.lazy(lambda: cached_count(pending)),
+        **list_context(request, page, f), "kinds": PostKind.choices, "pending": pages.lazy(lambda: counted(pending())[:PENDING_SHOWN]),
+        "pending_count": pages.lazy(lambda: cached_count(pending())),
         "community": pages.lazy(lambda: picker.communities(request, communities(), f))})
 
 

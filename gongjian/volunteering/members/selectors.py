@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, QuerySet, Sum, Value, When
@@ -26,8 +27,8 @@ from gongjian.regions.choices import Level
 from gongjian.regions.models import Region
 
 from .. import permissions as perms
-from ..choices import REPORT_IN_ACTIVE, HoldingStatus, HourStatus, ReportInStatus
-from ..common import active_report_in, actor_member, communities_of, in_paths
+from ..choices import REPORT_IN_ACTIVE, HoldingStatus, HourStatus, PledgeStatus, ReportInStatus
+from ..common import active_report_in, actor_member, communities_of, in_paths, own_records, own_row
 from ..models import FeedbackReceipt, HourRecord, MemberReportIn, Pledge, PostHolding
 from .services import city_path
 
@@ -256,8 +257,46 @@ def cards_for(report_ins: list[MemberReportIn]) -> list[dict[str, Any]]:
     return _cards(report_ins)
 
 
-def confirmed_hours(member: Member) -> Any:
-    return HourRecord.objects.filter(member=member, status=HourStatus.CONFIRMED).aggregate(h=Sum("hours"))["h"] or 0
+HOME_SQL = (
+    "SELECT m.id, r.id, r.status, r.reported_at, r.confirmed_at, c.name, p.name, g.id, g.status, g.content, g.due_date, g.remark,"
+    " (SELECT SUM(h.hours) FROM volunteering_hourrecord h WHERE h.member_id = m.id AND h.status = %s)"
+    " FROM orgs_member m"
+    " LEFT JOIN volunteering_memberreportin r ON r.member_id = m.id AND r.status IN (%s, %s)"
+    " LEFT JOIN regions_region c ON c.id = r.community_id LEFT JOIN regions_region p ON p.id = c.parent_id"
+    " LEFT JOIN volunteering_pledge g ON g.member_id = m.id AND g.year = %s"
+    " WHERE m.user_id = %s AND m.is_active"
+)
+assert (Pledge._meta.db_table, HourRecord._meta.db_table, len(REPORT_IN_ACTIVE)) == ("volunteering_pledge", "volunteering_hourrecord", 2)
+HOME_FIELDS = (None, None, None, MemberReportIn._meta.get_field("reported_at"), MemberReportIn._meta.get_field("confirmed_at"), None, None,
+               None, None, None, Pledge._meta.get_field("due_date"), None, HourRecord._meta.get_field("hours"))
+
+
+def my_home(*, actor: Actor) -> dict[str, Any] | None:
+    """What the member's own page shows of him (None without an active member record linked to the account): his
+    active report-in (pending or confirmed: one at most, ``vol_reportin_one_active``) with its community and the
+    community's parent, this year's pledge (one a year) — each as its key, status, status's label and what is drawn —
+    and his confirmed hours, in one statement (``common.own_row``); without an active report-in, his last one."""
+    year = this_year()
+    row = own_row(actor, HOME_SQL, [HourStatus.CONFIRMED.value, *sorted(str(s) for s in REPORT_IN_ACTIVE), year], HOME_FIELDS)
+    if row is None:
+        return None
+    pk, ri, ri_status, reported_at, confirmed_at, community, parent, pl, pl_status, content, due_date, remark, hours = row
+    active = pledge = last = None
+    if ri:
+        active = SimpleNamespace(pk=ri, status=ri_status, label=ReportInStatus(ri_status).label, reported_at=reported_at,
+                                 confirmed_at=confirmed_at, community_name=community, parent_name=parent)
+    else:
+        last = MemberReportIn.objects.filter(member_id=pk).select_related("community").order_by("-reported_at", "-id").first()
+    if pl:
+        pledge = SimpleNamespace(pk=pl, status=pl_status, label=PledgeStatus(pl_status).label, content=content, due_date=due_date, remark=remark)
+    member = Member.from_db(Member.objects.db, ["id"], [pk])
+    return {"member": member, "active": active, "last": last, "pledge": pledge, "hours": hours or 0, "year": year}
+
+
+def my_receipts(*, actor: Actor, member: Member, limit: int = 6) -> list[FeedbackReceipt]:
+    """The newest receipts of the account's own member record (``member``), whatever else his roles let him see."""
+    qs = own_records(FeedbackReceipt.objects.select_related("community"), actor, perms.RECEIPT_VIEW, member)
+    return list(qs.only("id", "period", "hours", "community__name").order_by("-period", "id")[:limit])
 
 
 def issue_communities(*, actor: Actor) -> QuerySet[Region]:

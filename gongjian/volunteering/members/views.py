@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,7 +29,6 @@ from gongjian.orgs.models import Member
 from .. import permissions as perms
 from ..choices import REPORT_IN_TRANSITIONS, PledgeStatus, ReportInStatus
 from ..common import active_report_in, actor_member, cached_count, counted, next_or, record_action
-from ..models import MemberReportIn
 from . import forms, pdf, selectors, services
 
 # Pages of the other parts linked from the member's home when they exist (they are built at the same time): the first
@@ -67,7 +66,18 @@ def _masked_phone(member: Any) -> str:
 
 
 def other_links() -> list[dict[str, str]]:
-    """Links to the other parts' member pages that resolve (the parts are built at the same time)."""
+    """Links to the other parts' member pages that resolve (the parts are built at the same time): found once per
+    process, URLconf, script prefix and language (only code changes them; one name of the list resolves nowhere)."""
+    key = (get_urlconf(), get_script_prefix(), translation.get_language())
+    if key not in _OTHER_LINKS:
+        _OTHER_LINKS[key] = _other_links()
+    return [dict(link) for link in _OTHER_LINKS[key]]
+
+
+_OTHER_LINKS: dict[tuple[Any, ...], list[dict[str, str]]] = {}
+
+
+def _other_links() -> list[dict[str, str]]:
     labels = {"Activities": _("Activities"), "My sign-ups": _("My sign-ups"), "My hours": _("My hours"), "My posts": _("My posts"),
               "My patrols": _("My patrols")}
     out = []
@@ -87,8 +97,8 @@ def other_links() -> list[dict[str, str]]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """我的社区: the member's report-in (or the way to report in), his community, his pledge, his receipts, links."""
-    member = actor_member(request.user, required=False)
-    if member is None:
+    mine = selectors.my_home(actor=request.user)
+    if mine is None:
         if can(request.user, perms.REPORT_IN_CONFIRM):
             return redirect(reverse("volunteering:report_in_list") + "?status=pending")
         if selectors.my_units(actor=request.user):
@@ -97,13 +107,10 @@ def home(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Your account is not linked to a party member record yet; ask your branch to link it."))
             return render(request, "volunteering/members/home.html", {"member": None}, status=200)
         raise NotFound()
-    active = active_report_in(member)
-    last = None if active else MemberReportIn.objects.filter(member=member).select_related("community").order_by("-reported_at", "-id").first()
+    active = mine["active"]
     confirmed = active if active and active.status == ReportInStatus.CONFIRMED else None
-    receipts = list(selectors.receipt_list(actor=request.user)[:6])
     return render(request, "volunteering/members/home.html", {
-        "member": member, "active": active, "last": last, "confirmed": confirmed, "pledge": selectors.my_pledge(member),
-        "receipts": receipts, "links": other_links(), "hours": selectors.confirmed_hours(member), "year": selectors.this_year(),
+        **mine, "confirmed": confirmed, "receipts": selectors.my_receipts(actor=request.user, member=mine["member"]), "links": other_links(),
     })
 
 
@@ -224,12 +231,14 @@ def unit_members(request: HttpRequest) -> HttpResponse:
     unit = _unit(request)
     show = "missing" if request.GET.get("show") == "missing" else "reported"
     f = get_filters(request, ("q", "status", "community"))
-    if show == "missing":
-        page = paginate(request, selectors.unit_members_missing(unit=unit, q=f.get("q", "")))
-    else:
-        page = paginate(request, selectors.unit_report_ins(actor=request.user, unit=unit, filters={"status": "active", **f}))
+
+    def page() -> Any:  # counted and read when the table is drawn: not for a body kept by core.listcache
+        if show == "missing":
+            return paginate(request, selectors.unit_members_missing(unit=unit, q=f.get("q", "")))
+        return paginate(request, selectors.unit_report_ins(actor=request.user, unit=unit, filters={"status": "active", **f}))
+
     return render(request, "volunteering/members/unit.html", {
-        **list_context(request, page, f), "unit": unit, "show": show, "counts": pages.lazy(lambda: selectors.unit_counts(unit=unit)),
+        **list_context(request, pages.lazy(page), f), "unit": unit, "show": show, "counts": pages.lazy(lambda: selectors.unit_counts(unit=unit)),
         "units": pages.lazy(lambda: selectors.my_units(actor=request.user)), "statuses": ReportInStatus.choices,
     })
 

@@ -130,25 +130,72 @@ def open_report_count(*, actor: Actor) -> int:
 # --- the member's own -------------------------------------------------------------------------
 
 
-def my_segments(*, actor: Actor) -> list[RoadSegment]:
-    """The active segments the acting member is an active road chief of, with their last patrol by anyone."""
+def my_segments(*, actor: Actor, member: int | None = None) -> list[RoadSegment]:
+    """The active segments the acting member (his active member record; ``member``: its key, when the caller knows he
+    is chief of one) is an active road chief of, with their last patrol by anyone and the number of his own.
+
+    Most members are no road chief: without ``member``, the segments are looked up first (a query of one index), and
+    only a chief's are read with their patrols."""
     if not can(actor, perms.PATROL):
         return []
-    member = common.actor_member(actor, required=False)
     if member is None:
-        return []
+        found = common.me(actor)
+        if found is None:
+            return []
+        ids = list(RoadChief.objects.filter(member_id=found.pk, is_active=True, segment__is_active=True).values_list("segment_id", flat=True))
+        return _segments_of(RoadSegment.objects.filter(pk__in=ids), found.pk) if ids else []
+    return _segments_of(RoadSegment.objects.filter(is_active=True, chiefs__member_id=member, chiefs__is_active=True), member)
+
+
+def _segments_of(qs: QuerySet[RoadSegment], member: int) -> list[RoadSegment]:
     last = PatrolLog.objects.filter(segment=OuterRef("pk")).order_by("-at").values("at")[:1]
-    mine = PatrolLog.objects.filter(segment=OuterRef("pk"), member=member).values("segment").annotate(n=Count("id")).values("n")
-    return list(RoadSegment.objects.filter(is_active=True, chiefs__member=member, chiefs__is_active=True)
-                .select_related("community").annotate(last_patrol_at=Subquery(last), my_patrols=Subquery(mine))
-                .distinct().order_by("name", "id"))
+    mine = PatrolLog.objects.filter(member_id=member, segment=OuterRef("pk")).values("segment").annotate(n=Count("id")).values("n")
+    # one active assignment per segment and member (vol_chief_one_active): no duplicate rows to remove
+    return list(qs.select_related("community").only(*SEGMENT_COLUMNS, "community__name")
+                .annotate(last_patrol_at=Subquery(last), my_patrols=Subquery(mine)).order_by("name", "id"))
+
+
+SEGMENT_COLUMNS = ("id", "community_id", "region_path", "name", "start_name", "end_name", "line", "length_m", "is_active")
+
+
+MINE_SQL = (
+    "SELECT m.id,"
+    " EXISTS (SELECT 1 FROM volunteering_memberreportin r WHERE r.member_id = m.id AND r.status = %s),"
+    " EXISTS (SELECT 1 FROM volunteering_roadchief c JOIN volunteering_roadsegment s ON s.id = c.segment_id"
+    "         WHERE c.member_id = m.id AND c.is_active AND s.is_active),"
+    " EXISTS (SELECT 1 FROM volunteering_patrollog p WHERE p.member_id = m.id),"
+    " EXISTS (SELECT 1 FROM volunteering_patrolreport q WHERE q.member_id = m.id)"
+    " FROM orgs_member m WHERE m.user_id = %s AND m.is_active"
+)
+assert (RoadChief._meta.db_table, RoadSegment._meta.db_table, PatrolLog._meta.db_table, PatrolReport._meta.db_table) == (
+    "volunteering_roadchief", "volunteering_roadsegment", "volunteering_patrollog", "volunteering_patrolreport")
+
+
+def mine(*, actor: Actor) -> dict[str, Any] | None:
+    """What the road chief's own page shows (None without an active member record): his segments, his last 10 patrols
+    and last 30 reports — those of his member record, whatever else his roles let him see — and whether he reported in.
+    One statement for a member who is no road chief and has not patrolled (``common.own_row``: which of the three he
+    has, and his report-in); one more for each of the three he has."""
+    row = common.own_row(actor, MINE_SQL, [ReportInStatus.CONFIRMED.value])
+    if row is None:
+        return None
+    pk, reported_in, chief, patrolled, reported = row
+    return {
+        "member": pk, "reported_in": bool(reported_in),
+        "segments": my_segments(actor=actor, member=pk) if chief else [],
+        "patrols": list(patrol_list(actor=actor).filter(member_id=pk)[:10]) if patrolled else [],
+        "reports": list(report_list(actor=actor).filter(member_id=pk)[:30]) if reported else [],
+    }
 
 
 def my_segment(*, actor: Actor, id: Any) -> RoadSegment:
-    seg = next((s for s in my_segments(actor=actor) if s.pk == int_param(id)), None)
-    if seg is None:
+    """One of ``my_segments`` (a road chief's form on it); any other: NotFound."""
+    found = common.me(actor) if can(actor, perms.PATROL) else None
+    segs = _segments_of(RoadSegment.objects.filter(pk=int_param(id) or 0, is_active=True, chiefs__member_id=found.pk, chiefs__is_active=True),
+                        found.pk) if found else []
+    if not segs:
         raise NotFound()
-    return seg
+    return segs[0]
 
 
 def category_choices() -> list[Any]:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongjian.core import pages, picker
-from gongjian.core.errors import DomainError, NotFound
+from gongjian.core.errors import DomainError, NotFound, PermissionDenied
 from gongjian.core.forms import first_error
 from gongjian.core.listcache import shared_list
 from gongjian.core.pages import reraise_page_errors
@@ -317,14 +317,10 @@ def _report_in_url() -> str:
 def mine(request: HttpRequest) -> HttpResponse:
     """我的巡查: my segments (log a patrol, report a problem), my last patrols, my reports with their status."""
     require_page(request, perms.PATROL)
-    member = common.actor_member(request.user)
-    segments = selectors.my_segments(actor=request.user)
-    reported_in = common.active_report_in(member, confirmed_only=True) is not None
-    return render(request, "volunteering/roads/mine.html", {
-        "member": member, "segments": segments, "reported_in": reported_in, "report_in_url": _report_in_url(),
-        "patrols": list(selectors.patrol_list(actor=request.user)[:10]),
-        "reports": list(selectors.report_list(actor=request.user)[:30]),
-    })
+    mine = selectors.mine(actor=request.user)
+    if mine is None:
+        raise PermissionDenied(common.NO_MEMBER_MESSAGE, code="no_member")
+    return render(request, "volunteering/roads/mine.html", {**mine, "report_in_url": _report_in_url()})
 
 
 def _phone_form(request: HttpRequest, segment: int, kind: str, make_form: Callable[..., Any], save: Callable[..., Any], message: Any) -> HttpResponse:
