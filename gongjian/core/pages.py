@@ -171,8 +171,9 @@ def list_context(request: HttpRequest, page: Any, filters: Mapping[str, str]) ->
 def list_page(request: HttpRequest, template: str, qs: Any, *, filters: Mapping[str, str], context: Mapping[str, Any] | None = None,
               default_size: int = 20) -> HttpResponse:
     """A filtered list, paginated (a fixed number of queries whatever the page size). The page is counted and read
-    when the template first uses it: a body kept by ``core.listcache`` needs neither."""
-    page = lazy(lambda: paginate(request, qs, default_size=default_size))
+    when the template first uses it: a body kept by ``core.listcache`` needs neither. ``qs`` may be a callable that
+    builds the rows: it is then called only then too (building a queryset with annotations costs ~1 ms of ORM)."""
+    page = lazy(lambda: paginate(request, qs() if callable(qs) else qs, default_size=default_size))
     return render(request, template, {**list_context(request, page, filters), **(context or {})})
 
 
@@ -184,7 +185,7 @@ def list_view(request: HttpRequest, template: str, *, permission: str, keys: Seq
     require_page(request, permission)
     f = get_filters(request, tuple(keys))
     extra = context(f) if callable(context) else context
-    return list_page(request, template, rows(f), filters=f, context=extra, default_size=default_size)
+    return list_page(request, template, lambda: rows(f), filters=f, context=extra, default_size=default_size)
 
 
 def export_view(request: HttpRequest, *, permission: str, keys: Sequence[str], rows: Callable[[dict[str, str]], Any],
