@@ -43,6 +43,7 @@ _SHARED_ATTR = "_gongjian_shared_list"
 _REQUEST_KEY = "_gongjian_list_key"
 _ACCOUNT_PARAMS_ATTR = "_gongjian_account_params"
 _OWN_ATTR = "_gongjian_list_own"
+_OWN_WHEN_ATTR = "_gongjian_own_when"
 
 
 def enabled() -> bool:
@@ -101,7 +102,8 @@ def put(key: str, at: tuple[int, ...], value: Any) -> None:
     cache.set(key, (at, value), TTL)
 
 
-def shared_list(view: Callable[..., Any] | None = None, *, account_params: tuple[str, ...] = ()) -> Any:
+def shared_list(view: Callable[..., Any] | None = None, *, account_params: tuple[str, ...] = (),
+                own_when: Callable[[HttpRequest, Any], bool] | None = None) -> Any:
     """Mark a list page's view or an API list endpoint (under ``@router.get``) as the same for every account of the
     same ``sight``. A page: ``{% shared_list %}`` in ``layouts/list.html`` keeps its table. An endpoint: its JSON
     answer is kept (``install(api)`` wires the endpoints so marked once the API is built). The view itself is
@@ -109,11 +111,14 @@ def shared_list(view: Callable[..., Any] | None = None, *, account_params: tuple
     use ``functools.wraps`` (``login_required``) carry the mark.
 
     ``account_params``: query parameters that make the list the account's own when given (``?mine=1``, "what I
-    entered"): with one of them, the key is the account's."""
+    entered"): with one of them, the key is the account's.
+    ``own_when(request, actor)``: true when the list is the account's own for this request (an API endpoint cannot call
+    ``own`` itself: its answer is looked up before it runs); asked before the key is made."""
 
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
         setattr(fn, _SHARED_ATTR, True)
         setattr(fn, _ACCOUNT_PARAMS_ATTR, tuple(account_params))
+        setattr(fn, _OWN_WHEN_ATTR, own_when)
         return fn
 
     return mark(view) if view is not None else mark
@@ -158,6 +163,9 @@ def _wire(op: Any) -> None:
         if not enabled():
             return view(request, *args, **kwargs)
         actor = getattr(request, "auth", None) or request.user
+        own_when = getattr(view, _OWN_WHEN_ATTR, None)
+        if own_when is not None and own_when(request, actor):
+            own(request)
         key = key_for(request, actor, "api", getattr(view, _ACCOUNT_PARAMS_ATTR, ()))
         kept, at = get(key)
         if kept is not None:
@@ -185,8 +193,11 @@ _CSRF_SLOT = "\x00csrf\x00"  # never in a page: NUL is refused in every input
 def page_fragment(request: HttpRequest, render: Callable[[], str]) -> str:
     """A list page's body: kept for the request's path, query, language and sight (see the module's docstring).
     The forms' CSRF tokens are the request's own: kept as a slot, filled for each request."""
-    match = getattr(request, "resolver_match", None)
-    key = key_for(request, request.user, "page", getattr(getattr(match, "func", None), _ACCOUNT_PARAMS_ATTR, ()))
+    func = getattr(getattr(request, "resolver_match", None), "func", None)
+    own_when = getattr(func, _OWN_WHEN_ATTR, None)
+    if own_when is not None and own_when(request, request.user):
+        own(request)
+    key = key_for(request, request.user, "page", getattr(func, _ACCOUNT_PARAMS_ATTR, ()))
     kept, at = get(key)
     if not isinstance(kept, str):
         html = render()

@@ -360,6 +360,7 @@ def holding_withdraw(request: HttpRequest, holding_id: int) -> dict[str, Any]:
 
 
 @router.get("/brands", response=BrandPage, summary="Service brands in the caller's reach")
+@shared_list(own_when=lambda request, actor: not can(actor, perms.BRAND_MANAGE))  # else his community's, as a member
 def brands(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     require_page(request, perms.BRAND_VIEW)
     rows = selectors.brand_list(actor=request.user, activity_count=False)

@@ -247,10 +247,16 @@ def community_cards(*, actor: Actor, q: str = "") -> tuple[Region | None, QueryS
     mine = active_report_in(me, confirmed_only=True)
     if mine is None:
         return None, MemberReportIn.objects.none()
-    qs = MemberReportIn.objects.filter(community_id=mine.community_id, status=ReportInStatus.CONFIRMED, member__is_active=True)
+    return mine.community, community_card_rows(community_id=mine.community_id, q=q)
+
+
+def community_card_rows(*, community_id: int, q: str = "") -> QuerySet[MemberReportIn]:
+    """The confirmed members of one community for the wall of cards (``community_id``: the asking member's own
+    confirmed community, ``common.me``): what every member of that community is shown alike."""
+    qs = MemberReportIn.objects.filter(community_id=community_id, status=ReportInStatus.CONFIRMED, member__is_active=True)
     if q:
         qs = qs.filter(text_q(q, "member__name"))
-    return mine.community, qs.select_related("member", "community").order_by("member__name", "id")
+    return qs.select_related("member", "community").order_by("member__name", "id")
 
 
 def cards_for(report_ins: list[MemberReportIn]) -> list[dict[str, Any]]:

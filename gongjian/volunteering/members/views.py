@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,6 +28,7 @@ from gongjian.core.permissions import can
 from gongjian.core.tabular import ExportColumn
 from gongjian.orgs.models import Member
 
+from .. import common
 from .. import permissions as perms
 from ..choices import REPORT_IN_TRANSITIONS, PledgeStatus, ReportInStatus
 from ..common import active_report_in, actor_member, cached_count, counted, next_or, record_action
@@ -366,12 +369,18 @@ def community_cards(request: HttpRequest) -> HttpResponse:
     """The members serving in the member's community (his confirmed report-in's), each with his card."""
     require_page(request, perms.REPORT_IN_SELF)
     q = request.GET.get("q", "").strip()[:64]
-    community, qs = selectors.community_cards(actor=request.user, q=q)
+    member = common.me(request.user)
+    community = member.community if member is not None else None
     if community is None:
         messages.info(request, _("Report in to your community first; once it confirms you, you see the members serving there."))
         return redirect("volunteering:my_community")
-    page = paginate(request, qs)
+
+    def draw() -> tuple[str, Any]:  # the same wall for every member of the community: drawn once for all of them
+        page = paginate(request, selectors.community_card_rows(community_id=community.pk, q=q))
+        return render_to_string("volunteering/members/_cards.html", {
+            "page": page, "cards": selectors.cards_for(list(page.object_list)), "qs": querystring_without(request, "page"),
+            "year": selectors.this_year()}), None
+
     return render(request, "volunteering/members/cards.html", {
-        "community": community, "page": page, "cards": selectors.cards_for(list(page.object_list)), "q": q,
-        "qs": querystring_without(request, "page"), "year": selectors.this_year(),
+        "community": community, "q": q, "cards": mark_safe(common.for_community("cards", community.pk, request, draw)),  # escaped when drawn
     })

@@ -163,3 +163,28 @@ def test_a_communitys_activities_are_drawn_once_for_its_members(w: World, settin
     later = timezone.now() + dt.timedelta(hours=4)  # the shift has ended: the clock alone takes the activity off
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert f'data-activity="{a.pk}"' not in neighbour.get(ACTIVITIES).content.decode()
+
+
+def test_the_wall_of_cards_is_drawn_once_for_a_community(w: World, settings: Any, monkeypatch: Any) -> None:
+    """/volunteering/community/members/: every member of a community is shown the same wall; a neighbour is served it
+    without reading the cards, another community never sees it, and a pledge made through the services shows at once."""
+    settings.GONGJIAN_LIST_CACHE = True
+    ready(w)
+    other_a1, neighbour_member = new_member(w, 1)
+    url = "/volunteering/community/members/"
+    first = client(w.u["m1"]).get(url).content.decode()
+    assert neighbour_member.name in first and w.m["m1"].name in first
+    drawn: list[int] = []
+    real = member_selectors.cards_for
+
+    def counting(rows: list[Any]) -> Any:
+        drawn.append(len(rows))
+        return real(rows)
+
+    monkeypatch.setattr(member_selectors, "cards_for", counting)
+    page = client(other_a1).get(url).content.decode()
+    assert w.m["m1"].name in page and drawn == []  # served what m1's visit drew
+    elsewhere = client(w.u["m2"]).get(url).content.decode()  # 路砦社区's own wall, never 淮河社区's
+    assert w.m["m2"].name in elsewhere and neighbour_member.name not in elsewhere and drawn == [1]
+    member_svc.pledge_make(actor=w.u["m1"], content="每月为邻居义务理发", due_date=timezone.localdate())
+    assert "每月为邻居义务理发" in client(other_a1).get(url).content.decode()  # an audited write: drawn again
