@@ -285,3 +285,37 @@ def test_the_kept_account_ends_with_its_deactivation_or_a_new_password(world: di
         assert not any('FROM "accounts_user"' in q["sql"] for q in ctx.captured_queries)  # the account was kept
         end(user)
         assert c.get("/api/v1/orgs/members").status_code == 401
+
+
+def test_own_when_keys_an_api_answer_by_account_for_whom_it_says(world: dict[str, Any], cache_on: None) -> None:
+    """An endpoint's answer is looked up before it runs: ``shared_list(own_when=…)`` says whose list is his own."""
+    from django.http import HttpResponse, JsonResponse
+
+    def wired(own_when: Any) -> Any:
+        calls: list[int] = []
+
+        def view(request: Any) -> dict[str, int]:
+            calls.append(request.user.pk)
+            return {"who": request.user.pk}
+
+        op = type("Op", (), {})()
+        op.view_func = listcache.shared_list(own_when=own_when)(view)
+        op._result_to_response = lambda request, result, temporal: JsonResponse(result)
+        listcache._wire(op)
+
+        def answer(user: Any, path: str) -> int:
+            request = RequestFactory().get(path)
+            request.user = user
+            result = op.view_func(request)
+            response = result if isinstance(result, HttpResponse) else op._result_to_response(request, result, None)
+            return int(re.search(rb'"who": (\d+)', response.content).group(1))  # type: ignore[union-attr]
+
+        return answer, calls
+
+    answer, calls = wired(lambda request, actor: actor.pk == world["erqi_2"].pk)
+    assert answer(world["erqi_1"], "/own-when") == world["erqi_1"].pk
+    assert answer(world["erqi_2"], "/own-when") == world["erqi_2"].pk  # his own: not the kept answer of his colleague
+    assert answer(world["erqi_1"], "/own-when") == world["erqi_1"].pk and len(calls) == 2  # the first one's, kept
+    shared, _calls = wired(None)  # the control: without own_when the two of the same sight share
+    assert shared(world["erqi_1"], "/shared") == world["erqi_1"].pk
+    assert shared(world["erqi_2"], "/shared") == world["erqi_1"].pk
